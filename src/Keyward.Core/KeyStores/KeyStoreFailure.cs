@@ -1,0 +1,11 @@
+namespace Keyward.Core.KeyStores;
+
+/// <summary>The few ways a key store can fail; the service maps each to one KMS error.</summary>
+public enum KeyStoreFailure
+{
+    NotFound,
+    Unavailable,
+    InvalidCiphertext,
+    Timeout,
+    Internal,
+}

@@ -1,0 +1,67 @@
+using Keyward.Core.Keys;
+using Keyward.Core.KeyStores;
+using Keyward.Protocol.Errors;
+
+namespace Keyward.Core.Service;
+
+/// <summary>
+/// The one place the service's error texts are written, in AWS's wording
+/// (recorded AWS responses; see shared/reference/kms-api.md). None carries secret data.
+/// </summary>
+internal static class Faults
+{
+    public static KmsException KeyNotFound(string arn) => KmsException.NotFound($"Key '{arn}' does not exist");
+
+    public static KmsException AliasNotFound(string aliasArn) => KmsException.NotFound($"Alias {aliasArn} is not found.");
+
+    public static KmsException InvalidKeyId(string keyId) =>
+        KmsException.NotFound($"Invalid keyId '{(keyId.Length <= 256 ? keyId : keyId[..256])}'");
+
+    public static KmsException InvalidArn(string arn) =>
+        new(KmsErrorCode.InvalidArnException, $"ARN '{(arn.Length <= 256 ? arn : arn[..256])}' is not a valid KMS key ARN.");
+
+    /// <summary>The error for using a key in a state the operation does not allow.</summary>
+    public static KmsException WrongState(string arn, KeyState state) => state switch
+    {
+        KeyState.Disabled => new(KmsErrorCode.DisabledException, $"{arn} is disabled."),
+        KeyState.PendingDeletion => new(KmsErrorCode.KMSInvalidStateException, $"{arn} is pending deletion."),
+        KeyState.PendingImport => new(KmsErrorCode.KMSInvalidStateException, $"{arn} is pending import."),
+        KeyState.Unavailable => new(KmsErrorCode.KeyUnavailableException, $"{arn} is unavailable."),
+        _ => new(KmsErrorCode.KMSInvalidStateException, $"{arn} is {state}."),
+    };
+
+    public static KmsException NotPendingDeletion(string arn) =>
+        new(KmsErrorCode.KMSInvalidStateException, $"{arn} is not pending deletion.");
+
+    public static KmsException WrongUsage(string arn, string usage, string operation) =>
+        new(KmsErrorCode.InvalidKeyUsageException, $"{arn} key usage is {usage} which is not valid for {operation}.");
+
+    public static KmsException IncorrectKey() =>
+        new(KmsErrorCode.IncorrectKeyException, "The key ID in the request does not identify a CMK that can perform this operation.");
+
+    public static KmsException DryRun() =>
+        new(KmsErrorCode.DryRunOperationException, "The request would have succeeded, but the DryRun option is set.");
+
+    public static KmsException Unsupported(string message) => new(KmsErrorCode.UnsupportedOperationException, message);
+
+    public static KmsException Tag(string message) => new(KmsErrorCode.TagException, message);
+
+    public static KmsException InvalidMarker() => new(KmsErrorCode.InvalidMarkerException, "Invalid marker.");
+
+    public static KmsException Internal() => new(KmsErrorCode.KMSInternalException, "The request was rejected because an internal exception occurred. Please retry the request.");
+
+    public static KmsException MalformedPolicy(string message) => new(KmsErrorCode.MalformedPolicyDocumentException, message);
+
+    public static KmsException PolicyNotFound(string name) =>
+        KmsException.NotFound($"No such policy exists: {(name.Length <= 128 ? name : name[..128])}. The only valid policy name is default.");
+
+    /// <summary>The single mapping from key-store failures to KMS errors; the detail stays in the server log.</summary>
+    public static KmsException FromKeyStore(KeyStoreException e) => e.Failure switch
+    {
+        KeyStoreFailure.InvalidCiphertext => KmsException.InvalidCiphertext(),
+        KeyStoreFailure.NotFound => KmsException.NotFound("The key material is not available."),
+        KeyStoreFailure.Unavailable => new(KmsErrorCode.KMSInvalidStateException, "The key store that holds this KMS key is not available."),
+        KeyStoreFailure.Timeout => new(KmsErrorCode.DependencyTimeoutException, "The key store did not respond in time."),
+        _ => Internal(),
+    };
+}

@@ -1,0 +1,76 @@
+using Keyward.Core.Identity;
+using Keyward.Core.Keys;
+using Keyward.Protocol.Errors;
+using Keyward.Protocol.Model;
+using Keyward.Protocol.Operations;
+
+namespace Keyward.Core.Service;
+
+public sealed partial class KmsService
+{
+    public async ValueTask CreateAliasAsync(Principal caller, AliasTargetRequest request, CancellationToken ct)
+    {
+        var name = CheckAliasName(request.AliasName!);
+        var key = await ResolveKeyAsync(caller, request.TargetKeyId!, allowAlias: false, ct);
+        RequireNotPendingDeletion(key);
+        var now = Now();
+        if (!await storage.CreateAliasAsync(new AliasRecord(caller.AccountId, name, key.KeyId, now, now), ct))
+            throw new KmsException(KmsErrorCode.AlreadyExistsException,
+                $"An alias with the name {options.AliasArn(caller.AccountId, name)} already exists");
+    }
+
+    public async ValueTask UpdateAliasAsync(Principal caller, AliasTargetRequest request, CancellationToken ct)
+    {
+        var name = CheckAliasName(request.AliasName!);
+        var alias = await storage.GetAliasAsync(caller.AccountId, name, ct)
+                    ?? throw Faults.AliasNotFound(options.AliasArn(caller.AccountId, name));
+        var key = await ResolveKeyAsync(caller, request.TargetKeyId!, allowAlias: false, ct);
+        RequireNotPendingDeletion(key);
+        var current = await storage.GetKeyAsync(alias.TargetKeyId, ct);
+        // AWS: the new target must have the same key type and usage as the current one.
+        if (current is not null && (current.KeySpec != key.KeySpec || current.KeyUsage != key.KeyUsage))
+            throw KmsException.Validation(
+                $"{Arn(key)} key usage or key spec does not match the current target key of {options.AliasArn(caller.AccountId, name)}.");
+        if (!await storage.UpdateAliasAsync(caller.AccountId, name, key.KeyId, Now(), ct))
+            throw Faults.AliasNotFound(options.AliasArn(caller.AccountId, name));
+    }
+
+    public async ValueTask DeleteAliasAsync(Principal caller, DeleteAliasRequest request, CancellationToken ct)
+    {
+        var name = CheckAliasName(request.AliasName!);
+        if (!await storage.DeleteAliasAsync(caller.AccountId, name, ct))
+            throw Faults.AliasNotFound(options.AliasArn(caller.AccountId, name));
+    }
+
+    public async ValueTask<ListAliasesResponse> ListAliasesAsync(Principal caller, ListAliasesRequest request, CancellationToken ct)
+    {
+        string? target = null;
+        if (request.KeyId is not null) target = (await ResolveKeyAsync(caller, request.KeyId, allowAlias: false, ct)).KeyId;
+        var limit = request.Limit ?? 100;
+        var rows = await storage.ListAliasesAsync(caller.AccountId, target, Paging.DecodeMarker(request.Marker), limit + 1, ct);
+        var page = rows.Take(limit).ToList();
+        var truncated = rows.Count > limit;
+        return new ListAliasesResponse
+        {
+            Aliases = page.Select(a => new AliasListEntry
+            {
+                AliasName = a.AliasName,
+                AliasArn = options.AliasArn(a.AccountId, a.AliasName),
+                TargetKeyId = a.TargetKeyId,
+                CreationDate = a.CreationDate,
+                LastUpdatedDate = a.LastUpdatedDate,
+            }).ToList(),
+            Truncated = truncated,
+            NextMarker = truncated ? Paging.EncodeMarker(page[^1].AliasName) : null,
+        };
+    }
+
+    private static string CheckAliasName(string name)
+    {
+        if (!name.StartsWith("alias/", StringComparison.Ordinal) || name.Length == "alias/".Length)
+            throw new KmsException(KmsErrorCode.InvalidAliasNameException, "Alias must start with the prefix \"alias/\".");
+        if (name.StartsWith("alias/aws/", StringComparison.Ordinal))
+            throw new KmsException(KmsErrorCode.InvalidAliasNameException, "Alias names that begin with alias/aws/ are reserved.");
+        return name;
+    }
+}

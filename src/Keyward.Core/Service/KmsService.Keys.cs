@@ -1,0 +1,176 @@
+using Keyward.Core.Identity;
+using Keyward.Core.Keys;
+using Keyward.Protocol.Errors;
+using Keyward.Protocol.Model;
+using Keyward.Protocol.Operations;
+
+namespace Keyward.Core.Service;
+
+public sealed partial class KmsService
+{
+    private const int MaxTagsPerKey = 50;
+
+    public async ValueTask<CreateKeyResponse> CreateKeyAsync(Principal caller, CreateKeyRequest request, CancellationToken ct)
+    {
+        if (request.KeySpec is not null && request.CustomerMasterKeySpec is not null)
+            throw KmsException.Validation("You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.");
+        var keySpec = request.KeySpec ?? request.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT";
+        var origin = request.Origin ?? "AWS_KMS";
+        if (keySpec != "SYMMETRIC_DEFAULT")
+        {
+            if (request.KeyUsage is null)
+                throw KmsException.Validation("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.");
+            throw Faults.Unsupported($"KeySpec {keySpec} is not supported by this server.");
+        }
+        if (request.KeyUsage is { } usage && usage != "ENCRYPT_DECRYPT")
+            throw KmsException.Validation($"KeyUsage {usage} is not compatible with KeySpec {keySpec}");
+        if (origin != "AWS_KMS")
+            throw Faults.Unsupported($"Origin {origin} is not supported by this server.");
+        if (request.CustomKeyStoreId is not null)
+            throw new KmsException(KmsErrorCode.CustomKeyStoreNotFoundException, $"Custom key store {request.CustomKeyStoreId} does not exist.");
+        if (request.XksKeyId is not null)
+            throw KmsException.Validation("XksKeyId is allowed only with Origin EXTERNAL_KEY_STORE.");
+        if (request.MultiRegion == true)
+            throw Faults.Unsupported("Multi-Region keys are not supported by this server.");
+
+        var tags = CheckTags(request.Tags ?? [], existing: 0);
+        var keyId = KeyIds.New();
+        var policy = request.Policy is null ? KeyPolicies.Default(options.Partition, caller.AccountId) : KeyPolicies.Check(request.Policy);
+        var now = Now();
+        var material = keyStore.CreateSymmetricMaterial(keyId, now);
+        var key = new KeyRecord
+        {
+            KeyId = keyId,
+            AccountId = caller.AccountId,
+            CreationDate = now,
+            Description = request.Description ?? string.Empty,
+            KeySpec = keySpec,
+            KeyUsage = "ENCRYPT_DECRYPT",
+            Origin = origin,
+            State = KeyState.Enabled,
+            CurrentMaterialId = material.MaterialId,
+            Policy = policy,
+            Version = 1,
+        };
+        // Durable (committed with synchronous=FULL / fsync) before the client hears of the key.
+        await storage.CreateKeyAsync(key, material, tags, ct);
+        return new CreateKeyResponse { KeyMetadata = ToMetadata(key) };
+    }
+
+    public async ValueTask<DescribeKeyResponse> DescribeKeyAsync(Principal caller, DescribeKeyRequest request, CancellationToken ct)
+    {
+        var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: true, ct);
+        return new DescribeKeyResponse { KeyMetadata = ToMetadata(key) };
+    }
+
+    public async ValueTask<ListKeysResponse> ListKeysAsync(Principal caller, ListKeysRequest request, CancellationToken ct)
+    {
+        var limit = request.Limit ?? 100;
+        var after = Paging.DecodeMarker(request.Marker);
+        var keys = await storage.ListKeysAsync(caller.AccountId, after, limit + 1, ct);
+        var page = keys.Take(limit).ToList();
+        var truncated = keys.Count > limit;
+        return new ListKeysResponse
+        {
+            Keys = page.Select(k => new KeyListEntry { KeyId = k.KeyId, KeyArn = Arn(k) }).ToList(),
+            Truncated = truncated,
+            NextMarker = truncated ? Paging.EncodeMarker(page[^1].KeyId) : null,
+        };
+    }
+
+    public async ValueTask EnableKeyAsync(Principal caller, string keyId, CancellationToken ct) =>
+        await ChangeKeyAsync(caller, keyId, key => key.State switch
+        {
+            KeyState.Enabled => key,
+            KeyState.Disabled => key with { State = KeyState.Enabled },
+            _ => throw Faults.WrongState(Arn(key), key.State),
+        }, ct);
+
+    public async ValueTask DisableKeyAsync(Principal caller, string keyId, CancellationToken ct) =>
+        await ChangeKeyAsync(caller, keyId, key => key.State switch
+        {
+            KeyState.Disabled => key,
+            KeyState.Enabled => key with { State = KeyState.Disabled },
+            _ => throw Faults.WrongState(Arn(key), key.State),
+        }, ct);
+
+    public async ValueTask UpdateKeyDescriptionAsync(Principal caller, UpdateKeyDescriptionRequest request, CancellationToken ct) =>
+        await ChangeKeyAsync(caller, request.KeyId!, key =>
+        {
+            RequireNotPendingDeletion(key);
+            return key with { Description = request.Description! };
+        }, ct);
+
+    public async ValueTask<ScheduleKeyDeletionResponse> ScheduleKeyDeletionAsync(Principal caller, ScheduleKeyDeletionRequest request, CancellationToken ct)
+    {
+        var days = request.PendingWindowInDays ?? 30;
+        if (days is < 7 or > 30)
+            throw KmsException.Validation($"1 validation error detected: Value '{days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value between 7 and 30");
+        var key = await ChangeKeyAsync(caller, request.KeyId!, key =>
+        {
+            RequireNotPendingDeletion(key);
+            return key with { State = KeyState.PendingDeletion, DeletionDate = Now().AddDays(days), PendingWindowInDays = days };
+        }, ct);
+        return new ScheduleKeyDeletionResponse
+        {
+            KeyId = Arn(key),
+            DeletionDate = key.DeletionDate,
+            KeyState = key.State.ToString(),
+            PendingWindowInDays = key.PendingWindowInDays,
+        };
+    }
+
+    public async ValueTask<CancelKeyDeletionResponse> CancelKeyDeletionAsync(Principal caller, string keyId, CancellationToken ct)
+    {
+        var key = await ChangeKeyAsync(caller, keyId, key => key.State == KeyState.PendingDeletion
+            ? key with { State = KeyState.Disabled, DeletionDate = null, PendingWindowInDays = null }
+            : throw Faults.NotPendingDeletion(Arn(key)), ct);
+        return new CancelKeyDeletionResponse { KeyId = Arn(key) };
+    }
+
+    /// <summary>
+    /// Deletes keys whose waiting period has passed (the background job's work). A key whose
+    /// deletion was cancelled meanwhile keeps its new version and is left alone.
+    /// Returns the number of keys deleted.
+    /// </summary>
+    public async ValueTask<int> DeleteDueKeysAsync(CancellationToken ct)
+    {
+        var deleted = 0;
+        while (true)
+        {
+            var due = await storage.ListKeysDueForDeletionAsync(Now(), 100, ct);
+            var progressed = false;
+            foreach (var key in due)
+            {
+                if (!await storage.DeleteKeyAsync(key.KeyId, key.Version, ct)) continue;
+                keyStore.Forget(key.KeyId);
+                deleted++;
+                progressed = true;
+            }
+            if (due.Count < 100 || !progressed) return deleted;
+        }
+    }
+
+    private void RequireNotPendingDeletion(KeyRecord key)
+    {
+        if (key.State == KeyState.PendingDeletion) throw Faults.WrongState(Arn(key), key.State);
+    }
+
+    /// <summary>AWS's tag rules: unique keys, no "aws:" prefix, at most 50 tags on a key.</summary>
+    private static List<TagRecord> CheckTags(IReadOnlyList<Tag> tags, int existing)
+    {
+        var result = new List<TagRecord>(tags.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var t in tags)
+        {
+            var key = t.TagKey!;
+            if (key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
+                throw Faults.Tag("Tags beginning with aws: are reserved and cannot be used.");
+            if (!seen.Add(key)) throw Faults.Tag($"Duplicate tag keys: {key}");
+            result.Add(new TagRecord(key, t.TagValue!));
+        }
+        if (existing + result.Count > MaxTagsPerKey)
+            throw new KmsException(KmsErrorCode.LimitExceededException, $"A KMS key can have at most {MaxTagsPerKey} tags.");
+        return result;
+    }
+}

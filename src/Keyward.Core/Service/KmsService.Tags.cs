@@ -1,0 +1,42 @@
+using Keyward.Core.Identity;
+using Keyward.Protocol.Model;
+using Keyward.Protocol.Operations;
+
+namespace Keyward.Core.Service;
+
+public sealed partial class KmsService
+{
+    public async ValueTask TagResourceAsync(Principal caller, TagResourceRequest request, CancellationToken ct)
+    {
+        var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct);
+        RequireNotPendingDeletion(key);
+        var existing = await storage.ListTagsAsync(key.KeyId, ct);
+        var added = request.Tags!.Count(t => !existing.Any(e => e.TagKey == t.TagKey));
+        var tags = CheckTags(request.Tags!, existing.Count + added - request.Tags!.Count);
+        await storage.ChangeTagsAsync(key.KeyId, tags, [], ct);
+    }
+
+    public async ValueTask UntagResourceAsync(Principal caller, UntagResourceRequest request, CancellationToken ct)
+    {
+        var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct);
+        RequireNotPendingDeletion(key);
+        await storage.ChangeTagsAsync(key.KeyId, [], request.TagKeys!, ct);
+    }
+
+    public async ValueTask<ListResourceTagsResponse> ListResourceTagsAsync(Principal caller, ListResourceTagsRequest request, CancellationToken ct)
+    {
+        var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct);
+        var limit = request.Limit ?? 50;
+        var after = Paging.DecodeMarker(request.Marker);
+        var all = await storage.ListTagsAsync(key.KeyId, ct);
+        var rest = all.Where(t => after is null || string.CompareOrdinal(t.TagKey, after) > 0).ToList();
+        var page = rest.Take(limit).ToList();
+        var truncated = rest.Count > limit;
+        return new ListResourceTagsResponse
+        {
+            Tags = page.Select(t => new Tag { TagKey = t.TagKey, TagValue = t.TagValue }).ToList(),
+            Truncated = truncated,
+            NextMarker = truncated ? Paging.EncodeMarker(page[^1].TagKey) : null,
+        };
+    }
+}

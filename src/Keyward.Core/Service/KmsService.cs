@@ -1,0 +1,117 @@
+using Keyward.Core.Identity;
+using Keyward.Core.Keys;
+using Keyward.Core.KeyStores;
+using Keyward.Core.Storage;
+using Keyward.Protocol.Model;
+
+namespace Keyward.Core.Service;
+
+/// <summary>
+/// The KMS operations. Requests arrive validated against the model's constraints (lengths,
+/// ranges, enums); the service applies the semantic rules: key resolution, key state, key
+/// usage, and AWS's cross-member rules. One partial file per group of operations.
+/// </summary>
+public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, KmsOptions options, TimeProvider clock)
+{
+    public KmsOptions Options => options;
+
+    private DateTimeOffset Now()
+    {
+        // Millisecond precision, as stored and as AWS reports timestamps.
+        var now = clock.GetUtcNow();
+        return DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
+    }
+
+    private string Arn(KeyRecord key) => options.KeyArn(key.AccountId, key.KeyId);
+
+    /// <summary>
+    /// Finds the key a KeyId member names: key id, key ARN, and (when <paramref name="allowAlias"/>)
+    /// alias name or alias ARN, within the caller's account and this region.
+    /// </summary>
+    private async ValueTask<KeyRecord> ResolveKeyAsync(Principal caller, string keyId, bool allowAlias, CancellationToken ct)
+    {
+        string id;
+        string account = caller.AccountId;
+        if (keyId.StartsWith("arn:", StringComparison.Ordinal))
+        {
+            // arn:<partition>:kms:<region>:<account>:key/<id> | alias/<name>
+            var parts = keyId.Split(':', 6);
+            if (parts.Length != 6 || parts[2] != "kms" || parts[1].Length == 0 || parts[4].Length == 0)
+                throw Faults.InvalidArn(keyId);
+            account = parts[4];
+            var resource = parts[5];
+            var foreign = parts[1] != options.Partition || parts[3] != options.Region;
+            if (resource.StartsWith("key/", StringComparison.Ordinal))
+            {
+                id = resource[4..];
+                if (!KeyIds.IsKeyId(id)) throw Faults.InvalidKeyId(keyId);
+                if (foreign) throw Faults.KeyNotFound(keyId);
+            }
+            else if (resource.StartsWith("alias/", StringComparison.Ordinal) && allowAlias)
+            {
+                if (foreign) throw Faults.AliasNotFound(keyId);
+                id = await AliasTargetAsync(account, resource, ct);
+            }
+            else throw Faults.InvalidArn(keyId);
+        }
+        else if (keyId.StartsWith("alias/", StringComparison.Ordinal) && allowAlias)
+        {
+            id = await AliasTargetAsync(account, keyId, ct);
+        }
+        else if (KeyIds.IsKeyId(keyId))
+        {
+            id = keyId;
+        }
+        else throw Faults.InvalidKeyId(keyId);
+
+        var key = await storage.GetKeyAsync(id.ToLowerInvariant(), ct);
+        // Keys of other accounts are invisible until key policies allow cross-account use.
+        if (key is null || key.AccountId != account || account != caller.AccountId)
+            throw Faults.KeyNotFound(options.KeyArn(account, id));
+        return key;
+    }
+
+    private async ValueTask<string> AliasTargetAsync(string account, string aliasName, CancellationToken ct)
+    {
+        var alias = await storage.GetAliasAsync(account, aliasName, ct);
+        return alias?.TargetKeyId ?? throw Faults.AliasNotFound(options.AliasArn(account, aliasName));
+    }
+
+    /// <summary>
+    /// Reads the key, applies <paramref name="change"/> (which checks state and may throw), and
+    /// writes it with optimistic concurrency, retrying on a concurrent change.
+    /// </summary>
+    private async ValueTask<KeyRecord> ChangeKeyAsync(Principal caller, string keyId, Func<KeyRecord, KeyRecord> change, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            var current = await ResolveKeyAsync(caller, keyId, allowAlias: false, ct);
+            var next = change(current);
+            if (ReferenceEquals(next, current)) return current;
+            var stored = await storage.UpdateKeyAsync(next, ct);
+            if (stored is not null) return stored;
+        }
+        throw Faults.Internal();
+    }
+
+    private KeyMetadata ToMetadata(KeyRecord key) => new()
+    {
+        AWSAccountId = key.AccountId,
+        KeyId = key.KeyId,
+        Arn = Arn(key),
+        CreationDate = key.CreationDate,
+        Enabled = key.State == KeyState.Enabled,
+        Description = key.Description,
+        KeyUsage = key.KeyUsage,
+        KeyState = key.State.ToString(),
+        DeletionDate = key.State == KeyState.PendingDeletion ? key.DeletionDate : null,
+        PendingDeletionWindowInDays = key.State == KeyState.PendingDeletion ? key.PendingWindowInDays : null,
+        Origin = key.Origin,
+        KeyManager = "CUSTOMER",
+        CustomerMasterKeySpec = key.KeySpec,
+        KeySpec = key.KeySpec,
+        EncryptionAlgorithms = key.KeyUsage == "ENCRYPT_DECRYPT" ? ["SYMMETRIC_DEFAULT"] : null,
+        MultiRegion = false,
+        CurrentKeyMaterialId = key.CurrentMaterialId,
+    };
+}

@@ -1,0 +1,63 @@
+using Keyward.Core.Keys;
+
+namespace Keyward.Core.Storage;
+
+/// <summary>
+/// The typed storage of a Keyward deployment (SQLite embedded, PostgreSQL for several nodes).
+/// Every write is durable before it returns. Keys are updated with optimistic concurrency:
+/// <see cref="UpdateKeyAsync"/> succeeds only if the row still has the version it was read at.
+/// Deleting a key removes its material versions, aliases and tags with it, atomically.
+/// </summary>
+public interface IKmsStorage : IDisposable
+{
+    /// <summary>Applies pending migrations. Idempotent.</summary>
+    ValueTask MigrateAsync(CancellationToken cancellationToken = default);
+
+    ValueTask<byte[]?> GetSettingAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores a setting only if absent; returns the value now stored.</summary>
+    ValueTask<byte[]> GetOrAddSettingAsync(string name, byte[] value, CancellationToken cancellationToken = default);
+
+    // Keys and material.
+
+    /// <summary>Creates the key, its first material version (if any) and its tags in one transaction.</summary>
+    ValueTask CreateKeyAsync(KeyRecord key, MaterialRecord? material, IReadOnlyList<TagRecord> tags, CancellationToken cancellationToken = default);
+
+    ValueTask<KeyRecord?> GetKeyAsync(string keyId, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes <paramref name="key"/> if the stored version equals <c>key.Version</c>; returns the stored record with its new version, or null on a conflict.</summary>
+    ValueTask<KeyRecord?> UpdateKeyAsync(KeyRecord key, CancellationToken cancellationToken = default);
+
+    /// <summary>Keys of an account ordered by key id, starting after <paramref name="afterKeyId"/>.</summary>
+    ValueTask<IReadOnlyList<KeyRecord>> ListKeysAsync(string accountId, string? afterKeyId, int limit, CancellationToken cancellationToken = default);
+
+    ValueTask<MaterialRecord?> GetMaterialAsync(string keyId, string materialId, CancellationToken cancellationToken = default);
+
+    /// <summary>Keys in PendingDeletion whose deletion date is at or before <paramref name="now"/>.</summary>
+    ValueTask<IReadOnlyList<KeyRecord>> ListKeysDueForDeletionAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the key and everything that belongs to it if it still has the given version; false otherwise.</summary>
+    ValueTask<bool> DeleteKeyAsync(string keyId, long expectedVersion, CancellationToken cancellationToken = default);
+
+    // Aliases.
+
+    ValueTask<AliasRecord?> GetAliasAsync(string accountId, string aliasName, CancellationToken cancellationToken = default);
+
+    /// <summary>False if the alias name is taken in the account.</summary>
+    ValueTask<bool> CreateAliasAsync(AliasRecord alias, CancellationToken cancellationToken = default);
+
+    /// <summary>False if the alias does not exist.</summary>
+    ValueTask<bool> UpdateAliasAsync(string accountId, string aliasName, string targetKeyId, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    ValueTask<bool> DeleteAliasAsync(string accountId, string aliasName, CancellationToken cancellationToken = default);
+
+    /// <summary>Aliases ordered by name after <paramref name="afterAliasName"/>, optionally of one key only.</summary>
+    ValueTask<IReadOnlyList<AliasRecord>> ListAliasesAsync(string accountId, string? targetKeyId, string? afterAliasName, int limit, CancellationToken cancellationToken = default);
+
+    // Tags.
+
+    ValueTask<IReadOnlyList<TagRecord>> ListTagsAsync(string keyId, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds or overwrites tags, then removes <paramref name="removeKeys"/>, in one transaction.</summary>
+    ValueTask ChangeTagsAsync(string keyId, IReadOnlyList<TagRecord> upsert, IReadOnlyList<string> removeKeys, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,51 @@
+using System.Text.Json.Serialization;
+using Keyward.Protocol.Model;
+using Keyward.Protocol.Operations;
+
+namespace Keyward.Protocol.Json;
+
+/// <summary>
+/// Source-generated serializers for every KMS request and response. Member names are the wire
+/// names verbatim (no naming policy), matching is case-sensitive as in AWS, unknown members are
+/// ignored, and nulls are left out of responses.
+/// </summary>
+[JsonSourceGenerationOptions(
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    PropertyNameCaseInsensitive = false,
+    Converters = [typeof(EpochSecondsConverter)])]
+[JsonSerializable(typeof(CreateKeyRequest))]
+[JsonSerializable(typeof(CreateKeyResponse))]
+[JsonSerializable(typeof(DescribeKeyRequest))]
+[JsonSerializable(typeof(DescribeKeyResponse))]
+[JsonSerializable(typeof(ListKeysRequest))]
+[JsonSerializable(typeof(ListKeysResponse))]
+[JsonSerializable(typeof(KeyIdRequest))]
+[JsonSerializable(typeof(CancelKeyDeletionResponse))]
+[JsonSerializable(typeof(UpdateKeyDescriptionRequest))]
+[JsonSerializable(typeof(ScheduleKeyDeletionRequest))]
+[JsonSerializable(typeof(ScheduleKeyDeletionResponse))]
+[JsonSerializable(typeof(EncryptRequest))]
+[JsonSerializable(typeof(EncryptResponse))]
+[JsonSerializable(typeof(DecryptRequest))]
+[JsonSerializable(typeof(DecryptResponse))]
+[JsonSerializable(typeof(ReEncryptRequest))]
+[JsonSerializable(typeof(ReEncryptResponse))]
+[JsonSerializable(typeof(GenerateDataKeyRequest))]
+[JsonSerializable(typeof(GenerateDataKeyResponse))]
+[JsonSerializable(typeof(GenerateRandomRequest))]
+[JsonSerializable(typeof(GenerateRandomResponse))]
+[JsonSerializable(typeof(AliasTargetRequest))]
+[JsonSerializable(typeof(DeleteAliasRequest))]
+[JsonSerializable(typeof(ListAliasesRequest))]
+[JsonSerializable(typeof(ListAliasesResponse))]
+[JsonSerializable(typeof(TagResourceRequest))]
+[JsonSerializable(typeof(UntagResourceRequest))]
+[JsonSerializable(typeof(ListResourceTagsRequest))]
+[JsonSerializable(typeof(ListResourceTagsResponse))]
+[JsonSerializable(typeof(GetKeyPolicyRequest))]
+[JsonSerializable(typeof(GetKeyPolicyResponse))]
+[JsonSerializable(typeof(PutKeyPolicyRequest))]
+[JsonSerializable(typeof(ListKeyPoliciesRequest))]
+[JsonSerializable(typeof(ListKeyPoliciesResponse))]
+[JsonSerializable(typeof(EmptyResponse))]
+public sealed partial class KmsJsonContext : JsonSerializerContext;

@@ -1,0 +1,30 @@
+namespace Keyward.Protocol.Model;
+
+/// <summary>The KeyMetadata structure of the KMS API; members keep their wire names.</summary>
+public sealed class KeyMetadata
+{
+    public string? AWSAccountId { get; set; }
+    public string? KeyId { get; set; }
+    public string? Arn { get; set; }
+    public DateTimeOffset? CreationDate { get; set; }
+    public bool Enabled { get; set; }
+    public string? Description { get; set; }
+    public string? KeyUsage { get; set; }
+    public string? KeyState { get; set; }
+    public DateTimeOffset? DeletionDate { get; set; }
+    public DateTimeOffset? ValidTo { get; set; }
+    public string? Origin { get; set; }
+    public string? CustomKeyStoreId { get; set; }
+    public string? CloudHsmClusterId { get; set; }
+    public string? ExpirationModel { get; set; }
+    public string? KeyManager { get; set; }
+    public string? CustomerMasterKeySpec { get; set; }
+    public string? KeySpec { get; set; }
+    public List<string>? EncryptionAlgorithms { get; set; }
+    public List<string>? SigningAlgorithms { get; set; }
+    public List<string>? KeyAgreementAlgorithms { get; set; }
+    public bool? MultiRegion { get; set; }
+    public int? PendingDeletionWindowInDays { get; set; }
+    public List<string>? MacAlgorithms { get; set; }
+    public string? CurrentKeyMaterialId { get; set; }
+}

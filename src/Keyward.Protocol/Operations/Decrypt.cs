@@ -1,0 +1,30 @@
+using Keyward.Protocol.Validation;
+
+namespace Keyward.Protocol.Operations;
+
+public sealed class DecryptRequest : IValidatable
+{
+    public byte[]? CiphertextBlob { get; set; }
+    public Dictionary<string, string>? EncryptionContext { get; set; }
+    public List<string>? GrantTokens { get; set; }
+    public string? KeyId { get; set; }
+    public string? EncryptionAlgorithm { get; set; }
+    public bool? DryRun { get; set; }
+
+    public void Validate(ValidationErrors e)
+    {
+        if (CiphertextBlob is null) e.AddHidden("ciphertextBlob", "Member must not be null");
+        e.BlobLength(CiphertextBlob, "ciphertextBlob", 1, Constraints.CiphertextMax);
+        Members.KeyId(e, KeyId, required: false);
+        Members.GrantTokens(e, GrantTokens);
+        e.Enum(EncryptionAlgorithm, "encryptionAlgorithm", Constraints.EncryptionAlgorithms);
+    }
+}
+
+public sealed class DecryptResponse
+{
+    public string? KeyId { get; set; }
+    public byte[]? Plaintext { get; set; }
+    public string? EncryptionAlgorithm { get; set; }
+    public string? KeyMaterialId { get; set; }
+}

@@ -1,0 +1,27 @@
+using System.Globalization;
+
+namespace Keyward.Protocol.SigV4;
+
+/// <summary>Signs a request with SigV4 (Authorization header form); used by Keyward's own clients.</summary>
+public static class SigV4Signer
+{
+    /// <summary>
+    /// Returns the X-Amz-Date and Authorization header values. <paramref name="headers"/> must hold
+    /// every header to sign (lower-case names), including host; x-amz-date is added here.
+    /// </summary>
+    public static (string AmzDate, string Authorization) Sign(
+        string method, string rawPath, string rawQuery, IDictionary<string, string> headers, ReadOnlySpan<byte> body,
+        string accessKeyId, string secret, string region, string service, DateTimeOffset now)
+    {
+        var amzDate = now.UtcDateTime.ToString(SigV4Canonical.DateFormat, CultureInfo.InvariantCulture);
+        var date = amzDate[..8];
+        var all = new Dictionary<string, string>(headers, StringComparer.Ordinal) { ["x-amz-date"] = amzDate };
+        var signed = all.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
+        var canonical = SigV4Canonical.CanonicalRequest(method, SigV4Canonical.CanonicalUri(rawPath),
+            SigV4Canonical.CanonicalQuery(rawQuery), signed, n => all.GetValueOrDefault(n), SigV4Canonical.HexSha256(body));
+        var scope = $"{date}/{region}/{service}/aws4_request";
+        var signature = SigV4Canonical.Signature(SigV4Canonical.SigningKey(secret, date, region, service),
+            SigV4Canonical.StringToSign(amzDate, scope, canonical));
+        return (amzDate, $"{SigV4Canonical.Algorithm} Credential={accessKeyId}/{scope}, SignedHeaders={string.Join(';', signed)}, Signature={signature}");
+    }
+}

@@ -1,0 +1,54 @@
+namespace Keyward.Protocol.Validation;
+
+/// <summary>Model constraints shared by several operations (botocore's KMS service model).</summary>
+public static class Constraints
+{
+    public const int KeyIdMax = 2048;
+    public const int PlaintextMax = 4096;
+    public const int CiphertextMax = 6144;
+    public const int DescriptionMax = 8192;
+    public const int PolicyMax = 131072;
+    public const int GrantTokensMax = 10;
+    public const int GrantTokenMax = 8192;
+    public const int AliasNameMax = 256;
+    public const int TagKeyMax = 128;
+    public const int TagValueMax = 256;
+    public const int NumberOfBytesMax = 1024;
+    public const int LimitMax = 1000;
+    public const int MarkerMax = 1024;
+
+    public static readonly string[] KeySpecs =
+    [
+        "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1",
+        "SYMMETRIC_DEFAULT", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2", "ML_DSA_44", "ML_DSA_65",
+        "ML_DSA_87", "ECC_NIST_EDWARDS25519",
+    ];
+
+    public static readonly string[] KeyUsages = ["SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"];
+    public static readonly string[] Origins = ["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"];
+    public static readonly string[] EncryptionAlgorithms = ["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"];
+    public static readonly string[] DataKeySpecs = ["AES_256", "AES_128"];
+
+    /// <summary>Model pattern of the printable-text members (Description, Policy).</summary>
+    public const string PrintablePattern = "^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]*$";
+
+    public static bool IsPrintable(string s)
+    {
+        foreach (var c in s)
+        {
+            if (c is '\t' or '\n' or '\r') continue;
+            if (c < ' ' || c > '\u00FF') return false;
+        }
+        return true;
+    }
+
+    /// <summary>Model pattern of AliasName: <c>^[a-zA-Z0-9:/_-]+$</c>.</summary>
+    public const string AliasPattern = "^[a-zA-Z0-9:/_-]+$";
+
+    public static bool IsAliasText(string s)
+    {
+        foreach (var c in s)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is ':' or '/' or '_' or '-')) return false;
+        return true;
+    }
+}

@@ -1,0 +1,48 @@
+using Keyward.Protocol.Model;
+
+namespace Keyward.Protocol.Validation;
+
+/// <summary>Checks for members that recur across operations, with their model constraints.</summary>
+public static class Members
+{
+    public static void KeyId(ValidationErrors e, string? value, string member = "keyId", bool required = true)
+    {
+        if (required) e.Required(value, member);
+        e.Length(value, member, 1, Constraints.KeyIdMax);
+    }
+
+    public static void GrantTokens(ValidationErrors e, List<string>? tokens)
+    {
+        e.Count(tokens, "grantTokens", 0, Constraints.GrantTokensMax);
+        if (tokens is null) return;
+        foreach (var t in tokens) e.Length(t, "grantTokens", 1, Constraints.GrantTokenMax);
+    }
+
+    public static void Tags(ValidationErrors e, List<Tag>? tags, string member = "tags")
+    {
+        if (tags is null) return;
+        for (var i = 0; i < tags.Count; i++)
+        {
+            var t = tags[i];
+            if (t is null) { e.Add(null, $"{member}.{i + 1}.member", "Member must not be null"); continue; }
+            e.Required(t.TagKey, $"{member}.{i + 1}.member.tagKey");
+            e.Length(t.TagKey, $"{member}.{i + 1}.member.tagKey", 1, Constraints.TagKeyMax);
+            e.Required(t.TagValue, $"{member}.{i + 1}.member.tagValue");
+            e.Length(t.TagValue, $"{member}.{i + 1}.member.tagValue", 0, Constraints.TagValueMax);
+        }
+    }
+
+    public static void Paging(ValidationErrors e, int? limit, string? marker)
+    {
+        e.Range(limit, "limit", 1, Constraints.LimitMax);
+        e.Length(marker, "marker", 1, Constraints.MarkerMax);
+        e.Pattern(marker, "marker", "[\\u0020-\\u00FF]*", s => s.All(c => c >= ' ' && c <= '\u00FF'));
+    }
+
+    public static void AliasName(ValidationErrors e, string? value)
+    {
+        e.Required(value, "aliasName");
+        e.Length(value, "aliasName", 1, Constraints.AliasNameMax);
+        e.Pattern(value, "aliasName", Constraints.AliasPattern, Constraints.IsAliasText);
+    }
+}

@@ -1,0 +1,65 @@
+using Keyward.Core.Keys;
+using Microsoft.Data.Sqlite;
+
+namespace Keyward.Storage.Sqlite;
+
+public sealed partial class SqliteKmsStorage
+{
+    private const string AliasColumns = "account_id, alias_name, target_key_id, creation_date, last_updated_date";
+
+    public ValueTask<AliasRecord?> GetAliasAsync(string accountId, string aliasName, CancellationToken cancellationToken = default) => Read(c =>
+    {
+        using var cmd = Command(c, null, $"SELECT {AliasColumns} FROM aliases WHERE account_id = $acct AND alias_name = $name");
+        cmd.Parameters.AddWithValue("$acct", accountId);
+        cmd.Parameters.AddWithValue("$name", aliasName);
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? ReadAlias(r) : null;
+    });
+
+    public ValueTask<bool> CreateAliasAsync(AliasRecord alias, CancellationToken cancellationToken = default) => Write((c, tx) =>
+    {
+        using var cmd = Command(c, tx,
+            $"INSERT INTO aliases ({AliasColumns}) VALUES ($acct, $name, $target, $created, $updated) ON CONFLICT (account_id, alias_name) DO NOTHING");
+        cmd.Parameters.AddWithValue("$acct", alias.AccountId);
+        cmd.Parameters.AddWithValue("$name", alias.AliasName);
+        cmd.Parameters.AddWithValue("$target", alias.TargetKeyId);
+        cmd.Parameters.AddWithValue("$created", Ms(alias.CreationDate));
+        cmd.Parameters.AddWithValue("$updated", Ms(alias.LastUpdatedDate));
+        return cmd.ExecuteNonQuery() == 1;
+    });
+
+    public ValueTask<bool> UpdateAliasAsync(string accountId, string aliasName, string targetKeyId, DateTimeOffset now, CancellationToken cancellationToken = default) => Write((c, tx) =>
+    {
+        using var cmd = Command(c, tx, "UPDATE aliases SET target_key_id = $target, last_updated_date = $updated WHERE account_id = $acct AND alias_name = $name");
+        cmd.Parameters.AddWithValue("$acct", accountId);
+        cmd.Parameters.AddWithValue("$name", aliasName);
+        cmd.Parameters.AddWithValue("$target", targetKeyId);
+        cmd.Parameters.AddWithValue("$updated", Ms(now));
+        return cmd.ExecuteNonQuery() == 1;
+    });
+
+    public ValueTask<bool> DeleteAliasAsync(string accountId, string aliasName, CancellationToken cancellationToken = default) => Write((c, tx) =>
+    {
+        using var cmd = Command(c, tx, "DELETE FROM aliases WHERE account_id = $acct AND alias_name = $name");
+        cmd.Parameters.AddWithValue("$acct", accountId);
+        cmd.Parameters.AddWithValue("$name", aliasName);
+        return cmd.ExecuteNonQuery() == 1;
+    });
+
+    public ValueTask<IReadOnlyList<AliasRecord>> ListAliasesAsync(string accountId, string? targetKeyId, string? afterAliasName, int limit, CancellationToken cancellationToken = default) => Read(c =>
+    {
+        using var cmd = Command(c, null,
+            $"SELECT {AliasColumns} FROM aliases WHERE account_id = $acct AND ($target IS NULL OR target_key_id = $target) AND alias_name > $after ORDER BY alias_name LIMIT $limit");
+        cmd.Parameters.AddWithValue("$acct", accountId);
+        cmd.Parameters.AddWithValue("$target", (object?)targetKeyId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$after", afterAliasName ?? string.Empty);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        using var r = cmd.ExecuteReader();
+        var list = new List<AliasRecord>();
+        while (r.Read()) list.Add(ReadAlias(r));
+        return (IReadOnlyList<AliasRecord>)list;
+    });
+
+    private static AliasRecord ReadAlias(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), Time(r.GetInt64(3)), Time(r.GetInt64(4)));
+}

@@ -1,0 +1,109 @@
+using Keyward.Core.Keys;
+using Keyward.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Keyward.Storage.Sqlite;
+
+/// <summary>
+/// The embedded storage: one SQLite file in WAL mode with synchronous=FULL, so every
+/// acknowledged write survives a crash or power loss. Microsoft.Data.Sqlite is synchronous;
+/// the ValueTask signatures serve the storage interface shared with PostgreSQL.
+/// </summary>
+public sealed partial class SqliteKmsStorage : IKmsStorage
+{
+    private readonly SqliteConnectionPool _pool;
+
+    public SqliteKmsStorage(string path) => _pool = new SqliteConnectionPool(path);
+
+    public ValueTask MigrateAsync(CancellationToken cancellationToken = default) => Write((c, tx) =>
+    {
+        Execute(c, tx, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT");
+        using var read = Command(c, tx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+        var current = Convert.ToInt32(read.ExecuteScalar());
+        if (current > SqliteMigrations.All.Length)
+            throw new InvalidOperationException($"The database schema (version {current}) is newer than this Keyward (version {SqliteMigrations.All.Length}).");
+        for (var v = current + 1; v <= SqliteMigrations.All.Length; v++)
+        {
+            Execute(c, tx, SqliteMigrations.All[v - 1]);
+            using var mark = Command(c, tx, "INSERT INTO schema_migrations (version, applied_at) VALUES ($v, $t)");
+            mark.Parameters.AddWithValue("$v", v);
+            mark.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            mark.ExecuteNonQuery();
+        }
+        return 0;
+    }).AsValueTask();
+
+    public ValueTask<byte[]?> GetSettingAsync(string name, CancellationToken cancellationToken = default) => Read(c =>
+    {
+        using var cmd = Command(c, null, "SELECT value FROM settings WHERE name = $n");
+        cmd.Parameters.AddWithValue("$n", name);
+        return cmd.ExecuteScalar() as byte[];
+    });
+
+    public ValueTask<byte[]> GetOrAddSettingAsync(string name, byte[] value, CancellationToken cancellationToken = default) => Write((c, tx) =>
+    {
+        using var insert = Command(c, tx, "INSERT INTO settings (name, value) VALUES ($n, $v) ON CONFLICT (name) DO NOTHING");
+        insert.Parameters.AddWithValue("$n", name);
+        insert.Parameters.AddWithValue("$v", value);
+        insert.ExecuteNonQuery();
+        using var read = Command(c, tx, "SELECT value FROM settings WHERE name = $n");
+        read.Parameters.AddWithValue("$n", name);
+        return (byte[])read.ExecuteScalar()!;
+    });
+
+    public void Dispose() => _pool.Dispose();
+
+    // Plumbing.
+
+    private ValueTask<T> Read<T>(Func<SqliteConnection, T> body)
+    {
+        var c = _pool.Rent();
+        try { return ValueTask.FromResult(body(c)); }
+        finally { _pool.Return(c); }
+    }
+
+    private ValueTask<T> Write<T>(Func<SqliteConnection, SqliteTransaction, T> body)
+    {
+        _pool.WriteLock.Wait();
+        var c = _pool.Rent();
+        try
+        {
+            using var tx = c.BeginTransaction();
+            var result = body(c, tx);
+            tx.Commit();
+            return ValueTask.FromResult(result);
+        }
+        finally
+        {
+            _pool.Return(c);
+            _pool.WriteLock.Release();
+        }
+    }
+
+    private static SqliteCommand Command(SqliteConnection c, SqliteTransaction? tx, string sql)
+    {
+        var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        return cmd;
+    }
+
+    private static void Execute(SqliteConnection c, SqliteTransaction tx, string sql)
+    {
+        using var cmd = Command(c, tx, sql);
+        cmd.ExecuteNonQuery();
+    }
+
+    private static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
+
+    private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+}
+
+internal static class ValueTaskExtensions
+{
+    public static ValueTask AsValueTask<T>(this ValueTask<T> task)
+    {
+        if (task.IsCompletedSuccessfully) return ValueTask.CompletedTask;
+        return new ValueTask(task.AsTask());
+    }
+}
