@@ -1,3 +1,4 @@
+using Keyward.Protocol.Model;
 using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
@@ -21,10 +22,12 @@ public sealed class DecryptRequest : IValidatable
     }
 }
 
-public sealed class DecryptResponse
+public sealed class DecryptResponse : ISensitive
 {
     public string? KeyId { get; set; }
     public byte[]? Plaintext { get; set; }
     public string? EncryptionAlgorithm { get; set; }
     public string? KeyMaterialId { get; set; }
+
+    public void ZeroSecrets() { if (Plaintext is { } b) System.Security.Cryptography.CryptographicOperations.ZeroMemory(b); }
 }

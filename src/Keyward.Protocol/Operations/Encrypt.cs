@@ -1,8 +1,9 @@
+using Keyward.Protocol.Model;
 using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-public sealed class EncryptRequest : IValidatable
+public sealed class EncryptRequest : IValidatable, ISensitive
 {
     public string? KeyId { get; set; }
     public byte[]? Plaintext { get; set; }
@@ -19,6 +20,8 @@ public sealed class EncryptRequest : IValidatable
         Members.GrantTokens(e, GrantTokens);
         e.Enum(EncryptionAlgorithm, "encryptionAlgorithm", Constraints.EncryptionAlgorithms);
     }
+
+    public void ZeroSecrets() { if (Plaintext is { } b) System.Security.Cryptography.CryptographicOperations.ZeroMemory(b); }
 }
 
 public sealed class EncryptResponse

@@ -1,3 +1,4 @@
+using Keyward.Protocol.Model;
 using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
@@ -21,10 +22,12 @@ public sealed class GenerateDataKeyRequest : IValidatable
     }
 }
 
-public sealed class GenerateDataKeyResponse
+public sealed class GenerateDataKeyResponse : ISensitive
 {
     public byte[]? CiphertextBlob { get; set; }
     public byte[]? Plaintext { get; set; }
     public string? KeyId { get; set; }
     public string? KeyMaterialId { get; set; }
+
+    public void ZeroSecrets() { if (Plaintext is { } b) System.Security.Cryptography.CryptographicOperations.ZeroMemory(b); }
 }

@@ -1,3 +1,4 @@
+using Keyward.Protocol.Model;
 using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
@@ -14,7 +15,9 @@ public sealed class GenerateRandomRequest : IValidatable
     }
 }
 
-public sealed class GenerateRandomResponse
+public sealed class GenerateRandomResponse : ISensitive
 {
     public byte[]? Plaintext { get; set; }
+
+    public void ZeroSecrets() { if (Plaintext is { } b) System.Security.Cryptography.CryptographicOperations.ZeroMemory(b); }
 }

@@ -1,0 +1,100 @@
+using Keyward.Core.Seal;
+using Keyward.Server.Hosting;
+
+namespace Keyward.Cli;
+
+/// <summary>The `keyward` command line. Thin: parse, then hand over to the hosts.</summary>
+internal static class Commands
+{
+    private const string Usage = """
+        usage: keyward <command> [options]
+
+        commands:
+          serve        run the KMS API server
+            --listen <url>            address to listen on (default http://127.0.0.1:4599; env KEYWARD_LISTEN)
+            --data-dir <path>         data directory: database, root key file, bootstrap credential
+                                      (default ./.keyward; env KEYWARD_DATA_DIR)
+            --region <region>         region in ARNs and SigV4 scope (default us-east-1; env KEYWARD_REGION)
+            --account-id <id>         account of the bootstrap credential (default 111122223333; env KEYWARD_ACCOUNT_ID)
+            --deletion-interval <s>   seconds between runs of the key-deletion job (default 60)
+          help         show this text
+
+        The bootstrap credential comes from KEYWARD_ACCESS_KEY_ID and KEYWARD_SECRET_ACCESS_KEY,
+        or is generated on first start and printed once.
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        try
+        {
+            return args[0] switch
+            {
+                "serve" => await ServeAsync(args[1..]),
+                _ => Fail($"unknown command '{args[0]}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            return Fail(e.Message);
+        }
+    }
+
+    private static async Task<int> ServeAsync(string[] args)
+    {
+        var options = new KmsServerOptions
+        {
+            Listen = Env("KEYWARD_LISTEN") ?? "http://127.0.0.1:4599",
+            Region = Env("KEYWARD_REGION") ?? "us-east-1",
+            AccountId = Env("KEYWARD_ACCOUNT_ID") ?? "111122223333",
+        };
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : throw new UsageException($"option {args[i]} needs a value");
+            options = args[i] switch
+            {
+                "--listen" => options with { Listen = value },
+                "--data-dir" => options with { DataDir = value },
+                "--region" => options with { Region = value },
+                "--account-id" => options with { AccountId = value },
+                "--deletion-interval" => options with
+                {
+                    DeletionJobInterval = double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0
+                        ? TimeSpan.FromSeconds(s) : throw new UsageException("--deletion-interval needs a positive number of seconds"),
+                },
+                _ => throw new UsageException($"unknown option '{args[i]}'"),
+            };
+            i++;
+        }
+        if (options.AccountId.Length != 12 || !options.AccountId.All(char.IsAsciiDigit))
+            throw new UsageException("--account-id must be 12 digits");
+
+        KmsHost host;
+        try { host = await KmsHost.StartAsync(options); }
+        catch (SealException e)
+        {
+            Console.Error.WriteLine($"keyward: {e.Message}");
+            return 1;
+        }
+        await using (host)
+        {
+            await host.WaitForShutdownAsync();
+        }
+        return 0;
+    }
+
+    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"keyward: {message}");
+        Console.Error.WriteLine("run 'keyward help' for usage");
+        return 2;
+    }
+
+    private sealed class UsageException(string message) : Exception(message);
+}

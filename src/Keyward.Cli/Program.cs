@@ -1,0 +1,3 @@
+using Keyward.Cli;
+
+return await Commands.RunAsync(args);

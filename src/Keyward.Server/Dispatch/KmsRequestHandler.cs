@@ -1,0 +1,123 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Keyward.Core.Identity;
+using Keyward.Core.KeyStores;
+using Keyward.Core.Service;
+using Keyward.Protocol;
+using Keyward.Protocol.Errors;
+using Keyward.Protocol.SigV4;
+using Keyward.Server.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace Keyward.Server.Dispatch;
+
+/// <summary>
+/// The request flow of DESIGN.md: read the body (size-limited) → verify SigV4 → X-Amz-Target
+/// to an operation → dispatch → serialize. Every failure becomes an AWS-shaped error; anything
+/// unexpected is KMSInternalException with the request id, its detail only in the log.
+/// </summary>
+internal sealed class KmsRequestHandler(
+    KmsDispatcher dispatcher, SigV4Verifier verifier, CredentialStore credentials, int maxBodyBytes, ILogger logger)
+{
+    private const string ContentType = "application/x-amz-json-1.1";
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var requestId = Guid.NewGuid().ToString("D");
+        context.Response.Headers["x-amzn-RequestId"] = requestId;
+        var operationName = "-";
+        RequestBody? body = null;
+        try
+        {
+            var request = context.Request;
+            if (request.ContentLength > maxBodyBytes) throw TooLarge();
+            body = new RequestBody(request.ContentLength);
+            if (!await body.ReadAsync(request.Body, maxBodyBytes, context.RequestAborted)) throw TooLarge();
+
+            var raw = context.Features.Get<IHttpRequestFeature>()!;
+            var rawTarget = raw.RawTarget ?? "/";
+            var q = rawTarget.IndexOf('?');
+            var sig = verifier.Verify(new SigV4Request(request.Method,
+                q < 0 ? rawTarget : rawTarget[..q], q < 0 ? string.Empty : rawTarget[(q + 1)..],
+                name => HeaderValue(request.Headers, name), body.Memory));
+            if (!sig.Succeeded) throw AuthError(sig);
+            var caller = credentials.Find(sig.AccessKeyId!)!.Principal;
+
+            var target = request.Headers["X-Amz-Target"].ToString();
+            if (!HttpMethods.IsPost(request.Method) || !KmsTarget.TryParse(target, out var operation))
+                throw new KmsException(KmsErrorCode.UnknownOperationException);
+            operationName = operation.ToString();
+
+            var response = await dispatcher.InvokeAsync(operation, body.Memory, caller, context.RequestAborted);
+            try
+            {
+                context.Response.StatusCode = 200;
+                context.Response.ContentType = ContentType;
+                context.Response.ContentLength = response.Length;
+                await context.Response.Body.WriteAsync(response, context.RequestAborted);
+            }
+            finally { CryptographicOperations.ZeroMemory(response); }
+        }
+        catch (KmsException e)
+        {
+            Log.Rejected(logger, requestId, KmsErrors.TypeName(e.Code));
+            await WriteErrorAsync(context, e.Code, e.Message);
+        }
+        catch (KeyStoreException e)
+        {
+            Log.KeyStoreFailed(logger, requestId, operationName, e.Failure.ToString(), e.Message);
+            var mapped = Faults.FromKeyStore(e);
+            await WriteErrorAsync(context, mapped.Code, mapped.Code == KmsErrorCode.KMSInternalException ? InternalMessage(requestId) : mapped.Message);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+        catch (Exception e)
+        {
+            Log.InternalError(logger, e, requestId, operationName);
+            await WriteErrorAsync(context, KmsErrorCode.KMSInternalException, InternalMessage(requestId));
+        }
+        finally
+        {
+            body?.Dispose();
+        }
+    }
+
+    private KmsException TooLarge() =>
+        new(KmsErrorCode.RequestEntityTooLargeException, $"The request body exceeds the limit of {maxBodyBytes} bytes.");
+
+    private static KmsException AuthError(SigV4Result result) => new(result.Failure switch
+    {
+        SigV4Failure.MissingAuthentication => KmsErrorCode.MissingAuthenticationTokenException,
+        SigV4Failure.IncompleteSignature => KmsErrorCode.IncompleteSignatureException,
+        SigV4Failure.UnknownAccessKey => KmsErrorCode.UnrecognizedClientException,
+        _ => KmsErrorCode.InvalidSignatureException,
+    }, result.Message);
+
+    private static string? HeaderValue(IHeaderDictionary headers, string name) =>
+        headers.TryGetValue(name, out var values) ? string.Join(',', values.Select(v => v ?? string.Empty)) : null;
+
+    private static string InternalMessage(string requestId) =>
+        $"The request was rejected because an internal exception occurred. Request id: {requestId}.";
+
+    private static async Task WriteErrorAsync(HttpContext context, KmsErrorCode code, string message)
+    {
+        if (context.Response.HasStarted) return;
+        context.Response.StatusCode = KmsErrors.HttpStatus(code);
+        context.Response.ContentType = ContentType;
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("__type", KmsErrors.TypeName(code));
+            if (message.Length > 0) writer.WriteString("message", message);
+            writer.WriteEndObject();
+        }
+        context.Response.ContentLength = buffer.WrittenCount;
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory);
+    }
+}

@@ -1,0 +1,66 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Keyward.Core.Identity;
+
+namespace Keyward.Server.Hosting;
+
+/// <summary>
+/// The first credential of a server: from options, else from KEYWARD_ACCESS_KEY_ID and
+/// KEYWARD_SECRET_ACCESS_KEY, else generated on first start and kept in the data directory
+/// (mode 0600). A generated credential is printed once, with an `aws configure` hint.
+/// It maps to the account's root principal.
+/// </summary>
+internal static class BootstrapCredential
+{
+    public const string FileName = "bootstrap-credential.json";
+
+    public static Credential Load(KmsServerOptions options)
+    {
+        var principal = new Principal(options.AccountId, $"arn:aws:iam::{options.AccountId}:root");
+        if (options.AccessKeyId is { Length: > 0 } id && options.SecretAccessKey is { Length: > 0 } secret)
+            return new Credential(id, secret, principal);
+        if (Environment.GetEnvironmentVariable("KEYWARD_ACCESS_KEY_ID") is { Length: > 0 } envId &&
+            Environment.GetEnvironmentVariable("KEYWARD_SECRET_ACCESS_KEY") is { Length: > 0 } envSecret)
+            return new Credential(envId, envSecret, principal);
+
+        var path = Path.Combine(options.DataDir, FileName);
+        if (File.Exists(path))
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            return new Credential(doc.RootElement.GetProperty("AccessKeyId").GetString()!,
+                doc.RootElement.GetProperty("SecretAccessKey").GetString()!, principal);
+        }
+
+        var generated = new Credential("AKIA" + RandomText("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16),
+            RandomText("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40), principal);
+        var options0600 = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Options = FileOptions.WriteThrough };
+        if (!OperatingSystem.IsWindows()) options0600.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(path, options0600))
+        {
+            stream.Write(Encoding.UTF8.GetBytes(
+                $"{{\"AccessKeyId\":\"{generated.AccessKeyId}\",\"SecretAccessKey\":\"{generated.SecretAccessKey}\"}}\n"));
+            stream.Flush(flushToDisk: true);
+        }
+
+        // Deliberately printed (not logged) once, so the operator can configure a client.
+        var console = options.Console ?? System.Console.Out;
+        console.WriteLine($"""
+            Keyward generated a bootstrap credential for account {options.AccountId} (kept in {path}, mode 0600).
+            Configure the aws CLI with it:
+
+                aws configure set aws_access_key_id {generated.AccessKeyId}
+                aws configure set aws_secret_access_key {generated.SecretAccessKey}
+                aws configure set region {options.Region}
+
+            It is shown only this once; set KEYWARD_ACCESS_KEY_ID and KEYWARD_SECRET_ACCESS_KEY to choose your own.
+            """);
+        return generated;
+    }
+
+    private static string RandomText(string alphabet, int length) =>
+        string.Create(length, alphabet, (span, chars) =>
+        {
+            for (var i = 0; i < span.Length; i++) span[i] = chars[RandomNumberGenerator.GetInt32(chars.Length)];
+        });
+}

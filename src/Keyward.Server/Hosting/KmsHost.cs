@@ -1,0 +1,132 @@
+using Keyward.Core;
+using Keyward.Core.Identity;
+using Keyward.Core.KeyStores;
+using Keyward.Core.Seal;
+using Keyward.Core.Service;
+using Keyward.Core.Storage;
+using Keyward.Protocol.SigV4;
+using Keyward.Server.Dispatch;
+using Keyward.Server.Jobs;
+using Keyward.Storage.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Keyward.Server.Hosting;
+
+/// <summary>
+/// The composition root of `keyward serve`, reused by the tests: storage → seal → barrier →
+/// key store → service → HTTP. Start-up refuses to continue (nothing written) when the seal
+/// does not hold the root key the database was created with.
+/// </summary>
+public sealed class KmsHost : IAsyncDisposable
+{
+    public const string DatabaseFile = "keyward.db";
+    public const string RootKeyFile = "root.key";
+    private const string SealCheckSetting = "seal-check";
+
+    private readonly WebApplication _app;
+    private readonly IKmsStorage _storage;
+    private readonly ISeal _seal;
+    private readonly SoftwareKeyStore _keyStore;
+    private readonly KeyDeletionJob _deletionJob;
+    private readonly KmsServerOptions _options;
+
+    public Credential Bootstrap { get; }
+
+    /// <summary>The address actually bound (useful with port 0).</summary>
+    public Uri Url { get; private set; } = null!;
+
+    private KmsHost(KmsServerOptions options, WebApplication app, IKmsStorage storage, ISeal seal,
+        SoftwareKeyStore keyStore, KeyDeletionJob job, Credential bootstrap)
+    {
+        _options = options;
+        _app = app;
+        _storage = storage;
+        _seal = seal;
+        _keyStore = keyStore;
+        _deletionJob = job;
+        Bootstrap = bootstrap;
+    }
+
+    public static async Task<KmsHost> StartAsync(KmsServerOptions options, CancellationToken ct = default)
+    {
+        CreatePrivateDirectory(options.DataDir);
+        var storage = new SqliteKmsStorage(Path.Combine(options.DataDir, DatabaseFile));
+        ISeal? seal = null;
+        try
+        {
+            await storage.MigrateAsync(ct);
+            var check = await storage.GetSettingAsync(SealCheckSetting, ct);
+            seal = FileSeal.Open(Path.Combine(options.DataDir, RootKeyFile), create: check is null);
+            var barrier = new RootKeyBarrier(seal);
+            check ??= await storage.GetOrAddSettingAsync(SealCheckSetting, barrier.CreateCheckValue(), ct);
+            if (!barrier.Verify(check))
+                throw new SealException("The root key of the seal does not match this database. Refusing to start.");
+
+            var keyStore = new SoftwareKeyStore(barrier);
+            var kms = new KmsOptions { Region = options.Region, DefaultAccountId = options.AccountId };
+            var service = new KmsService(storage, keyStore, kms, options.Clock);
+            var bootstrap = BootstrapCredential.Load(options);
+            var credentials = new CredentialStore([bootstrap]);
+            var verifier = new SigV4Verifier("kms", region => region == options.Region, credentials.SecretOf, TimeProvider.System);
+
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
+            builder.Logging.SetMinimumLevel(LogLevel.Information);
+            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+            builder.WebHost.UseUrls(options.Listen);
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.AddServerHeader = false;
+                // The handler enforces its own limit so it can answer with an AWS-shaped error.
+                k.Limits.MaxRequestBodySize = null;
+            });
+            var app = builder.Build();
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Keyward.Kms");
+            var handler = new KmsRequestHandler(new KmsDispatcher(service), verifier, credentials, options.MaxRequestBodyBytes, logger);
+            app.Run(handler.HandleAsync);
+
+            var job = new KeyDeletionJob(service, options.DeletionJobInterval, logger);
+            var host = new KmsHost(options, app, storage, seal, keyStore, job, bootstrap);
+            await app.StartAsync(ct);
+            host.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            job.Start();
+            Log.Started(logger, host.Url.ToString(), options.AccountId, options.Region, options.DataDir, seal.Description);
+            return host;
+        }
+        catch
+        {
+            seal?.Dispose();
+            storage.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs the key-deletion job once, now (tests; the job also runs on its own).</summary>
+    public Task<int> RunDeletionJobAsync() => _deletionJob.RunOnceAsync();
+
+    public Task WaitForShutdownAsync(CancellationToken ct = default) => _app.WaitForShutdownAsync(ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _deletionJob.DisposeAsync();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _keyStore.Dispose();
+        _seal.Dispose();
+        _storage.Dispose();
+    }
+
+    private static void CreatePrivateDirectory(string path)
+    {
+        if (Directory.Exists(path)) return;
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
+        else Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+}

@@ -1,0 +1,29 @@
+namespace Keyward.Server.Hosting;
+
+/// <summary>Everything `keyward serve` can be told. Defaults are the embedded ones.</summary>
+public sealed record KmsServerOptions
+{
+    public string Listen { get; init; } = "http://127.0.0.1:4599";
+    public string DataDir { get; init; } = DefaultDataDir();
+    public string Region { get; init; } = "us-east-1";
+    public string AccountId { get; init; } = "111122223333";
+
+    /// <summary>Bootstrap credential; when null, taken from the environment or the data directory.</summary>
+    public string? AccessKeyId { get; init; }
+    public string? SecretAccessKey { get; init; }
+
+    /// <summary>Largest request body accepted (AWS's largest legitimate input is a 128 KiB policy, escaped).</summary>
+    public int MaxRequestBodyBytes { get; init; } = 1 << 20;
+
+    /// <summary>How often the key-deletion job looks for keys whose waiting period has passed.</summary>
+    public TimeSpan DeletionJobInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The clock of key lifecycles (creation dates, deletion windows). SigV4 always uses the real clock.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the one-time bootstrap hint is written (stdout by default).</summary>
+    public TextWriter? Console { get; init; }
+
+    public static string DefaultDataDir() =>
+        Environment.GetEnvironmentVariable("KEYWARD_DATA_DIR") is { Length: > 0 } d ? d : Path.Combine(Environment.CurrentDirectory, ".keyward");
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace Keyward.Server.Hosting;
+
+/// <summary>Every log line of the KMS host, with stable event ids. None may carry plaintext, material or secrets.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Keyward KMS listening on {Url} (account {AccountId}, region {Region}, data {DataDir}, {Seal})")]
+    public static partial void Started(ILogger logger, string url, string accountId, string region, string dataDir, string seal);
+
+    [LoggerMessage(2, LogLevel.Error, "Request {RequestId} ({Operation}) failed with an internal error")]
+    public static partial void InternalError(ILogger logger, Exception exception, string requestId, string operation);
+
+    [LoggerMessage(3, LogLevel.Warning, "Request {RequestId} ({Operation}): key store failure {Failure}: {Detail}")]
+    public static partial void KeyStoreFailed(ILogger logger, string requestId, string operation, string failure, string detail);
+
+    [LoggerMessage(4, LogLevel.Information, "Deleted {Count} KMS key(s) whose waiting period ended")]
+    public static partial void KeysDeleted(ILogger logger, int count);
+
+    [LoggerMessage(5, LogLevel.Error, "The key deletion job failed; it will run again")]
+    public static partial void DeletionJobFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(6, LogLevel.Debug, "Request {RequestId} rejected: {ErrorType}")]
+    public static partial void Rejected(ILogger logger, string requestId, string errorType);
+}
