@@ -1,0 +1,81 @@
+using Keyward.Core.Crypto;
+using Keyward.Core.KeyStores;
+using Keyward.Core.Seal;
+
+namespace Keyward.Core.Tests;
+
+public sealed class SoftwareKeyStoreTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("keyward-store").FullName;
+    private readonly FileSeal _seal;
+    private readonly SoftwareKeyStore _store;
+
+    public SoftwareKeyStoreTests()
+    {
+        _seal = FileSeal.Open(Path.Combine(_dir, "root.key"), create: true);
+        _store = new SoftwareKeyStore(new RootKeyBarrier(_seal));
+    }
+
+    [Fact]
+    public async Task Round_trip_with_fresh_nonce_each_time()
+    {
+        var material = _store.CreateSymmetricMaterial("1234abcd-12ab-34cd-56ef-1234567890ab", DateTimeOffset.UnixEpoch);
+        var aad = new byte[] { 9, 9 };
+        var a = await _store.EncryptAsync(material, "hello"u8.ToArray(), aad, default);
+        var b = await _store.EncryptAsync(material, "hello"u8.ToArray(), aad, default);
+        Assert.NotEqual(a, b);
+        Assert.NotEqual(a.AsSpan(0, SoftwareKeyStore.NonceSize).ToArray(), b.AsSpan(0, SoftwareKeyStore.NonceSize).ToArray());
+        Assert.Equal("hello"u8.ToArray(), await _store.DecryptAsync(material, a, aad, default));
+        Assert.Equal("hello"u8.ToArray(), await _store.DecryptAsync(material, b, aad, default));
+    }
+
+    [Fact]
+    public async Task Wrong_aad_or_material_is_invalid_ciphertext()
+    {
+        var m1 = _store.CreateSymmetricMaterial("1234abcd-12ab-34cd-56ef-1234567890ab", DateTimeOffset.UnixEpoch);
+        var m2 = _store.CreateSymmetricMaterial("1234abcd-12ab-34cd-56ef-1234567890ab", DateTimeOffset.UnixEpoch);
+        var payload = await _store.EncryptAsync(m1, new byte[] { 1 }, new byte[] { 1 }, default);
+        Assert.Equal(KeyStoreFailure.InvalidCiphertext, (await Assert.ThrowsAsync<KeyStoreException>(() => _store.DecryptAsync(m1, payload, new byte[] { 2 }, default).AsTask())).Failure);
+        Assert.Equal(KeyStoreFailure.InvalidCiphertext, (await Assert.ThrowsAsync<KeyStoreException>(() => _store.DecryptAsync(m2, payload, new byte[] { 1 }, default).AsTask())).Failure);
+        Assert.Equal(KeyStoreFailure.InvalidCiphertext, (await Assert.ThrowsAsync<KeyStoreException>(() => _store.DecryptAsync(m1, new byte[10], new byte[] { 1 }, default).AsTask())).Failure);
+    }
+
+    [Fact]
+    public async Task Material_moved_to_another_key_does_not_open()
+    {
+        var m = _store.CreateSymmetricMaterial("1234abcd-12ab-34cd-56ef-1234567890ab", DateTimeOffset.UnixEpoch);
+        var moved = m with { KeyId = "ffffffff-12ab-34cd-56ef-1234567890ab" };
+        var e = await Assert.ThrowsAsync<KeyStoreException>(() => _store.EncryptAsync(moved, new byte[] { 1 }, Array.Empty<byte>(), default).AsTask());
+        Assert.Equal(KeyStoreFailure.Internal, e.Failure);
+    }
+
+    [Fact]
+    public async Task Forgotten_key_material_is_unwrapped_again_on_next_use()
+    {
+        var m = _store.CreateSymmetricMaterial("1234abcd-12ab-34cd-56ef-1234567890ab", DateTimeOffset.UnixEpoch);
+        var payload = await _store.EncryptAsync(m, new byte[] { 7 }, Array.Empty<byte>(), default);
+        _store.Forget(m.KeyId);
+        Assert.Equal(new byte[] { 7 }, await _store.DecryptAsync(m, payload, Array.Empty<byte>(), default));
+    }
+
+    [Fact]
+    public void Blob_header_round_trips_and_rejects_other_formats()
+    {
+        var header = CiphertextBlob.WriteHeader("1234abcd-12ab-34cd-56ef-1234567890ab", new string('a', 64));
+        var blob = CiphertextBlob.Compose(header, new byte[] { 1, 2, 3 });
+        Assert.True(CiphertextBlob.TryParse(blob, out var parsed));
+        Assert.Equal("1234abcd-12ab-34cd-56ef-1234567890ab", parsed.KeyId);
+        Assert.Equal(new byte[] { 1, 2, 3 }, parsed.Payload.ToArray());
+        blob[0] = 2;
+        Assert.False(CiphertextBlob.TryParse(blob, out _));
+        Assert.False(CiphertextBlob.TryParse(header, out _));
+        Assert.False(CiphertextBlob.TryParse(Array.Empty<byte>(), out _));
+    }
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        _seal.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
