@@ -1,0 +1,57 @@
+using Amazon.KeyManagementService;
+using Amazon.Runtime;
+using Keyward.Server.Hosting;
+
+namespace Keyward.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// A real `keyward serve` host on 127.0.0.1 (an ephemeral port) with a fresh data directory,
+/// shared by the tests of a collection. Clients are unmodified: the AWS SDK for .NET, the aws
+/// CLI, boto3, raw HTTP signed with SigV4.
+/// </summary>
+public sealed class ServerFixture : IAsyncLifetime
+{
+    public const string AccessKeyId = "AKIAKEYWARDTEST00001";
+    public const string SecretAccessKey = "keyward/test/secret/0123456789abcdefghijk";
+    public const string Region = "us-east-1";
+    public const string Account = "111122223333";
+
+    public ManualClock Clock { get; } = new();
+    public string DataDir { get; } = Directory.CreateTempSubdirectory("keyward-e2e").FullName;
+    public KmsHost Host { get; private set; } = null!;
+    public Uri Url => Host.Url;
+
+    public async Task InitializeAsync()
+    {
+        Host = await KmsHost.StartAsync(new KmsServerOptions
+        {
+            Listen = "http://127.0.0.1:0",
+            DataDir = DataDir,
+            AccessKeyId = AccessKeyId,
+            SecretAccessKey = SecretAccessKey,
+            Clock = Clock,
+            DeletionJobInterval = TimeSpan.FromMilliseconds(200),
+            Console = TextWriter.Null,
+        });
+    }
+
+    public AmazonKeyManagementServiceClient Client(string? accessKeyId = null, string? secret = null) =>
+        new(new BasicAWSCredentials(accessKeyId ?? AccessKeyId, secret ?? SecretAccessKey), new AmazonKeyManagementServiceConfig
+        {
+            ServiceURL = Url.ToString(),
+            AuthenticationRegion = Region,
+            MaxErrorRetry = 0,
+        });
+
+    public async Task DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ServerCollection : ICollectionFixture<ServerFixture>
+{
+    public const string Name = "server";
+}
