@@ -1,0 +1,121 @@
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using Keyward.EndToEnd.Tests.Infrastructure;
+using Tag = Amazon.KeyManagementService.Model.Tag;
+
+namespace Keyward.EndToEnd.Tests;
+
+[Collection(ServerCollection.Name)]
+public sealed class AliasTagPolicyTests(ServerFixture server)
+{
+    private readonly AmazonKeyManagementServiceClient _kms = server.Client();
+
+    private async Task<KeyMetadata> NewKeyAsync() => (await _kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata;
+
+    private static string NewAlias() => "alias/t-" + Guid.NewGuid().ToString("N");
+
+    [Fact]
+    public async Task Aliases_are_created_listed_retargeted_and_deleted()
+    {
+        var a = await NewKeyAsync();
+        var b = await NewKeyAsync();
+        var alias = NewAlias();
+        await _kms.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = a.Arn });
+        var exists = await Assert.ThrowsAsync<AlreadyExistsException>(() => _kms.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = b.KeyId }));
+        Assert.Equal($"An alias with the name arn:aws:kms:us-east-1:111122223333:{alias} already exists", exists.Message);
+
+        var listed = (await _kms.ListAliasesAsync(new ListAliasesRequest { KeyId = a.KeyId })).Aliases;
+        var entry = Assert.Single(listed);
+        Assert.Equal(alias, entry.AliasName);
+        Assert.Equal($"arn:aws:kms:us-east-1:111122223333:{alias}", entry.AliasArn);
+        Assert.Equal(a.KeyId, entry.TargetKeyId);
+        Assert.NotNull(entry.CreationDate);
+
+        await _kms.UpdateAliasAsync(new UpdateAliasRequest { AliasName = alias, TargetKeyId = b.KeyId });
+        Assert.Equal(b.KeyId, (await _kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = alias })).KeyMetadata.KeyId);
+        Assert.Empty((await _kms.ListAliasesAsync(new ListAliasesRequest { KeyId = a.KeyId })).Aliases);
+
+        await _kms.DeleteAliasAsync(new DeleteAliasRequest { AliasName = alias });
+        await Assert.ThrowsAsync<NotFoundException>(() => _kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = alias }));
+        await Assert.ThrowsAsync<NotFoundException>(() => _kms.DeleteAliasAsync(new DeleteAliasRequest { AliasName = alias }));
+        await Assert.ThrowsAsync<NotFoundException>(() => _kms.UpdateAliasAsync(new UpdateAliasRequest { AliasName = alias, TargetKeyId = a.KeyId }));
+    }
+
+    [Fact]
+    public async Task Alias_names_follow_aws_rules()
+    {
+        var key = await NewKeyAsync();
+        await Assert.ThrowsAsync<InvalidAliasNameException>(() => _kms.CreateAliasAsync(new CreateAliasRequest { AliasName = "alias/aws/mine", TargetKeyId = key.KeyId }));
+        await Assert.ThrowsAsync<InvalidAliasNameException>(() => _kms.CreateAliasAsync(new CreateAliasRequest { AliasName = "noprefix", TargetKeyId = key.KeyId }));
+        var e = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => _kms.CreateAliasAsync(new CreateAliasRequest { AliasName = string.Concat("alias/has", " space"), TargetKeyId = key.KeyId }));
+        Assert.Equal("ValidationException", e.ErrorCode);
+        Assert.Contains("Member must satisfy regular expression pattern", e.Message);
+        await Assert.ThrowsAsync<NotFoundException>(() => _kms.CreateAliasAsync(new CreateAliasRequest { AliasName = NewAlias(), TargetKeyId = Guid.NewGuid().ToString() }));
+        await _kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = key.KeyId, PendingWindowInDays = 7 });
+        await Assert.ThrowsAsync<KMSInvalidStateException>(() => _kms.CreateAliasAsync(new CreateAliasRequest { AliasName = NewAlias(), TargetKeyId = key.KeyId }));
+    }
+
+    [Fact]
+    public async Task ListAliases_pages()
+    {
+        var key = await NewKeyAsync();
+        var names = Enumerable.Range(0, 5).Select(_ => NewAlias()).ToList();
+        foreach (var n in names) await _kms.CreateAliasAsync(new CreateAliasRequest { AliasName = n, TargetKeyId = key.KeyId });
+        var seen = new List<string>();
+        string? marker = null;
+        do
+        {
+            var page = await _kms.ListAliasesAsync(new ListAliasesRequest { KeyId = key.KeyId, Limit = 2, Marker = marker });
+            seen.AddRange(page.Aliases.Select(a => a.AliasName));
+            marker = page.Truncated == true ? page.NextMarker : null;
+        } while (marker is not null);
+        Assert.Equal(names.OrderBy(n => n, StringComparer.Ordinal), seen);
+    }
+
+    [Fact]
+    public async Task Tags_are_added_overwritten_removed_and_checked()
+    {
+        var key = await NewKeyAsync();
+        await _kms.TagResourceAsync(new TagResourceRequest { KeyId = key.Arn, Tags = [new Tag { TagKey = "a", TagValue = "1" }, new Tag { TagKey = "b", TagValue = "2" }] });
+        await _kms.TagResourceAsync(new TagResourceRequest { KeyId = key.KeyId, Tags = [new Tag { TagKey = "a", TagValue = "9" }] });
+        await _kms.UntagResourceAsync(new UntagResourceRequest { KeyId = key.KeyId, TagKeys = ["b"] });
+        var tags = (await _kms.ListResourceTagsAsync(new ListResourceTagsRequest { KeyId = key.KeyId })).Tags;
+        var tag = Assert.Single(tags);
+        Assert.Equal(("a", "9"), (tag.TagKey, tag.TagValue));
+        await Assert.ThrowsAsync<TagException>(() => _kms.TagResourceAsync(new TagResourceRequest { KeyId = key.KeyId, Tags = [new Tag { TagKey = "aws:reserved", TagValue = "x" }] }));
+        await Assert.ThrowsAsync<TagException>(() => _kms.TagResourceAsync(new TagResourceRequest { KeyId = key.KeyId, Tags = [new Tag { TagKey = "d", TagValue = "1" }, new Tag { TagKey = "d", TagValue = "2" }] }));
+        var many = Enumerable.Range(0, 50).Select(i => new Tag { TagKey = "k" + i, TagValue = "v" }).ToList();
+        await Assert.ThrowsAsync<LimitExceededException>(() => _kms.TagResourceAsync(new TagResourceRequest { KeyId = key.KeyId, Tags = many }));
+    }
+
+    [Fact]
+    public async Task ListResourceTags_pages()
+    {
+        var key = await NewKeyAsync();
+        await _kms.TagResourceAsync(new TagResourceRequest { KeyId = key.KeyId, Tags = Enumerable.Range(0, 5).Select(i => new Tag { TagKey = "k" + i, TagValue = "v" }).ToList() });
+        var page1 = await _kms.ListResourceTagsAsync(new ListResourceTagsRequest { KeyId = key.KeyId, Limit = 3 });
+        Assert.True(page1.Truncated);
+        var page2 = await _kms.ListResourceTagsAsync(new ListResourceTagsRequest { KeyId = key.KeyId, Limit = 3, Marker = page1.NextMarker });
+        Assert.False(page2.Truncated);
+        Assert.Equal(["k0", "k1", "k2", "k3", "k4"], page1.Tags.Concat(page2.Tags).Select(t => t.TagKey));
+    }
+
+    [Fact]
+    public async Task Key_policies_default_replace_and_validate()
+    {
+        var key = await NewKeyAsync();
+        var policy = (await _kms.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = key.KeyId })).Policy;
+        Assert.Contains("\"Sid\" : \"Enable IAM User Permissions\"", policy);
+        Assert.Contains("\"AWS\" : \"arn:aws:iam::111122223333:root\"", policy);
+        Assert.Equal(["default"], (await _kms.ListKeyPoliciesAsync(new ListKeyPoliciesRequest { KeyId = key.KeyId })).PolicyNames);
+
+        const string next = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*"}]}""";
+        await _kms.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, PolicyName = "default", Policy = next });
+        Assert.Equal(next, (await _kms.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = key.KeyId, PolicyName = "default" })).Policy);
+
+        await Assert.ThrowsAsync<MalformedPolicyDocumentException>(() => _kms.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = "[]" }));
+        await Assert.ThrowsAsync<MalformedPolicyDocumentException>(() => _kms.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = """{"Statement":[{"Effect":"Maybe","Principal":"*","Action":"kms:*","Resource":"*"}]}""" }));
+        await Assert.ThrowsAsync<NotFoundException>(() => _kms.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = key.KeyId, PolicyName = "other" }));
+        Assert.Equal(next, (await _kms.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = key.KeyId })).Policy);
+    }
+}
