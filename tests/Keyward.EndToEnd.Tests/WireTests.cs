@@ -1,0 +1,202 @@
+using System.Text.Json;
+using Keyward.EndToEnd.Tests.Infrastructure;
+
+namespace Keyward.EndToEnd.Tests;
+
+/// <summary>The wire contract, byte by byte: AWS JSON 1.1 shapes, error types and statuses, SigV4 failures.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class WireTests(ServerFixture server) : IDisposable
+{
+    private readonly RawClient _raw = new(server.Url);
+
+    private async Task<string> NewKeyAsync() =>
+        (await _raw.SendAsync("CreateKey", "{}")).Body.GetProperty("KeyMetadata").GetProperty("KeyId").GetString()!;
+
+    [Fact]
+    public async Task Success_is_200_json_with_epoch_second_timestamps()
+    {
+        var reply = await _raw.SendAsync("CreateKey", "{\"Description\":\"wire\"}");
+        Assert.Equal(200, reply.Status);
+        Assert.Equal(JsonValueKind.Number, reply.Body.GetProperty("KeyMetadata").GetProperty("CreationDate").ValueKind);
+        Assert.DoesNotContain("DeletionDate", reply.Raw);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{}")]
+    [InlineData("  {\"Limit\": 5, \"Unknown\": [1, {\"x\": null}]} ")]
+    public async Task Empty_bodies_and_unknown_members_are_accepted(string body)
+    {
+        var reply = await _raw.SendAsync("ListKeys", body);
+        Assert.Equal(200, reply.Status);
+        Assert.Equal(JsonValueKind.Array, reply.Body.GetProperty("Keys").ValueKind);
+    }
+
+    [Theory]
+    [InlineData("{", "SerializationException")]
+    [InlineData("[]", "SerializationException")]
+    [InlineData("null", "SerializationException")]
+    [InlineData("\"text\"", "SerializationException")]
+    [InlineData("{\"KeyId\": 42}", "SerializationException")]
+    [InlineData("{\"KeyId\": [\"a\"]}", "SerializationException")]
+    [InlineData("{\"KeyId\": \"k\", \"GrantTokens\": \"t\"}", "SerializationException")]
+    [InlineData("{\"KeyId\": \"k\"} trailing", "SerializationException")]
+    [InlineData("{\"KeyId\": null}", "ValidationException")]
+    [InlineData("{\"KeyId\": \"\"}", "ValidationException")]
+    public async Task Bad_json_is_serialization_and_broken_constraints_are_validation(string body, string type)
+    {
+        var reply = await _raw.SendAsync("DescribeKey", body);
+        Assert.Equal(400, reply.Status);
+        Assert.Equal(type, reply.Type);
+    }
+
+    [Fact]
+    public async Task Bad_base64_is_a_serialization_error()
+    {
+        var key = await NewKeyAsync();
+        var reply = await _raw.SendAsync("Encrypt", $"{{\"KeyId\":\"{key}\",\"Plaintext\":\"not*base64\"}}");
+        Assert.Equal(400, reply.Status);
+        Assert.Equal("SerializationException", reply.Type);
+        var wrongType = await _raw.SendAsync("Encrypt", $"{{\"KeyId\":\"{key}\",\"Plaintext\":123}}");
+        Assert.Equal("SerializationException", wrongType.Type);
+        var ctx = await _raw.SendAsync("Encrypt", $"{{\"KeyId\":\"{key}\",\"Plaintext\":\"AQ==\",\"EncryptionContext\":{{\"a\":1}}}}");
+        Assert.Equal("SerializationException", ctx.Type);
+        var nullValue = await _raw.SendAsync("Encrypt", $"{{\"KeyId\":\"{key}\",\"Plaintext\":\"AQ==\",\"EncryptionContext\":{{\"a\":null}}}}");
+        Assert.Equal("ValidationException", nullValue.Type);
+    }
+
+    [Fact]
+    public async Task Missing_required_members_name_each_one()
+    {
+        var reply = await _raw.SendAsync("Encrypt", "{}");
+        Assert.Equal("ValidationException", reply.Type);
+        Assert.Equal("2 validation errors detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null; " +
+                     "Value at 'plaintext' failed to satisfy constraint: Member must not be null", reply.Message);
+    }
+
+    [Fact]
+    public async Task Out_of_range_values_are_validation_errors()
+    {
+        var reply = await _raw.SendAsync("ListKeys", "{\"Limit\": 1001}");
+        Assert.Equal("ValidationException", reply.Type);
+        Assert.Equal("1 validation error detected: Value '1001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 1000", reply.Message);
+        var zero = await _raw.SendAsync("GenerateRandom", "{\"NumberOfBytes\": 0}");
+        Assert.Equal("ValidationException", zero.Type);
+        var huge = await _raw.SendAsync("GenerateRandom", "{\"NumberOfBytes\": 99999999999}");
+        Assert.Equal("SerializationException", huge.Type);
+    }
+
+    [Theory]
+    [InlineData("NoSuchOperation")]
+    [InlineData("encrypt")]
+    [InlineData(null)]
+    public async Task Unknown_operations_are_UnknownOperationException(string? operation)
+    {
+        var reply = await _raw.SendAsync(operation, "{}"u8.ToArray());
+        Assert.Equal(400, reply.Status);
+        Assert.Equal("UnknownOperationException", reply.Type);
+    }
+
+    [Fact]
+    public async Task Operations_of_later_issues_are_unsupported_not_unknown()
+    {
+        var reply = await _raw.SendAsync("CreateGrant", "{}");
+        Assert.Equal(400, reply.Status);
+        Assert.Equal("UnsupportedOperationException", reply.Type);
+    }
+
+    [Fact]
+    public async Task Oversized_bodies_are_refused_before_parsing()
+    {
+        var body = new byte[(1 << 20) + 1];
+        Array.Fill(body, (byte)' ');
+        var reply = await _raw.SendAsync("ListKeys", body);
+        Assert.Equal(413, reply.Status);
+        Assert.Equal("RequestEntityTooLargeException", reply.Type);
+    }
+
+    [Fact]
+    public async Task Missing_authorization_is_MissingAuthenticationToken()
+    {
+        var reply = await _raw.SendAsync("ListKeys", "{}", sign: false);
+        Assert.Equal(400, reply.Status);
+        Assert.Equal("MissingAuthenticationTokenException", reply.Type);
+        Assert.Equal("Missing Authentication Token", reply.Message);
+    }
+
+    [Fact]
+    public async Task Incomplete_authorization_is_IncompleteSignature()
+    {
+        var reply = await _raw.SendAsync("ListKeys", "{}", tamper: r =>
+        {
+            r.Headers.Remove("Authorization");
+            r.Headers.TryAddWithoutValidation("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAKEYWARDTEST00001/20260101/us-east-1/kms/aws4_request");
+        });
+        Assert.Equal("IncompleteSignatureException", reply.Type);
+        Assert.Contains("'Signature'", reply.Message);
+        Assert.Contains("'SignedHeaders'", reply.Message);
+    }
+
+    [Fact]
+    public async Task Unknown_access_keys_are_UnrecognizedClient()
+    {
+        var reply = await _raw.SendAsync("ListKeys", "{}", accessKeyId: "AKIAUNKNOWN000000000");
+        Assert.Equal("UnrecognizedClientException", reply.Type);
+        Assert.Equal("The security token included in the request is invalid.", reply.Message);
+    }
+
+    [Fact]
+    public async Task Wrong_secrets_and_altered_requests_are_InvalidSignature()
+    {
+        var wrongSecret = await _raw.SendAsync("ListKeys", "{}", secret: "not-the-secret");
+        Assert.Equal("InvalidSignatureException", wrongSecret.Type);
+        Assert.StartsWith("The request signature we calculated does not match the signature you provided.", wrongSecret.Message);
+
+        // Sign one operation, send another: X-Amz-Target is a signed header.
+        var swapped = await _raw.SendAsync("ListKeys", "{}", tamper: r =>
+        {
+            r.Headers.Remove("X-Amz-Target");
+            r.Headers.TryAddWithoutValidation("X-Amz-Target", "TrentService.CreateKey");
+        });
+        Assert.Equal("InvalidSignatureException", swapped.Type);
+    }
+
+    [Fact]
+    public async Task Requests_outside_the_five_minute_window_are_expired()
+    {
+        var old = await _raw.SendAsync("ListKeys", "{}", signedAt: DateTimeOffset.UtcNow.AddMinutes(-6));
+        Assert.Equal("InvalidSignatureException", old.Type);
+        Assert.StartsWith("Signature expired:", old.Message);
+        var future = await _raw.SendAsync("ListKeys", "{}", signedAt: DateTimeOffset.UtcNow.AddMinutes(6));
+        Assert.StartsWith("Signature not yet current:", future.Message);
+        var fine = await _raw.SendAsync("ListKeys", "{}", signedAt: DateTimeOffset.UtcNow.AddMinutes(-4));
+        Assert.Equal(200, fine.Status);
+    }
+
+    [Fact]
+    public async Task Errors_never_echo_plaintext_and_decryption_failures_say_nothing()
+    {
+        var key = await NewKeyAsync();
+        const string secret = "U0VDUkVULVNFQ1JFVC1TRUNSRVQ="; // base64 of a recognisable plaintext
+        var big = Convert.ToBase64String(new byte[4097]);
+        var tooBig = await _raw.SendAsync("Encrypt", $"{{\"KeyId\":\"{key}\",\"Plaintext\":\"{big}\"}}");
+        Assert.DoesNotContain(big[..40], tooBig.Raw);
+        var ok = await _raw.SendAsync("Encrypt", $"{{\"KeyId\":\"{key}\",\"Plaintext\":\"{secret}\",\"EncryptionContext\":{{\"a\":\"b\"}}}}");
+        var blob = ok.Body.GetProperty("CiphertextBlob").GetString();
+        var bad = await _raw.SendAsync("Decrypt", $"{{\"CiphertextBlob\":\"{blob}\"}}");
+        Assert.Equal(400, bad.Status);
+        Assert.Equal("{\"__type\":\"InvalidCiphertextException\"}", bad.Raw);
+    }
+
+    [Fact]
+    public async Task GenerateDataKeyWithoutPlaintext_sends_no_plaintext()
+    {
+        var key = await NewKeyAsync();
+        var reply = await _raw.SendAsync("GenerateDataKeyWithoutPlaintext", $"{{\"KeyId\":\"{key}\",\"KeySpec\":\"AES_256\"}}");
+        Assert.Equal(200, reply.Status);
+        Assert.False(reply.Body.TryGetProperty("Plaintext", out _));
+        Assert.True(reply.Body.TryGetProperty("CiphertextBlob", out _));
+    }
+
+    public void Dispose() => _raw.Dispose();
+}
