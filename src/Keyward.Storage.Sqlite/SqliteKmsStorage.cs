@@ -35,6 +35,9 @@ public sealed partial class SqliteKmsStorage : IKmsStorage
 
     public ValueTask<byte[]?> GetSettingAsync(string name, CancellationToken cancellationToken = default) => Read(c =>
     {
+        // Read before migrations run (the seal check), so a database without tables yet is allowed.
+        using (var exists = Command(c, null, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settings'"))
+            if (exists.ExecuteScalar() is null) return null;
         using var cmd = Command(c, null, "SELECT value FROM settings WHERE name = $n");
         cmd.Parameters.AddWithValue("$n", name);
         return cmd.ExecuteScalar() as byte[];

@@ -60,10 +60,13 @@ public sealed class KmsHost : IAsyncDisposable
         ISeal? seal = null;
         try
         {
-            await storage.MigrateAsync(ct);
+            // The seal is checked before anything is written, migrations included.
             var check = await storage.GetSettingAsync(SealCheckSetting, ct);
             seal = FileSeal.Open(Path.Combine(options.DataDir, RootKeyFile), create: check is null);
             var barrier = new RootKeyBarrier(seal);
+            if (check is not null && !barrier.Verify(check))
+                throw new SealException("The root key of the seal does not match this database. Refusing to start.");
+            await storage.MigrateAsync(ct);
             check ??= await storage.GetOrAddSettingAsync(SealCheckSetting, barrier.CreateCheckValue(), ct);
             if (!barrier.Verify(check))
                 throw new SealException("The root key of the seal does not match this database. Refusing to start.");

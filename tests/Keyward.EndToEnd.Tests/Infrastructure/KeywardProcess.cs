@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using Amazon.Runtime;
+
+namespace Keyward.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// `keyward serve` as a separate OS process (the real executable built next to the tests),
+/// so a test can kill it with SIGKILL and start it again on the same data directory.
+/// </summary>
+public sealed class KeywardProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    public Uri Url { get; }
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    private KeywardProcess(Process process, Uri url)
+    {
+        _process = process;
+        Url = url;
+    }
+
+    public static async Task<KeywardProcess> StartAsync(string dataDir, int? port = null, IDictionary<string, string>? env = null)
+    {
+        var p = port ?? FreePort();
+        var url = new Uri($"http://127.0.0.1:{p}");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "keyward.dll"));
+        foreach (var a in new[] { "serve", "--listen", url.ToString().TrimEnd('/'), "--data-dir", dataDir }) info.ArgumentList.Add(a);
+        info.Environment["KEYWARD_ACCESS_KEY_ID"] = ServerFixture.AccessKeyId;
+        info.Environment["KEYWARD_SECRET_ACCESS_KEY"] = ServerFixture.SecretAccessKey;
+        if (env is not null) foreach (var (k, v) in env) info.Environment[k] = v;
+        var process = Process.Start(info)!;
+        var kp = new KeywardProcess(process, url);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (kp._output) kp._output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (kp._output) kp._output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await kp.WaitReadyAsync();
+        return kp;
+    }
+
+    public AmazonKeyManagementServiceClient Client() =>
+        new(new BasicAWSCredentials(ServerFixture.AccessKeyId, ServerFixture.SecretAccessKey), new AmazonKeyManagementServiceConfig
+        {
+            ServiceURL = Url.ToString(),
+            AuthenticationRegion = ServerFixture.Region,
+            MaxErrorRetry = 0,
+        });
+
+    private async Task WaitReadyAsync()
+    {
+        using var client = Client();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                _process.WaitForExit(); // drains the redirected output to its end
+                throw new InvalidOperationException($"keyward exited with {_process.ExitCode}:\n{Output}");
+            }
+            try
+            {
+                await client.ListKeysAsync(new ListKeysRequest { Limit = 1 });
+                return;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, exactly like a crash or power cut of the process.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: false);
+        await _process.WaitForExitAsync();
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited) await KillAsync();
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using Keyward.EndToEnd.Tests.Infrastructure;
+
+namespace Keyward.EndToEnd.Tests;
+
+/// <summary>
+/// Unmodified third-party clients against a real server: Debian's aws CLI and boto3.
+/// scripts/test installs both; a missing client fails the test rather than skipping it.
+/// </summary>
+[Collection(ServerCollection.Name)]
+public sealed class InteropTests(ServerFixture server) : IDisposable
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("keyward-interop").FullName;
+
+    private static string AwsCli => Environment.GetEnvironmentVariable("KEYWARD_AWS_CLI") is { Length: > 0 } p ? p : "/usr/bin/aws";
+    private static string Python => Environment.GetEnvironmentVariable("KEYWARD_PYTHON") is { Length: > 0 } p ? p : "python3";
+
+    [Fact]
+    public async Task The_aws_cli_walkthrough_of_the_readme_works()
+    {
+        Assert.True(File.Exists(AwsCli), $"{AwsCli} is missing: run scripts/test, which installs Debian's awscli");
+        var endpoint = server.Url.ToString().TrimEnd('/');
+        await File.WriteAllTextAsync(Path.Combine(_work, "secret.txt"), "the launch codes");
+
+        var keyId = (await Aws("kms", "create-key", "--description", "cli", "--query", "KeyMetadata.KeyId", "--output", "text")).Trim();
+        Assert.Matches("^[0-9a-f-]{36}$", keyId);
+        var alias = "alias/app-" + keyId[..8];
+        await Aws("kms", "create-alias", "--alias-name", alias, "--target-key-id", keyId);
+        var blob = (await Aws("kms", "encrypt", "--key-id", alias, "--plaintext", "fileb://secret.txt",
+            "--encryption-context", "app=cli", "--query", "CiphertextBlob", "--output", "text")).Trim();
+        await File.WriteAllBytesAsync(Path.Combine(_work, "ct.bin"), Convert.FromBase64String(blob));
+        var plaintext = (await Aws("kms", "decrypt", "--ciphertext-blob", "fileb://ct.bin", "--encryption-context", "app=cli",
+            "--query", "Plaintext", "--output", "text")).Trim();
+        Assert.Equal("the launch codes", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(plaintext)));
+
+        var described = await Aws("kms", "describe-key", "--key-id", alias);
+        Assert.Contains($"\"KeyId\": \"{keyId}\"", described);
+        var listed = await Aws("kms", "list-keys", "--page-size", "1");
+        Assert.Contains(keyId, listed);
+
+        var (code, _, stderr) = await Run(AwsCli, "--endpoint-url", endpoint, "kms", "decrypt", "--ciphertext-blob", "fileb://ct.bin");
+        Assert.NotEqual(0, code);
+        Assert.Contains("InvalidCiphertextException", stderr);
+        (code, _, stderr) = await Run(AwsCli, "--endpoint-url", endpoint, "kms", "describe-key", "--key-id", "alias/nope");
+        Assert.NotEqual(0, code);
+        Assert.Contains("NotFoundException", stderr);
+
+        async Task<string> Aws(params string[] args)
+        {
+            var (exit, stdout, err) = await Run(AwsCli, ["--endpoint-url", endpoint, .. args]);
+            Assert.True(exit == 0, $"aws {string.Join(' ', args)} failed ({exit}): {err}");
+            return stdout;
+        }
+    }
+
+    [Fact]
+    public async Task Boto3_works_unmodified()
+    {
+        var script = Path.Combine(AppContext.BaseDirectory, "Interop", "boto3_interop.py");
+        var (code, stdout, stderr) = await Run(Python, script, server.Url.ToString().TrimEnd('/'));
+        Assert.True(code == 0, $"boto3 interop failed ({code}):\n{stdout}\n{stderr}");
+        Assert.Contains("boto3 interop ok", stdout);
+    }
+
+    private async Task<(int Code, string Stdout, string Stderr)> Run(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = _work,
+            UseShellExecute = false,
+        };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment["AWS_ACCESS_KEY_ID"] = ServerFixture.AccessKeyId;
+        info.Environment["AWS_SECRET_ACCESS_KEY"] = ServerFixture.SecretAccessKey;
+        info.Environment["AWS_DEFAULT_REGION"] = ServerFixture.Region;
+        info.Environment["AWS_REGION"] = ServerFixture.Region;
+        info.Environment["AWS_CONFIG_FILE"] = Path.Combine(_work, "no-config");
+        info.Environment["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(_work, "no-credentials");
+        info.Environment["AWS_PAGER"] = "";
+        info.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+}
