@@ -31,15 +31,17 @@ public sealed partial class KmsService
         if (current is not null && (current.KeySpec != key.KeySpec || current.KeyUsage != key.KeyUsage))
             throw KmsException.Validation(
                 $"{Arn(key)} key usage or key spec does not match the current target key of {options.AliasArn(caller.AccountId, name)}.");
-        if (!await storage.UpdateAliasAsync(caller.AccountId, name, key.KeyId, Now(), ct))
-            throw Faults.AliasNotFound(options.AliasArn(caller.AccountId, name));
+        var updated = await storage.UpdateAliasAsync(caller.AccountId, name, key.KeyId, Now(), ct);
+        _cache.DropAlias(caller.AccountId, name);
+        if (!updated) throw Faults.AliasNotFound(options.AliasArn(caller.AccountId, name));
     }
 
     public async ValueTask DeleteAliasAsync(Principal caller, DeleteAliasRequest request, CancellationToken ct)
     {
         var name = CheckAliasName(request.AliasName!);
-        if (!await storage.DeleteAliasAsync(caller.AccountId, name, ct))
-            throw Faults.AliasNotFound(options.AliasArn(caller.AccountId, name));
+        var deleted = await storage.DeleteAliasAsync(caller.AccountId, name, ct);
+        _cache.DropAlias(caller.AccountId, name);
+        if (!deleted) throw Faults.AliasNotFound(options.AliasArn(caller.AccountId, name));
     }
 
     public async ValueTask<ListAliasesResponse> ListAliasesAsync(Principal caller, ListAliasesRequest request, CancellationToken ct)

@@ -94,7 +94,7 @@ public sealed partial class KmsService
         Dictionary<string, string>? context, CancellationToken ct)
     {
         var materialId = key.CurrentMaterialId ?? throw Faults.WrongState(Arn(key), key.State);
-        var material = await storage.GetMaterialAsync(key.KeyId, materialId, ct) ?? throw Faults.Internal();
+        var material = await GetMaterialAsync(key.KeyId, materialId, ct) ?? throw Faults.Internal();
         var header = CiphertextBlob.WriteHeader(key.KeyId, materialId);
         var payload = await keyStore.EncryptAsync(material, plaintext, CiphertextBlob.Aad(header, context), ct);
         return (CiphertextBlob.Compose(header, payload), materialId);
@@ -117,11 +117,12 @@ public sealed partial class KmsService
         }
         else
         {
-            key = await storage.GetKeyAsync(blob.KeyId, ct);
+            key = _cache.GetKey(blob.KeyId) ?? await storage.GetKeyAsync(blob.KeyId, ct);
             if (key is null || key.AccountId != caller.AccountId) throw KmsException.InvalidCiphertext();
+            _cache.PutKey(key);
         }
         RequireSymmetricUse(key, operation, algorithm);
-        var material = await storage.GetMaterialAsync(key.KeyId, blob.MaterialId, ct) ?? throw KmsException.InvalidCiphertext();
+        var material = await GetMaterialAsync(key.KeyId, blob.MaterialId, ct) ?? throw KmsException.InvalidCiphertext();
         if (dryRun) throw Faults.DryRun();
         var plaintext = await keyStore.DecryptAsync(material, blob.Payload, CiphertextBlob.Aad(blob.Header.Span, context), ct);
         return (key, plaintext, blob.MaterialId);

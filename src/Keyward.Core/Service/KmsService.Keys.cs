@@ -54,6 +54,8 @@ public sealed partial class KmsService
         };
         // Durable (committed with synchronous=FULL / fsync) before the client hears of the key.
         await storage.CreateKeyAsync(key, material, tags, ct);
+        _cache.PutKey(key);
+        _cache.PutMaterial(material);
         return new CreateKeyResponse { KeyMetadata = ToMetadata(key) };
     }
 
@@ -144,6 +146,7 @@ public sealed partial class KmsService
             {
                 if (!await storage.DeleteKeyAsync(key.KeyId, key.Version, ct)) continue;
                 keyStore.Forget(key.KeyId);
+                _cache.DropKey(key.KeyId);
                 deleted++;
                 progressed = true;
             }

@@ -13,6 +13,8 @@ namespace Keyward.Core.Service;
 /// </summary>
 public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, KmsOptions options, TimeProvider clock)
 {
+    private readonly KeyCache _cache = new(TimeProvider.System);
+
     public KmsOptions Options => options;
 
     private DateTimeOffset Now()
@@ -28,7 +30,8 @@ public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, 
     /// Finds the key a KeyId member names: key id, key ARN, and (when <paramref name="allowAlias"/>)
     /// alias name or alias ARN, within the caller's account and this region.
     /// </summary>
-    private async ValueTask<KeyRecord> ResolveKeyAsync(Principal caller, string keyId, bool allowAlias, CancellationToken ct)
+    /// <param name="fresh">Read from storage, not the cache (a read that precedes a write).</param>
+    private async ValueTask<KeyRecord> ResolveKeyAsync(Principal caller, string keyId, bool allowAlias, CancellationToken ct, bool fresh = false)
     {
         string id;
         string account = caller.AccountId;
@@ -64,7 +67,13 @@ public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, 
         }
         else throw Faults.InvalidKeyId(keyId);
 
-        var key = await storage.GetKeyAsync(id.ToLowerInvariant(), ct);
+        id = id.ToLowerInvariant();
+        var key = fresh ? null : _cache.GetKey(id);
+        if (key is null)
+        {
+            key = await storage.GetKeyAsync(id, ct);
+            if (key is not null) _cache.PutKey(key);
+        }
         // Keys of other accounts are invisible until key policies allow cross-account use.
         if (key is null || key.AccountId != account || account != caller.AccountId)
             throw Faults.KeyNotFound(options.KeyArn(account, id));
@@ -73,8 +82,20 @@ public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, 
 
     private async ValueTask<string> AliasTargetAsync(string account, string aliasName, CancellationToken ct)
     {
-        var alias = await storage.GetAliasAsync(account, aliasName, ct);
-        return alias?.TargetKeyId ?? throw Faults.AliasNotFound(options.AliasArn(account, aliasName));
+        if (_cache.GetAlias(account, aliasName) is { } cached) return cached;
+        var alias = await storage.GetAliasAsync(account, aliasName, ct)
+                    ?? throw Faults.AliasNotFound(options.AliasArn(account, aliasName));
+        _cache.PutAlias(account, aliasName, alias.TargetKeyId);
+        return alias.TargetKeyId;
+    }
+
+    /// <summary>A material version, from the cache when possible (versions never change).</summary>
+    private async ValueTask<MaterialRecord?> GetMaterialAsync(string keyId, string materialId, CancellationToken ct)
+    {
+        if (_cache.GetMaterial(keyId, materialId) is { } cached) return cached;
+        var material = await storage.GetMaterialAsync(keyId, materialId, ct);
+        if (material is not null) _cache.PutMaterial(material);
+        return material;
     }
 
     /// <summary>
@@ -85,11 +106,15 @@ public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, 
     {
         for (var attempt = 0; attempt < 8; attempt++)
         {
-            var current = await ResolveKeyAsync(caller, keyId, allowAlias: false, ct);
+            var current = await ResolveKeyAsync(caller, keyId, allowAlias: false, ct, fresh: true);
             var next = change(current);
             if (ReferenceEquals(next, current)) return current;
             var stored = await storage.UpdateKeyAsync(next, ct);
-            if (stored is not null) return stored;
+            if (stored is not null)
+            {
+                _cache.PutKey(stored);
+                return stored;
+            }
         }
         throw Faults.Internal();
     }

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using Keyward.Protocol.SigV4;
+
+namespace Keyward.Bench;
+
+/// <summary>
+/// Closed-loop load: <c>concurrency</c> workers each send one request, wait for the answer,
+/// and send the next, for a fixed time. Every request is freshly SigV4-signed (the client
+/// cost is the same for Keyward and the baseline). Non-200 answers count as errors.
+/// </summary>
+internal sealed class LoadGenerator(Uri url, string accessKeyId, string secret, string region)
+{
+    public sealed record Result(double RequestsPerSecond, double P50Ms, double P99Ms, long Errors);
+
+    public async Task<Result> RunAsync(string operation, byte[] body, int concurrency, TimeSpan warmup, TimeSpan duration)
+    {
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
+        using var http = new HttpClient(handler) { BaseAddress = url };
+        await Drive(http, operation, body, concurrency, warmup, record: false);
+        return await Drive(http, operation, body, concurrency, duration, record: true);
+    }
+
+    private async Task<Result> Drive(HttpClient http, string operation, byte[] body, int concurrency, TimeSpan duration, bool record)
+    {
+        var latencies = new List<double>[concurrency];
+        long errors = 0;
+        var stopwatch = Stopwatch.StartNew();
+        var end = duration.Ticks;
+        var tasks = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
+        {
+            var mine = latencies[w] = new List<double>(1 << 16);
+            while (stopwatch.Elapsed.Ticks < end)
+            {
+                var start = Stopwatch.GetTimestamp();
+                using var request = Sign(operation, body);
+                using var response = await http.SendAsync(request);
+                await response.Content.ReadAsByteArrayAsync();
+                if (response.StatusCode != System.Net.HttpStatusCode.OK) Interlocked.Increment(ref errors);
+                if (record) mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+        })).ToArray();
+        await Task.WhenAll(tasks);
+        var elapsed = stopwatch.Elapsed.TotalSeconds;
+        if (!record) return new Result(0, 0, 0, errors);
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        return new Result(all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), errors);
+    }
+
+    private HttpRequestMessage Sign(string operation, byte[] body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-amz-json-1.1");
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", "TrentService." + operation);
+        var headers = new Dictionary<string, string>
+        {
+            ["host"] = $"{url.Host}:{url.Port}",
+            ["content-type"] = "application/x-amz-json-1.1",
+            ["x-amz-target"] = "TrentService." + operation,
+        };
+        var (date, auth) = SigV4Signer.Sign("POST", "/", "", headers, body, accessKeyId, secret, region, "kms", DateTimeOffset.UtcNow);
+        request.Headers.TryAddWithoutValidation("X-Amz-Date", date);
+        request.Headers.TryAddWithoutValidation("Authorization", auth);
+        return request;
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+}

@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using Keyward.Core.Keys;
+
+namespace Keyward.Core.Service;
+
+/// <summary>
+/// Read cache in front of storage for the hot path (every Encrypt and Decrypt resolves a key,
+/// maybe an alias, and a material version).
+/// <list type="bullet">
+/// <item>Material versions are immutable, so they are cached until their key is deleted.</item>
+/// <item>Key records and alias targets are cached for at most <see cref="MaxAge"/>. Every change
+/// made through this node replaces or drops the entry at once, so a single node always reads
+/// its own writes; a change made by another node sharing the database is seen within MaxAge.</item>
+/// </list>
+/// Reads that precede a write (optimistic concurrency) bypass the cache.
+/// </summary>
+internal sealed class KeyCache(TimeProvider clock)
+{
+    public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(2);
+    private const int MaxEntries = 100_000;
+
+    private readonly ConcurrentDictionary<string, (KeyRecord Key, long Expires)> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Account, string Alias), (string KeyId, long Expires)> _aliases = new();
+    private readonly ConcurrentDictionary<(string KeyId, string MaterialId), MaterialRecord> _materials = new();
+
+    private long Now => clock.GetTimestamp();
+    private long Expiry => Now + (long)(MaxAge.TotalSeconds * clock.TimestampFrequency);
+
+    public KeyRecord? GetKey(string keyId) =>
+        _keys.TryGetValue(keyId, out var e) && e.Expires > Now ? e.Key : null;
+
+    public void PutKey(KeyRecord key)
+    {
+        if (_keys.Count >= MaxEntries) _keys.Clear();
+        _keys[key.KeyId] = (key, Expiry);
+    }
+
+    public string? GetAlias(string account, string alias) =>
+        _aliases.TryGetValue((account, alias), out var e) && e.Expires > Now ? e.KeyId : null;
+
+    public void PutAlias(string account, string alias, string keyId)
+    {
+        if (_aliases.Count >= MaxEntries) _aliases.Clear();
+        _aliases[(account, alias)] = (keyId, Expiry);
+    }
+
+    public void DropAlias(string account, string alias) => _aliases.TryRemove((account, alias), out _);
+
+    public MaterialRecord? GetMaterial(string keyId, string materialId) =>
+        _materials.GetValueOrDefault((keyId, materialId));
+
+    public void PutMaterial(MaterialRecord material)
+    {
+        if (_materials.Count >= MaxEntries) _materials.Clear();
+        _materials[(material.KeyId, material.MaterialId)] = material;
+    }
+
+    /// <summary>The key was deleted: forget it, its material and every alias that pointed at it.</summary>
+    public void DropKey(string keyId)
+    {
+        _keys.TryRemove(keyId, out _);
+        foreach (var k in _materials.Keys) if (k.KeyId == keyId) _materials.TryRemove(k, out _);
+        foreach (var (k, v) in _aliases) if (v.KeyId == keyId) _aliases.TryRemove(k, out _);
+    }
+}
