@@ -85,6 +85,8 @@ public static class SigV4Canonical
     /// <summary>Header value as SigV4 canonicalizes it: trimmed, runs of spaces collapsed to one.</summary>
     public static string CanonicalHeaderValue(string value)
     {
+        // Common case: nothing to trim or collapse, no allocation.
+        if (value.Length == 0 || (value[0] != ' ' && value[^1] != ' ' && !value.Contains("  ", StringComparison.Ordinal))) return value;
         var trimmed = value.AsSpan().Trim();
         var sb = new StringBuilder(trimmed.Length);
         var space = false;
@@ -110,8 +112,13 @@ public static class SigV4Canonical
 
     public static string StringToSign(string amzDate, string scope, string canonicalRequest)
     {
-        var bytes = Encoding.UTF8.GetBytes(canonicalRequest);
-        return string.Concat(Algorithm, "\n", amzDate, "\n", scope, "\n", HexSha256(bytes));
+        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(canonicalRequest.Length));
+        try
+        {
+            var n = Encoding.UTF8.GetBytes(canonicalRequest, rented);
+            return string.Concat(Algorithm, "\n", amzDate, "\n", scope, "\n", HexSha256(rented.AsSpan(0, n)));
+        }
+        finally { ArrayPool<byte>.Shared.Return(rented); }
     }
 
     /// <summary>kSigning = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request").</summary>

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace Keyward.Protocol.SigV4;
 
@@ -99,8 +99,7 @@ public sealed class SigV4Verifier
         var expected = SigV4Canonical.Signature(SigningKey(auth.AccessKeyId, secret, auth.Date, auth.Region),
             SigV4Canonical.StringToSign(amzDate, scope, canonical));
 
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected),
-                Encoding.ASCII.GetBytes(auth.Signature.ToLowerInvariant())))
+        if (!SignaturesEqual(expected, auth.Signature))
             return SigV4Result.Fail(SigV4Failure.SignatureMismatch,
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.");
 
@@ -118,6 +117,15 @@ public sealed class SigV4Verifier
         var key = SigV4Canonical.SigningKey(secret, date, region, _service);
         _keys[cacheKey] = new CachedKey(secret, key);
         return key;
+    }
+
+    /// <summary>Constant-time comparison of the expected (lower-case hex) and the given signature.</summary>
+    private static bool SignaturesEqual(string expected, string given)
+    {
+        if (given.Length != expected.Length) return false;
+        Span<char> lower = stackalloc char[given.Length];
+        given.AsSpan().ToLowerInvariant(lower);
+        return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected.AsSpan()), MemoryMarshal.AsBytes((ReadOnlySpan<char>)lower));
     }
 
     private static string Format(DateTimeOffset t) => t.UtcDateTime.ToString(SigV4Canonical.DateFormat, CultureInfo.InvariantCulture);

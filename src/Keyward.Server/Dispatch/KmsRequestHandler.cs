@@ -98,8 +98,9 @@ internal sealed class KmsRequestHandler(
         _ => KmsErrorCode.InvalidSignatureException,
     }, result.Message);
 
+    // SigV4 joins repeated header values with commas.
     private static string? HeaderValue(IHeaderDictionary headers, string name) =>
-        headers.TryGetValue(name, out var values) ? string.Join(',', values.Select(v => v ?? string.Empty)) : null;
+        !headers.TryGetValue(name, out var values) ? null : values.Count == 1 ? values[0] ?? string.Empty : string.Join(',', values.ToArray());
 
     private static string InternalMessage(string requestId) =>
         $"The request was rejected because an internal exception occurred. Request id: {requestId}.";
