@@ -47,7 +47,8 @@ internal sealed class LoadGenerator(Uri url, string accessKeyId, string secret, 
         return new Result(all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), errors);
     }
 
-    private HttpRequestMessage Sign(string operation, byte[] body)
+    /// <summary>A KMS request for <paramref name="operation"/>, SigV4-signed now.</summary>
+    public HttpRequestMessage Sign(string operation, byte[] body)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-amz-json-1.1");

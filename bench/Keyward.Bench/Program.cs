@@ -1,10 +1,8 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Keyward.Bench;
-using Keyward.Protocol.SigV4;
 using Keyward.Server.Hosting;
 
 // Usage: Keyward.Bench [seconds-per-cell] [concurrency,...]
@@ -58,20 +56,7 @@ static void Print(int c, string name, LoadGenerator.Result r, LoadGenerator.Resu
 async Task<JsonElement> Call(string operation, string body)
 {
     using var http = new HttpClient { BaseAddress = keyward.Url };
-    var bytes = Encoding.UTF8.GetBytes(body);
-    var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new ByteArrayContent(bytes) };
-    request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-amz-json-1.1");
-    request.Headers.TryAddWithoutValidation("X-Amz-Target", "TrentService." + operation);
-    var headers = new Dictionary<string, string>
-    {
-        ["host"] = $"{keyward.Url.Host}:{keyward.Url.Port}",
-        ["content-type"] = "application/x-amz-json-1.1",
-        ["x-amz-target"] = "TrentService." + operation,
-    };
-    var (date, auth) = SigV4Signer.Sign("POST", "/", "", headers, bytes, accessKey, secret, "us-east-1", "kms", DateTimeOffset.UtcNow);
-    request.Headers.TryAddWithoutValidation("X-Amz-Date", date);
-    request.Headers.TryAddWithoutValidation("Authorization", auth);
-    var response = await http.SendAsync(request);
+    using var response = await http.SendAsync(load.Sign(operation, Encoding.UTF8.GetBytes(body)));
     var text = await response.Content.ReadAsStringAsync();
     if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{operation}: {text}");
     return JsonDocument.Parse(text).RootElement.Clone();

@@ -80,6 +80,11 @@ internal static class Commands
             Console.Error.WriteLine($"keyward: {e.Message}");
             return 1;
         }
+        catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("bind", StringComparison.OrdinalIgnoreCase))
+        {
+            Console.Error.WriteLine($"keyward: cannot listen on {options.Listen}: {e.Message}");
+            return 1;
+        }
         await using (host)
         {
             await host.WaitForShutdownAsync();

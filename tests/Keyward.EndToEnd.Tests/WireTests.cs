@@ -116,6 +116,53 @@ public sealed class WireTests(ServerFixture server) : IDisposable
     }
 
     [Fact]
+    public async Task Oversized_chunked_bodies_are_refused_while_reading()
+    {
+        using var http = new HttpClient { BaseAddress = server.Url };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/")
+        {
+            // No Content-Length: the server must stop reading at its limit, not buffer everything.
+            Content = new StreamContent(new UnboundedStream(4 << 20)),
+        };
+        request.Headers.TransferEncodingChunked = true;
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", "TrentService.ListKeys");
+        using var response = await http.SendAsync(request);
+        Assert.Equal(413, (int)response.StatusCode);
+        Assert.Contains("RequestEntityTooLargeException", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Unsigned_requests_of_any_method_are_refused()
+    {
+        using var http = new HttpClient { BaseAddress = server.Url };
+        using var response = await http.GetAsync("/");
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.Contains("MissingAuthenticationTokenException", await response.Content.ReadAsStringAsync());
+    }
+
+    private sealed class UnboundedStream(long length) : Stream
+    {
+        private long _position;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = (int)Math.Min(count, length - _position);
+            Array.Fill(buffer, (byte)' ', offset, n);
+            _position += n;
+            return n;
+        }
+    }
+
+    [Fact]
     public async Task Missing_authorization_is_MissingAuthenticationToken()
     {
         var reply = await _raw.SendAsync("ListKeys", "{}", sign: false);

@@ -10,8 +10,7 @@ public sealed class GetKeyPolicyRequest : IValidatable
     public void Validate(ValidationErrors e)
     {
         Members.KeyId(e, KeyId);
-        e.Length(PolicyName, "policyName", 1, 128);
-        e.Pattern(PolicyName, "policyName", "[\\w]+", s => s.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'));
+        Members.PolicyName(e, PolicyName);
     }
 }
 
@@ -31,8 +30,7 @@ public sealed class PutKeyPolicyRequest : IValidatable
     public void Validate(ValidationErrors e)
     {
         Members.KeyId(e, KeyId);
-        e.Length(PolicyName, "policyName", 1, 128);
-        e.Pattern(PolicyName, "policyName", "[\\w]+", s => s.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'));
+        Members.PolicyName(e, PolicyName);
         e.Required(Policy, "policy");
         e.Length(Policy, "policy", 1, Constraints.PolicyMax);
         e.Pattern(Policy, "policy", Constraints.PrintablePattern, Constraints.IsPrintable);

@@ -45,4 +45,10 @@ public static class Members
         e.Length(value, "aliasName", 1, Constraints.AliasNameMax);
         e.Pattern(value, "aliasName", Constraints.AliasPattern, Constraints.IsAliasText);
     }
+
+    public static void PolicyName(ValidationErrors e, string? value)
+    {
+        e.Length(value, "policyName", 1, 128);
+        e.Pattern(value, "policyName", "[\\w]+", s => s.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'));
+    }
 }
