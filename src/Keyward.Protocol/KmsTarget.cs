@@ -1,7 +1,7 @@
 namespace Keyward.Protocol;
 
 /// <summary>Parses the <c>X-Amz-Target</c> header (<c>TrentService.&lt;Operation&gt;</c>).</summary>
-public static class KmsTarget
+internal static class KmsTarget
 {
     public const string Prefix = "TrentService.";
 

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Keyward.Storage.Sqlite;
 
-public sealed partial class SqliteKmsStorage
+internal sealed partial class SqliteKmsStorage
 {
     public ValueTask<IReadOnlyList<TagRecord>> ListTagsAsync(string keyId, CancellationToken cancellationToken = default) => Read(c =>
     {

@@ -9,9 +9,9 @@ public sealed class SqliteStorageTests : StorageContract
 
     private string Path => System.IO.Path.Combine(_dir, "keyward.db");
 
-    protected override IKmsStorage Open() => new SqliteKmsStorage(Path);
+    private protected override IKmsStorage Open() => new SqliteKmsStorage(Path);
 
-    protected override IKmsStorage Reopen() => new SqliteKmsStorage(Path);
+    private protected override IKmsStorage Reopen() => new SqliteKmsStorage(Path);
 
     public override async Task DisposeAsync()
     {

@@ -9,12 +9,12 @@ namespace Keyward.Storage.Tests;
 /// </summary>
 public abstract class StorageContract : IAsyncLifetime
 {
-    protected IKmsStorage Storage { get; private set; } = null!;
+    private protected IKmsStorage Storage { get; private set; } = null!;
 
-    protected abstract IKmsStorage Open();
+    private protected abstract IKmsStorage Open();
 
     /// <summary>Closes and reopens the store on the same data (durability checks).</summary>
-    protected abstract IKmsStorage Reopen();
+    private protected abstract IKmsStorage Reopen();
 
     public async Task InitializeAsync()
     {
@@ -30,7 +30,7 @@ public abstract class StorageContract : IAsyncLifetime
 
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123);
 
-    protected static KeyRecord NewKey(string account = "111122223333", string? id = null) => new()
+    private protected static KeyRecord NewKey(string account = "111122223333", string? id = null) => new()
     {
         KeyId = id ?? KeyIds.New(),
         AccountId = account,

@@ -9,7 +9,7 @@ namespace Keyward.Core.Crypto;
 /// bounded number of messages (the root key wraps one value per material version, far below
 /// the 2^32 random-IV limit); per-request data uses derived keys instead.
 /// </summary>
-public sealed class AesGcmPool : IDisposable
+internal sealed class AesGcmPool : IDisposable
 {
     public const int IvSize = 12;
     public const int TagSize = 16;

@@ -10,7 +10,7 @@ namespace Keyward.Core.Crypto;
 /// Length prefixes make the encoding injective: {"ab":"c"} and {"a":"bc"} differ.
 /// Pair order in the request does not matter; case does. An absent and an empty context are equal.
 /// </summary>
-public static class EncryptionContextEncoding
+internal static class EncryptionContextEncoding
 {
     public static int Size(IReadOnlyDictionary<string, string>? context)
     {

@@ -1,4 +1,4 @@
 namespace Keyward.Core.Identity;
 
 /// <summary>An authenticated caller: the account it acts in and its IAM-style ARN.</summary>
-public sealed record Principal(string AccountId, string Arn);
+internal sealed record Principal(string AccountId, string Arn);

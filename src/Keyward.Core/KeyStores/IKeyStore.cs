@@ -8,7 +8,7 @@ namespace Keyward.Core.KeyStores;
 /// only the payload after it, authenticating the AAD it is given. Failures are
 /// <see cref="KeyStoreException"/>s with a <see cref="KeyStoreFailure"/>.
 /// </summary>
-public interface IKeyStore
+internal interface IKeyStore
 {
     /// <summary>Creates a new version of 256-bit symmetric material for <paramref name="keyId"/>.</summary>
     MaterialRecord CreateSymmetricMaterial(string keyId, DateTimeOffset now);

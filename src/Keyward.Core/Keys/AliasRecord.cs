@@ -1,4 +1,4 @@
 namespace Keyward.Core.Keys;
 
-public sealed record AliasRecord(
+internal sealed record AliasRecord(
     string AccountId, string AliasName, string TargetKeyId, DateTimeOffset CreationDate, DateTimeOffset LastUpdatedDate);

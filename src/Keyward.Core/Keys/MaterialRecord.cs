@@ -5,4 +5,4 @@ namespace Keyward.Core.Keys;
 /// store (for the software store: AES-256-GCM under the root key, bound to key and material id).
 /// Material versions are never updated, only created and, with their key, deleted.
 /// </summary>
-public sealed record MaterialRecord(string KeyId, string MaterialId, byte[] Wrapped, DateTimeOffset CreatedAt);
+internal sealed record MaterialRecord(string KeyId, string MaterialId, byte[] Wrapped, DateTimeOffset CreatedAt);

@@ -1,3 +1,3 @@
 namespace Keyward.Core.Keys;
 
-public sealed record TagRecord(string TagKey, string TagValue);
+internal sealed record TagRecord(string TagKey, string TagValue);

@@ -6,7 +6,7 @@ using Keyward.Protocol.Operations;
 
 namespace Keyward.Core.Service;
 
-public sealed partial class KmsService
+internal sealed partial class KmsService
 {
     public async ValueTask CreateAliasAsync(Principal caller, AliasTargetRequest request, CancellationToken ct)
     {

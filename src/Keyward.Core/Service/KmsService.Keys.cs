@@ -6,7 +6,7 @@ using Keyward.Protocol.Operations;
 
 namespace Keyward.Core.Service;
 
-public sealed partial class KmsService
+internal sealed partial class KmsService
 {
     private const int MaxTagsPerKey = 50;
 

@@ -3,7 +3,7 @@ using Keyward.Protocol.Operations;
 
 namespace Keyward.Core.Service;
 
-public sealed partial class KmsService
+internal sealed partial class KmsService
 {
     private const string DefaultPolicyName = "default";
 

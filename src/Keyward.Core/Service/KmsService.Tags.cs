@@ -4,7 +4,7 @@ using Keyward.Protocol.Operations;
 
 namespace Keyward.Core.Service;
 
-public sealed partial class KmsService
+internal sealed partial class KmsService
 {
     public async ValueTask TagResourceAsync(Principal caller, TagResourceRequest request, CancellationToken ct)
     {

@@ -11,7 +11,7 @@ namespace Keyward.Core.Service;
 /// ranges, enums); the service applies the semantic rules: key resolution, key state, key
 /// usage, and AWS's cross-member rules. One partial file per group of operations.
 /// </summary>
-public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, KmsOptions options, TimeProvider clock)
+internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, KmsOptions options, TimeProvider clock)
 {
     private readonly KeyCache _cache = new(TimeProvider.System);
 

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Keyward.Protocol.Json;
 
 /// <summary>AWS JSON 1.1 timestamps: epoch seconds as a JSON number, millisecond precision.</summary>
-public sealed class EpochSecondsConverter : JsonConverter<DateTimeOffset>
+internal sealed class EpochSecondsConverter : JsonConverter<DateTimeOffset>
 {
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {

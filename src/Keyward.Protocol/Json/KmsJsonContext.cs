@@ -48,4 +48,4 @@ namespace Keyward.Protocol.Json;
 [JsonSerializable(typeof(ListKeyPoliciesRequest))]
 [JsonSerializable(typeof(ListKeyPoliciesResponse))]
 [JsonSerializable(typeof(EmptyResponse))]
-public sealed partial class KmsJsonContext : JsonSerializerContext;
+internal sealed partial class KmsJsonContext : JsonSerializerContext;

@@ -1,6 +1,6 @@
 namespace Keyward.Protocol.Model;
 
-public sealed class AliasListEntry
+internal sealed class AliasListEntry
 {
     public string? AliasName { get; set; }
     public string? AliasArn { get; set; }

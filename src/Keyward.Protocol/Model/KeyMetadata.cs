@@ -1,7 +1,7 @@
 namespace Keyward.Protocol.Model;
 
 /// <summary>The KeyMetadata structure of the KMS API; members keep their wire names.</summary>
-public sealed class KeyMetadata
+internal sealed class KeyMetadata
 {
     public string? AWSAccountId { get; set; }
     public string? KeyId { get; set; }

@@ -1,6 +1,6 @@
 namespace Keyward.Protocol.Model;
 
-public sealed class Tag
+internal sealed class Tag
 {
     public string? TagKey { get; set; }
     public string? TagValue { get; set; }

@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-public sealed class DecryptRequest : IValidatable
+internal sealed class DecryptRequest : IValidatable
 {
     public byte[]? CiphertextBlob { get; set; }
     public Dictionary<string, string>? EncryptionContext { get; set; }
@@ -22,7 +22,7 @@ public sealed class DecryptRequest : IValidatable
     }
 }
 
-public sealed class DecryptResponse : ISensitive
+internal sealed class DecryptResponse : ISensitive
 {
     public string? KeyId { get; set; }
     public byte[]? Plaintext { get; set; }

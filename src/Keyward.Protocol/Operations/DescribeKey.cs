@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-public sealed class DescribeKeyRequest : IValidatable
+internal sealed class DescribeKeyRequest : IValidatable
 {
     public string? KeyId { get; set; }
     public List<string>? GrantTokens { get; set; }
@@ -15,7 +15,7 @@ public sealed class DescribeKeyRequest : IValidatable
     }
 }
 
-public sealed class DescribeKeyResponse
+internal sealed class DescribeKeyResponse
 {
     public KeyMetadata? KeyMetadata { get; set; }
 }

@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-public sealed class EncryptRequest : IValidatable, ISensitive
+internal sealed class EncryptRequest : IValidatable, ISensitive
 {
     public string? KeyId { get; set; }
     public byte[]? Plaintext { get; set; }
@@ -24,7 +24,7 @@ public sealed class EncryptRequest : IValidatable, ISensitive
     public void ZeroSecrets() { if (Plaintext is { } b) System.Security.Cryptography.CryptographicOperations.ZeroMemory(b); }
 }
 
-public sealed class EncryptResponse
+internal sealed class EncryptResponse
 {
     public byte[]? CiphertextBlob { get; set; }
     public string? KeyId { get; set; }

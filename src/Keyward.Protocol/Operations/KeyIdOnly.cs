@@ -6,14 +6,14 @@ namespace Keyward.Protocol.Operations;
 /// Input of the operations whose only member is KeyId: EnableKey, DisableKey, CancelKeyDeletion
 /// (and, later, the rotation switches). The model gives them separate shapes with identical members.
 /// </summary>
-public sealed class KeyIdRequest : IValidatable
+internal sealed class KeyIdRequest : IValidatable
 {
     public string? KeyId { get; set; }
 
     public void Validate(ValidationErrors e) => Members.KeyId(e, KeyId);
 }
 
-public sealed class CancelKeyDeletionResponse
+internal sealed class CancelKeyDeletionResponse
 {
     public string? KeyId { get; set; }
 }

@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-public sealed class ListKeysRequest : IValidatable
+internal sealed class ListKeysRequest : IValidatable
 {
     public int? Limit { get; set; }
     public string? Marker { get; set; }
@@ -11,7 +11,7 @@ public sealed class ListKeysRequest : IValidatable
     public void Validate(ValidationErrors e) => Members.Paging(e, Limit, Marker);
 }
 
-public sealed class ListKeysResponse
+internal sealed class ListKeysResponse
 {
     public List<KeyListEntry>? Keys { get; set; }
     public string? NextMarker { get; set; }

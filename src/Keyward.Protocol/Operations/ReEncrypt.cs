@@ -2,7 +2,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-public sealed class ReEncryptRequest : IValidatable
+internal sealed class ReEncryptRequest : IValidatable
 {
     public byte[]? CiphertextBlob { get; set; }
     public Dictionary<string, string>? SourceEncryptionContext { get; set; }
@@ -26,7 +26,7 @@ public sealed class ReEncryptRequest : IValidatable
     }
 }
 
-public sealed class ReEncryptResponse
+internal sealed class ReEncryptResponse
 {
     public byte[]? CiphertextBlob { get; set; }
     public string? SourceKeyId { get; set; }

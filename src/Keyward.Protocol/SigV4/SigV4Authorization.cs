@@ -1,7 +1,7 @@
 namespace Keyward.Protocol.SigV4;
 
 /// <summary>The parts of an <c>AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...</c> header.</summary>
-public sealed record SigV4Authorization(
+internal sealed record SigV4Authorization(
     string AccessKeyId, string Date, string Region, string Service, string Terminator,
     IReadOnlyList<string> SignedHeaders, string Signature)
 {

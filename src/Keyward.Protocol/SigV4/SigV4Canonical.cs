@@ -8,7 +8,7 @@ namespace Keyward.Protocol.SigV4;
 /// The canonical request and string to sign of AWS Signature Version 4, shared by the verifier
 /// (KMS server, XKS proxy) and the signer (XKS client, load generator).
 /// </summary>
-public static class SigV4Canonical
+internal static class SigV4Canonical
 {
     public const string Algorithm = "AWS4-HMAC-SHA256";
     public const string DateFormat = "yyyyMMdd'T'HHmmss'Z'";

@@ -1,7 +1,7 @@
 namespace Keyward.Protocol.Validation;
 
 /// <summary>Model constraints shared by several operations (botocore's KMS service model).</summary>
-public static class Constraints
+internal static class Constraints
 {
     public const int KeyIdMax = 2048;
     public const int PlaintextMax = 4096;

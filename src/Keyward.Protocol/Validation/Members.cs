@@ -3,7 +3,7 @@ using Keyward.Protocol.Model;
 namespace Keyward.Protocol.Validation;
 
 /// <summary>Checks for members that recur across operations, with their model constraints.</summary>
-public static class Members
+internal static class Members
 {
     public static void KeyId(ValidationErrors e, string? value, string member = "keyId", bool required = true)
     {

@@ -18,7 +18,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public ManualClock Clock { get; } = new();
     public string DataDir { get; } = Directory.CreateTempSubdirectory("keyward-e2e").FullName;
-    public KmsHost Host { get; private set; } = null!;
+    internal KmsHost Host { get; private set; } = null!;
     public Uri Url => Host.Url;
 
     public async Task InitializeAsync()
