@@ -65,16 +65,18 @@ internal sealed partial class SqliteKmsStorage : IKmsStorage
         finally { _pool.Return(c); }
     }
 
-    private ValueTask<T> Write<T>(Func<SqliteConnection, SqliteTransaction, T> body)
+    // One writer at a time (SQLite has one anyway); waiting is asynchronous so writers queued
+    // behind an fsync do not hold thread-pool threads. The commit itself blocks its thread.
+    private async ValueTask<T> Write<T>(Func<SqliteConnection, SqliteTransaction, T> body)
     {
-        _pool.WriteLock.Wait();
+        await _pool.WriteLock.WaitAsync();
         var c = _pool.Rent();
         try
         {
             using var tx = c.BeginTransaction();
             var result = body(c, tx);
             tx.Commit();
-            return ValueTask.FromResult(result);
+            return result;
         }
         finally
         {

@@ -128,6 +128,23 @@ public sealed class CrashTests : IDisposable
         Assert.Equal(new byte[] { 4, 2 }, (await client.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(blob) })).Plaintext.ToArray());
     }
 
+    [Fact]
+    public async Task SIGTERM_stops_the_server_cleanly_and_the_data_stays()
+    {
+        byte[] blob;
+        await using (var server = await KeywardProcess.StartAsync(_dataDir))
+        {
+            using var kms = server.Client();
+            var id = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+            blob = (await kms.EncryptAsync(new EncryptRequest { KeyId = id, Plaintext = new MemoryStream([7]) })).CiphertextBlob.ToArray();
+            Assert.Equal(0, await server.TerminateAsync());
+            Assert.DoesNotContain("fail:", server.Output);
+        }
+        await using var again = await KeywardProcess.StartAsync(_dataDir);
+        using var client = again.Client();
+        Assert.Equal(new byte[] { 7 }, (await client.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(blob) })).Plaintext.ToArray());
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }

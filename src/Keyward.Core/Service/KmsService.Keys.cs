@@ -3,6 +3,7 @@ using Keyward.Core.Keys;
 using Keyward.Protocol.Errors;
 using Keyward.Protocol.Model;
 using Keyward.Protocol.Operations;
+using Keyward.Protocol.Validation;
 
 namespace Keyward.Core.Service;
 
@@ -106,8 +107,10 @@ internal sealed partial class KmsService
     public async ValueTask<ScheduleKeyDeletionResponse> ScheduleKeyDeletionAsync(Principal caller, ScheduleKeyDeletionRequest request, CancellationToken ct)
     {
         var days = request.PendingWindowInDays ?? 30;
-        if (days is < 7 or > 30)
-            throw KmsException.Validation($"1 validation error detected: Value '{days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value between 7 and 30");
+        // The model allows 1..365; KMS itself accepts only 7..30 days.
+        var errors = new ValidationErrors();
+        errors.Range(days, "pendingWindowInDays", 7, 30);
+        errors.ThrowIfAny();
         var key = await ChangeKeyAsync(caller, request.KeyId!, key =>
         {
             RequireNotPendingDeletion(key);

@@ -82,6 +82,15 @@ public sealed class KeywardProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM, as a service manager stops a server; returns the exit code.</summary>
+    public async Task<int> TerminateAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, exactly like a crash or power cut of the process.</summary>
     public async Task KillAsync()
     {
