@@ -62,6 +62,31 @@ public sealed class InteropTests(ServerFixture server) : IDisposable
         Assert.Contains("boto3 interop ok", stdout);
     }
 
+    [Fact]
+    public async Task Curl_with_aws_sigv4_works()
+    {
+        // curl signs content-type and x-amz-target too: the server verifies whatever is listed.
+        var endpoint = server.Url.ToString();
+        string[] Curl(string target, string body) =>
+        [
+            "-sS", "--aws-sigv4", "aws:amz:us-east-1:kms", "--user", $"{ServerFixture.AccessKeyId}:{ServerFixture.SecretAccessKey}",
+            "-H", "Content-Type: application/x-amz-json-1.1", "-H", $"X-Amz-Target: TrentService.{target}",
+            "-w", "\n%{http_code}", "--data-binary", body, endpoint,
+        ];
+        var (code, stdout, stderr) = await Run("curl", Curl("CreateKey", "{\"Description\":\"curl\"}"));
+        Assert.True(code == 0, stderr);
+        Assert.EndsWith("\n200", stdout);
+        Assert.Contains("\"Description\":\"curl\"", stdout);
+
+        (code, stdout, _) = await Run("curl", Curl("GenerateRandom", "{\"NumberOfBytes\":32}"));
+        Assert.EndsWith("\n200", stdout);
+        Assert.Contains("\"Plaintext\":", stdout);
+
+        (code, stdout, _) = await Run("curl", Curl("DescribeKey", "{\"KeyId\":\"alias/missing\"}"));
+        Assert.EndsWith("\n400", stdout);
+        Assert.Contains("\"__type\":\"NotFoundException\"", stdout);
+    }
+
     private async Task<(int Code, string Stdout, string Stderr)> Run(string file, params string[] args)
     {
         var info = new ProcessStartInfo(file)
