@@ -17,6 +17,8 @@ internal static class Commands
             --region <region>         region in ARNs and SigV4 scope (default us-east-1; env KEYWARD_REGION)
             --account-id <id>         account of the bootstrap credential (default 111122223333; env KEYWARD_ACCOUNT_ID)
             --deletion-interval <s>   seconds between runs of the key-deletion job (default 60)
+            --tls-cert <pem>          certificate (chain) for an https:// listen address (env KEYWARD_TLS_CERT)
+            --tls-key <pem>           its private key (env KEYWARD_TLS_KEY)
           help         show this text
 
         The bootstrap credential comes from KEYWARD_ACCESS_KEY_ID and KEYWARD_SECRET_ACCESS_KEY,
@@ -51,6 +53,8 @@ internal static class Commands
             Listen = Env("KEYWARD_LISTEN") ?? "http://127.0.0.1:4599",
             Region = Env("KEYWARD_REGION") ?? "us-east-1",
             AccountId = Env("KEYWARD_ACCOUNT_ID") ?? "111122223333",
+            TlsCertificateFile = Env("KEYWARD_TLS_CERT"),
+            TlsKeyFile = Env("KEYWARD_TLS_KEY"),
         };
         for (var i = 0; i < args.Length; i++)
         {
@@ -61,6 +65,8 @@ internal static class Commands
                 "--data-dir" => options with { DataDir = value },
                 "--region" => options with { Region = value },
                 "--account-id" => options with { AccountId = value },
+                "--tls-cert" => options with { TlsCertificateFile = value },
+                "--tls-key" => options with { TlsKeyFile = value },
                 "--deletion-interval" => options with
                 {
                     DeletionJobInterval = double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0
@@ -75,6 +81,10 @@ internal static class Commands
 
         KmsHost host;
         try { host = await KmsHost.StartAsync(options); }
+        catch (ServerConfigurationException e)
+        {
+            return Fail(e.Message);
+        }
         catch (SealException e)
         {
             Console.Error.WriteLine($"keyward: {e.Message}");

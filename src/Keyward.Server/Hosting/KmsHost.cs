@@ -55,6 +55,7 @@ internal sealed class KmsHost : IAsyncDisposable
 
     public static async Task<KmsHost> StartAsync(KmsServerOptions options, CancellationToken ct = default)
     {
+        var certificate = ServerTls.Load(options);
         CreatePrivateDirectory(options.DataDir);
         var storage = new SqliteKmsStorage(Path.Combine(options.DataDir, DatabaseFile));
         ISeal? seal = null;
@@ -84,11 +85,13 @@ internal sealed class KmsHost : IAsyncDisposable
             builder.Logging.SetMinimumLevel(LogLevel.Information);
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
             builder.WebHost.UseUrls(options.Listen);
+            if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
             builder.WebHost.ConfigureKestrel(k =>
             {
                 k.AddServerHeader = false;
                 // The handler enforces its own limit so it can answer with an AWS-shaped error.
                 k.Limits.MaxRequestBodySize = null;
+                if (certificate is not null) k.ConfigureHttpsDefaults(https => ServerTls.Configure(https, certificate));
             });
             var app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Keyward.Kms");

@@ -12,6 +12,10 @@ internal sealed record KmsServerOptions
     public string? AccessKeyId { get; init; }
     public string? SecretAccessKey { get; init; }
 
+    /// <summary>PEM certificate (chain) and private key for an https:// listen address.</summary>
+    public string? TlsCertificateFile { get; init; }
+    public string? TlsKeyFile { get; init; }
+
     /// <summary>Largest request body accepted (AWS's largest legitimate input is a 128 KiB policy, escaped).</summary>
     public int MaxRequestBodyBytes { get; init; } = 1 << 20;
 
