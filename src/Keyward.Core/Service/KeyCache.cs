@@ -19,7 +19,9 @@ internal sealed class KeyCache(TimeProvider clock)
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(2);
     private const int MaxEntries = 100_000;
 
-    private readonly ConcurrentDictionary<string, (KeyRecord Key, long Expires)> _keys = new(StringComparer.Ordinal);
+    // A null Key is a tombstone: the key was deleted here, and a read that raced with the
+    // deletion must not put it back.
+    private readonly ConcurrentDictionary<string, (KeyRecord? Key, long Version, long Expires)> _keys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Account, string Alias), (string KeyId, long Expires)> _aliases = new();
     private readonly ConcurrentDictionary<(string KeyId, string MaterialId), MaterialRecord> _materials = new();
 
@@ -29,10 +31,16 @@ internal sealed class KeyCache(TimeProvider clock)
     public KeyRecord? GetKey(string keyId) =>
         _keys.TryGetValue(keyId, out var e) && e.Expires > Now ? e.Key : null;
 
+    /// <summary>
+    /// Caches a key record unless a newer version (or a deletion) is already cached: a slow read
+    /// that finishes after this node's own write must not bring the old state back.
+    /// </summary>
     public void PutKey(KeyRecord key)
     {
         if (_keys.Count >= MaxEntries) _keys.Clear();
-        _keys[key.KeyId] = (key, Expiry);
+        var now = Now;
+        var fresh = (key, key.Version, Expiry);
+        _keys.AddOrUpdate(key.KeyId, fresh, (_, old) => old.Expires <= now || key.Version > old.Version ? fresh : old);
     }
 
     public string? GetAlias(string account, string alias) =>
@@ -58,7 +66,7 @@ internal sealed class KeyCache(TimeProvider clock)
     /// <summary>The key was deleted: forget it, its material and every alias that pointed at it.</summary>
     public void DropKey(string keyId)
     {
-        _keys.TryRemove(keyId, out _);
+        _keys[keyId] = (null, long.MaxValue, Expiry);
         foreach (var k in _materials.Keys) if (k.KeyId == keyId) _materials.TryRemove(k, out _);
         foreach (var (k, v) in _aliases) if (v.KeyId == keyId) _aliases.TryRemove(k, out _);
     }

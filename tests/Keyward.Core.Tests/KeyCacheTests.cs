@@ -1,0 +1,71 @@
+using Keyward.Core.Keys;
+using Keyward.Core.Service;
+
+namespace Keyward.Core.Tests;
+
+public sealed class KeyCacheTests
+{
+    private sealed class Ticks : TimeProvider
+    {
+        public long Now;
+        public override long TimestampFrequency => 1000;
+        public override long GetTimestamp() => Now;
+    }
+
+    private static KeyRecord Key(long version, KeyState state = KeyState.Enabled) => new()
+    {
+        KeyId = "1234abcd-12ab-34cd-56ef-1234567890ab", AccountId = "111122223333", CreationDate = DateTimeOffset.UnixEpoch,
+        Description = "", KeySpec = "SYMMETRIC_DEFAULT", KeyUsage = "ENCRYPT_DECRYPT", Origin = "AWS_KMS", State = state,
+        Policy = "{}", Version = version,
+    };
+
+    [Fact]
+    public void A_slow_read_never_replaces_a_newer_version()
+    {
+        var cache = new KeyCache(new Ticks());
+        cache.PutKey(Key(2, KeyState.Disabled));
+        cache.PutKey(Key(1, KeyState.Enabled));
+        Assert.Equal(KeyState.Disabled, cache.GetKey(Key(1).KeyId)!.State);
+        cache.PutKey(Key(3, KeyState.Enabled));
+        Assert.Equal(3, cache.GetKey(Key(1).KeyId)!.Version);
+    }
+
+    [Fact]
+    public void A_deleted_key_is_not_brought_back_by_a_racing_read()
+    {
+        var cache = new KeyCache(new Ticks());
+        cache.PutKey(Key(1));
+        cache.DropKey(Key(1).KeyId);
+        cache.PutKey(Key(1));
+        Assert.Null(cache.GetKey(Key(1).KeyId));
+    }
+
+    [Fact]
+    public void Entries_expire_after_the_bound()
+    {
+        var clock = new Ticks();
+        var cache = new KeyCache(clock);
+        cache.PutKey(Key(1));
+        clock.Now += (long)KeyCache.MaxAge.TotalMilliseconds - 1;
+        Assert.NotNull(cache.GetKey(Key(1).KeyId));
+        clock.Now += 1;
+        Assert.Null(cache.GetKey(Key(1).KeyId));
+        // After expiry an older version may be cached again (it is what storage said).
+        cache.PutKey(Key(1));
+        Assert.NotNull(cache.GetKey(Key(1).KeyId));
+    }
+
+    [Fact]
+    public void Deleting_a_key_forgets_its_material_and_aliases()
+    {
+        var cache = new KeyCache(new Ticks());
+        var id = Key(1).KeyId;
+        cache.PutMaterial(new MaterialRecord(id, "m", [1], DateTimeOffset.UnixEpoch));
+        cache.PutAlias("111122223333", "alias/a", id);
+        cache.PutAlias("111122223333", "alias/b", "other");
+        cache.DropKey(id);
+        Assert.Null(cache.GetMaterial(id, "m"));
+        Assert.Null(cache.GetAlias("111122223333", "alias/a"));
+        Assert.Equal("other", cache.GetAlias("111122223333", "alias/b"));
+    }
+}
