@@ -13,6 +13,22 @@ public sealed class WireTests(ServerFixture server) : IDisposable
         (await _raw.SendAsync("CreateKey", "{}")).Body.GetProperty("KeyMetadata").GetProperty("KeyId").GetString()!;
 
     [Fact]
+    public async Task Every_answer_carries_a_request_id_and_the_json_content_type()
+    {
+        foreach (var signed in new[] { true, false })
+        {
+            string? requestId = null, contentType = null;
+            await _raw.SendAsync("ListKeys", "{}", sign: signed, inspect: response =>
+            {
+                requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var v) ? v.Single() : null;
+                contentType = response.Content.Headers.ContentType?.MediaType;
+            });
+            Assert.Matches("^[0-9a-f-]{36}$", requestId);
+            Assert.Equal("application/x-amz-json-1.1", contentType);
+        }
+    }
+
+    [Fact]
     public async Task Success_is_200_json_with_epoch_second_timestamps()
     {
         var reply = await _raw.SendAsync("CreateKey", "{\"Description\":\"wire\"}");

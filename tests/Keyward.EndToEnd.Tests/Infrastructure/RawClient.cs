@@ -14,12 +14,12 @@ public sealed class RawClient(Uri url) : IDisposable
 
     public Task<Reply> SendAsync(string operation, string body, DateTimeOffset? signedAt = null,
         string accessKeyId = ServerFixture.AccessKeyId, string secret = ServerFixture.SecretAccessKey, bool sign = true,
-        Action<HttpRequestMessage>? tamper = null) =>
-        SendAsync(operation, Encoding.UTF8.GetBytes(body), signedAt, accessKeyId, secret, sign, tamper);
+        Action<HttpRequestMessage>? tamper = null, Action<HttpResponseMessage>? inspect = null) =>
+        SendAsync(operation, Encoding.UTF8.GetBytes(body), signedAt, accessKeyId, secret, sign, tamper, inspect);
 
     public async Task<Reply> SendAsync(string? operation, byte[] body, DateTimeOffset? signedAt = null,
         string accessKeyId = ServerFixture.AccessKeyId, string secret = ServerFixture.SecretAccessKey, bool sign = true,
-        Action<HttpRequestMessage>? tamper = null)
+        Action<HttpRequestMessage>? tamper = null, Action<HttpResponseMessage>? inspect = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-amz-json-1.1");
@@ -42,6 +42,7 @@ public sealed class RawClient(Uri url) : IDisposable
         }
         tamper?.Invoke(request);
         using var response = await _http.SendAsync(request);
+        inspect?.Invoke(response);
         var raw = await response.Content.ReadAsStringAsync();
         var json = raw.Length == 0 ? default : JsonDocument.Parse(raw).RootElement.Clone();
         string? type = null, message = null;
