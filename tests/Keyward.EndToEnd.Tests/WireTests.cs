@@ -148,6 +148,21 @@ public sealed class WireTests(ServerFixture server) : IDisposable
     }
 
     [Fact]
+    public async Task A_malformed_chunked_body_is_a_client_error()
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(server.Url.Host, server.Url.Port);
+        var stream = tcp.GetStream();
+        var request = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: TrentService.ListKeys\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n{}\r\n0\r\n\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
+        var buffer = new byte[4096];
+        var n = await stream.ReadAsync(buffer);
+        var head = System.Text.Encoding.ASCII.GetString(buffer, 0, n);
+        Assert.StartsWith("HTTP/1.1 400", head);
+        Assert.Contains("SerializationException", head);
+    }
+
+    [Fact]
     public async Task Unsigned_requests_of_any_method_are_refused()
     {
         using var http = new HttpClient { BaseAddress = server.Url };

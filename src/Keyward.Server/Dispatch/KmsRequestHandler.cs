@@ -72,6 +72,12 @@ internal sealed class KmsRequestHandler(
             var mapped = Faults.FromKeyStore(e);
             await WriteErrorAsync(context, mapped.Code, mapped.Code == KmsErrorCode.KMSInternalException ? InternalMessage(requestId) : mapped.Message);
         }
+        catch (BadHttpRequestException)
+        {
+            // Kestrel could not read the body (malformed chunking, a client that stalls): the
+            // client's fault, answered as unreadable input, not as a server error.
+            await WriteErrorAsync(context, KmsErrorCode.SerializationException, "The request body could not be read.");
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; nothing to answer.
