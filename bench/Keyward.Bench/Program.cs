@@ -5,11 +5,12 @@ using System.Text.Json;
 using Keyward.Bench;
 using Keyward.Server.Hosting;
 
-// Usage: Keyward.Bench [seconds-per-cell] [concurrency,...]
+// Usage: Keyward.Bench [seconds-per-cell] [concurrency,...] [rounds]
 // Runs the baseline and Keyward in one process, one after the other, for each concurrency,
 // and prints a Markdown table of throughput, latency and the Encrypt/baseline ratio.
-var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 5;
+var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 3;
 var levels = args.Length > 1 ? args[1].Split(',').Select(int.Parse).ToArray() : [1, 8, 32];
+var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;
 var duration = TimeSpan.FromSeconds(seconds);
 var warmup = TimeSpan.FromSeconds(Math.Max(1, seconds / 3));
 const string accessKey = "AKIABENCHMARK0000001";
@@ -32,22 +33,38 @@ var decryptBody = Encoding.UTF8.GetBytes($"{{\"CiphertextBlob\":\"{blob}\"}}");
 var dataKeyBody = Encoding.UTF8.GetBytes($"{{\"KeyId\":\"{keyId}\",\"KeySpec\":\"AES_256\"}}");
 
 var baselineLoad = new LoadGenerator(baselineUrl, accessKey, secret, "us-east-1");
-var rows = new List<string>();
-Console.WriteLine($"# Keyward benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {seconds}s per cell");
+(string Name, LoadGenerator Load, string Operation, byte[] Body)[] workloads =
+[
+    ("baseline (Kestrel + 1 AES-GCM)", baselineLoad, "Encrypt", encryptBody),
+    ("Encrypt 1 KiB", load, "Encrypt", encryptBody),
+    ("Decrypt 1 KiB", load, "Decrypt", decryptBody),
+    ("GenerateDataKey AES_256", load, "GenerateDataKey", dataKeyBody),
+];
+Console.WriteLine($"# Keyward benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {rounds} rounds of {seconds}s per cell");
+Console.WriteLine();
+Console.WriteLine("Medians over the rounds; within a round the workloads run back to back, so slow drifts of the machine hit all of them alike.");
 Console.WriteLine();
 Console.WriteLine("| concurrency | workload | req/s | p50 ms | p99 ms | errors | req/s ÷ baseline |");
 Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|");
 foreach (var c in levels)
 {
-    var b = await baselineLoad.RunAsync("Encrypt", encryptBody, c, warmup, duration);
-    Print(c, "baseline (Kestrel + 1 AES-GCM)", b, b);
-    Print(c, "Encrypt 1 KiB", await load.RunAsync("Encrypt", encryptBody, c, warmup, duration), b);
-    Print(c, "Decrypt 1 KiB", await load.RunAsync("Decrypt", decryptBody, c, warmup, duration), b);
-    Print(c, "GenerateDataKey AES_256", await load.RunAsync("GenerateDataKey", dataKeyBody, c, warmup, duration), b);
+    var results = workloads.Select(_ => new List<LoadGenerator.Result>()).ToArray();
+    for (var r = 0; r < rounds; r++)
+        for (var w = 0; w < workloads.Length; w++)
+            results[w].Add(await workloads[w].Load.RunAsync(workloads[w].Operation, workloads[w].Body, c, warmup, duration));
+    var medians = results.Select(Median).ToArray();
+    for (var w = 0; w < workloads.Length; w++) Print(c, workloads[w].Name, medians[w], medians[0]);
 }
 await baseline.StopAsync();
 Directory.Delete(dataDir, recursive: true);
 return 0;
+
+static LoadGenerator.Result Median(List<LoadGenerator.Result> runs)
+{
+    static double Mid(IEnumerable<double> xs) { var a = xs.Order().ToArray(); return a[a.Length / 2]; }
+    return new LoadGenerator.Result(Mid(runs.Select(r => r.RequestsPerSecond)), Mid(runs.Select(r => r.P50Ms)),
+        Mid(runs.Select(r => r.P99Ms)), runs.Sum(r => r.Errors));
+}
 
 static void Print(int c, string name, LoadGenerator.Result r, LoadGenerator.Result baseline) =>
     Console.WriteLine(FormattableString.Invariant(

@@ -79,3 +79,56 @@ public sealed class SoftwareKeyStoreTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 }
+
+public sealed class MaterialCacheTests
+{
+    [Fact]
+    public void A_retired_entry_is_zeroed_only_after_its_last_lease()
+    {
+        var cache = new MaterialCache();
+        var key = new byte[] { 1, 2, 3 };
+        var first = cache.Add("k", "m", key);
+        Assert.True(cache.TryLease("k", "m", out var second));
+        cache.Retire("k");
+        Assert.False(cache.TryLease("k", "m", out _));
+        first.Dispose();
+        Assert.Equal(new byte[] { 1, 2, 3 }, second.Key.ToArray());
+        second.Dispose();
+        Assert.Equal(new byte[] { 0, 0, 0 }, key);
+    }
+
+    [Fact]
+    public void An_idle_entry_is_zeroed_when_retired()
+    {
+        var cache = new MaterialCache();
+        var key = new byte[] { 9 };
+        cache.Add("k", "m", key).Dispose();
+        cache.Retire("k");
+        Assert.Equal(new byte[] { 0 }, key);
+    }
+
+    [Fact]
+    public async Task Concurrent_leases_and_retirement_never_expose_a_zeroed_key()
+    {
+        for (var round = 0; round < 50; round++)
+        {
+            var cache = new MaterialCache();
+            var key = Enumerable.Repeat((byte)7, 32).ToArray();
+            cache.Add("k", "m", key).Dispose();
+            var seenZero = false;
+            var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+            {
+                for (var i = 0; i < 2000; i++)
+                {
+                    if (!cache.TryLease("k", "m", out var lease)) return;
+                    if (lease.Key[0] == 0) seenZero = true;
+                    lease.Dispose();
+                }
+            })).ToArray();
+            cache.Retire("k");
+            await Task.WhenAll(readers);
+            Assert.False(seenZero);
+            Assert.All(key, b => Assert.Equal(0, b));
+        }
+    }
+}

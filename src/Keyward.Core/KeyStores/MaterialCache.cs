@@ -12,36 +12,40 @@ internal sealed class MaterialCache : IDisposable
 {
     private readonly ConcurrentDictionary<(string KeyId, string MaterialId), Entry> _entries = new();
 
+    /// <summary>
+    /// Lease counting without a lock (every Encrypt and Decrypt of a key passes here): the low
+    /// 31 bits of <c>_state</c> count users, the sign bit marks the entry retired. Whoever
+    /// brings a retired entry to zero users zeroes the key.
+    /// </summary>
     internal sealed class Entry(byte[] key)
     {
         public readonly byte[] Key = key;
-        private int _users;
-        private bool _retired;
+        private int _state;
 
         public bool TryAcquire()
         {
-            lock (this)
+            while (true)
             {
-                if (_retired) return false;
-                _users++;
-                return true;
+                var s = Volatile.Read(ref _state);
+                if (s < 0) return false;
+                if (Interlocked.CompareExchange(ref _state, s + 1, s) == s) return true;
             }
         }
 
         public void Release()
         {
-            lock (this)
-            {
-                if (--_users == 0 && _retired) CryptographicOperations.ZeroMemory(Key);
-            }
+            if (Interlocked.Decrement(ref _state) == int.MinValue) CryptographicOperations.ZeroMemory(Key);
         }
 
         public void Retire()
         {
-            lock (this)
+            while (true)
             {
-                _retired = true;
-                if (_users == 0) CryptographicOperations.ZeroMemory(Key);
+                var s = Volatile.Read(ref _state);
+                if (s < 0) return;
+                if (Interlocked.CompareExchange(ref _state, s | int.MinValue, s) != s) continue;
+                if (s == 0) CryptographicOperations.ZeroMemory(Key);
+                return;
             }
         }
     }
