@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Keyward.EndToEnd.Tests.Infrastructure;
 
 namespace Keyward.EndToEnd.Tests;
@@ -87,31 +86,19 @@ public sealed class InteropTests(ServerFixture server) : IDisposable
         Assert.Contains("\"__type\":\"NotFoundException\"", stdout);
     }
 
-    private async Task<(int Code, string Stdout, string Stderr)> Run(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file)
+    private Task<(int Code, string Stdout, string Stderr)> Run(string file, params string[] args) =>
+        ExternalProcess.RunAsync(file, args, new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = _work,
-            UseShellExecute = false,
-        };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        info.Environment["AWS_ACCESS_KEY_ID"] = ServerFixture.AccessKeyId;
-        info.Environment["AWS_SECRET_ACCESS_KEY"] = ServerFixture.SecretAccessKey;
-        info.Environment["AWS_DEFAULT_REGION"] = ServerFixture.Region;
-        info.Environment["AWS_REGION"] = ServerFixture.Region;
-        info.Environment["AWS_CONFIG_FILE"] = Path.Combine(_work, "no-config");
-        info.Environment["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(_work, "no-credentials");
-        info.Environment["AWS_PAGER"] = "";
-        info.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+            ["AWS_ACCESS_KEY_ID"] = ServerFixture.AccessKeyId,
+            ["AWS_SECRET_ACCESS_KEY"] = ServerFixture.SecretAccessKey,
+            ["AWS_DEFAULT_REGION"] = ServerFixture.Region,
+            ["AWS_REGION"] = ServerFixture.Region,
+            // No user configuration leaks in; the CLI's pager and instance metadata stay off.
+            ["AWS_CONFIG_FILE"] = Path.Combine(_work, "no-config"),
+            ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(_work, "no-credentials"),
+            ["AWS_PAGER"] = "",
+            ["AWS_EC2_METADATA_DISABLED"] = "true",
+        }, _work);
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 }

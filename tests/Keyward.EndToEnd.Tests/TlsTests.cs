@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -89,20 +88,12 @@ public sealed class TlsTests : IAsyncLifetime
         Assert.False(Directory.Exists(Path.Combine(_dir, "other")), "nothing is created before the configuration is checked");
     }
 
-    private async Task<(int Code, string Stdout, string Stderr)> Curl(string[] extra)
-    {
-        var info = new ProcessStartInfo("curl") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])[
-                     "-sS", "--aws-sigv4", "aws:amz:us-east-1:kms", "--user", $"{ServerFixture.AccessKeyId}:{ServerFixture.SecretAccessKey}",
-                     "-H", "Content-Type: application/x-amz-json-1.1", "-H", "X-Amz-Target: TrentService.ListKeys",
-                     "-w", "\n%{http_code}", "--data-binary", "{}", .. extra, _host.Url.ToString()])
-            info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private Task<(int Code, string Stdout, string Stderr)> Curl(string[] extra) => ExternalProcess.RunAsync("curl",
+    [
+        "-sS", "--aws-sigv4", "aws:amz:us-east-1:kms", "--user", $"{ServerFixture.AccessKeyId}:{ServerFixture.SecretAccessKey}",
+        "-H", "Content-Type: application/x-amz-json-1.1", "-H", "X-Amz-Target: TrentService.ListKeys",
+        "-w", "\n%{http_code}", "--data-binary", "{}", .. extra, _host.Url.ToString(),
+    ]);
 
     /// <summary>An HttpClient that trusts exactly the test's self-signed certificate.</summary>
     private sealed class TrustingFactory(X509Certificate2 trusted) : HttpClientFactory
