@@ -145,6 +145,35 @@ public sealed class CrashTests : IDisposable
         Assert.Equal(new byte[] { 7 }, (await client.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(blob) })).Plaintext.ToArray());
     }
 
+    [Fact]
+    public async Task A_generated_bootstrap_credential_is_printed_once_kept_private_and_works()
+    {
+        string accessKeyId, secret;
+        await using (var first = await KeywardProcess.StartAsync(_dataDir, bootstrapFromEnvironment: false))
+        {
+            (accessKeyId, secret) = first.Credential;
+            Assert.Matches("^AKIA[A-Z2-7]{16}$", accessKeyId);
+            Assert.Equal(40, secret.Length);
+            var output = first.Output;
+            Assert.Contains($"aws configure set aws_access_key_id {accessKeyId}", output);
+            Assert.Contains($"aws configure set aws_secret_access_key {secret}", output);
+            Assert.Contains("aws configure set region us-east-1", output);
+            // Printed to the console once, never through the logger.
+            Assert.Equal(1, output.Split(secret).Length - 1);
+            using var kms = first.Client();
+            await kms.CreateKeyAsync(new CreateKeyRequest());
+        }
+        var file = Path.Combine(_dataDir, "bootstrap-credential.json");
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dataDir, "root.key")));
+
+        await using var second = await KeywardProcess.StartAsync(_dataDir, bootstrapFromEnvironment: false);
+        Assert.Equal((accessKeyId, secret), second.Credential);
+        Assert.DoesNotContain(secret, second.Output);
+        using var client = second.Client();
+        Assert.Single((await client.ListKeysAsync(new ListKeysRequest())).Keys);
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }

@@ -20,13 +20,32 @@ public sealed class KeywardProcess : IAsyncDisposable
     public Uri Url { get; }
     public string Output { get { lock (_output) return _output.ToString(); } }
 
-    private KeywardProcess(Process process, Uri url)
+    private readonly string? _generatedCredentialDir;
+
+    private KeywardProcess(Process process, Uri url, string? generatedCredentialDir)
     {
         _process = process;
         Url = url;
+        _generatedCredentialDir = generatedCredentialDir;
     }
 
-    public static async Task<KeywardProcess> StartAsync(string dataDir, int? port = null, IDictionary<string, string>? env = null)
+    /// <summary>The credential clients use: the test's, or the one the server generated in its data directory.</summary>
+    public (string AccessKeyId, string Secret) Credential
+    {
+        get
+        {
+            if (_generatedCredentialDir is null) return (ServerFixture.AccessKeyId, ServerFixture.SecretAccessKey);
+            var path = Path.Combine(_generatedCredentialDir, "bootstrap-credential.json");
+            for (var i = 0; i < 600 && !File.Exists(path); i++) Thread.Sleep(50);
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            return (doc.RootElement.GetProperty("AccessKeyId").GetString()!, doc.RootElement.GetProperty("SecretAccessKey").GetString()!);
+        }
+    }
+
+    /// <param name="bootstrapFromEnvironment">Give the test credential through KEYWARD_ACCESS_KEY_ID/KEYWARD_SECRET_ACCESS_KEY;
+    /// when false the server generates (or reloads) its own.</param>
+    public static async Task<KeywardProcess> StartAsync(string dataDir, int? port = null, IDictionary<string, string>? env = null,
+        bool bootstrapFromEnvironment = true)
     {
         var p = port ?? FreePort();
         var url = new Uri($"http://127.0.0.1:{p}");
@@ -38,11 +57,19 @@ public sealed class KeywardProcess : IAsyncDisposable
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "keyward.dll"));
         foreach (var a in new[] { "serve", "--listen", url.ToString().TrimEnd('/'), "--data-dir", dataDir }) info.ArgumentList.Add(a);
-        info.Environment["KEYWARD_ACCESS_KEY_ID"] = ServerFixture.AccessKeyId;
-        info.Environment["KEYWARD_SECRET_ACCESS_KEY"] = ServerFixture.SecretAccessKey;
+        if (bootstrapFromEnvironment)
+        {
+            info.Environment["KEYWARD_ACCESS_KEY_ID"] = ServerFixture.AccessKeyId;
+            info.Environment["KEYWARD_SECRET_ACCESS_KEY"] = ServerFixture.SecretAccessKey;
+        }
+        else
+        {
+            info.Environment.Remove("KEYWARD_ACCESS_KEY_ID");
+            info.Environment.Remove("KEYWARD_SECRET_ACCESS_KEY");
+        }
         if (env is not null) foreach (var (k, v) in env) info.Environment[k] = v;
         var process = Process.Start(info)!;
-        var kp = new KeywardProcess(process, url);
+        var kp = new KeywardProcess(process, url, bootstrapFromEnvironment ? null : dataDir);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (kp._output) kp._output.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (kp._output) kp._output.AppendLine(e.Data); };
         process.BeginOutputReadLine();
@@ -52,7 +79,7 @@ public sealed class KeywardProcess : IAsyncDisposable
     }
 
     public AmazonKeyManagementServiceClient Client() =>
-        new(new BasicAWSCredentials(ServerFixture.AccessKeyId, ServerFixture.SecretAccessKey), new AmazonKeyManagementServiceConfig
+        new(new BasicAWSCredentials(Credential.AccessKeyId, Credential.Secret), new AmazonKeyManagementServiceConfig
         {
             ServiceURL = Url.ToString(),
             AuthenticationRegion = ServerFixture.Region,
