@@ -54,14 +54,9 @@ internal sealed class FileSeal : ISeal
 
     private static void WriteNew(string path, ReadOnlySpan<byte> key)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Options = FileOptions.WriteThrough };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using var stream = new FileStream(path, options);
         var text = Encoding.ASCII.GetBytes($"{Magic}\n{Convert.ToBase64String(key)}\n");
-        stream.Write(text);
-        stream.Flush(flushToDisk: true);
-        CryptographicOperations.ZeroMemory(text);
+        try { PrivateFile.WriteNew(path, text); }
+        finally { CryptographicOperations.ZeroMemory(text); }
     }
 
     public byte[] Encrypt(ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> aad) => _aes.Encrypt(plaintext, aad);

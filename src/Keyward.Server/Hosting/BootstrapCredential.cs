@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Keyward.Core.Identity;
+using Keyward.Core.Seal;
 
 namespace Keyward.Server.Hosting;
 
@@ -34,14 +35,8 @@ internal static class BootstrapCredential
 
         var generated = new Credential("AKIA" + RandomText("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16),
             RandomText("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40), principal);
-        var options0600 = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Options = FileOptions.WriteThrough };
-        if (!OperatingSystem.IsWindows()) options0600.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var stream = new FileStream(path, options0600))
-        {
-            stream.Write(Encoding.UTF8.GetBytes(
-                $"{{\"AccessKeyId\":\"{generated.AccessKeyId}\",\"SecretAccessKey\":\"{generated.SecretAccessKey}\"}}\n"));
-            stream.Flush(flushToDisk: true);
-        }
+        PrivateFile.WriteNew(path, Encoding.UTF8.GetBytes(
+            $"{{\"AccessKeyId\":\"{generated.AccessKeyId}\",\"SecretAccessKey\":\"{generated.SecretAccessKey}\"}}\n"));
 
         // Deliberately printed (not logged) once, so the operator can configure a client.
         var console = options.Console ?? System.Console.Out;
