@@ -17,8 +17,7 @@ internal sealed partial class SqliteKmsStorage
         }
         if (material is not null) InsertMaterial(c, tx, material);
         foreach (var t in tags) UpsertTag(c, tx, key.KeyId, t);
-        return 0;
-    }).AsValueTask();
+    });
 
     public ValueTask<KeyRecord?> GetKeyAsync(string keyId, CancellationToken cancellationToken = default) => Read(c =>
     {

@@ -25,8 +25,7 @@ internal sealed partial class SqliteKmsStorage
             cmd.Parameters.AddWithValue("$k", k);
             cmd.ExecuteNonQuery();
         }
-        return 0;
-    }).AsValueTask();
+    });
 
     private static void UpsertTag(SqliteConnection c, SqliteTransaction tx, string keyId, TagRecord t)
     {

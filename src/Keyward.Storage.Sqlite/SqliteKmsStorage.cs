@@ -30,8 +30,7 @@ internal sealed partial class SqliteKmsStorage : IKmsStorage
             mark.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             mark.ExecuteNonQuery();
         }
-        return 0;
-    }).AsValueTask();
+    });
 
     public ValueTask<byte[]?> GetSettingAsync(string name, CancellationToken cancellationToken = default) => Read(c =>
     {
@@ -85,6 +84,13 @@ internal sealed partial class SqliteKmsStorage : IKmsStorage
         }
     }
 
+    private async ValueTask Write(Action<SqliteConnection, SqliteTransaction> body) =>
+        await Write((c, tx) =>
+        {
+            body(c, tx);
+            return true;
+        });
+
     private static SqliteCommand Command(SqliteConnection c, SqliteTransaction? tx, string sql)
     {
         var cmd = c.CreateCommand();
@@ -102,13 +108,4 @@ internal sealed partial class SqliteKmsStorage : IKmsStorage
     private static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
 
     private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
-}
-
-internal static class ValueTaskExtensions
-{
-    public static ValueTask AsValueTask<T>(this ValueTask<T> task)
-    {
-        if (task.IsCompletedSuccessfully) return ValueTask.CompletedTask;
-        return new ValueTask(task.AsTask());
-    }
 }

@@ -15,8 +15,6 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
 {
     private readonly KeyCache _cache = new(TimeProvider.System);
 
-    public KmsOptions Options => options;
-
     private DateTimeOffset Now()
     {
         // Millisecond precision, as stored and as AWS reports timestamps.
