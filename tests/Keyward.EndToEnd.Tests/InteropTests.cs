@@ -3,8 +3,9 @@ using Keyward.EndToEnd.Tests.Infrastructure;
 namespace Keyward.EndToEnd.Tests;
 
 /// <summary>
-/// Unmodified third-party clients against a real server: Debian's aws CLI and boto3.
-/// scripts/test installs both; a missing client fails the test rather than skipping it.
+/// Unmodified third-party clients against a real server: Debian's aws CLI, boto3, curl
+/// --aws-sigv4 and the AWS Encryption SDK for JavaScript. scripts/test installs them; a
+/// missing client fails the test rather than skipping it.
 /// </summary>
 [Collection(ServerCollection.Name)]
 public sealed class InteropTests(ServerFixture server) : IDisposable
@@ -59,6 +60,37 @@ public sealed class InteropTests(ServerFixture server) : IDisposable
         var (code, stdout, stderr) = await Run(Python, script, server.Url.ToString().TrimEnd('/'));
         Assert.True(code == 0, $"boto3 interop failed ({code}):\n{stdout}\n{stderr}");
         Assert.Contains("boto3 interop ok", stdout);
+    }
+
+    [Fact]
+    public async Task The_aws_encryption_sdk_for_javascript_works_unmodified()
+    {
+        var folder = EsdkFolder();
+        Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "@aws-crypto")),
+            $"{folder}/node_modules is missing: run scripts/test, which installs the AWS Encryption SDK with npm ci");
+        var (code, stdout, stderr) = await ExternalProcess.RunAsync("node", [Path.Combine(folder, "esdk_interop.mjs"), server.Url.ToString().TrimEnd('/')],
+            new Dictionary<string, string>
+            {
+                ["AWS_ACCESS_KEY_ID"] = ServerFixture.AccessKeyId,
+                ["AWS_SECRET_ACCESS_KEY"] = ServerFixture.SecretAccessKey,
+                ["AWS_REGION"] = ServerFixture.Region,
+                ["AWS_CONFIG_FILE"] = Path.Combine(_work, "no-config"),
+                ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(_work, "no-credentials"),
+                ["NODE_NO_WARNINGS"] = "1",
+            }, folder);
+        Assert.True(code == 0, $"AWS Encryption SDK interop failed ({code}):\n{stdout}\n{stderr}");
+        Assert.Contains("esdk interop ok", stdout);
+    }
+
+    /// <summary>tests/Keyward.EndToEnd.Tests/Interop/esdk, found from the test binaries upwards.</summary>
+    private static string EsdkFolder()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "Interop", "esdk");
+            if (File.Exists(Path.Combine(candidate, "package.json"))) return candidate;
+        }
+        throw new DirectoryNotFoundException("Interop/esdk not found above " + AppContext.BaseDirectory);
     }
 
     [Fact]
