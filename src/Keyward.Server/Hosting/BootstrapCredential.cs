@@ -28,9 +28,17 @@ internal static class BootstrapCredential
         var path = Path.Combine(options.DataDir, FileName);
         if (File.Exists(path))
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            return new Credential(doc.RootElement.GetProperty("AccessKeyId").GetString()!,
-                doc.RootElement.GetProperty("SecretAccessKey").GetString()!, principal);
+            try
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+                return new Credential(doc.RootElement.GetProperty("AccessKeyId").GetString()!,
+                    doc.RootElement.GetProperty("SecretAccessKey").GetString()!, principal);
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                // Parser messages can quote the file's content, which is a secret: name the file only.
+                throw new ServerConfigurationException($"The bootstrap credential file '{path}' is damaged; remove it to generate a new one.");
+            }
         }
 
         var generated = new Credential("AKIA" + RandomText("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16),
