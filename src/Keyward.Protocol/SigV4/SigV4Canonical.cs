@@ -99,26 +99,37 @@ internal static class SigV4Canonical
         return sb.ToString();
     }
 
-    public static string CanonicalRequest(string method, string canonicalUri, string canonicalQuery,
+    /// <summary>Hex SHA-256 of the canonical request (the only form in which SigV4 uses it).</summary>
+    public static string CanonicalRequestHash(string method, string canonicalUri, string canonicalQuery,
         IReadOnlyList<string> signedHeaders, Func<string, string?> header, string payloadHash)
     {
-        var sb = new StringBuilder(256);
-        sb.Append(method).Append('\n').Append(canonicalUri).Append('\n').Append(canonicalQuery).Append('\n');
-        foreach (var name in signedHeaders)
-            sb.Append(name).Append(':').Append(CanonicalHeaderValue(header(name) ?? string.Empty)).Append('\n');
-        sb.Append('\n').AppendJoin(';', signedHeaders).Append('\n').Append(payloadHash);
-        return sb.ToString();
-    }
-
-    public static string StringToSign(string amzDate, string scope, string canonicalRequest)
-    {
-        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(canonicalRequest.Length));
+        var text = new PooledText(512);
         try
         {
-            var n = Encoding.UTF8.GetBytes(canonicalRequest, rented);
-            return string.Concat(Algorithm, "\n", amzDate, "\n", scope, "\n", HexSha256(rented.AsSpan(0, n)));
+            text.Append(method);
+            text.Append('\n');
+            text.Append(canonicalUri);
+            text.Append('\n');
+            text.Append(canonicalQuery);
+            text.Append('\n');
+            foreach (var name in signedHeaders)
+            {
+                text.Append(name);
+                text.Append(':');
+                text.Append(CanonicalHeaderValue(header(name) ?? string.Empty));
+                text.Append('\n');
+            }
+            text.Append('\n');
+            for (var i = 0; i < signedHeaders.Count; i++)
+            {
+                if (i > 0) text.Append(';');
+                text.Append(signedHeaders[i]);
+            }
+            text.Append('\n');
+            text.Append(payloadHash);
+            return Convert.ToHexStringLower(Utf8Hash(text.Span, key: null, stackalloc byte[32]));
         }
-        finally { ArrayPool<byte>.Shared.Return(rented); }
+        finally { text.Dispose(); }
     }
 
     /// <summary>kSigning = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request").</summary>
@@ -136,16 +147,34 @@ internal static class SigV4Canonical
         return signing;
     }
 
-    public static string Signature(byte[] signingKey, string stringToSign)
+    /// <summary>Hex HMAC-SHA256 of the string to sign: algorithm, date, scope, canonical request hash.</summary>
+    public static string Signature(byte[] signingKey, string amzDate, string scope, string canonicalRequestHash)
     {
-        var max = Encoding.UTF8.GetMaxByteCount(stringToSign.Length);
-        var rented = ArrayPool<byte>.Shared.Rent(max);
+        var text = new PooledText(256);
         try
         {
-            var n = Encoding.UTF8.GetBytes(stringToSign, rented);
-            Span<byte> mac = stackalloc byte[32];
-            HMACSHA256.HashData(signingKey, rented.AsSpan(0, n), mac);
-            return Convert.ToHexStringLower(mac);
+            text.Append(Algorithm);
+            text.Append('\n');
+            text.Append(amzDate);
+            text.Append('\n');
+            text.Append(scope);
+            text.Append('\n');
+            text.Append(canonicalRequestHash);
+            return Convert.ToHexStringLower(Utf8Hash(text.Span, signingKey, stackalloc byte[32]));
+        }
+        finally { text.Dispose(); }
+    }
+
+    /// <summary>SHA-256 (or HMAC-SHA256 with <paramref name="key"/>) of the UTF-8 encoding of <paramref name="text"/>.</summary>
+    private static Span<byte> Utf8Hash(ReadOnlySpan<char> text, byte[]? key, Span<byte> destination)
+    {
+        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            var n = Encoding.UTF8.GetBytes(text, rented);
+            if (key is null) SHA256.HashData(rented.AsSpan(0, n), destination);
+            else HMACSHA256.HashData(key, rented.AsSpan(0, n), destination);
+            return destination;
         }
         finally { ArrayPool<byte>.Shared.Return(rented); }
     }

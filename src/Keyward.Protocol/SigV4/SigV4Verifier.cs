@@ -88,7 +88,7 @@ internal sealed class SigV4Verifier
         if (secret is null)
             return SigV4Result.Fail(SigV4Failure.UnknownAccessKey, "The security token included in the request is invalid.");
 
-        var canonical = SigV4Canonical.CanonicalRequest(
+        var canonicalHash = SigV4Canonical.CanonicalRequestHash(
             request.Method,
             SigV4Canonical.CanonicalUri(request.RawPath),
             SigV4Canonical.CanonicalQuery(request.RawQuery),
@@ -96,8 +96,7 @@ internal sealed class SigV4Verifier
             request.Header,
             SigV4Canonical.HexSha256(request.Body.Span));
         var scope = $"{auth.Date}/{auth.Region}/{auth.Service}/aws4_request";
-        var expected = SigV4Canonical.Signature(SigningKey(auth.AccessKeyId, secret, auth.Date, auth.Region),
-            SigV4Canonical.StringToSign(amzDate, scope, canonical));
+        var expected = SigV4Canonical.Signature(SigningKey(auth.AccessKeyId, secret, auth.Date, auth.Region), amzDate, scope, canonicalHash);
 
         if (!SignaturesEqual(expected, auth.Signature))
             return SigV4Result.Fail(SigV4Failure.SignatureMismatch,
