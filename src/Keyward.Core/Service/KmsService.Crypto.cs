@@ -117,9 +117,8 @@ internal sealed partial class KmsService
         }
         else
         {
-            key = _cache.GetKey(blob.KeyId) ?? await storage.GetKeyAsync(blob.KeyId, ct);
+            key = await GetKeyAsync(blob.KeyId, fresh: false, ct);
             if (key is null || key.AccountId != caller.AccountId) throw KmsException.InvalidCiphertext();
-            _cache.PutKey(key);
         }
         RequireSymmetricUse(key, operation, algorithm);
         var material = await GetMaterialAsync(key.KeyId, blob.MaterialId, ct) ?? throw KmsException.InvalidCiphertext();

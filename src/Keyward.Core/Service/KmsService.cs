@@ -66,15 +66,19 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
         else throw Faults.InvalidKeyId(keyId);
 
         id = id.ToLowerInvariant();
-        var key = fresh ? null : _cache.GetKey(id);
-        if (key is null)
-        {
-            key = await storage.GetKeyAsync(id, ct);
-            if (key is not null) _cache.PutKey(key);
-        }
+        var key = await GetKeyAsync(id, fresh, ct);
         // Keys of other accounts are invisible until key policies allow cross-account use.
         if (key is null || key.AccountId != account || account != caller.AccountId)
             throw Faults.KeyNotFound(options.KeyArn(account, id));
+        return key;
+    }
+
+    /// <summary>A key record by id, from the cache unless <paramref name="fresh"/>; a storage read refills the cache.</summary>
+    private async ValueTask<KeyRecord?> GetKeyAsync(string keyId, bool fresh, CancellationToken ct)
+    {
+        if (!fresh && _cache.GetKey(keyId) is { } cached) return cached;
+        var key = await storage.GetKeyAsync(keyId, ct);
+        if (key is not null) _cache.PutKey(key);
         return key;
     }
 
