@@ -5,7 +5,6 @@ internal sealed record KmsOptions
 {
     public string Region { get; init; } = "us-east-1";
     public string Partition { get; init; } = "aws";
-    public string DefaultAccountId { get; init; } = "111122223333";
 
     public string KeyArn(string accountId, string keyId) => $"arn:{Partition}:kms:{Region}:{accountId}:key/{keyId}";
 

@@ -34,23 +34,17 @@ internal sealed class KmsHost : IAsyncDisposable
     private readonly ISeal _seal;
     private readonly SoftwareKeyStore _keyStore;
     private readonly KeyDeletionJob _deletionJob;
-    private readonly KmsServerOptions _options;
-
-    public Credential Bootstrap { get; }
 
     /// <summary>The address actually bound (useful with port 0).</summary>
     public Uri Url { get; private set; } = null!;
 
-    private KmsHost(KmsServerOptions options, WebApplication app, IKmsStorage storage, ISeal seal,
-        SoftwareKeyStore keyStore, KeyDeletionJob job, Credential bootstrap)
+    private KmsHost(WebApplication app, IKmsStorage storage, ISeal seal, SoftwareKeyStore keyStore, KeyDeletionJob job)
     {
-        _options = options;
         _app = app;
         _storage = storage;
         _seal = seal;
         _keyStore = keyStore;
         _deletionJob = job;
-        Bootstrap = bootstrap;
     }
 
     public static async Task<KmsHost> StartAsync(KmsServerOptions options, CancellationToken ct = default)
@@ -65,15 +59,13 @@ internal sealed class KmsHost : IAsyncDisposable
             var check = await storage.GetSettingAsync(SealCheckSetting, ct);
             seal = FileSeal.Open(Path.Combine(options.DataDir, RootKeyFile), create: check is null);
             var barrier = new RootKeyBarrier(seal);
-            if (check is not null && !barrier.Verify(check))
-                throw new SealException("The root key of the seal does not match this database. Refusing to start.");
+            if (check is not null) RequireSameRootKey(barrier, check);
             await storage.MigrateAsync(ct);
-            check ??= await storage.GetOrAddSettingAsync(SealCheckSetting, barrier.CreateCheckValue(), ct);
-            if (!barrier.Verify(check))
-                throw new SealException("The root key of the seal does not match this database. Refusing to start.");
+            // A first start stores the check value; if another process won that race, its value must match too.
+            if (check is null) RequireSameRootKey(barrier, await storage.GetOrAddSettingAsync(SealCheckSetting, barrier.CreateCheckValue(), ct));
 
             var keyStore = new SoftwareKeyStore(barrier);
-            var kms = new KmsOptions { Region = options.Region, DefaultAccountId = options.AccountId };
+            var kms = new KmsOptions { Region = options.Region };
             var service = new KmsService(storage, keyStore, kms, options.Clock);
             var bootstrap = BootstrapCredential.Load(options);
             var credentials = new CredentialStore([bootstrap]);
@@ -99,7 +91,7 @@ internal sealed class KmsHost : IAsyncDisposable
             app.Run(handler.HandleAsync);
 
             var job = new KeyDeletionJob(service, options.DeletionJobInterval, logger);
-            var host = new KmsHost(options, app, storage, seal, keyStore, job, bootstrap);
+            var host = new KmsHost(app, storage, seal, keyStore, job);
             await app.StartAsync(ct);
             host.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
             job.Start();
@@ -127,6 +119,12 @@ internal sealed class KmsHost : IAsyncDisposable
         _keyStore.Dispose();
         _seal.Dispose();
         _storage.Dispose();
+    }
+
+    private static void RequireSameRootKey(RootKeyBarrier barrier, byte[] check)
+    {
+        if (!barrier.Verify(check))
+            throw new SealException("The root key of the seal does not match this database. Refusing to start.");
     }
 
     private static void CreatePrivateDirectory(string path)
