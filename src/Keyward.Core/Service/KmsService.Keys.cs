@@ -34,7 +34,7 @@ internal sealed partial class KmsService
         if (request.MultiRegion == true)
             throw Faults.Unsupported("Multi-Region keys are not supported by this server.");
 
-        var tags = CheckTags(request.Tags ?? [], existing: 0);
+        var tags = CheckTags(request.Tags ?? [], existing: []);
         var keyId = KeyIds.New();
         var policy = request.Policy is null ? KeyPolicies.Default(options.Partition, caller.AccountId) : KeyPolicies.Check(request.Policy);
         var now = Now();
@@ -162,8 +162,8 @@ internal sealed partial class KmsService
         if (key.State == KeyState.PendingDeletion) throw Faults.WrongState(Arn(key), key.State);
     }
 
-    /// <summary>AWS's tag rules: unique keys, no "aws:" prefix, at most 50 tags on a key.</summary>
-    private static List<TagRecord> CheckTags(IReadOnlyList<Tag> tags, int existing)
+    /// <summary>AWS's tag rules: unique keys, no "aws:" prefix, at most 50 tags on a key (with its <paramref name="existing"/> ones).</summary>
+    private static List<TagRecord> CheckTags(IReadOnlyList<Tag> tags, IReadOnlyList<TagRecord> existing)
     {
         var result = new List<TagRecord>(tags.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -175,7 +175,9 @@ internal sealed partial class KmsService
             if (!seen.Add(key)) throw Faults.Tag($"Duplicate tag keys: {key}");
             result.Add(new TagRecord(key, t.TagValue!));
         }
-        if (existing + result.Count > MaxTagsPerKey)
+        // Tags whose key the resource already has overwrite it; only new keys count toward the limit.
+        var total = existing.Count + result.Count(r => !existing.Any(e => e.TagKey == r.TagKey));
+        if (total > MaxTagsPerKey)
             throw new KmsException(KmsErrorCode.LimitExceededException, $"A KMS key can have at most {MaxTagsPerKey} tags.");
         return result;
     }

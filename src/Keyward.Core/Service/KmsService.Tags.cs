@@ -10,9 +10,7 @@ internal sealed partial class KmsService
     {
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct);
         RequireNotPendingDeletion(key);
-        var existing = await storage.ListTagsAsync(key.KeyId, ct);
-        var added = request.Tags!.Count(t => !existing.Any(e => e.TagKey == t.TagKey));
-        var tags = CheckTags(request.Tags!, existing.Count + added - request.Tags!.Count);
+        var tags = CheckTags(request.Tags!, await storage.ListTagsAsync(key.KeyId, ct));
         await storage.ChangeTagsAsync(key.KeyId, tags, [], ct);
     }
 
