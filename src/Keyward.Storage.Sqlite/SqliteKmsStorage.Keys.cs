@@ -50,11 +50,13 @@ internal sealed partial class SqliteKmsStorage
 
     public ValueTask<MaterialRecord?> GetMaterialAsync(string keyId, string materialId, CancellationToken cancellationToken = default) => Read(c =>
     {
-        using var cmd = Command(c, null, "SELECT wrapped, created_at FROM key_materials WHERE key_id = $id AND material_id = $mat");
+        using var cmd = Command(c, null, "SELECT wrapped, created_at, public_key FROM key_materials WHERE key_id = $id AND material_id = $mat");
         cmd.Parameters.AddWithValue("$id", keyId);
         cmd.Parameters.AddWithValue("$mat", materialId);
         using var r = cmd.ExecuteReader();
-        return r.Read() ? new MaterialRecord(keyId, materialId, (byte[])r.GetValue(0), Time(r.GetInt64(1))) : null;
+        return r.Read()
+            ? new MaterialRecord(keyId, materialId, (byte[])r.GetValue(0), Time(r.GetInt64(1)), r.IsDBNull(2) ? null : (byte[])r.GetValue(2))
+            : null;
     });
 
     public ValueTask<IReadOnlyList<KeyRecord>> ListKeysDueForDeletionAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default) => Read(c =>
@@ -77,11 +79,12 @@ internal sealed partial class SqliteKmsStorage
 
     private static void InsertMaterial(SqliteConnection c, SqliteTransaction tx, MaterialRecord m)
     {
-        using var cmd = Command(c, tx, "INSERT INTO key_materials (key_id, material_id, wrapped, created_at) VALUES ($id, $mat, $w, $t)");
+        using var cmd = Command(c, tx, "INSERT INTO key_materials (key_id, material_id, wrapped, created_at, public_key) VALUES ($id, $mat, $w, $t, $pub)");
         cmd.Parameters.AddWithValue("$id", m.KeyId);
         cmd.Parameters.AddWithValue("$mat", m.MaterialId);
         cmd.Parameters.AddWithValue("$w", m.Wrapped);
         cmd.Parameters.AddWithValue("$t", Ms(m.CreatedAt));
+        cmd.Parameters.AddWithValue("$pub", (object?)m.PublicKey ?? DBNull.Value);
         cmd.ExecuteNonQuery();
     }
 

@@ -58,5 +58,10 @@ internal static class SqliteMigrations
             PRIMARY KEY (key_id, tag_key)
         ) STRICT;
         """,
+
+        // 2: the public key (DER SubjectPublicKeyInfo) of an asymmetric material version.
+        """
+        ALTER TABLE key_materials ADD COLUMN public_key BLOB;
+        """,
     ];
 }

@@ -1,4 +1,5 @@
 using Keyward.Core.Crypto;
+using Keyward.Core.Keys;
 using Keyward.Core.KeyStores;
 using Keyward.Core.Seal;
 
@@ -9,6 +10,7 @@ public sealed class SoftwareKeyStoreTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("keyward-store").FullName;
     private readonly FileSeal _seal;
     private readonly SoftwareKeyStore _store;
+    private static readonly KeySpecInfo Symmetric = KeySpecInfo.Find("SYMMETRIC_DEFAULT")!;
 
     public SoftwareKeyStoreTests()
     {
@@ -19,7 +21,7 @@ public sealed class SoftwareKeyStoreTests : IDisposable
     [Fact]
     public async Task Round_trip_with_fresh_nonce_each_time()
     {
-        var material = _store.CreateSymmetricMaterial("1234abcd-12ab-34cd-56ef-1234567890ab", DateTimeOffset.UnixEpoch);
+        var material = _store.CreateMaterial("1234abcd-12ab-34cd-56ef-1234567890ab", Symmetric, DateTimeOffset.UnixEpoch);
         var aad = new byte[] { 9, 9 };
         var a = await _store.EncryptAsync(material, "hello"u8.ToArray(), aad, default);
         var b = await _store.EncryptAsync(material, "hello"u8.ToArray(), aad, default);
@@ -32,8 +34,8 @@ public sealed class SoftwareKeyStoreTests : IDisposable
     [Fact]
     public async Task Wrong_aad_or_material_is_invalid_ciphertext()
     {
-        var m1 = _store.CreateSymmetricMaterial("1234abcd-12ab-34cd-56ef-1234567890ab", DateTimeOffset.UnixEpoch);
-        var m2 = _store.CreateSymmetricMaterial("1234abcd-12ab-34cd-56ef-1234567890ab", DateTimeOffset.UnixEpoch);
+        var m1 = _store.CreateMaterial("1234abcd-12ab-34cd-56ef-1234567890ab", Symmetric, DateTimeOffset.UnixEpoch);
+        var m2 = _store.CreateMaterial("1234abcd-12ab-34cd-56ef-1234567890ab", Symmetric, DateTimeOffset.UnixEpoch);
         var payload = await _store.EncryptAsync(m1, new byte[] { 1 }, new byte[] { 1 }, default);
         Assert.Equal(KeyStoreFailure.InvalidCiphertext, (await Assert.ThrowsAsync<KeyStoreException>(() => _store.DecryptAsync(m1, payload, new byte[] { 2 }, default).AsTask())).Failure);
         Assert.Equal(KeyStoreFailure.InvalidCiphertext, (await Assert.ThrowsAsync<KeyStoreException>(() => _store.DecryptAsync(m2, payload, new byte[] { 1 }, default).AsTask())).Failure);
@@ -43,7 +45,7 @@ public sealed class SoftwareKeyStoreTests : IDisposable
     [Fact]
     public async Task Material_moved_to_another_key_does_not_open()
     {
-        var m = _store.CreateSymmetricMaterial("1234abcd-12ab-34cd-56ef-1234567890ab", DateTimeOffset.UnixEpoch);
+        var m = _store.CreateMaterial("1234abcd-12ab-34cd-56ef-1234567890ab", Symmetric, DateTimeOffset.UnixEpoch);
         var moved = m with { KeyId = "ffffffff-12ab-34cd-56ef-1234567890ab" };
         var e = await Assert.ThrowsAsync<KeyStoreException>(() => _store.EncryptAsync(moved, new byte[] { 1 }, Array.Empty<byte>(), default).AsTask());
         Assert.Equal(KeyStoreFailure.Internal, e.Failure);
@@ -52,7 +54,7 @@ public sealed class SoftwareKeyStoreTests : IDisposable
     [Fact]
     public async Task Forgotten_key_material_is_unwrapped_again_on_next_use()
     {
-        var m = _store.CreateSymmetricMaterial("1234abcd-12ab-34cd-56ef-1234567890ab", DateTimeOffset.UnixEpoch);
+        var m = _store.CreateMaterial("1234abcd-12ab-34cd-56ef-1234567890ab", Symmetric, DateTimeOffset.UnixEpoch);
         var payload = await _store.EncryptAsync(m, new byte[] { 7 }, Array.Empty<byte>(), default);
         _store.Forget(m.KeyId);
         Assert.Equal(new byte[] { 7 }, await _store.DecryptAsync(m, payload, Array.Empty<byte>(), default));

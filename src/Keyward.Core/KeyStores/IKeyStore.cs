@@ -1,3 +1,4 @@
+using Keyward.Core.Crypto;
 using Keyward.Core.Keys;
 
 namespace Keyward.Core.KeyStores;
@@ -5,18 +6,32 @@ namespace Keyward.Core.KeyStores;
 /// <summary>
 /// Where a key's material lives and where its cryptography happens (software store, HSM store,
 /// external store). The service owns the ciphertext blob header; a store produces and consumes
-/// only the payload after it, authenticating the AAD it is given. Failures are
-/// <see cref="KeyStoreException"/>s with a <see cref="KeyStoreFailure"/>.
+/// only the payload after it, authenticating the AAD it is given. Operations that need only a
+/// public key (Verify, RSA encryption) run in the service on <see cref="MaterialRecord.PublicKey"/>.
+/// Failures are <see cref="KeyStoreException"/>s with a <see cref="KeyStoreFailure"/>; a store
+/// that does not hold a kind of key answers <see cref="KeyStoreFailure.Unsupported"/>.
 /// </summary>
 internal interface IKeyStore
 {
-    /// <summary>Creates a new version of 256-bit symmetric material for <paramref name="keyId"/>.</summary>
-    MaterialRecord CreateSymmetricMaterial(string keyId, DateTimeOffset now);
+    /// <summary>Creates a new material version of <paramref name="spec"/> for <paramref name="keyId"/>.</summary>
+    MaterialRecord CreateMaterial(string keyId, KeySpecInfo spec, DateTimeOffset now);
 
     ValueTask<byte[]> EncryptAsync(MaterialRecord material, ReadOnlyMemory<byte> plaintext, ReadOnlyMemory<byte> aad, CancellationToken cancellationToken);
 
     /// <summary>Throws <see cref="KeyStoreException"/> with <see cref="KeyStoreFailure.InvalidCiphertext"/> on any authentication failure.</summary>
     ValueTask<byte[]> DecryptAsync(MaterialRecord material, ReadOnlyMemory<byte> payload, ReadOnlyMemory<byte> aad, CancellationToken cancellationToken);
+
+    /// <summary>Signs a digest of <paramref name="algorithm"/>'s length with an RSA or ECC private key.</summary>
+    ValueTask<byte[]> SignAsync(MaterialRecord material, KeySpecInfo spec, SigningAlgorithm algorithm, ReadOnlyMemory<byte> digest, CancellationToken cancellationToken);
+
+    /// <summary>RSAES-OAEP decryption; any failure is <see cref="KeyStoreFailure.InvalidCiphertext"/>.</summary>
+    ValueTask<byte[]> DecryptRsaAsync(MaterialRecord material, KeySpecInfo spec, string algorithm, ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken);
+
+    /// <summary>HMAC of <paramref name="message"/> with the hash of the HMAC spec.</summary>
+    ValueTask<byte[]> GenerateMacAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> message, CancellationToken cancellationToken);
+
+    /// <summary>The raw ECDH shared secret (the x-coordinate, SEC 1 §3.3.1) with a peer's DER public key on the same curve.</summary>
+    ValueTask<byte[]> DeriveSharedSecretAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> peerPublicKey, CancellationToken cancellationToken);
 
     /// <summary>Drops anything cached for the key (its material was deleted).</summary>
     void Forget(string keyId);

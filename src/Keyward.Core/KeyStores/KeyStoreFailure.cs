@@ -8,4 +8,6 @@ internal enum KeyStoreFailure
     InvalidCiphertext,
     Timeout,
     Internal,
+    /// <summary>The store does not hold keys of this spec or usage.</summary>
+    Unsupported,
 }

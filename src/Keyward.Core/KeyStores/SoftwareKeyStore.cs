@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Keyward.Core.Crypto;
 using Keyward.Core.Keys;
 using Keyward.Core.Seal;
 
@@ -20,16 +21,22 @@ internal sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDis
     private static readonly byte[] DeriveInfo = "keyward/software-key-store/v1/aes-256-gcm"u8.ToArray();
 
     private readonly MaterialCache _cache = new();
+    private readonly PrivateKeyPool _privateKeys = new();
 
-    public MaterialRecord CreateSymmetricMaterial(string keyId, DateTimeOffset now)
+    public MaterialRecord CreateMaterial(string keyId, KeySpecInfo spec, DateTimeOffset now)
     {
         var materialId = MaterialIds.New();
-        Span<byte> material = stackalloc byte[32];
-        RandomNumberGenerator.Fill(material);
-        try
+        var identity = Identity(keyId, materialId);
+        if (spec.IsAsymmetric)
         {
-            return new MaterialRecord(keyId, materialId, barrier.Wrap(material, MaterialPurpose, Identity(keyId, materialId)), now);
+            var (pkcs8, publicKey) = AsymmetricKeys.Generate(spec);
+            try { return new MaterialRecord(keyId, materialId, barrier.Wrap(pkcs8, MaterialPurpose, identity), now, publicKey); }
+            finally { CryptographicOperations.ZeroMemory(pkcs8); }
         }
+        // Symmetric material is 256 bits; HMAC material is as long as the spec's digest.
+        Span<byte> material = stackalloc byte[spec.Family == KeyFamily.Hmac ? spec.Bits / 8 : 32];
+        RandomNumberGenerator.Fill(material);
+        try { return new MaterialRecord(keyId, materialId, barrier.Wrap(material, MaterialPurpose, identity), now); }
         finally { CryptographicOperations.ZeroMemory(material); }
     }
 
@@ -81,22 +88,94 @@ internal sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDis
         }
     }
 
-    public void Forget(string keyId) => _cache.Retire(keyId);
+    public ValueTask<byte[]> SignAsync(MaterialRecord material, KeySpecInfo spec, SigningAlgorithm algorithm, ReadOnlyMemory<byte> digest, CancellationToken cancellationToken)
+    {
+        if (spec.Family == KeyFamily.Rsa)
+        {
+            var rsa = _privateKeys.Rent(material.KeyId, material.MaterialId, () => Import(material, RSA.Create()), out var slot);
+            try { return ValueTask.FromResult(rsa.SignHash(digest.Span, algorithm.Hash, algorithm.RsaPadding)); }
+            finally { PrivateKeyPool.Return(slot, rsa); }
+        }
+        var ecdsa = _privateKeys.Rent(material.KeyId, material.MaterialId, () => Import(material, ECDsa.Create()), out var ecSlot);
+        try { return ValueTask.FromResult(ecdsa.SignHash(digest.Span, DSASignatureFormat.Rfc3279DerSequence)); }
+        finally { PrivateKeyPool.Return(ecSlot, ecdsa); }
+    }
 
-    public void Dispose() => _cache.Dispose();
+    public ValueTask<byte[]> DecryptRsaAsync(MaterialRecord material, KeySpecInfo spec, string algorithm, ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken)
+    {
+        var padding = AsymmetricKeys.RsaEncryptionPadding(algorithm) ?? throw Invalid();
+        var rsa = _privateKeys.Rent(material.KeyId, material.MaterialId, () => Import(material, RSA.Create()), out var slot);
+        try { return ValueTask.FromResult(rsa.Decrypt(ciphertext.ToArray(), padding)); }
+        catch (CryptographicException) { throw Invalid(); }
+        finally { PrivateKeyPool.Return(slot, rsa); }
+    }
+
+    public ValueTask<byte[]> GenerateMacAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        using var lease = Lease(material);
+        var hash = spec.MacHash;
+        var mac = new byte[spec.Bits / 8];
+        if (hash == HashAlgorithmName.SHA256) HMACSHA256.HashData(lease.Key, message.Span, mac);
+        else if (hash == HashAlgorithmName.SHA384) HMACSHA384.HashData(lease.Key, message.Span, mac);
+        else if (hash == HashAlgorithmName.SHA512) HMACSHA512.HashData(lease.Key, message.Span, mac);
+        else Keyward.OpenSsl.Hmac.Sha224(lease.Key, message.Span, mac);
+        return ValueTask.FromResult(mac);
+    }
+
+    public ValueTask<byte[]> DeriveSharedSecretAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> peerPublicKey, CancellationToken cancellationToken)
+    {
+        using var peer = ECDiffieHellman.Create();
+        peer.ImportSubjectPublicKeyInfo(peerPublicKey.Span, out _);
+        var ecdh = _privateKeys.Rent(material.KeyId, material.MaterialId, () => Import(material, ECDiffieHellman.Create()), out var slot);
+        try { return ValueTask.FromResult(ecdh.DeriveRawSecretAgreement(peer.PublicKey)); }
+        finally { PrivateKeyPool.Return(slot, ecdh); }
+    }
+
+    public void Forget(string keyId)
+    {
+        _cache.Retire(keyId);
+        _privateKeys.Retire(keyId);
+    }
+
+    public void Dispose()
+    {
+        _cache.Dispose();
+        _privateKeys.Dispose();
+    }
+
+    /// <summary>Opens the wrapped PKCS#8 into a scratch buffer, imports it into <paramref name="key"/>, and zeroes the buffer.</summary>
+    private T Import<T>(MaterialRecord material, T key) where T : AsymmetricAlgorithm
+    {
+        var size = RootKeyBarrier.UnwrappedSize(material.Wrapped);
+        var pkcs8 = GC.AllocateArray<byte>(size, pinned: true);
+        try
+        {
+            if (size == 0 || !barrier.TryUnwrap(material.Wrapped, MaterialPurpose, Identity(material.KeyId, material.MaterialId), pkcs8))
+                throw BarrierFailure(material);
+            key.ImportPkcs8PrivateKey(pkcs8, out _);
+            return key;
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+        finally { CryptographicOperations.ZeroMemory(pkcs8); }
+    }
 
     private MaterialCache.Lease Lease(MaterialRecord material)
     {
         if (_cache.TryLease(material.KeyId, material.MaterialId, out var lease)) return lease;
-        var key = GC.AllocateArray<byte>(32, pinned: true);
-        if (RootKeyBarrier.UnwrappedSize(material.Wrapped) != 32 ||
-            !barrier.TryUnwrap(material.Wrapped, MaterialPurpose, Identity(material.KeyId, material.MaterialId), key))
-        {
-            // The row does not open under this root key: the database was altered or the seal is wrong.
-            throw new KeyStoreException(KeyStoreFailure.Internal, $"Key material {material.MaterialId} of key {material.KeyId} failed barrier authentication.");
-        }
+        var size = RootKeyBarrier.UnwrappedSize(material.Wrapped);
+        var key = GC.AllocateArray<byte>(size, pinned: true);
+        if (size == 0 || !barrier.TryUnwrap(material.Wrapped, MaterialPurpose, Identity(material.KeyId, material.MaterialId), key))
+            throw BarrierFailure(material);
         return _cache.Add(material.KeyId, material.MaterialId, key);
     }
+
+    /// <summary>The row does not open under this root key: the database was altered or the seal is wrong.</summary>
+    private static KeyStoreException BarrierFailure(MaterialRecord material) =>
+        new(KeyStoreFailure.Internal, $"Key material {material.MaterialId} of key {material.KeyId} failed barrier authentication.");
 
     private static string Identity(string keyId, string materialId) => $"{keyId}/{materialId}";
 

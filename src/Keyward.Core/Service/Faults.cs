@@ -36,6 +36,24 @@ internal static class Faults
     public static KmsException WrongUsage(string arn, string usage, string operation) =>
         new(KmsErrorCode.InvalidKeyUsageException, $"{arn} key usage is {usage} which is not valid for {operation}.");
 
+    /// <summary>An encryption, signing or MAC algorithm the key's spec does not support.</summary>
+    public static KmsException IncompatibleAlgorithm(string algorithm, string keySpec) =>
+        new(KmsErrorCode.InvalidKeyUsageException, $"Algorithm {algorithm} is incompatible with key spec {keySpec}.");
+
+    /// <summary>RSAES-OAEP, ECDSA, ECDH and HMAC take no additional authenticated data.</summary>
+    public static KmsException ContextOnAsymmetricKey() =>
+        KmsException.Validation("EncryptionContext is not supported for asymmetric KMS keys.");
+
+    public static KmsException InvalidSignature() => new(KmsErrorCode.KMSInvalidSignatureException);
+
+    public static KmsException InvalidMac() => new(KmsErrorCode.KMSInvalidMacException);
+
+    public static KmsException DigestLength(string algorithm) => KmsException.Validation($"Digest is invalid length for algorithm {algorithm}.");
+
+    /// <summary>Keyward has no Nitro Enclaves attestation; answering such a request in plaintext would defeat its purpose.</summary>
+    public static KmsException RecipientUnsupported() =>
+        Unsupported("Recipient (an enclave attestation document) is not supported by this server.");
+
     public static KmsException IncorrectKey() =>
         new(KmsErrorCode.IncorrectKeyException, "The key ID in the request does not identify a CMK that can perform this operation.");
 
@@ -62,6 +80,7 @@ internal static class Faults
         KeyStoreFailure.NotFound => KmsException.NotFound("The key material is not available."),
         KeyStoreFailure.Unavailable => new(KmsErrorCode.KMSInvalidStateException, "The key store that holds this KMS key is not available."),
         KeyStoreFailure.Timeout => new(KmsErrorCode.DependencyTimeoutException, "The key store did not respond in time."),
+        KeyStoreFailure.Unsupported => Unsupported("The key store that holds this KMS key does not support this operation."),
         _ => Internal(),
     };
 }

@@ -11,22 +11,33 @@ internal sealed partial class KmsService
 {
     private const string SymmetricDefault = "SYMMETRIC_DEFAULT";
 
+    /// <summary>A decrypted ciphertext: the key, the plaintext (the caller zeroes it), the material version and algorithm used.</summary>
+    private readonly record struct Opened(KeyRecord Key, byte[] Plaintext, string? MaterialId, string Algorithm);
+
+    /// <summary>A new ciphertext: a symmetric blob or raw RSAES-OAEP output.</summary>
+    private readonly record struct Sealed(byte[] Blob, string? MaterialId, string Algorithm);
+
     public async ValueTask<EncryptResponse> EncryptAsync(Principal caller, EncryptRequest request, CancellationToken ct)
     {
         CheckContext(request.EncryptionContext, "encryptionContext");
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: true, ct);
-        RequireSymmetricUse(key, "Encrypt", request.EncryptionAlgorithm);
-        if (request.DryRun == true) throw Faults.DryRun();
-        var (blob, _) = await SealAsync(key, request.Plaintext!, request.EncryptionContext, ct);
-        return new EncryptResponse { CiphertextBlob = blob, KeyId = Arn(key), EncryptionAlgorithm = SymmetricDefault };
+        var result = await EncryptUnderAsync(key, "Encrypt", request.EncryptionAlgorithm, request.Plaintext!,
+            request.EncryptionContext, request.DryRun == true, ct);
+        return new EncryptResponse { CiphertextBlob = result.Blob, KeyId = Arn(key), EncryptionAlgorithm = result.Algorithm };
     }
 
     public async ValueTask<DecryptResponse> DecryptAsync(Principal caller, DecryptRequest request, CancellationToken ct)
     {
         CheckContext(request.EncryptionContext, "encryptionContext");
-        var (key, plaintext, materialId) = await OpenAsync(caller, request.CiphertextBlob!, request.KeyId,
+        var opened = await OpenAsync(caller, request.CiphertextBlob!, request.KeyId,
             request.EncryptionAlgorithm, request.EncryptionContext, request.DryRun == true, "Decrypt", ct);
-        return new DecryptResponse { KeyId = Arn(key), Plaintext = plaintext, EncryptionAlgorithm = SymmetricDefault, KeyMaterialId = materialId };
+        return new DecryptResponse
+        {
+            KeyId = Arn(opened.Key),
+            Plaintext = opened.Plaintext,
+            EncryptionAlgorithm = opened.Algorithm,
+            KeyMaterialId = opened.MaterialId,
+        };
     }
 
     public async ValueTask<ReEncryptResponse> ReEncryptAsync(Principal caller, ReEncryptRequest request, CancellationToken ct)
@@ -34,24 +45,25 @@ internal sealed partial class KmsService
         CheckContext(request.SourceEncryptionContext, "sourceEncryptionContext");
         CheckContext(request.DestinationEncryptionContext, "destinationEncryptionContext");
         var destination = await ResolveKeyAsync(caller, request.DestinationKeyId!, allowAlias: true, ct);
-        RequireSymmetricUse(destination, "ReEncrypt", request.DestinationEncryptionAlgorithm);
-        var (source, plaintext, sourceMaterial) = await OpenAsync(caller, request.CiphertextBlob!, request.SourceKeyId,
+        CheckEncryptionUse(destination, "ReEncrypt", request.DestinationEncryptionAlgorithm, request.DestinationEncryptionContext);
+        var source = await OpenAsync(caller, request.CiphertextBlob!, request.SourceKeyId,
             request.SourceEncryptionAlgorithm, request.SourceEncryptionContext, request.DryRun == true, "ReEncrypt", ct);
         try
         {
-            var (blob, destinationMaterial) = await SealAsync(destination, plaintext, request.DestinationEncryptionContext, ct);
+            var result = await EncryptUnderAsync(destination, "ReEncrypt", request.DestinationEncryptionAlgorithm, source.Plaintext,
+                request.DestinationEncryptionContext, dryRun: false, ct);
             return new ReEncryptResponse
             {
-                CiphertextBlob = blob,
-                SourceKeyId = Arn(source),
+                CiphertextBlob = result.Blob,
+                SourceKeyId = Arn(source.Key),
                 KeyId = Arn(destination),
-                SourceEncryptionAlgorithm = SymmetricDefault,
-                DestinationEncryptionAlgorithm = SymmetricDefault,
-                SourceKeyMaterialId = sourceMaterial,
-                DestinationKeyMaterialId = destinationMaterial,
+                SourceEncryptionAlgorithm = source.Algorithm,
+                DestinationEncryptionAlgorithm = result.Algorithm,
+                SourceKeyMaterialId = source.MaterialId,
+                DestinationKeyMaterialId = result.MaterialId,
             };
         }
-        finally { CryptographicOperations.ZeroMemory(plaintext); }
+        finally { CryptographicOperations.ZeroMemory(source.Plaintext); }
     }
 
     public async ValueTask<GenerateDataKeyResponse> GenerateDataKeyAsync(Principal caller, GenerateDataKeyRequest request, bool withPlaintext, CancellationToken ct)
@@ -89,6 +101,46 @@ internal sealed partial class KmsService
         return ValueTask.FromResult(new GenerateRandomResponse { Plaintext = RandomNumberGenerator.GetBytes(n) });
     }
 
+    /// <summary>Encrypt's semantics for any ENCRYPT_DECRYPT key: a symmetric blob, or RSAES-OAEP under an RSA key's public key.</summary>
+    private async ValueTask<Sealed> EncryptUnderAsync(KeyRecord key, string operation, string? algorithm, ReadOnlyMemory<byte> plaintext,
+        Dictionary<string, string>? context, bool dryRun, CancellationToken ct)
+    {
+        var spec = CheckEncryptionUse(key, operation, algorithm, context);
+        if (spec.Family != KeyFamily.Rsa)
+        {
+            if (dryRun) throw Faults.DryRun();
+            var (blob, materialId) = await SealAsync(key, plaintext, context, ct);
+            return new Sealed(blob, materialId, SymmetricDefault);
+        }
+        var padding = AsymmetricKeys.RsaEncryptionPadding(algorithm!)!;
+        var max = AsymmetricKeys.MaxOaepPlaintext(spec.Bits, padding);
+        if (plaintext.Length > max)
+            throw KmsException.Validation($"Algorithm {algorithm} and key spec {key.KeySpec} cannot encrypt data larger than {max} bytes.");
+        var material = await CurrentMaterialAsync(key, ct);
+        if (dryRun) throw Faults.DryRun();
+        return new Sealed(AsymmetricKeys.RsaEncrypt(material.PublicKey!, padding, plaintext.Span), null, algorithm!);
+    }
+
+    /// <summary>
+    /// The checks every encryption makes: an enabled ENCRYPT_DECRYPT key, an algorithm its spec
+    /// supports (SYMMETRIC_DEFAULT when none is named, so an RSA key needs one), and no
+    /// encryption context for RSA (RSAES-OAEP has no associated data).
+    /// </summary>
+    private KeySpecInfo CheckEncryptionUse(KeyRecord key, string operation, string? algorithm, Dictionary<string, string>? context)
+    {
+        var spec = Spec(key);
+        if (spec.Family != KeyFamily.Rsa)
+        {
+            RequireSymmetricUse(key, operation, algorithm);
+            return spec;
+        }
+        RequireUsage(key, KeySpecInfo.EncryptDecrypt, operation);
+        if (algorithm is null || AsymmetricKeys.RsaEncryptionPadding(algorithm) is null)
+            throw Faults.IncompatibleAlgorithm(algorithm ?? SymmetricDefault, key.KeySpec);
+        if (context is { Count: > 0 }) throw Faults.ContextOnAsymmetricKey();
+        return spec;
+    }
+
     /// <summary>Encrypts under the key's current material; returns the blob and the material id used.</summary>
     private async ValueTask<(byte[] Blob, string MaterialId)> SealAsync(KeyRecord key, ReadOnlyMemory<byte> plaintext,
         Dictionary<string, string>? context, CancellationToken ct)
@@ -101,18 +153,31 @@ internal sealed partial class KmsService
     }
 
     /// <summary>
-    /// Decrypts a symmetric blob. Anything wrong with the blob itself, its material or its
-    /// context is InvalidCiphertextException without detail. A KeyId that names another key is
-    /// IncorrectKeyException; the key's state and usage give their own errors.
+    /// Decrypts a ciphertext. With a KeyId that names an RSA key, it is raw RSAES-OAEP output and
+    /// needs the algorithm; otherwise it is a symmetric blob whose header names the key. Anything
+    /// wrong with the ciphertext itself, its material or its context is InvalidCiphertextException
+    /// without detail. A KeyId that names another key is IncorrectKeyException; the key's state and
+    /// usage give their own errors.
     /// </summary>
-    private async ValueTask<(KeyRecord Key, byte[] Plaintext, string MaterialId)> OpenAsync(Principal caller, byte[] blobBytes,
-        string? keyId, string? algorithm, Dictionary<string, string>? context, bool dryRun, string operation, CancellationToken ct)
+    private async ValueTask<Opened> OpenAsync(Principal caller, byte[] ciphertext, string? keyId, string? algorithm,
+        Dictionary<string, string>? context, bool dryRun, string operation, CancellationToken ct)
     {
-        if (!CiphertextBlob.TryParse(blobBytes, out var blob)) throw KmsException.InvalidCiphertext();
-        KeyRecord? key;
+        KeyRecord? key = null;
         if (keyId is not null)
         {
             key = await ResolveKeyAsync(caller, keyId, allowAlias: true, ct);
+            if (Spec(key).Family == KeyFamily.Rsa)
+            {
+                var spec = CheckEncryptionUse(key, operation, algorithm, context);
+                var current = await CurrentMaterialAsync(key, ct);
+                if (dryRun) throw Faults.DryRun();
+                var plaintext = await keyStore.DecryptRsaAsync(current, spec, algorithm!, ciphertext, ct);
+                return new Opened(key, plaintext, null, algorithm!);
+            }
+        }
+        if (!CiphertextBlob.TryParse(ciphertext, out var blob)) throw KmsException.InvalidCiphertext();
+        if (key is not null)
+        {
             if (key.KeyId != blob.KeyId) throw Faults.IncorrectKey();
         }
         else
@@ -123,17 +188,31 @@ internal sealed partial class KmsService
         RequireSymmetricUse(key, operation, algorithm);
         var material = await GetMaterialAsync(key.KeyId, blob.MaterialId, ct) ?? throw KmsException.InvalidCiphertext();
         if (dryRun) throw Faults.DryRun();
-        var plaintext = await keyStore.DecryptAsync(material, blob.Payload, CiphertextBlob.Aad(blob.Header.Span, context), ct);
-        return (key, plaintext, blob.MaterialId);
+        var opened = await keyStore.DecryptAsync(material, blob.Payload, CiphertextBlob.Aad(blob.Header.Span, context), ct);
+        return new Opened(key, opened, blob.MaterialId, SymmetricDefault);
     }
 
-    private void RequireSymmetricUse(KeyRecord key, string operation, string? algorithm)
+    /// <summary>An enabled key of the given usage (state first, then usage, as AWS reports them).</summary>
+    private KeySpecInfo RequireUsage(KeyRecord key, string usage, string operation)
     {
         if (key.State != KeyState.Enabled) throw Faults.WrongState(Arn(key), key.State);
-        if (key.KeyUsage != "ENCRYPT_DECRYPT") throw Faults.WrongUsage(Arn(key), key.KeyUsage, operation);
-        if (algorithm is not null && algorithm != SymmetricDefault)
-            throw new KmsException(KmsErrorCode.InvalidKeyUsageException,
-                $"Algorithm {algorithm} is incompatible with key spec {key.KeySpec}.");
+        if (key.KeyUsage != usage) throw Faults.WrongUsage(Arn(key), key.KeyUsage, operation);
+        return Spec(key);
+    }
+
+    /// <summary>An enabled symmetric encryption key, and SYMMETRIC_DEFAULT if an algorithm is named.</summary>
+    private void RequireSymmetricUse(KeyRecord key, string operation, string? algorithm)
+    {
+        RequireUsage(key, KeySpecInfo.EncryptDecrypt, operation);
+        if (key.KeySpec != SymmetricDefault || (algorithm is not null && algorithm != SymmetricDefault))
+            throw Faults.IncompatibleAlgorithm(algorithm ?? SymmetricDefault, key.KeySpec);
+    }
+
+    /// <summary>The key's current material version (asymmetric and HMAC keys have exactly one).</summary>
+    private async ValueTask<Keys.MaterialRecord> CurrentMaterialAsync(KeyRecord key, CancellationToken ct)
+    {
+        var materialId = key.CurrentMaterialId ?? throw Faults.WrongState(Arn(key), key.State);
+        return await GetMaterialAsync(key.KeyId, materialId, ct) ?? throw Faults.Internal();
     }
 
     private static void CheckContext(Dictionary<string, string>? context, string member)

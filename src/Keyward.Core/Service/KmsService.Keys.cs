@@ -17,13 +17,12 @@ internal sealed partial class KmsService
             throw KmsException.Validation("You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.");
         var keySpec = request.KeySpec ?? request.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT";
         var origin = request.Origin ?? "AWS_KMS";
-        if (keySpec != "SYMMETRIC_DEFAULT")
-        {
-            if (request.KeyUsage is null)
-                throw KmsException.Validation("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.");
-            throw Faults.Unsupported($"KeySpec {keySpec} is not supported by this server.");
-        }
-        if (request.KeyUsage is { } usage && usage != "ENCRYPT_DECRYPT")
+        if (request.KeyUsage is null && keySpec != "SYMMETRIC_DEFAULT")
+            throw KmsException.Validation("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.");
+        // SM2 exists only in China Regions; ML-DSA and Ed25519 need an OpenSSL newer than this platform's BCL uses.
+        var spec = KeySpecInfo.Find(keySpec) ?? throw Faults.Unsupported($"KeySpec {keySpec} is not supported by this server.");
+        var usage = request.KeyUsage ?? spec.DefaultUsage!;
+        if (!spec.Allows(usage))
             throw KmsException.Validation($"KeyUsage {usage} is not compatible with KeySpec {keySpec}");
         if (origin != "AWS_KMS")
             throw Faults.Unsupported($"Origin {origin} is not supported by this server.");
@@ -38,7 +37,7 @@ internal sealed partial class KmsService
         var keyId = KeyIds.New();
         var policy = request.Policy is null ? KeyPolicies.Default(options.Partition, caller.AccountId) : KeyPolicies.Check(request.Policy);
         var now = Now();
-        var material = keyStore.CreateSymmetricMaterial(keyId, now);
+        var material = keyStore.CreateMaterial(keyId, spec, now);
         var key = new KeyRecord
         {
             KeyId = keyId,
@@ -46,7 +45,7 @@ internal sealed partial class KmsService
             CreationDate = now,
             Description = request.Description ?? string.Empty,
             KeySpec = keySpec,
-            KeyUsage = "ENCRYPT_DECRYPT",
+            KeyUsage = usage,
             Origin = origin,
             State = KeyState.Enabled,
             CurrentMaterialId = material.MaterialId,

@@ -121,24 +121,35 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
         throw Faults.Internal();
     }
 
-    private KeyMetadata ToMetadata(KeyRecord key) => new()
+    private KeyMetadata ToMetadata(KeyRecord key)
     {
-        AWSAccountId = key.AccountId,
-        KeyId = key.KeyId,
-        Arn = Arn(key),
-        CreationDate = key.CreationDate,
-        Enabled = key.State == KeyState.Enabled,
-        Description = key.Description,
-        KeyUsage = key.KeyUsage,
-        KeyState = key.State.ToString(),
-        DeletionDate = key.State == KeyState.PendingDeletion ? key.DeletionDate : null,
-        PendingDeletionWindowInDays = key.State == KeyState.PendingDeletion ? key.PendingWindowInDays : null,
-        Origin = key.Origin,
-        KeyManager = "CUSTOMER",
-        CustomerMasterKeySpec = key.KeySpec,
-        KeySpec = key.KeySpec,
-        EncryptionAlgorithms = key.KeyUsage == "ENCRYPT_DECRYPT" ? ["SYMMETRIC_DEFAULT"] : null,
-        MultiRegion = false,
-        CurrentKeyMaterialId = key.CurrentMaterialId,
-    };
+        var spec = Spec(key);
+        return new KeyMetadata
+        {
+            AWSAccountId = key.AccountId,
+            KeyId = key.KeyId,
+            Arn = Arn(key),
+            CreationDate = key.CreationDate,
+            Enabled = key.State == KeyState.Enabled,
+            Description = key.Description,
+            KeyUsage = key.KeyUsage,
+            KeyState = key.State.ToString(),
+            DeletionDate = key.State == KeyState.PendingDeletion ? key.DeletionDate : null,
+            PendingDeletionWindowInDays = key.State == KeyState.PendingDeletion ? key.PendingWindowInDays : null,
+            Origin = key.Origin,
+            KeyManager = "CUSTOMER",
+            CustomerMasterKeySpec = key.KeySpec,
+            KeySpec = key.KeySpec,
+            EncryptionAlgorithms = spec.EncryptionAlgorithms(key.KeyUsage),
+            SigningAlgorithms = spec.SigningAlgorithms(key.KeyUsage),
+            MacAlgorithms = spec.MacAlgorithms(key.KeyUsage),
+            KeyAgreementAlgorithms = spec.KeyAgreementAlgorithms(key.KeyUsage),
+            MultiRegion = false,
+            // AWS reports a material id only for symmetric encryption keys.
+            CurrentKeyMaterialId = spec.Family == KeyFamily.Symmetric ? key.CurrentMaterialId : null,
+        };
+    }
+
+    /// <summary>The spec of a stored key; a spec this build does not know means the row is not ours.</summary>
+    private static KeySpecInfo Spec(KeyRecord key) => KeySpecInfo.Find(key.KeySpec) ?? throw Faults.Internal();
 }

@@ -36,4 +36,6 @@ internal enum KmsErrorCode
     UnsupportedOperationException,
     DependencyTimeoutException,
     CustomKeyStoreNotFoundException,
+    KMSInvalidSignatureException,
+    KMSInvalidMacException,
 }

@@ -36,6 +36,8 @@ internal static class KmsErrors
         KmsErrorCode.UnsupportedOperationException => "UnsupportedOperationException",
         KmsErrorCode.DependencyTimeoutException => "DependencyTimeoutException",
         KmsErrorCode.CustomKeyStoreNotFoundException => "CustomKeyStoreNotFoundException",
+        KmsErrorCode.KMSInvalidSignatureException => "KMSInvalidSignatureException",
+        KmsErrorCode.KMSInvalidMacException => "KMSInvalidMacException",
         _ => throw new ArgumentOutOfRangeException(nameof(code)),
     };
 

@@ -28,6 +28,25 @@ internal static class Constraints
     public static readonly string[] Origins = ["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"];
     public static readonly string[] EncryptionAlgorithms = ["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"];
     public static readonly string[] DataKeySpecs = ["AES_256", "AES_128"];
+    public const int PublicKeyMax = 8192;
+    public const int MacMax = 6144;
+
+    public static readonly string[] SigningAlgorithms =
+    [
+        "RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512", "RSASSA_PKCS1_V1_5_SHA_256",
+        "RSASSA_PKCS1_V1_5_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512", "ECDSA_SHA_256", "ECDSA_SHA_384", "ECDSA_SHA_512",
+        "SM2DSA", "ML_DSA_SHAKE_256", "ED25519_SHA_512", "ED25519_PH_SHA_512",
+    ];
+
+    public static readonly string[] MessageTypes = ["RAW", "DIGEST", "EXTERNAL_MU"];
+    public static readonly string[] MacAlgorithms = ["HMAC_SHA_224", "HMAC_SHA_256", "HMAC_SHA_384", "HMAC_SHA_512"];
+    public static readonly string[] KeyAgreementAlgorithms = ["ECDH"];
+
+    public static readonly string[] DataKeyPairSpecs =
+    [
+        "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "SM2",
+        "ECC_NIST_EDWARDS25519",
+    ];
 
     /// <summary>Model pattern of the printable-text members (Description, Policy).</summary>
     public const string PrintablePattern = "^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]*$";

@@ -51,4 +51,14 @@ internal static class Members
         e.Length(value, "policyName", 1, 128);
         e.Pattern(value, "policyName", "[\\w]+", s => s.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'));
     }
+
+    /// <summary>Message, MessageType and SigningAlgorithm of Sign and Verify (the digest length is a service rule).</summary>
+    public static void SignedMessage(ValidationErrors e, byte[]? message, string? messageType, string? signingAlgorithm)
+    {
+        if (message is null) e.AddHidden("message", "Member must not be null");
+        e.BlobLength(message, "message", 1, Constraints.PlaintextMax);
+        e.Enum(messageType, "messageType", Constraints.MessageTypes);
+        e.Required(signingAlgorithm, "signingAlgorithm");
+        e.Enum(signingAlgorithm, "signingAlgorithm", Constraints.SigningAlgorithms);
+    }
 }

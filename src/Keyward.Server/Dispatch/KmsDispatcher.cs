@@ -46,6 +46,14 @@ internal sealed class KmsDispatcher(KmsService service)
         KmsOperation.GetKeyPolicy => Run(body, Json.GetKeyPolicyRequest, Json.GetKeyPolicyResponse, r => service.GetKeyPolicyAsync(caller, r, ct)),
         KmsOperation.PutKeyPolicy => Run(body, Json.PutKeyPolicyRequest, r => service.PutKeyPolicyAsync(caller, r, ct)),
         KmsOperation.ListKeyPolicies => Run(body, Json.ListKeyPoliciesRequest, Json.ListKeyPoliciesResponse, r => service.ListKeyPoliciesAsync(caller, r, ct)),
+        KmsOperation.Sign => Run(body, Json.SignRequest, Json.SignResponse, r => service.SignAsync(caller, r, ct)),
+        KmsOperation.Verify => Run(body, Json.VerifyRequest, Json.VerifyResponse, r => service.VerifyAsync(caller, r, ct)),
+        KmsOperation.GetPublicKey => Run(body, Json.GetPublicKeyRequest, Json.GetPublicKeyResponse, r => service.GetPublicKeyAsync(caller, r, ct)),
+        KmsOperation.GenerateMac => Run(body, Json.GenerateMacRequest, Json.GenerateMacResponse, r => service.GenerateMacAsync(caller, r, ct)),
+        KmsOperation.VerifyMac => Run(body, Json.VerifyMacRequest, Json.VerifyMacResponse, r => service.VerifyMacAsync(caller, r, ct)),
+        KmsOperation.GenerateDataKeyPair => Run(body, Json.GenerateDataKeyPairRequest, Json.GenerateDataKeyPairResponse, r => service.GenerateDataKeyPairAsync(caller, r, withPlaintext: true, ct)),
+        KmsOperation.GenerateDataKeyPairWithoutPlaintext => Run(body, Json.GenerateDataKeyPairRequest, Json.GenerateDataKeyPairResponse, r => service.GenerateDataKeyPairAsync(caller, r, withPlaintext: false, ct)),
+        KmsOperation.DeriveSharedSecret => Run(body, Json.DeriveSharedSecretRequest, Json.DeriveSharedSecretResponse, r => service.DeriveSharedSecretAsync(caller, r, ct)),
         _ => throw new KmsException(KmsErrorCode.UnsupportedOperationException, $"{operation} is not supported by this server."),
     };
 

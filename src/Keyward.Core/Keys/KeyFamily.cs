@@ -1,0 +1,10 @@
+namespace Keyward.Core.Keys;
+
+/// <summary>The kind of material behind a key spec.</summary>
+internal enum KeyFamily
+{
+    Symmetric,
+    Rsa,
+    Ecc,
+    Hmac,
+}

@@ -1,0 +1,30 @@
+using Keyward.Protocol.Model;
+using Keyward.Protocol.Validation;
+
+namespace Keyward.Protocol.Operations;
+
+internal sealed class SignRequest : IValidatable, ISensitive
+{
+    public string? KeyId { get; set; }
+    public byte[]? Message { get; set; }
+    public string? MessageType { get; set; }
+    public List<string>? GrantTokens { get; set; }
+    public string? SigningAlgorithm { get; set; }
+    public bool? DryRun { get; set; }
+
+    public void Validate(ValidationErrors e)
+    {
+        Members.KeyId(e, KeyId);
+        Members.SignedMessage(e, Message, MessageType, SigningAlgorithm);
+        Members.GrantTokens(e, GrantTokens);
+    }
+
+    public void ZeroSecrets() { if (Message is { } b) System.Security.Cryptography.CryptographicOperations.ZeroMemory(b); }
+}
+
+internal sealed class SignResponse
+{
+    public string? KeyId { get; set; }
+    public byte[]? Signature { get; set; }
+    public string? SigningAlgorithm { get; set; }
+}
