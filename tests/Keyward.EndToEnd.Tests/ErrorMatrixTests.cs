@@ -34,6 +34,14 @@ public sealed class ErrorMatrixTests(ServerFixture server) : IDisposable
         ("GetKeyPolicy", "{\"KeyId\":\"{key}\"}"),
         ("PutKeyPolicy", "{\"KeyId\":\"{key}\",\"Policy\":\"{\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\",\\\"Principal\\\":\\\"*\\\",\\\"Action\\\":\\\"kms:*\\\",\\\"Resource\\\":\\\"*\\\"}]}\"}"),
         ("ListKeyPolicies", "{\"KeyId\":\"{key}\"}"),
+        ("Sign", "{\"KeyId\":\"{key}\",\"Message\":\"AQ==\",\"SigningAlgorithm\":\"ECDSA_SHA_256\"}"),
+        ("Verify", "{\"KeyId\":\"{key}\",\"Message\":\"AQ==\",\"SigningAlgorithm\":\"ECDSA_SHA_256\",\"Signature\":\"AQ==\"}"),
+        ("GetPublicKey", "{\"KeyId\":\"{key}\"}"),
+        ("GenerateMac", "{\"KeyId\":\"{key}\",\"Message\":\"AQ==\",\"MacAlgorithm\":\"HMAC_SHA_256\"}"),
+        ("VerifyMac", "{\"KeyId\":\"{key}\",\"Message\":\"AQ==\",\"MacAlgorithm\":\"HMAC_SHA_256\",\"Mac\":\"AQ==\"}"),
+        ("GenerateDataKeyPair", "{\"KeyId\":\"{key}\",\"KeyPairSpec\":\"ECC_NIST_P256\"}"),
+        ("GenerateDataKeyPairWithoutPlaintext", "{\"KeyId\":\"{key}\",\"KeyPairSpec\":\"ECC_NIST_P256\"}"),
+        ("DeriveSharedSecret", "{\"KeyId\":\"{key}\",\"KeyAgreementAlgorithm\":\"ECDH\",\"PublicKey\":\"AQ==\"}"),
     ];
 
     // What AWS answers for a key in PendingDeletion, per operation (null = the call succeeds).
@@ -46,9 +54,17 @@ public sealed class ErrorMatrixTests(ServerFixture server) : IDisposable
         ["CreateAlias"] = "KMSInvalidStateException", ["ListAliases"] = null, ["TagResource"] = "KMSInvalidStateException",
         ["UntagResource"] = "KMSInvalidStateException", ["ListResourceTags"] = null, ["GetKeyPolicy"] = null,
         ["PutKeyPolicy"] = "KMSInvalidStateException", ["ListKeyPolicies"] = null,
+        ["Sign"] = "KMSInvalidStateException", ["Verify"] = "KMSInvalidStateException", ["GetPublicKey"] = "KMSInvalidStateException",
+        ["GenerateMac"] = "KMSInvalidStateException", ["VerifyMac"] = "KMSInvalidStateException",
+        ["GenerateDataKeyPair"] = "KMSInvalidStateException", ["GenerateDataKeyPairWithoutPlaintext"] = "KMSInvalidStateException",
+        ["DeriveSharedSecret"] = "KMSInvalidStateException",
     };
 
-    private static readonly HashSet<string> UsesKeyMaterial = ["Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncrypt"];
+    private static readonly HashSet<string> UsesKeyMaterial =
+    [
+        "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncrypt", "Sign", "Verify", "GetPublicKey",
+        "GenerateMac", "VerifyMac", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "DeriveSharedSecret",
+    ];
 
     private async Task<string> BlobAsync()
     {
@@ -131,7 +147,7 @@ public sealed class ErrorMatrixTests(ServerFixture server) : IDisposable
             var template = KeyOperations.FirstOrDefault(o => o.Operation == op).Body ?? "{\"KeyId\":\"{key}\"}";
             using var doc = JsonDocument.Parse(Fill(template, key, blob));
             var members = doc.RootElement.EnumerateObject().Select(p => p.Name)
-                .Concat(["Plaintext", "CiphertextBlob", "EncryptionContext", "GrantTokens", "Limit", "Marker", "NumberOfBytes", "Tags", "AliasName", "DryRun"])
+                .Concat(["Plaintext", "CiphertextBlob", "EncryptionContext", "GrantTokens", "Limit", "Marker", "NumberOfBytes", "Tags", "AliasName", "DryRun", "Recipient"])
                 .Distinct();
             foreach (var member in members)
             {
