@@ -146,6 +146,37 @@ public sealed class CrashTests : IDisposable
     }
 
     [Fact]
+    public async Task Asymmetric_and_HMAC_keys_survive_a_restart_with_the_same_key_pair()
+    {
+        string signingKey, macKey;
+        byte[] publicKey, mac;
+        await using (var server = await KeywardProcess.StartAsync(_dataDir))
+        {
+            using var kms = server.Client();
+            signingKey = (await kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = "ECC_SECG_P256K1", KeyUsage = "SIGN_VERIFY" })).KeyMetadata.KeyId;
+            publicKey = (await kms.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = signingKey })).PublicKey.ToArray();
+            macKey = (await kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = "HMAC_256", KeyUsage = "GENERATE_VERIFY_MAC" })).KeyMetadata.KeyId;
+            mac = (await kms.GenerateMacAsync(new GenerateMacRequest { KeyId = macKey, Message = new MemoryStream([1, 2]), MacAlgorithm = "HMAC_SHA_256" })).Mac.ToArray();
+            await server.KillAsync();
+        }
+        await using var again = await KeywardProcess.StartAsync(_dataDir);
+        using var client = again.Client();
+        Assert.Equal(publicKey, (await client.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = signingKey })).PublicKey.ToArray());
+        var digest = System.Security.Cryptography.SHA256.HashData("block 812"u8);
+        var signature = (await client.SignAsync(new SignRequest
+        {
+            KeyId = signingKey, Message = new MemoryStream(digest), MessageType = "DIGEST", SigningAlgorithm = "ECDSA_SHA_256",
+        })).Signature.ToArray();
+        using var ec = System.Security.Cryptography.ECDsa.Create();
+        ec.ImportSubjectPublicKeyInfo(publicKey, out _);
+        Assert.True(ec.VerifyHash(digest, signature, System.Security.Cryptography.DSASignatureFormat.Rfc3279DerSequence));
+        Assert.True((await client.VerifyMacAsync(new VerifyMacRequest
+        {
+            KeyId = macKey, Message = new MemoryStream([1, 2]), MacAlgorithm = "HMAC_SHA_256", Mac = new MemoryStream(mac),
+        })).MacValid);
+    }
+
+    [Fact]
     public async Task A_generated_bootstrap_credential_is_printed_once_kept_private_and_works()
     {
         string accessKeyId, secret;
