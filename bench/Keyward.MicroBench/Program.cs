@@ -9,4 +9,5 @@ using Keyward.MicroBench;
 var config = DefaultConfig.Instance
     .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance))
     .WithOptions(ConfigOptions.DisableOptimizationsValidator);
-BenchmarkRunner.Run<HotPathBenchmarks>(config, args);
+// Pick with --filter, e.g. --filter '*Signing*'; with no filter both classes run.
+BenchmarkSwitcher.FromTypes([typeof(HotPathBenchmarks), typeof(SigningBenchmarks)]).Run(args.Length > 0 ? args : ["--filter", "*"], config);
