@@ -37,7 +37,7 @@ internal static class AsymmetricKeys
     {
         using var rsa = RSA.Create();
         rsa.ImportSubjectPublicKeyInfo(publicKey, out _);
-        return rsa.Encrypt(plaintext.ToArray(), padding);
+        return rsa.Encrypt(plaintext, padding);
     }
 
     /// <summary>True when <paramref name="signature"/> is valid; a malformed signature is simply invalid.</summary>

@@ -105,7 +105,7 @@ internal sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDis
     {
         var padding = AsymmetricKeys.RsaEncryptionPadding(algorithm) ?? throw Invalid();
         var rsa = _privateKeys.Rent(material.KeyId, material.MaterialId, () => Import(material, RSA.Create()), out var slot);
-        try { return ValueTask.FromResult(rsa.Decrypt(ciphertext.ToArray(), padding)); }
+        try { return ValueTask.FromResult(rsa.Decrypt(ciphertext.Span, padding)); }
         catch (CryptographicException) { throw Invalid(); }
         finally { PrivateKeyPool.Return(slot, rsa); }
     }
