@@ -56,8 +56,20 @@ public abstract class StorageContract : IAsyncLifetime
         Assert.NotNull(read);
         Assert.Equal(material.Wrapped, read.Wrapped);
         Assert.Equal(T0, read.CreatedAt);
+        Assert.Null(read.PublicKey);
         Assert.Null(await Storage.GetMaterialAsync(key.KeyId, new string('d', 64)));
         Assert.Equal([new TagRecord("a", "1")], await Storage.ListTagsAsync(key.KeyId));
+    }
+
+    [Fact]
+    public async Task An_asymmetric_material_version_keeps_its_public_key()
+    {
+        var key = NewKey() with { KeySpec = "ECC_NIST_P256", KeyUsage = "SIGN_VERIFY", CurrentMaterialId = new string('e', 64) };
+        var material = new MaterialRecord(key.KeyId, key.CurrentMaterialId!, [9, 9], T0, [0x30, 0x59, 0x01]);
+        await Storage.CreateKeyAsync(key, material, []);
+        var read = await Storage.GetMaterialAsync(key.KeyId, material.MaterialId);
+        Assert.Equal(new byte[] { 0x30, 0x59, 0x01 }, read!.PublicKey);
+        Assert.Equal(key, await Storage.GetKeyAsync(key.KeyId));
     }
 
     [Fact]
