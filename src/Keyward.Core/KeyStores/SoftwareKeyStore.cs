@@ -88,26 +88,16 @@ internal sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDis
         }
     }
 
-    public ValueTask<byte[]> SignAsync(MaterialRecord material, KeySpecInfo spec, SigningAlgorithm algorithm, ReadOnlyMemory<byte> digest, CancellationToken cancellationToken)
-    {
-        if (spec.Family == KeyFamily.Rsa)
-        {
-            var rsa = _privateKeys.Rent(material.KeyId, material.MaterialId, () => Import(material, RSA.Create()), out var slot);
-            try { return ValueTask.FromResult(rsa.SignHash(digest.Span, algorithm.Hash, algorithm.RsaPadding)); }
-            finally { PrivateKeyPool.Return(slot, rsa); }
-        }
-        var ecdsa = _privateKeys.Rent(material.KeyId, material.MaterialId, () => Import(material, ECDsa.Create()), out var ecSlot);
-        try { return ValueTask.FromResult(ecdsa.SignHash(digest.Span, DSASignatureFormat.Rfc3279DerSequence)); }
-        finally { PrivateKeyPool.Return(ecSlot, ecdsa); }
-    }
+    public ValueTask<byte[]> SignAsync(MaterialRecord material, KeySpecInfo spec, SigningAlgorithm algorithm, ReadOnlyMemory<byte> digest, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(spec.Family == KeyFamily.Rsa
+            ? WithPrivateKey(material, RSA.Create, rsa => rsa.SignHash(digest.Span, algorithm.Hash, algorithm.RsaPadding))
+            : WithPrivateKey(material, ECDsa.Create, ec => ec.SignHash(digest.Span, DSASignatureFormat.Rfc3279DerSequence)));
 
     public ValueTask<byte[]> DecryptRsaAsync(MaterialRecord material, KeySpecInfo spec, string algorithm, ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken)
     {
         var padding = AsymmetricKeys.RsaEncryptionPadding(algorithm) ?? throw Invalid();
-        var rsa = _privateKeys.Rent(material.KeyId, material.MaterialId, () => Import(material, RSA.Create()), out var slot);
-        try { return ValueTask.FromResult(rsa.Decrypt(ciphertext.Span, padding)); }
+        try { return ValueTask.FromResult(WithPrivateKey(material, RSA.Create, rsa => rsa.Decrypt(ciphertext.Span, padding))); }
         catch (CryptographicException) { throw Invalid(); }
-        finally { PrivateKeyPool.Return(slot, rsa); }
     }
 
     public ValueTask<byte[]> GenerateMacAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
@@ -126,9 +116,8 @@ internal sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDis
     {
         using var peer = ECDiffieHellman.Create();
         peer.ImportSubjectPublicKeyInfo(peerPublicKey.Span, out _);
-        var ecdh = _privateKeys.Rent(material.KeyId, material.MaterialId, () => Import(material, ECDiffieHellman.Create()), out var slot);
-        try { return ValueTask.FromResult(ecdh.DeriveRawSecretAgreement(peer.PublicKey)); }
-        finally { PrivateKeyPool.Return(slot, ecdh); }
+        using var peerKey = peer.PublicKey;
+        return ValueTask.FromResult(WithPrivateKey(material, ECDiffieHellman.Create, ecdh => ecdh.DeriveRawSecretAgreement(peerKey)));
     }
 
     public void Forget(string keyId)
@@ -143,34 +132,44 @@ internal sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDis
         _privateKeys.Dispose();
     }
 
-    /// <summary>Opens the wrapped PKCS#8 into a scratch buffer, imports it into <paramref name="key"/>, and zeroes the buffer.</summary>
-    private T Import<T>(MaterialRecord material, T key) where T : AsymmetricAlgorithm
+    /// <summary>
+    /// Runs <paramref name="use"/> on a private-key object of the material, rented from the pool
+    /// (a key's usage fixes its object type: RSA, ECDsa or ECDiffieHellman) or imported from the
+    /// wrapped PKCS#8, whose clear copy is zeroed at once.
+    /// </summary>
+    private TResult WithPrivateKey<TKey, TResult>(MaterialRecord material, Func<TKey> create, Func<TKey, TResult> use) where TKey : AsymmetricAlgorithm
     {
-        var size = RootKeyBarrier.UnwrappedSize(material.Wrapped);
-        var pkcs8 = GC.AllocateArray<byte>(size, pinned: true);
-        try
+        var key = _privateKeys.Rent(material.KeyId, material.MaterialId, () =>
         {
-            if (size == 0 || !barrier.TryUnwrap(material.Wrapped, MaterialPurpose, Identity(material.KeyId, material.MaterialId), pkcs8))
-                throw BarrierFailure(material);
-            key.ImportPkcs8PrivateKey(pkcs8, out _);
-            return key;
-        }
-        catch
-        {
-            key.Dispose();
-            throw;
-        }
-        finally { CryptographicOperations.ZeroMemory(pkcs8); }
+            var pkcs8 = Unwrap(material);
+            var created = create();
+            try
+            {
+                created.ImportPkcs8PrivateKey(pkcs8, out _);
+                return created;
+            }
+            catch
+            {
+                created.Dispose();
+                throw;
+            }
+            finally { CryptographicOperations.ZeroMemory(pkcs8); }
+        }, out var slot);
+        try { return use(key); }
+        finally { PrivateKeyPool.Return(slot, key); }
     }
 
-    private MaterialCache.Lease Lease(MaterialRecord material)
+    private MaterialCache.Lease Lease(MaterialRecord material) =>
+        _cache.TryLease(material.KeyId, material.MaterialId, out var lease) ? lease : _cache.Add(material.KeyId, material.MaterialId, Unwrap(material));
+
+    /// <summary>The material in the clear, in a pinned array the caller owns and zeroes (or hands to the cache).</summary>
+    private byte[] Unwrap(MaterialRecord material)
     {
-        if (_cache.TryLease(material.KeyId, material.MaterialId, out var lease)) return lease;
         var size = RootKeyBarrier.UnwrappedSize(material.Wrapped);
-        var key = GC.AllocateArray<byte>(size, pinned: true);
-        if (size == 0 || !barrier.TryUnwrap(material.Wrapped, MaterialPurpose, Identity(material.KeyId, material.MaterialId), key))
-            throw BarrierFailure(material);
-        return _cache.Add(material.KeyId, material.MaterialId, key);
+        var clear = GC.AllocateArray<byte>(size, pinned: true);
+        if (size > 0 && barrier.TryUnwrap(material.Wrapped, MaterialPurpose, Identity(material.KeyId, material.MaterialId), clear)) return clear;
+        CryptographicOperations.ZeroMemory(clear);
+        throw BarrierFailure(material);
     }
 
     /// <summary>The row does not open under this root key: the database was altered or the seal is wrong.</summary>
