@@ -74,21 +74,46 @@ internal sealed record KeySpecInfo(string Name, KeyFamily Family, int Bits, stri
         _ => HashAlgorithmName.SHA512,
     };
 
-    public List<string>? EncryptionAlgorithms(string usage) => usage != EncryptDecrypt ? null
-        : Family == KeyFamily.Symmetric ? ["SYMMETRIC_DEFAULT"] : ["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"];
+    // The per-usage lists of AWS's algorithms, shared (never mutated) so checks allocate nothing.
+    private static readonly string[] SymmetricEncryption = ["SYMMETRIC_DEFAULT"];
+    private static readonly string[] RsaEncryption = ["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"];
+    private static readonly string[] RsaSigning =
+    [
+        "RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512",
+        "RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512",
+    ];
+    private static readonly string[] Ecdsa256 = ["ECDSA_SHA_256"];
+    private static readonly string[] Ecdsa384 = ["ECDSA_SHA_384"];
+    private static readonly string[] Ecdsa512 = ["ECDSA_SHA_512"];
+    private static readonly string[] Ecdh = ["ECDH"];
+    private static readonly string[] Mac224 = ["HMAC_SHA_224"];
+    private static readonly string[] Mac256 = ["HMAC_SHA_256"];
+    private static readonly string[] Mac384 = ["HMAC_SHA_384"];
+    private static readonly string[] Mac512 = ["HMAC_SHA_512"];
 
-    public List<string>? SigningAlgorithms(string usage) => usage != SignVerify ? null : Family switch
+    /// <summary>The algorithms a key of this spec and <paramref name="usage"/> supports (each usage has one kind).</summary>
+    private string[]? Algorithms(string usage) => (usage, Family) switch
     {
-        KeyFamily.Rsa =>
-        [
-            "RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512",
-            "RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512",
-        ],
-        KeyFamily.Ecc => [Bits switch { 384 => "ECDSA_SHA_384", 521 => "ECDSA_SHA_512", _ => "ECDSA_SHA_256" }],
+        (EncryptDecrypt, KeyFamily.Symmetric) => SymmetricEncryption,
+        (EncryptDecrypt, KeyFamily.Rsa) => RsaEncryption,
+        (SignVerify, KeyFamily.Rsa) => RsaSigning,
+        (SignVerify, KeyFamily.Ecc) => Bits switch { 384 => Ecdsa384, 521 => Ecdsa512, _ => Ecdsa256 },
+        (KeyAgreement, KeyFamily.Ecc) => Ecdh,
+        (GenerateVerifyMac, KeyFamily.Hmac) => Bits switch { 224 => Mac224, 256 => Mac256, 384 => Mac384, _ => Mac512 },
         _ => null,
     };
 
-    public List<string>? MacAlgorithms(string usage) => usage != GenerateVerifyMac ? null : [$"HMAC_SHA_{Bits}"];
+    /// <summary>Whether a key of this spec and <paramref name="usage"/> may use <paramref name="algorithm"/>.</summary>
+    public bool Supports(string usage, string algorithm) => Algorithms(usage) is { } a && Array.IndexOf(a, algorithm) >= 0;
 
-    public List<string>? KeyAgreementAlgorithms(string usage) => usage != KeyAgreement ? null : ["ECDH"];
+    // Fresh lists for responses (DTO members are mutable lists).
+    public List<string>? EncryptionAlgorithms(string usage) => usage == EncryptDecrypt ? Copy(usage) : null;
+
+    public List<string>? SigningAlgorithms(string usage) => usage == SignVerify ? Copy(usage) : null;
+
+    public List<string>? MacAlgorithms(string usage) => usage == GenerateVerifyMac ? Copy(usage) : null;
+
+    public List<string>? KeyAgreementAlgorithms(string usage) => usage == KeyAgreement ? Copy(usage) : null;
+
+    private List<string>? Copy(string usage) => Algorithms(usage) is { } a ? [.. a] : null;
 }

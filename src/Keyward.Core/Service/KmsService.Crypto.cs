@@ -145,11 +145,10 @@ internal sealed partial class KmsService
     private async ValueTask<(byte[] Blob, string MaterialId)> SealAsync(KeyRecord key, ReadOnlyMemory<byte> plaintext,
         Dictionary<string, string>? context, CancellationToken ct)
     {
-        var materialId = key.CurrentMaterialId ?? throw Faults.WrongState(Arn(key), key.State);
-        var material = await GetMaterialAsync(key.KeyId, materialId, ct) ?? throw Faults.Internal();
-        var header = CiphertextBlob.WriteHeader(key.KeyId, materialId);
+        var material = await CurrentMaterialAsync(key, ct);
+        var header = CiphertextBlob.WriteHeader(key.KeyId, material.MaterialId);
         var payload = await keyStore.EncryptAsync(material, plaintext, CiphertextBlob.Aad(header, context), ct);
-        return (CiphertextBlob.Compose(header, payload), materialId);
+        return (CiphertextBlob.Compose(header, payload), material.MaterialId);
     }
 
     /// <summary>
@@ -200,6 +199,12 @@ internal sealed partial class KmsService
         return Spec(key);
     }
 
+    /// <summary>A signing, MAC or key-agreement algorithm the key's spec and usage support.</summary>
+    private static void RequireAlgorithm(KeyRecord key, KeySpecInfo spec, string algorithm)
+    {
+        if (!spec.Supports(key.KeyUsage, algorithm)) throw Faults.IncompatibleAlgorithm(algorithm, key.KeySpec);
+    }
+
     /// <summary>An enabled symmetric encryption key, and SYMMETRIC_DEFAULT if an algorithm is named.</summary>
     private void RequireSymmetricUse(KeyRecord key, string operation, string? algorithm)
     {
@@ -208,7 +213,7 @@ internal sealed partial class KmsService
             throw Faults.IncompatibleAlgorithm(algorithm ?? SymmetricDefault, key.KeySpec);
     }
 
-    /// <summary>The key's current material version (asymmetric and HMAC keys have exactly one).</summary>
+    /// <summary>The material version new operations use (asymmetric and HMAC keys have exactly one).</summary>
     private async ValueTask<Keys.MaterialRecord> CurrentMaterialAsync(KeyRecord key, CancellationToken ct)
     {
         var materialId = key.CurrentMaterialId ?? throw Faults.WrongState(Arn(key), key.State);

@@ -49,8 +49,7 @@ internal sealed partial class KmsService
         if (request.Recipient is not null) throw Faults.RecipientUnsupported();
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: true, ct);
         var spec = RequireUsage(key, KeySpecInfo.KeyAgreement, "DeriveSharedSecret");
-        if (spec.KeyAgreementAlgorithms(key.KeyUsage) is not { } allowed || !allowed.Contains(request.KeyAgreementAlgorithm!))
-            throw Faults.IncompatibleAlgorithm(request.KeyAgreementAlgorithm!, key.KeySpec);
+        RequireAlgorithm(key, spec, request.KeyAgreementAlgorithm!);
         if (!AsymmetricKeys.IsPeerKeyFor(spec, request.PublicKey!))
             throw KmsException.Validation($"PublicKey is not a DER-encoded SubjectPublicKeyInfo of a point on the curve of key spec {key.KeySpec}.");
         var material = await CurrentMaterialAsync(key, ct);

@@ -29,8 +29,7 @@ internal sealed partial class KmsService
     {
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: true, ct);
         var spec = RequireUsage(key, KeySpecInfo.GenerateVerifyMac, operation);
-        if (spec.MacAlgorithms(key.KeyUsage) is not { } allowed || !allowed.Contains(request.MacAlgorithm!))
-            throw Faults.IncompatibleAlgorithm(request.MacAlgorithm!, key.KeySpec);
+        RequireAlgorithm(key, spec, request.MacAlgorithm!);
         var material = await CurrentMaterialAsync(key, ct);
         if (request.DryRun == true) throw Faults.DryRun();
         return (key, await keyStore.GenerateMacAsync(material, spec, request.Message!, ct));

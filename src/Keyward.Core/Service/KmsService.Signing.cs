@@ -55,10 +55,8 @@ internal sealed partial class KmsService
     private (KeySpecInfo Spec, SigningAlgorithm Algorithm) RequireSigning(KeyRecord key, string algorithmName, string operation)
     {
         var spec = RequireUsage(key, KeySpecInfo.SignVerify, operation);
-        if (spec.SigningAlgorithms(key.KeyUsage) is not { } allowed || !allowed.Contains(algorithmName) ||
-            SigningAlgorithm.Find(algorithmName) is not { } algorithm)
-            throw Faults.IncompatibleAlgorithm(algorithmName, key.KeySpec);
-        return (spec, algorithm);
+        RequireAlgorithm(key, spec, algorithmName);
+        return (spec, SigningAlgorithm.Find(algorithmName) ?? throw Faults.IncompatibleAlgorithm(algorithmName, key.KeySpec));
     }
 
     /// <summary>
