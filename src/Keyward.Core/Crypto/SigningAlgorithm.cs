@@ -16,29 +16,28 @@ internal enum SignatureScheme
 /// </summary>
 internal sealed record SigningAlgorithm(string Name, HashAlgorithmName Hash, int DigestLength, SignatureScheme Scheme)
 {
-    public static SigningAlgorithm? Find(string name) => name switch
+    private static readonly SigningAlgorithm[] All =
+    [
+        new("RSASSA_PSS_SHA_256", HashAlgorithmName.SHA256, 32, SignatureScheme.RsaPss),
+        new("RSASSA_PSS_SHA_384", HashAlgorithmName.SHA384, 48, SignatureScheme.RsaPss),
+        new("RSASSA_PSS_SHA_512", HashAlgorithmName.SHA512, 64, SignatureScheme.RsaPss),
+        new("RSASSA_PKCS1_V1_5_SHA_256", HashAlgorithmName.SHA256, 32, SignatureScheme.RsaPkcs1),
+        new("RSASSA_PKCS1_V1_5_SHA_384", HashAlgorithmName.SHA384, 48, SignatureScheme.RsaPkcs1),
+        new("RSASSA_PKCS1_V1_5_SHA_512", HashAlgorithmName.SHA512, 64, SignatureScheme.RsaPkcs1),
+        new("ECDSA_SHA_256", HashAlgorithmName.SHA256, 32, SignatureScheme.Ecdsa),
+        new("ECDSA_SHA_384", HashAlgorithmName.SHA384, 48, SignatureScheme.Ecdsa),
+        new("ECDSA_SHA_512", HashAlgorithmName.SHA512, 64, SignatureScheme.Ecdsa),
+    ];
+
+    public static SigningAlgorithm? Find(string name)
     {
-        "RSASSA_PSS_SHA_256" => new(name, HashAlgorithmName.SHA256, 32, SignatureScheme.RsaPss),
-        "RSASSA_PSS_SHA_384" => new(name, HashAlgorithmName.SHA384, 48, SignatureScheme.RsaPss),
-        "RSASSA_PSS_SHA_512" => new(name, HashAlgorithmName.SHA512, 64, SignatureScheme.RsaPss),
-        "RSASSA_PKCS1_V1_5_SHA_256" => new(name, HashAlgorithmName.SHA256, 32, SignatureScheme.RsaPkcs1),
-        "RSASSA_PKCS1_V1_5_SHA_384" => new(name, HashAlgorithmName.SHA384, 48, SignatureScheme.RsaPkcs1),
-        "RSASSA_PKCS1_V1_5_SHA_512" => new(name, HashAlgorithmName.SHA512, 64, SignatureScheme.RsaPkcs1),
-        "ECDSA_SHA_256" => new(name, HashAlgorithmName.SHA256, 32, SignatureScheme.Ecdsa),
-        "ECDSA_SHA_384" => new(name, HashAlgorithmName.SHA384, 48, SignatureScheme.Ecdsa),
-        "ECDSA_SHA_512" => new(name, HashAlgorithmName.SHA512, 64, SignatureScheme.Ecdsa),
-        _ => null,
-    };
+        foreach (var a in All)
+            if (a.Name == name) return a;
+        return null;
+    }
 
     public RSASignaturePadding RsaPadding => Scheme == SignatureScheme.RsaPss ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1;
 
     /// <summary>Hashes a RAW message with this algorithm's hash.</summary>
-    public byte[] HashMessage(ReadOnlySpan<byte> message)
-    {
-        var digest = new byte[DigestLength];
-        if (Hash == HashAlgorithmName.SHA256) SHA256.HashData(message, digest);
-        else if (Hash == HashAlgorithmName.SHA384) SHA384.HashData(message, digest);
-        else SHA512.HashData(message, digest);
-        return digest;
-    }
+    public byte[] HashMessage(ReadOnlySpan<byte> message) => CryptographicOperations.HashData(Hash, message);
 }

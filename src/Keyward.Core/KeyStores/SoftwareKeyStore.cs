@@ -103,12 +103,10 @@ internal sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDis
     public ValueTask<byte[]> GenerateMacAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
         using var lease = Lease(material);
-        var hash = spec.MacHash;
         var mac = new byte[spec.Bits / 8];
-        if (hash == HashAlgorithmName.SHA256) HMACSHA256.HashData(lease.Key, message.Span, mac);
-        else if (hash == HashAlgorithmName.SHA384) HMACSHA384.HashData(lease.Key, message.Span, mac);
-        else if (hash == HashAlgorithmName.SHA512) HMACSHA512.HashData(lease.Key, message.Span, mac);
-        else Keyward.OpenSsl.Hmac.Sha224(lease.Key, message.Span, mac);
+        // The BCL has every HMAC AWS offers but HMAC-SHA-224 (it has no SHA-224).
+        if (spec.Bits == 224) Keyward.OpenSsl.Hmac.Sha224(lease.Key, message.Span, mac);
+        else CryptographicOperations.HmacData(spec.MacHash, lease.Key, message.Span, mac);
         return ValueTask.FromResult(mac);
     }
 
