@@ -16,7 +16,8 @@ internal static class Commands
                                       (default ./.keyward; env KEYWARD_DATA_DIR)
             --region <region>         region in ARNs and SigV4 scope (default us-east-1; env KEYWARD_REGION)
             --account-id <id>         account of the bootstrap credential (default 111122223333; env KEYWARD_ACCOUNT_ID)
-            --deletion-interval <s>   seconds between runs of the key-deletion job (default 60)
+            --lifecycle-interval <s>  seconds between runs of the lifecycle job: deletions, rotations,
+                                      expiry of imported material (default 60)
             --tls-cert <pem>          certificate (chain) for an https:// listen address (env KEYWARD_TLS_CERT)
             --tls-key <pem>           its private key (env KEYWARD_TLS_KEY)
           help         show this text
@@ -67,10 +68,11 @@ internal static class Commands
                 "--account-id" => options with { AccountId = value },
                 "--tls-cert" => options with { TlsCertificateFile = value },
                 "--tls-key" => options with { TlsKeyFile = value },
-                "--deletion-interval" => options with
+                // --deletion-interval is the option's earlier name, still accepted.
+                "--lifecycle-interval" or "--deletion-interval" => options with
                 {
-                    DeletionJobInterval = double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0
-                        ? TimeSpan.FromSeconds(s) : throw new UsageException("--deletion-interval needs a positive number of seconds"),
+                    LifecycleJobInterval = double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0
+                        ? TimeSpan.FromSeconds(s) : throw new UsageException($"{args[i]} needs a positive number of seconds"),
                 },
                 _ => throw new UsageException($"unknown option '{args[i]}'"),
             };

@@ -6,16 +6,17 @@ namespace Keyward.Storage.Sqlite;
 internal sealed partial class SqliteKmsStorage
 {
     private const string KeyColumns =
-        "key_id, account_id, creation_date, description, key_spec, key_usage, origin, key_state, deletion_date, pending_window_days, current_material_id, policy, version";
+        "key_id, account_id, creation_date, description, key_spec, key_usage, origin, key_state, deletion_date, pending_window_days, current_material_id, policy, version, " +
+        "rotation_period_days, next_rotation_date, on_demand_rotation_start, on_demand_rotations, expiration_model, valid_to";
 
     public ValueTask CreateKeyAsync(KeyRecord key, MaterialRecord? material, IReadOnlyList<TagRecord> tags, CancellationToken cancellationToken = default) => Write((c, tx) =>
     {
-        using (var cmd = Command(c, tx, $"INSERT INTO keys ({KeyColumns}) VALUES ($id, $acct, $created, $desc, $spec, $usage, $origin, $state, $del, $win, $mat, $policy, $ver)"))
+        using (var cmd = Command(c, tx, $"INSERT INTO keys ({KeyColumns}) VALUES ($id, $acct, $created, $desc, $spec, $usage, $origin, $state, $del, $win, $mat, $policy, $ver, $rot, $next, $od, $ods, $exp, $vt)"))
         {
             BindKey(cmd, key);
             cmd.ExecuteNonQuery();
         }
-        if (material is not null) InsertMaterial(c, tx, material);
+        if (material is not null) UpsertMaterial(c, tx, material);
         foreach (var t in tags) UpsertTag(c, tx, key.KeyId, t);
     });
 
@@ -27,16 +28,27 @@ internal sealed partial class SqliteKmsStorage
         return r.Read() ? ReadKey(r) : null;
     });
 
-    public ValueTask<KeyRecord?> UpdateKeyAsync(KeyRecord key, CancellationToken cancellationToken = default) => Write((c, tx) =>
+    public ValueTask<KeyRecord?> UpdateKeyAsync(KeyRecord key, CancellationToken cancellationToken = default) =>
+        UpdateKeyAsync(key, [], [], cancellationToken);
+
+    public ValueTask<KeyRecord?> UpdateKeyAsync(KeyRecord key, IReadOnlyList<MaterialRecord> materials, IReadOnlyList<string> removeMaterialIds,
+        CancellationToken cancellationToken = default) => Write<KeyRecord?>((c, tx) =>
     {
         var next = key with { Version = key.Version + 1 };
-        using var cmd = Command(c, tx,
+        using (var cmd = Command(c, tx,
             "UPDATE keys SET description = $desc, key_spec = $spec, key_usage = $usage, origin = $origin, key_state = $state, " +
-            "deletion_date = $del, pending_window_days = $win, current_material_id = $mat, policy = $policy, version = $ver " +
-            "WHERE key_id = $id AND version = $expected");
-        BindKey(cmd, next);
-        cmd.Parameters.AddWithValue("$expected", key.Version);
-        return cmd.ExecuteNonQuery() == 1 ? next : null;
+            "deletion_date = $del, pending_window_days = $win, current_material_id = $mat, policy = $policy, version = $ver, " +
+            "rotation_period_days = $rot, next_rotation_date = $next, on_demand_rotation_start = $od, on_demand_rotations = $ods, " +
+            "expiration_model = $exp, valid_to = $vt WHERE key_id = $id AND version = $expected"))
+        {
+            BindKey(cmd, next);
+            cmd.Parameters.AddWithValue("$expected", key.Version);
+            // A conflict writes nothing: the transaction commits empty.
+            if (cmd.ExecuteNonQuery() != 1) return null;
+        }
+        foreach (var m in materials) UpsertMaterial(c, tx, m);
+        foreach (var id in removeMaterialIds) DeleteMaterial(c, tx, key.KeyId, id);
+        return next;
     });
 
     public ValueTask<IReadOnlyList<KeyRecord>> ListKeysAsync(string accountId, string? afterKeyId, int limit, CancellationToken cancellationToken = default) => Read(c =>
@@ -48,21 +60,20 @@ internal sealed partial class SqliteKmsStorage
         return ReadKeys(cmd);
     });
 
-    public ValueTask<MaterialRecord?> GetMaterialAsync(string keyId, string materialId, CancellationToken cancellationToken = default) => Read(c =>
-    {
-        using var cmd = Command(c, null, "SELECT wrapped, created_at, public_key FROM key_materials WHERE key_id = $id AND material_id = $mat");
-        cmd.Parameters.AddWithValue("$id", keyId);
-        cmd.Parameters.AddWithValue("$mat", materialId);
-        using var r = cmd.ExecuteReader();
-        return r.Read()
-            ? new MaterialRecord(keyId, materialId, (byte[])r.GetValue(0), Time(r.GetInt64(1)), r.IsDBNull(2) ? null : (byte[])r.GetValue(2))
-            : null;
-    });
-
     public ValueTask<IReadOnlyList<KeyRecord>> ListKeysDueForDeletionAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default) => Read(c =>
     {
         using var cmd = Command(c, null,
             $"SELECT {KeyColumns} FROM keys WHERE key_state = 'PendingDeletion' AND deletion_date <= $now ORDER BY deletion_date LIMIT $limit");
+        cmd.Parameters.AddWithValue("$now", Ms(now));
+        cmd.Parameters.AddWithValue("$limit", limit);
+        return ReadKeys(cmd);
+    });
+
+    public ValueTask<IReadOnlyList<KeyRecord>> ListKeysDueForRotationAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default) => Read(c =>
+    {
+        using var cmd = Command(c, null,
+            $"SELECT {KeyColumns} FROM keys WHERE key_state = 'Enabled' AND (on_demand_rotation_start IS NOT NULL OR next_rotation_date <= $now) " +
+            "ORDER BY key_id LIMIT $limit");
         cmd.Parameters.AddWithValue("$now", Ms(now));
         cmd.Parameters.AddWithValue("$limit", limit);
         return ReadKeys(cmd);
@@ -76,17 +87,6 @@ internal sealed partial class SqliteKmsStorage
         cmd.Parameters.AddWithValue("$ver", expectedVersion);
         return cmd.ExecuteNonQuery() == 1;
     });
-
-    private static void InsertMaterial(SqliteConnection c, SqliteTransaction tx, MaterialRecord m)
-    {
-        using var cmd = Command(c, tx, "INSERT INTO key_materials (key_id, material_id, wrapped, created_at, public_key) VALUES ($id, $mat, $w, $t, $pub)");
-        cmd.Parameters.AddWithValue("$id", m.KeyId);
-        cmd.Parameters.AddWithValue("$mat", m.MaterialId);
-        cmd.Parameters.AddWithValue("$w", m.Wrapped);
-        cmd.Parameters.AddWithValue("$t", Ms(m.CreatedAt));
-        cmd.Parameters.AddWithValue("$pub", (object?)m.PublicKey ?? DBNull.Value);
-        cmd.ExecuteNonQuery();
-    }
 
     private static void BindKey(SqliteCommand cmd, KeyRecord k)
     {
@@ -103,6 +103,12 @@ internal sealed partial class SqliteKmsStorage
         cmd.Parameters.AddWithValue("$mat", (object?)k.CurrentMaterialId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$policy", k.Policy);
         cmd.Parameters.AddWithValue("$ver", k.Version);
+        cmd.Parameters.AddWithValue("$rot", k.RotationPeriodInDays is { } p ? p : DBNull.Value);
+        cmd.Parameters.AddWithValue("$next", Nullable(k.NextRotationDate));
+        cmd.Parameters.AddWithValue("$od", Nullable(k.OnDemandRotationStartDate));
+        cmd.Parameters.AddWithValue("$ods", k.OnDemandRotations);
+        cmd.Parameters.AddWithValue("$exp", (object?)k.ExpirationModel ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$vt", Nullable(k.ValidTo));
     }
 
     private static IReadOnlyList<KeyRecord> ReadKeys(SqliteCommand cmd)
@@ -128,5 +134,11 @@ internal sealed partial class SqliteKmsStorage
         CurrentMaterialId = r.IsDBNull(10) ? null : r.GetString(10),
         Policy = r.GetString(11),
         Version = r.GetInt64(12),
+        RotationPeriodInDays = r.IsDBNull(13) ? null : r.GetInt32(13),
+        NextRotationDate = NullableTime(r, 14),
+        OnDemandRotationStartDate = NullableTime(r, 15),
+        OnDemandRotations = r.GetInt32(16),
+        ExpirationModel = r.IsDBNull(17) ? null : r.GetString(17),
+        ValidTo = NullableTime(r, 18),
     };
 }

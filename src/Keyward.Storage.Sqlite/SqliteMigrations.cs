@@ -63,5 +63,50 @@ internal static class SqliteMigrations
         """
         ALTER TABLE key_materials ADD COLUMN public_key BLOB;
         """,
+
+        // 3: rotation and imported material. key_materials is rebuilt because `wrapped` becomes
+        // nullable (imported material that was deleted or expired keeps its row without its secret).
+        """
+        ALTER TABLE keys ADD COLUMN rotation_period_days INTEGER;
+        ALTER TABLE keys ADD COLUMN next_rotation_date INTEGER;
+        ALTER TABLE keys ADD COLUMN on_demand_rotation_start INTEGER;
+        ALTER TABLE keys ADD COLUMN on_demand_rotations INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE keys ADD COLUMN expiration_model TEXT;
+        ALTER TABLE keys ADD COLUMN valid_to INTEGER;
+        CREATE INDEX keys_by_rotation ON keys (next_rotation_date) WHERE next_rotation_date IS NOT NULL;
+
+        CREATE TABLE key_materials_v3 (
+            key_id            TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+            material_id       TEXT NOT NULL,
+            seq               INTEGER NOT NULL,
+            wrapped           BLOB,
+            public_key        BLOB,
+            created_at        INTEGER NOT NULL,
+            rotation_type     TEXT,
+            rotation_date     INTEGER,
+            pending_rotation  INTEGER NOT NULL DEFAULT 0,
+            expiration_model  TEXT,
+            valid_to          INTEGER,
+            description       TEXT,
+            PRIMARY KEY (key_id, material_id)
+        ) STRICT;
+        INSERT INTO key_materials_v3 (key_id, material_id, seq, wrapped, public_key, created_at)
+            SELECT key_id, material_id, 1, wrapped, public_key, created_at FROM key_materials;
+        DROP TABLE key_materials;
+        ALTER TABLE key_materials_v3 RENAME TO key_materials;
+        CREATE UNIQUE INDEX key_materials_by_seq ON key_materials (key_id, seq);
+        CREATE INDEX key_materials_by_expiry ON key_materials (valid_to) WHERE valid_to IS NOT NULL AND wrapped IS NOT NULL;
+
+        CREATE TABLE import_parameters (
+            token_id             TEXT PRIMARY KEY,
+            key_id               TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+            wrapping_key_spec    TEXT NOT NULL,
+            wrapping_algorithm   TEXT NOT NULL,
+            wrapped_private_key  BLOB NOT NULL,
+            valid_to             INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX import_parameters_by_expiry ON import_parameters (valid_to);
+        CREATE INDEX import_parameters_by_key ON import_parameters (key_id);
+        """,
     ];
 }

@@ -26,7 +26,7 @@ public sealed class DeletionJobTests : IAsyncLifetime
         await kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = kept.KeyId, PendingWindowInDays = 30 });
 
         _server.Clock.Advance(TimeSpan.FromDays(6));
-        Assert.Equal(0, await _server.Host.RunDeletionJobAsync());
+        Assert.Equal(0, (await _server.Host.RunLifecycleJobAsync()).Deleted);
         Assert.Equal(KeyState.PendingDeletion, (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = doomed.KeyId })).KeyMetadata.KeyState);
 
         _server.Clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));

@@ -16,6 +16,14 @@ internal interface IKeyStore
     /// <summary>Creates a new material version of <paramref name="spec"/> for <paramref name="keyId"/>.</summary>
     MaterialRecord CreateMaterial(string keyId, KeySpecInfo spec, DateTimeOffset now);
 
+    /// <summary>
+    /// Takes customer material (BYOK) for <paramref name="keyId"/> and holds it like generated
+    /// material. Material that does not fit <paramref name="spec"/> is
+    /// <see cref="KeyStoreFailure.InvalidMaterial"/>. The material id is derived from the material,
+    /// so the same material always becomes the same version.
+    /// </summary>
+    MaterialRecord ImportMaterial(string keyId, KeySpecInfo spec, ReadOnlySpan<byte> material, DateTimeOffset now);
+
     ValueTask<byte[]> EncryptAsync(MaterialRecord material, ReadOnlyMemory<byte> plaintext, ReadOnlyMemory<byte> aad, CancellationToken cancellationToken);
 
     /// <summary>Throws <see cref="KeyStoreException"/> with <see cref="KeyStoreFailure.InvalidCiphertext"/> on any authentication failure.</summary>

@@ -10,4 +10,6 @@ internal enum KeyStoreFailure
     Internal,
     /// <summary>The store does not hold keys of this spec or usage.</summary>
     Unsupported,
+    /// <summary>Imported key material does not fit the key's spec.</summary>
+    InvalidMaterial,
 }

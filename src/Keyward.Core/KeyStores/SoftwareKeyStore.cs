@@ -40,6 +40,18 @@ internal sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDis
         finally { CryptographicOperations.ZeroMemory(material); }
     }
 
+    public MaterialRecord ImportMaterial(string keyId, KeySpecInfo spec, ReadOnlySpan<byte> material, DateTimeOffset now)
+    {
+        if (!ImportedMaterial.TryCanonicalize(spec, material, out var secret, out var publicKey))
+            throw new KeyStoreException(KeyStoreFailure.InvalidMaterial, $"Imported key material does not fit key spec {spec.Name}.");
+        try
+        {
+            var materialId = ImportedMaterial.MaterialId(keyId, publicKey ?? secret);
+            return new MaterialRecord(keyId, materialId, barrier.Wrap(secret, MaterialPurpose, Identity(keyId, materialId)), now, publicKey);
+        }
+        finally { CryptographicOperations.ZeroMemory(secret); }
+    }
+
     public ValueTask<byte[]> EncryptAsync(MaterialRecord material, ReadOnlyMemory<byte> plaintext, ReadOnlyMemory<byte> aad, CancellationToken cancellationToken)
     {
         var output = new byte[Overhead + plaintext.Length];
@@ -163,6 +175,8 @@ internal sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDis
     /// <summary>The material in the clear, in a pinned array the caller owns and zeroes (or hands to the cache).</summary>
     private byte[] Unwrap(MaterialRecord material)
     {
+        // Deleted or expired imported material; the service refuses such keys by their state first.
+        if (material.Wrapped is null) throw new KeyStoreException(KeyStoreFailure.NotFound, $"Key material {material.MaterialId} of key {material.KeyId} is not imported.");
         var size = RootKeyBarrier.UnwrappedSize(material.Wrapped);
         var clear = GC.AllocateArray<byte>(size, pinned: true);
         if (size > 0 && barrier.TryUnwrap(material.Wrapped, MaterialPurpose, Identity(material.KeyId, material.MaterialId), clear)) return clear;

@@ -20,5 +20,18 @@ internal sealed record KeyRecord
     /// <summary>The material version new encryptions use; null only while no material exists.</summary>
     public string? CurrentMaterialId { get; init; }
     public required string Policy { get; init; }
+
+    // Rotation (symmetric keys). Automatic rotation is on while RotationPeriodInDays is set.
+    public int? RotationPeriodInDays { get; init; }
+    public DateTimeOffset? NextRotationDate { get; init; }
+    /// <summary>Set from RotateKeyOnDemand until the rotation job has completed it.</summary>
+    public DateTimeOffset? OnDemandRotationStartDate { get; init; }
+    /// <summary>On-demand rotations ever requested (AWS caps them per key).</summary>
+    public int OnDemandRotations { get; init; }
+
+    // Imported material (Origin EXTERNAL): the expiration of the current material, for DescribeKey.
+    public string? ExpirationModel { get; init; }
+    public DateTimeOffset? ValidTo { get; init; }
+
     public long Version { get; init; }
 }

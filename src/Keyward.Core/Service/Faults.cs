@@ -54,6 +54,31 @@ internal static class Faults
     public static KmsException RecipientUnsupported() =>
         Unsupported("Recipient (an enclave attestation document) is not supported by this server.");
 
+    /// <summary>Operations that need a particular Origin (import needs EXTERNAL; automatic rotation AWS_KMS).</summary>
+    public static KmsException WrongOrigin(string arn, string origin) =>
+        Unsupported($"{arn} origin is {origin} which is not valid for this operation.");
+
+    public static KmsException NotRotatable(string arn, string keySpec) =>
+        Unsupported($"{arn} has key spec {keySpec}. Only symmetric encryption KMS keys support key rotation.");
+
+    public static KmsException NoPendingMaterial(string arn) =>
+        Unsupported($"{arn} has no key material in PENDING_ROTATION state. Import new key material (ImportType NEW_KEY_MATERIAL) before rotating on demand.");
+
+    public static KmsException RotationConflict(string arn) =>
+        new(KmsErrorCode.ConflictException, $"A rotation of {arn} is in progress or an automatic rotation is scheduled to begin within the next 20 minutes.");
+
+    public static KmsException OnDemandRotationLimit(string arn, int limit) =>
+        new(KmsErrorCode.LimitExceededException, $"{arn} has reached the limit of {limit} on-demand rotations.");
+
+    public static KmsException InvalidImportToken() =>
+        new(KmsErrorCode.InvalidImportTokenException, "The import token is invalid or is associated with a different KMS key.");
+
+    public static KmsException ExpiredImportToken() =>
+        new(KmsErrorCode.ExpiredImportTokenException, "The import token is expired. Use GetParametersForImport to get a new import token and public key.");
+
+    /// <summary>The material does not fit the key, or is not the material this operation expects (never says how it differs).</summary>
+    public static KmsException IncorrectKeyMaterial(string message) => new(KmsErrorCode.IncorrectKeyMaterialException, message);
+
     public static KmsException IncorrectKey() =>
         new(KmsErrorCode.IncorrectKeyException, "The key ID in the request does not identify a CMK that can perform this operation.");
 
@@ -81,6 +106,7 @@ internal static class Faults
         KeyStoreFailure.Unavailable => new(KmsErrorCode.KMSInvalidStateException, "The key store that holds this KMS key is not available."),
         KeyStoreFailure.Timeout => new(KmsErrorCode.DependencyTimeoutException, "The key store did not respond in time."),
         KeyStoreFailure.Unsupported => Unsupported("The key store that holds this KMS key does not support this operation."),
+        KeyStoreFailure.InvalidMaterial => IncorrectKeyMaterial("The key material is invalid for the key spec of this KMS key."),
         _ => Internal(),
     };
 }

@@ -24,7 +24,7 @@ internal sealed partial class KmsService
         var usage = request.KeyUsage ?? spec.DefaultUsage!;
         if (!spec.Allows(usage))
             throw KmsException.Validation($"KeyUsage {usage} is not compatible with KeySpec {keySpec}");
-        if (origin != "AWS_KMS")
+        if (origin is not (Origins.AwsKms or Origins.External))
             throw Faults.Unsupported($"Origin {origin} is not supported by this server.");
         if (request.CustomKeyStoreId is not null)
             throw new KmsException(KmsErrorCode.CustomKeyStoreNotFoundException, $"Custom key store {request.CustomKeyStoreId} does not exist.");
@@ -37,7 +37,8 @@ internal sealed partial class KmsService
         var keyId = KeyIds.New();
         var policy = request.Policy is null ? KeyPolicies.Default(options.Partition, caller.AccountId) : KeyPolicies.Check(request.Policy);
         var now = Now();
-        var material = keyStore.CreateMaterial(keyId, spec, now);
+        // A key for imported material has none until ImportKeyMaterial.
+        var material = origin == Origins.External ? null : keyStore.CreateMaterial(keyId, spec, now);
         var key = new KeyRecord
         {
             KeyId = keyId,
@@ -47,15 +48,15 @@ internal sealed partial class KmsService
             KeySpec = keySpec,
             KeyUsage = usage,
             Origin = origin,
-            State = KeyState.Enabled,
-            CurrentMaterialId = material.MaterialId,
+            State = material is null ? KeyState.PendingImport : KeyState.Enabled,
+            CurrentMaterialId = material?.MaterialId,
             Policy = policy,
             Version = 1,
         };
         // Durable (committed with synchronous=FULL / fsync) before the client hears of the key.
         await storage.CreateKeyAsync(key, material, tags, ct);
         _cache.PutKey(key);
-        _cache.PutMaterial(material);
+        if (material is not null) _cache.PutMaterial(material);
         return new CreateKeyResponse { KeyMetadata = ToMetadata(key) };
     }
 
@@ -126,8 +127,11 @@ internal sealed partial class KmsService
 
     public async ValueTask<CancelKeyDeletionResponse> CancelKeyDeletionAsync(Principal caller, string keyId, CancellationToken ct)
     {
+        // A key whose imported material is missing comes back PendingImport rather than Disabled.
+        var probe = await ResolveKeyAsync(caller, keyId, allowAlias: false, ct, fresh: true);
+        var restored = probe.Origin == Origins.External && !await MaterialCompleteAsync(probe, ct) ? KeyState.PendingImport : KeyState.Disabled;
         var key = await ChangeKeyAsync(caller, keyId, key => key.State == KeyState.PendingDeletion
-            ? key with { State = KeyState.Disabled, DeletionDate = null, PendingWindowInDays = null }
+            ? key with { State = restored, DeletionDate = null, PendingWindowInDays = null }
             : throw Faults.NotPendingDeletion(Arn(key)), ct);
         return new CancelKeyDeletionResponse { KeyId = Arn(key) };
     }

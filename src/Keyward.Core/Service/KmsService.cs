@@ -1,4 +1,5 @@
 using Keyward.Core.Identity;
+using Keyward.Core.Import;
 using Keyward.Core.Keys;
 using Keyward.Core.KeyStores;
 using Keyward.Core.Storage;
@@ -11,7 +12,7 @@ namespace Keyward.Core.Service;
 /// ranges, enums); the service applies the semantic rules: key resolution, key state, key
 /// usage, and AWS's cross-member rules. One partial file per group of operations.
 /// </summary>
-internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, KmsOptions options, TimeProvider clock)
+internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, ImportWrappingKeys imports, KmsOptions options, TimeProvider clock)
 {
     private readonly KeyCache _cache = new(TimeProvider.System);
 
@@ -137,6 +138,8 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
             DeletionDate = key.State == KeyState.PendingDeletion ? key.DeletionDate : null,
             PendingDeletionWindowInDays = key.State == KeyState.PendingDeletion ? key.PendingWindowInDays : null,
             Origin = key.Origin,
+            ExpirationModel = key.ExpirationModel,
+            ValidTo = key.ValidTo,
             KeyManager = "CUSTOMER",
             CustomerMasterKeySpec = key.KeySpec,
             KeySpec = key.KeySpec,

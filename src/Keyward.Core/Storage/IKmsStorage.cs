@@ -1,3 +1,4 @@
+using Keyward.Core.Import;
 using Keyward.Core.Keys;
 
 namespace Keyward.Core.Storage;
@@ -31,7 +32,33 @@ internal interface IKmsStorage : IDisposable
     /// <summary>Keys of an account ordered by key id, starting after <paramref name="afterKeyId"/>.</summary>
     ValueTask<IReadOnlyList<KeyRecord>> ListKeysAsync(string accountId, string? afterKeyId, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Like <see cref="UpdateKeyAsync(KeyRecord, CancellationToken)"/>, and in the same transaction (only if the key
+    /// was written) inserts or rewrites <paramref name="materials"/> (a new one with Sequence 0 gets the key's next
+    /// sequence number) and removes the material versions <paramref name="removeMaterialIds"/>.
+    /// </summary>
+    ValueTask<KeyRecord?> UpdateKeyAsync(KeyRecord key, IReadOnlyList<MaterialRecord> materials, IReadOnlyList<string> removeMaterialIds,
+        CancellationToken cancellationToken = default);
+
     ValueTask<MaterialRecord?> GetMaterialAsync(string keyId, string materialId, CancellationToken cancellationToken = default);
+
+    /// <summary>A key's material versions in sequence order, after <paramref name="afterSequence"/>.</summary>
+    ValueTask<IReadOnlyList<MaterialRecord>> ListMaterialsAsync(string keyId, int afterSequence, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Enabled keys whose automatic rotation date has come, or with an on-demand rotation under way.</summary>
+    ValueTask<IReadOnlyList<KeyRecord>> ListKeysDueForRotationAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Imported material versions that still hold their secret and whose ValidTo is at or before <paramref name="now"/>.</summary>
+    ValueTask<IReadOnlyList<MaterialRecord>> ListMaterialsDueForExpiryAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+
+    // Import (BYOK) wrapping key pairs.
+
+    ValueTask CreateImportParametersAsync(ImportParametersRecord record, CancellationToken cancellationToken = default);
+
+    ValueTask<ImportParametersRecord?> GetImportParametersAsync(string tokenId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes wrapping key pairs whose validity has ended; returns how many.</summary>
+    ValueTask<int> DeleteExpiredImportParametersAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>Keys in PendingDeletion whose deletion date is at or before <paramref name="now"/>.</summary>
     ValueTask<IReadOnlyList<KeyRecord>> ListKeysDueForDeletionAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);

@@ -38,4 +38,8 @@ internal enum KmsErrorCode
     CustomKeyStoreNotFoundException,
     KMSInvalidSignatureException,
     KMSInvalidMacException,
+    IncorrectKeyMaterialException,
+    InvalidImportTokenException,
+    ExpiredImportTokenException,
+    ConflictException,
 }

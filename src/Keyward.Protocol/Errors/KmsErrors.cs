@@ -38,6 +38,10 @@ internal static class KmsErrors
         KmsErrorCode.CustomKeyStoreNotFoundException => "CustomKeyStoreNotFoundException",
         KmsErrorCode.KMSInvalidSignatureException => "KMSInvalidSignatureException",
         KmsErrorCode.KMSInvalidMacException => "KMSInvalidMacException",
+        KmsErrorCode.IncorrectKeyMaterialException => "IncorrectKeyMaterialException",
+        KmsErrorCode.InvalidImportTokenException => "InvalidImportTokenException",
+        KmsErrorCode.ExpiredImportTokenException => "ExpiredImportTokenException",
+        KmsErrorCode.ConflictException => "ConflictException",
         _ => throw new ArgumentOutOfRangeException(nameof(code)),
     };
 

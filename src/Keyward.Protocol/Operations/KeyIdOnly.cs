@@ -3,8 +3,9 @@ using Keyward.Protocol.Validation;
 namespace Keyward.Protocol.Operations;
 
 /// <summary>
-/// Input of the operations whose only member is KeyId: EnableKey, DisableKey, CancelKeyDeletion
-/// (and, later, the rotation switches). The model gives them separate shapes with identical members.
+/// Input of the operations whose only member is KeyId: EnableKey, DisableKey, CancelKeyDeletion,
+/// DisableKeyRotation, GetKeyRotationStatus, RotateKeyOnDemand. The model gives them separate
+/// shapes with identical members.
 /// </summary>
 internal sealed class KeyIdRequest : IValidatable
 {

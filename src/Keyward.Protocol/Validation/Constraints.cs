@@ -42,6 +42,26 @@ internal static class Constraints
     public static readonly string[] MacAlgorithms = ["HMAC_SHA_224", "HMAC_SHA_256", "HMAC_SHA_384", "HMAC_SHA_512"];
     public static readonly string[] KeyAgreementAlgorithms = ["ECDH"];
 
+    public const int RotationPeriodMin = 90;
+    public const int RotationPeriodMax = 2560;
+    public static readonly string[] IncludeKeyMaterial = ["ALL_KEY_MATERIAL", "ROTATIONS_ONLY"];
+    public static readonly string[] WrappingAlgorithms =
+        ["RSAES_PKCS1_V1_5", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "RSA_AES_KEY_WRAP_SHA_1", "RSA_AES_KEY_WRAP_SHA_256", "SM2PKE"];
+    public static readonly string[] WrappingKeySpecs = ["RSA_2048", "RSA_3072", "RSA_4096", "SM2"];
+    public static readonly string[] ExpirationModels = ["KEY_MATERIAL_EXPIRES", "KEY_MATERIAL_DOES_NOT_EXPIRE"];
+    public static readonly string[] ImportTypes = ["NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL"];
+
+    /// <summary>Model pattern of KeyMaterialDescription: <c>^[a-zA-Z0-9:/_\s.-]+$</c>.</summary>
+    public const string MaterialDescriptionPattern = "^[a-zA-Z0-9:/_\\s.-]+$";
+
+    public static bool IsMaterialDescription(string s)
+    {
+        if (s.Length == 0) return false;
+        foreach (var c in s)
+            if (!(char.IsAsciiLetterOrDigit(c) || char.IsWhiteSpace(c) || c is ':' or '/' or '_' or '.' or '-')) return false;
+        return true;
+    }
+
     public static readonly string[] DataKeyPairSpecs =
     [
         "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "SM2",

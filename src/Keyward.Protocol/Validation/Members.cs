@@ -61,4 +61,11 @@ internal static class Members
         e.Required(signingAlgorithm, "signingAlgorithm");
         e.Enum(signingAlgorithm, "signingAlgorithm", Constraints.SigningAlgorithms);
     }
+
+    /// <summary>A KeyMaterialId (BackingKeyIdType): exactly 64 lower-case hex characters.</summary>
+    public static void MaterialId(ValidationErrors e, string? value)
+    {
+        e.Length(value, "keyMaterialId", 64, 64);
+        e.Pattern(value, "keyMaterialId", "^[a-f0-9]+$", s => s.All(char.IsAsciiHexDigitLower));
+    }
 }

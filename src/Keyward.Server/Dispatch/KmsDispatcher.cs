@@ -54,6 +54,14 @@ internal sealed class KmsDispatcher(KmsService service)
         KmsOperation.GenerateDataKeyPair => Run(body, Json.GenerateDataKeyPairRequest, Json.GenerateDataKeyPairResponse, r => service.GenerateDataKeyPairAsync(caller, r, withPlaintext: true, ct)),
         KmsOperation.GenerateDataKeyPairWithoutPlaintext => Run(body, Json.GenerateDataKeyPairRequest, Json.GenerateDataKeyPairResponse, r => service.GenerateDataKeyPairAsync(caller, r, withPlaintext: false, ct)),
         KmsOperation.DeriveSharedSecret => Run(body, Json.DeriveSharedSecretRequest, Json.DeriveSharedSecretResponse, r => service.DeriveSharedSecretAsync(caller, r, ct)),
+        KmsOperation.EnableKeyRotation => Run(body, Json.EnableKeyRotationRequest, r => service.EnableKeyRotationAsync(caller, r, ct)),
+        KmsOperation.DisableKeyRotation => Run(body, Json.KeyIdRequest, r => service.DisableKeyRotationAsync(caller, r.KeyId!, ct)),
+        KmsOperation.GetKeyRotationStatus => Run(body, Json.KeyIdRequest, Json.GetKeyRotationStatusResponse, r => service.GetKeyRotationStatusAsync(caller, r.KeyId!, ct)),
+        KmsOperation.RotateKeyOnDemand => Run(body, Json.KeyIdRequest, Json.RotateKeyOnDemandResponse, r => service.RotateKeyOnDemandAsync(caller, r.KeyId!, ct)),
+        KmsOperation.ListKeyRotations => Run(body, Json.ListKeyRotationsRequest, Json.ListKeyRotationsResponse, r => service.ListKeyRotationsAsync(caller, r, ct)),
+        KmsOperation.GetParametersForImport => Run(body, Json.GetParametersForImportRequest, Json.GetParametersForImportResponse, r => service.GetParametersForImportAsync(caller, r, ct)),
+        KmsOperation.ImportKeyMaterial => Run(body, Json.ImportKeyMaterialRequest, Json.KeyMaterialResponse, r => service.ImportKeyMaterialAsync(caller, r, ct)),
+        KmsOperation.DeleteImportedKeyMaterial => Run(body, Json.DeleteImportedKeyMaterialRequest, Json.KeyMaterialResponse, r => service.DeleteImportedKeyMaterialAsync(caller, r, ct)),
         _ => throw new KmsException(KmsErrorCode.UnsupportedOperationException, $"{operation} is not supported by this server."),
     };
 

@@ -1,5 +1,6 @@
 using Keyward.Core;
 using Keyward.Core.Identity;
+using Keyward.Core.Import;
 using Keyward.Core.KeyStores;
 using Keyward.Core.Seal;
 using Keyward.Core.Service;
@@ -33,18 +34,18 @@ internal sealed class KmsHost : IAsyncDisposable
     private readonly IKmsStorage _storage;
     private readonly ISeal _seal;
     private readonly SoftwareKeyStore _keyStore;
-    private readonly KeyDeletionJob _deletionJob;
+    private readonly KeyLifecycleJob _lifecycleJob;
 
     /// <summary>The address actually bound (useful with port 0).</summary>
     public Uri Url { get; private set; } = null!;
 
-    private KmsHost(WebApplication app, IKmsStorage storage, ISeal seal, SoftwareKeyStore keyStore, KeyDeletionJob job)
+    private KmsHost(WebApplication app, IKmsStorage storage, ISeal seal, SoftwareKeyStore keyStore, KeyLifecycleJob job)
     {
         _app = app;
         _storage = storage;
         _seal = seal;
         _keyStore = keyStore;
-        _deletionJob = job;
+        _lifecycleJob = job;
     }
 
     public static async Task<KmsHost> StartAsync(KmsServerOptions options, CancellationToken ct = default)
@@ -66,7 +67,7 @@ internal sealed class KmsHost : IAsyncDisposable
 
             var keyStore = new SoftwareKeyStore(barrier);
             var kms = new KmsOptions { Region = options.Region };
-            var service = new KmsService(storage, keyStore, kms, options.Clock);
+            var service = new KmsService(storage, keyStore, new ImportWrappingKeys(barrier), kms, options.Clock);
             var bootstrap = BootstrapCredential.Load(options);
             var credentials = new CredentialStore([bootstrap]);
             var verifier = new SigV4Verifier("kms", region => region == options.Region, credentials.SecretOf, TimeProvider.System);
@@ -90,7 +91,7 @@ internal sealed class KmsHost : IAsyncDisposable
             var handler = new KmsRequestHandler(new KmsDispatcher(service), verifier, credentials, options.MaxRequestBodyBytes, logger);
             app.Run(handler.HandleAsync);
 
-            var job = new KeyDeletionJob(service, options.DeletionJobInterval, logger);
+            var job = new KeyLifecycleJob(service, options.LifecycleJobInterval, logger);
             var host = new KmsHost(app, storage, seal, keyStore, job);
             await app.StartAsync(ct);
             host.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -106,14 +107,14 @@ internal sealed class KmsHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs the key-deletion job once, now (tests; the job also runs on its own).</summary>
-    public Task<int> RunDeletionJobAsync() => _deletionJob.RunOnceAsync();
+    /// <summary>Runs the lifecycle job once, now (tests; the job also runs on its own).</summary>
+    public Task<LifecycleRun> RunLifecycleJobAsync() => _lifecycleJob.RunOnceAsync();
 
     public Task WaitForShutdownAsync(CancellationToken ct = default) => _app.WaitForShutdownAsync(ct);
 
     public async ValueTask DisposeAsync()
     {
-        await _deletionJob.DisposeAsync();
+        await _lifecycleJob.DisposeAsync();
         await _app.StopAsync();
         await _app.DisposeAsync();
         _keyStore.Dispose();

@@ -19,8 +19,8 @@ internal sealed record KmsServerOptions
     /// <summary>Largest request body accepted (AWS's largest legitimate input is a 128 KiB policy, escaped).</summary>
     public int MaxRequestBodyBytes { get; init; } = 1 << 20;
 
-    /// <summary>How often the key-deletion job looks for keys whose waiting period has passed.</summary>
-    public TimeSpan DeletionJobInterval { get; init; } = TimeSpan.FromMinutes(1);
+    /// <summary>How often the lifecycle job looks for due deletions, rotations and expired imported material.</summary>
+    public TimeSpan LifecycleJobInterval { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The clock of key lifecycles (creation dates, deletion windows). SigV4 always uses the real clock.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;

@@ -17,9 +17,15 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Information, "Deleted {Count} KMS key(s) whose waiting period ended")]
     public static partial void KeysDeleted(ILogger logger, int count);
 
-    [LoggerMessage(5, LogLevel.Error, "The key deletion job failed; it will run again")]
-    public static partial void DeletionJobFailed(ILogger logger, Exception exception);
+    [LoggerMessage(5, LogLevel.Error, "The key lifecycle job failed; it will run again")]
+    public static partial void LifecycleJobFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(6, LogLevel.Debug, "Request {RequestId} rejected: {ErrorType}")]
     public static partial void Rejected(ILogger logger, string requestId, string errorType);
+
+    [LoggerMessage(7, LogLevel.Information, "Rotated the key material of {Count} KMS key(s)")]
+    public static partial void KeysRotated(ILogger logger, int count);
+
+    [LoggerMessage(8, LogLevel.Information, "Deleted {Count} imported key material version(s) whose ValidTo passed")]
+    public static partial void MaterialsExpired(ILogger logger, int count);
 }

@@ -30,7 +30,7 @@ public sealed class ServerFixture : IAsyncLifetime
             AccessKeyId = AccessKeyId,
             SecretAccessKey = SecretAccessKey,
             Clock = Clock,
-            DeletionJobInterval = TimeSpan.FromMilliseconds(200),
+            LifecycleJobInterval = TimeSpan.FromMilliseconds(200),
             Console = TextWriter.Null,
         });
     }
