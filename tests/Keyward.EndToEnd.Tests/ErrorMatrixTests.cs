@@ -42,6 +42,11 @@ public sealed class ErrorMatrixTests(ServerFixture server) : IDisposable
         ("GenerateDataKeyPair", "{\"KeyId\":\"{key}\",\"KeyPairSpec\":\"ECC_NIST_P256\"}"),
         ("GenerateDataKeyPairWithoutPlaintext", "{\"KeyId\":\"{key}\",\"KeyPairSpec\":\"ECC_NIST_P256\"}"),
         ("DeriveSharedSecret", "{\"KeyId\":\"{key}\",\"KeyAgreementAlgorithm\":\"ECDH\",\"PublicKey\":\"AQ==\"}"),
+        ("EnableKeyRotation", "{\"KeyId\":\"{key}\",\"RotationPeriodInDays\":90}"),
+        ("DisableKeyRotation", "{\"KeyId\":\"{key}\"}"),
+        ("GetKeyRotationStatus", "{\"KeyId\":\"{key}\"}"),
+        ("RotateKeyOnDemand", "{\"KeyId\":\"{key}\"}"),
+        ("ListKeyRotations", "{\"KeyId\":\"{key}\",\"IncludeKeyMaterial\":\"ALL_KEY_MATERIAL\"}"),
     ];
 
     // What AWS answers for a key in PendingDeletion, per operation (null = the call succeeds).
@@ -58,12 +63,16 @@ public sealed class ErrorMatrixTests(ServerFixture server) : IDisposable
         ["GenerateMac"] = "KMSInvalidStateException", ["VerifyMac"] = "KMSInvalidStateException",
         ["GenerateDataKeyPair"] = "KMSInvalidStateException", ["GenerateDataKeyPairWithoutPlaintext"] = "KMSInvalidStateException",
         ["DeriveSharedSecret"] = "KMSInvalidStateException",
+        ["EnableKeyRotation"] = "KMSInvalidStateException", ["DisableKeyRotation"] = "KMSInvalidStateException",
+        ["GetKeyRotationStatus"] = null, ["RotateKeyOnDemand"] = "KMSInvalidStateException", ["ListKeyRotations"] = null,
     };
 
-    private static readonly HashSet<string> UsesKeyMaterial =
+    private static readonly HashSet<string> RefusedWhenDisabled =
     [
         "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncrypt", "Sign", "Verify", "GetPublicKey",
         "GenerateMac", "VerifyMac", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "DeriveSharedSecret",
+        // Not cryptographic, but AWS refuses them for a disabled key too.
+        "EnableKeyRotation", "DisableKeyRotation", "RotateKeyOnDemand",
     ];
 
     private async Task<string> BlobAsync()
@@ -119,7 +128,7 @@ public sealed class ErrorMatrixTests(ServerFixture server) : IDisposable
             var key = await NewKeyAsync();
             Assert.Equal(200, (await _raw.SendAsync("DisableKey", $"{{\"KeyId\":\"{key}\"}}")).Status);
             var reply = await _raw.SendAsync(op, Fill(body, key, blob));
-            if (UsesKeyMaterial.Contains(op))
+            if (RefusedWhenDisabled.Contains(op))
             {
                 Assert.True(reply.Type == "DisabledException", $"{op}: {reply.Status} {reply.Raw}");
                 Assert.Equal($"arn:aws:kms:us-east-1:111122223333:key/{key} is disabled.", reply.Message);

@@ -151,10 +151,11 @@ internal sealed partial class KmsService
         var next = key with { OnDemandRotationStartDate = null };
         if (!onDemand)
         {
-            // Automatic: the schedule moves on by one period, or restarts from now if it fell behind (a disabled key).
+            // Automatic: the schedule moves on by one period; a rotation that is late by more than a
+            // day (the key was disabled on its date) restarts the schedule from now, as AWS does.
             var period = key.RotationPeriodInDays!.Value;
-            var date = key.NextRotationDate!.Value.AddDays(period);
-            next = next with { NextRotationDate = date <= now ? now.AddDays(period) : date };
+            var scheduled = key.NextRotationDate!.Value;
+            next = next with { NextRotationDate = (now - scheduled > TimeSpan.FromDays(1) ? now : scheduled).AddDays(period) };
         }
         var rotationType = onDemand ? "ON_DEMAND" : "AUTOMATIC";
         MaterialRecord material;

@@ -95,7 +95,7 @@ internal sealed class KmsHost : IAsyncDisposable
             var host = new KmsHost(app, storage, seal, keyStore, job);
             await app.StartAsync(ct);
             host.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-            job.Start();
+            if (options.RunLifecycleJob) job.Start();
             Log.Started(logger, host.Url.ToString(), options.AccountId, options.Region, options.DataDir, seal.Description);
             return host;
         }

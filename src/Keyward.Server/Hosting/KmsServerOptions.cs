@@ -22,6 +22,9 @@ internal sealed record KmsServerOptions
     /// <summary>How often the lifecycle job looks for due deletions, rotations and expired imported material.</summary>
     public TimeSpan LifecycleJobInterval { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>False leaves the lifecycle job to explicit runs (tests that observe work before it is done).</summary>
+    public bool RunLifecycleJob { get; init; } = true;
+
     /// <summary>The clock of key lifecycles (creation dates, deletion windows). SigV4 always uses the real clock.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 

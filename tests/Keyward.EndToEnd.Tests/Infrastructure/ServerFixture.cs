@@ -17,6 +17,9 @@ public sealed class ServerFixture : IAsyncLifetime
     public const string Account = "111122223333";
 
     public ManualClock Clock { get; } = new();
+
+    /// <summary>False: the lifecycle job runs only when a test calls <c>Host.RunLifecycleJobAsync</c>.</summary>
+    public bool LifecycleJob { get; init; } = true;
     public string DataDir { get; } = Directory.CreateTempSubdirectory("keyward-e2e").FullName;
     internal KmsHost Host { get; private set; } = null!;
     public Uri Url => Host.Url;
@@ -31,6 +34,7 @@ public sealed class ServerFixture : IAsyncLifetime
             SecretAccessKey = SecretAccessKey,
             Clock = Clock,
             LifecycleJobInterval = TimeSpan.FromMilliseconds(200),
+            RunLifecycleJob = LifecycleJob,
             Console = TextWriter.Null,
         });
     }
