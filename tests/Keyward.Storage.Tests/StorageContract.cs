@@ -202,4 +202,77 @@ public abstract class StorageContract : IAsyncLifetime
         Assert.Equal(9, final.Version);
         Assert.Equal(1 + 8, final.Description.Length);
     }
+
+    [Fact]
+    public async Task Rotation_fields_and_material_versions_read_back_in_sequence()
+    {
+        var key = NewKey() with { CurrentMaterialId = new string('1', 64), RotationPeriodInDays = 90, NextRotationDate = T0.AddDays(90) };
+        await Storage.CreateKeyAsync(key, new MaterialRecord(key.KeyId, key.CurrentMaterialId!, [1], T0), []);
+        var second = new MaterialRecord(key.KeyId, new string('2', 64), [2], T0.AddDays(90)) { RotationType = "AUTOMATIC", RotationDate = T0.AddDays(90) };
+        var pending = new MaterialRecord(key.KeyId, new string('3', 64), [3], T0.AddDays(91))
+        {
+            PendingRotation = true, ExpirationModel = "KEY_MATERIAL_EXPIRES", ValidTo = T0.AddDays(100), Description = "next",
+        };
+        var rotated = key with { CurrentMaterialId = second.MaterialId, NextRotationDate = T0.AddDays(180), OnDemandRotationStartDate = T0, OnDemandRotations = 3 };
+        var stored = await Storage.UpdateKeyAsync(rotated, [second, pending], []);
+        Assert.NotNull(stored);
+        Assert.Equal(stored, await Storage.GetKeyAsync(key.KeyId));
+        // A stale version writes neither the key nor its materials.
+        Assert.Null(await Storage.UpdateKeyAsync(rotated, [second with { MaterialId = new string('4', 64) }], []));
+
+        var all = await Storage.ListMaterialsAsync(key.KeyId, 0, 10);
+        Assert.Equal([1, 2, 3], all.Select(m => m.Sequence));
+        Assert.Equal([key.CurrentMaterialId, second.MaterialId, pending.MaterialId], all.Select(m => m.MaterialId));
+        Assert.Equal(("AUTOMATIC", T0.AddDays(90)), (all[1].RotationType, all[1].RotationDate!.Value));
+        Assert.Equal((true, "KEY_MATERIAL_EXPIRES", T0.AddDays(100), "next"), (all[2].PendingRotation, all[2].ExpirationModel, all[2].ValidTo!.Value, all[2].Description));
+        Assert.Equal([3], (await Storage.ListMaterialsAsync(key.KeyId, 2, 10)).Select(m => m.Sequence));
+        Assert.Single(await Storage.ListMaterialsAsync(key.KeyId, 0, 1));
+
+        // Rewriting a version keeps its sequence; removing one drops it.
+        var cleared = all[1] with { Wrapped = null };
+        stored = await Storage.UpdateKeyAsync(stored! with { State = KeyState.PendingImport }, [cleared], [pending.MaterialId]);
+        all = await Storage.ListMaterialsAsync(key.KeyId, 0, 10);
+        Assert.Equal([1, 2], all.Select(m => m.Sequence));
+        Assert.False(all[1].HasSecret);
+        Assert.Equal(KeyState.PendingImport, (await Storage.GetKeyAsync(key.KeyId))!.State);
+    }
+
+    [Fact]
+    public async Task Due_rotations_and_expiries_are_listed()
+    {
+        var due = NewKey() with { RotationPeriodInDays = 90, NextRotationDate = T0 };
+        var later = NewKey() with { RotationPeriodInDays = 90, NextRotationDate = T0.AddDays(1) };
+        var disabled = NewKey() with { RotationPeriodInDays = 90, NextRotationDate = T0, State = KeyState.Disabled };
+        var onDemand = NewKey() with { OnDemandRotationStartDate = T0.AddDays(5) };
+        foreach (var k in new[] { due, later, disabled, onDemand }) await Storage.CreateKeyAsync(k, null, []);
+        var listed = (await Storage.ListKeysDueForRotationAsync(T0, 10)).Select(k => k.KeyId).ToHashSet();
+        Assert.Equal(new HashSet<string> { due.KeyId, onDemand.KeyId }, listed);
+
+        var expiring = new MaterialRecord(due.KeyId, new string('5', 64), [5], T0) { ValidTo = T0.AddHours(1) };
+        var expired = expiring with { MaterialId = new string('6', 64), Wrapped = null };
+        var forever = expiring with { MaterialId = new string('7', 64), ValidTo = null };
+        await Storage.UpdateKeyAsync(due, [expiring, expired, forever], []);
+        Assert.Empty(await Storage.ListMaterialsDueForExpiryAsync(T0, 10));
+        Assert.Equal([expiring.MaterialId], (await Storage.ListMaterialsDueForExpiryAsync(T0.AddHours(1), 10)).Select(m => m.MaterialId));
+    }
+
+    [Fact]
+    public async Task Import_parameters_are_kept_until_purged_and_go_with_their_key()
+    {
+        var key = NewKey() with { Origin = "EXTERNAL", State = KeyState.PendingImport };
+        await Storage.CreateKeyAsync(key, null, []);
+        var record = new Keyward.Core.Import.ImportParametersRecord(new string('a', 64), key.KeyId, "RSA_2048", "RSAES_OAEP_SHA_256", [7, 7], T0.AddHours(24));
+        await Storage.CreateImportParametersAsync(record);
+        var read = await Storage.GetImportParametersAsync(record.TokenId);
+        Assert.NotNull(read);
+        Assert.Equal((record.KeyId, record.WrappingKeySpec, record.WrappingAlgorithm, record.ValidTo), (read.KeyId, read.WrappingKeySpec, read.WrappingAlgorithm, read.ValidTo));
+        Assert.Equal(record.WrappedPrivateKey, read.WrappedPrivateKey);
+        Assert.Equal(0, await Storage.DeleteExpiredImportParametersAsync(T0.AddHours(23)));
+        Assert.Equal(1, await Storage.DeleteExpiredImportParametersAsync(T0.AddHours(24)));
+        Assert.Null(await Storage.GetImportParametersAsync(record.TokenId));
+
+        await Storage.CreateImportParametersAsync(record);
+        Assert.True(await Storage.DeleteKeyAsync(key.KeyId, key.Version));
+        Assert.Null(await Storage.GetImportParametersAsync(record.TokenId));
+    }
 }
