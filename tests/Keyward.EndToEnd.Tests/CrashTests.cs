@@ -177,6 +177,58 @@ public sealed class CrashTests : IDisposable
     }
 
     [Fact]
+    public async Task Rotated_and_imported_material_survives_a_kill_and_never_reaches_the_log()
+    {
+        string rotating, imported;
+        byte[] before, after, underImported;
+        var material = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        string output;
+        await using (var server = await KeywardProcess.StartAsync(_dataDir))
+        {
+            using var kms = server.Client();
+            rotating = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+            before = (await kms.EncryptAsync(new EncryptRequest { KeyId = rotating, Plaintext = new MemoryStream([1]) })).CiphertextBlob.ToArray();
+            await kms.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = rotating });
+            // The lifecycle job performs the rotation; it is woken at once.
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while ((await kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = rotating })).OnDemandRotationStartDate is not null)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the on-demand rotation did not complete");
+                await Task.Delay(50);
+            }
+            after = (await kms.EncryptAsync(new EncryptRequest { KeyId = rotating, Plaintext = new MemoryStream([2]) })).CiphertextBlob.ToArray();
+
+            imported = (await kms.CreateKeyAsync(new CreateKeyRequest { Origin = OriginType.EXTERNAL })).KeyMetadata.KeyId;
+            var parameters = await kms.GetParametersForImportAsync(new GetParametersForImportRequest
+            {
+                KeyId = imported, WrappingAlgorithm = "RSAES_OAEP_SHA_256", WrappingKeySpec = "RSA_2048",
+            });
+            using var rsa = System.Security.Cryptography.RSA.Create();
+            rsa.ImportSubjectPublicKeyInfo(parameters.PublicKey.ToArray(), out _);
+            await kms.ImportKeyMaterialAsync(new ImportKeyMaterialRequest
+            {
+                KeyId = imported,
+                ImportToken = parameters.ImportToken,
+                EncryptedKeyMaterial = new MemoryStream(rsa.Encrypt(material, System.Security.Cryptography.RSAEncryptionPadding.OaepSHA256)),
+                ExpirationModel = ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE,
+            });
+            underImported = (await kms.EncryptAsync(new EncryptRequest { KeyId = imported, Plaintext = new MemoryStream([3]) })).CiphertextBlob.ToArray();
+            await server.KillAsync();
+            output = server.Output;
+        }
+        Assert.DoesNotContain(Convert.ToHexString(material), output, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(Convert.ToBase64String(material), output);
+
+        await using var again = await KeywardProcess.StartAsync(_dataDir);
+        using var client = again.Client();
+        foreach (var (blob, plaintext) in new[] { (before, (byte)1), (after, (byte)2), (underImported, (byte)3) })
+            Assert.Equal(new[] { plaintext }, (await client.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(blob) })).Plaintext.ToArray());
+        var rotation = Assert.Single((await client.ListKeyRotationsAsync(new ListKeyRotationsRequest { KeyId = rotating })).Rotations);
+        Assert.Equal(RotationType.ON_DEMAND, rotation.RotationType);
+        Assert.Equal(KeyState.Enabled, (await client.DescribeKeyAsync(new DescribeKeyRequest { KeyId = imported })).KeyMetadata.KeyState);
+    }
+
+    [Fact]
     public async Task A_generated_bootstrap_credential_is_printed_once_kept_private_and_works()
     {
         string accessKeyId, secret;
