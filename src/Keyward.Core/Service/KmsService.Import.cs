@@ -99,23 +99,9 @@ internal sealed partial class KmsService
     }
 
     /// <summary>Deletes imported material whose ValidTo has passed (the lifecycle job's work). Returns how many.</summary>
-    public async ValueTask<int> ExpireDueMaterialsAsync(CancellationToken ct)
-    {
-        var expired = 0;
-        while (true)
-        {
-            var due = await storage.ListMaterialsDueForExpiryAsync(Now(), 100, ct);
-            var progressed = false;
-            foreach (var material in due)
-            {
-                var key = await storage.GetKeyAsync(material.KeyId, ct);
-                if (key is null || await RemoveSecretAsync(key, material, ct) is null) continue;
-                expired++;
-                progressed = true;
-            }
-            if (due.Count < 100 || !progressed) return expired;
-        }
-    }
+    public ValueTask<int> ExpireDueMaterialsAsync(CancellationToken ct) =>
+        DrainAsync(() => storage.ListMaterialsDueForExpiryAsync(Now(), DueBatch, ct), async material =>
+            await storage.GetKeyAsync(material.KeyId, ct) is { } key && await RemoveSecretAsync(key, material, ct) is not null);
 
     /// <summary>Forgets wrapping key pairs a while after they expired (the lifecycle job's work).</summary>
     public ValueTask<int> PurgeImportParametersAsync(CancellationToken ct) =>

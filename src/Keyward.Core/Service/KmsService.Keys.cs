@@ -141,24 +141,14 @@ internal sealed partial class KmsService
     /// deletion was cancelled meanwhile keeps its new version and is left alone.
     /// Returns the number of keys deleted.
     /// </summary>
-    public async ValueTask<int> DeleteDueKeysAsync(CancellationToken ct)
-    {
-        var deleted = 0;
-        while (true)
+    public ValueTask<int> DeleteDueKeysAsync(CancellationToken ct) =>
+        DrainAsync(() => storage.ListKeysDueForDeletionAsync(Now(), DueBatch, ct), async key =>
         {
-            var due = await storage.ListKeysDueForDeletionAsync(Now(), 100, ct);
-            var progressed = false;
-            foreach (var key in due)
-            {
-                if (!await storage.DeleteKeyAsync(key.KeyId, key.Version, ct)) continue;
-                keyStore.Forget(key.KeyId);
-                _cache.DropKey(key.KeyId);
-                deleted++;
-                progressed = true;
-            }
-            if (due.Count < 100 || !progressed) return deleted;
-        }
-    }
+            if (!await storage.DeleteKeyAsync(key.KeyId, key.Version, ct)) return false;
+            keyStore.Forget(key.KeyId);
+            _cache.DropKey(key.KeyId);
+            return true;
+        });
 
     private void RequireNotPendingDeletion(KeyRecord key)
     {

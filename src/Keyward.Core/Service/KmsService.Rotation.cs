@@ -128,20 +128,8 @@ internal sealed partial class KmsService
     /// and automatic ones whose date has come. Only Enabled keys rotate; a disabled key that missed
     /// its date rotates as soon as it is enabled again. Returns the number of rotations.
     /// </summary>
-    public async ValueTask<int> RotateDueKeysAsync(CancellationToken ct)
-    {
-        var rotated = 0;
-        while (true)
-        {
-            var due = await storage.ListKeysDueForRotationAsync(Now(), 100, ct);
-            var progressed = false;
-            foreach (var key in due)
-            {
-                if (await RotateAsync(key, ct)) { rotated++; progressed = true; }
-            }
-            if (due.Count < 100 || !progressed) return rotated;
-        }
-    }
+    public ValueTask<int> RotateDueKeysAsync(CancellationToken ct) =>
+        DrainAsync(() => storage.ListKeysDueForRotationAsync(Now(), DueBatch, ct), key => RotateAsync(key, ct));
 
     /// <summary>One rotation of a due key; false if the key changed meanwhile (a later pass sees it again).</summary>
     private async ValueTask<bool> RotateAsync(KeyRecord key, CancellationToken ct)

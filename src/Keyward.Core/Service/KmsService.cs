@@ -153,6 +153,30 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
         };
     }
 
+    private const int DueBatch = 100;
+
+    /// <summary>
+    /// The lifecycle job's loop: lists due items in batches and acts on each, until a batch is short
+    /// or nothing in it could be done (an item that changed meanwhile waits for the next pass).
+    /// Returns how many items were acted on.
+    /// </summary>
+    private static async ValueTask<int> DrainAsync<T>(Func<ValueTask<IReadOnlyList<T>>> listDue, Func<T, ValueTask<bool>> act)
+    {
+        var done = 0;
+        while (true)
+        {
+            var due = await listDue();
+            var progressed = false;
+            foreach (var item in due)
+            {
+                if (!await act(item)) continue;
+                done++;
+                progressed = true;
+            }
+            if (due.Count < DueBatch || !progressed) return done;
+        }
+    }
+
     /// <summary>The spec of a stored key; a spec this build does not know means the row is not ours.</summary>
     private static KeySpecInfo Spec(KeyRecord key) => KeySpecInfo.Find(key.KeySpec) ?? throw Faults.Internal();
 }
