@@ -28,9 +28,6 @@ internal sealed partial class SqliteKmsStorage
         return r.Read() ? ReadKey(r) : null;
     });
 
-    public ValueTask<KeyRecord?> UpdateKeyAsync(KeyRecord key, CancellationToken cancellationToken = default) =>
-        UpdateKeyAsync(key, [], [], cancellationToken);
-
     public ValueTask<KeyRecord?> UpdateKeyAsync(KeyRecord key, IReadOnlyList<MaterialRecord> materials, IReadOnlyList<string> removeMaterialIds,
         CancellationToken cancellationToken = default) => Write<KeyRecord?>((c, tx) =>
     {

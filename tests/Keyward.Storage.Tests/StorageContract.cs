@@ -77,11 +77,11 @@ public abstract class StorageContract : IAsyncLifetime
     {
         var key = NewKey();
         await Storage.CreateKeyAsync(key, null, []);
-        var first = await Storage.UpdateKeyAsync(key with { State = KeyState.Disabled });
+        var first = await Storage.UpdateKeyAsync(key with { State = KeyState.Disabled }, [], []);
         Assert.NotNull(first);
         Assert.Equal(2, first.Version);
         // A writer that read version 1 loses.
-        Assert.Null(await Storage.UpdateKeyAsync(key with { Description = "stale" }));
+        Assert.Null(await Storage.UpdateKeyAsync(key with { Description = "stale" }, [], []));
         Assert.Equal(KeyState.Disabled, (await Storage.GetKeyAsync(key.KeyId))!.State);
         Assert.Equal("d", (await Storage.GetKeyAsync(key.KeyId))!.Description);
     }
@@ -190,7 +190,7 @@ public abstract class StorageContract : IAsyncLifetime
             for (var attempt = 0; attempt < 100; attempt++)
             {
                 var current = (await Storage.GetKeyAsync(key.KeyId))!;
-                if (await Storage.UpdateKeyAsync(current with { Description = current.Description + i }) is not null)
+                if (await Storage.UpdateKeyAsync(current with { Description = current.Description + i }, [], []) is not null)
                 {
                     Interlocked.Increment(ref winners);
                     return;

@@ -70,11 +70,8 @@ internal sealed partial class KmsService
         {
             var materials = await AllMaterialsAsync(key.KeyId, ct);
             var (nextKey, material) = MergeImport(key, materials, imported, request);
-            var stored = await storage.UpdateKeyAsync(nextKey, [material], [], ct);
-            if (stored is not null)
+            if (await WriteKeyAsync(nextKey, [material], [], ct) is { } stored)
             {
-                _cache.PutKey(stored);
-                _cache.PutMaterial(material);
                 return new KeyMaterialResponse { KeyId = Arn(stored), KeyMaterialId = spec.Family == KeyFamily.Symmetric ? material.MaterialId : null };
             }
             key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct, fresh: true);
@@ -114,21 +111,11 @@ internal sealed partial class KmsService
     /// </summary>
     private async ValueTask<KeyRecord?> RemoveSecretAsync(KeyRecord key, MaterialRecord material, CancellationToken ct)
     {
-        KeyRecord? stored;
-        if (material.PendingRotation)
-        {
-            stored = await storage.UpdateKeyAsync(key, [], [material.MaterialId], ct);
-        }
-        else
-        {
-            var cleared = material with { Wrapped = null };
-            var state = key.State == KeyState.PendingDeletion ? key.State : KeyState.PendingImport;
-            stored = await storage.UpdateKeyAsync(key with { State = state }, [cleared], [], ct);
-            if (stored is not null) _cache.PutMaterial(cleared);
-        }
-        if (stored is null) return null;
-        _cache.PutKey(stored);
-        keyStore.Forget(key.KeyId);
+        var state = key.State == KeyState.PendingDeletion ? key.State : KeyState.PendingImport;
+        var stored = material.PendingRotation
+            ? await WriteKeyAsync(key, [], [material.MaterialId], ct)
+            : await WriteKeyAsync(key with { State = state }, [material with { Wrapped = null }], [], ct);
+        if (stored is not null) keyStore.Forget(key.KeyId);
         return stored;
     }
 

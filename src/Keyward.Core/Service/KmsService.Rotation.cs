@@ -151,12 +151,7 @@ internal sealed partial class KmsService
         {
             var pending = await PendingRotationMaterialAsync(key.KeyId, ct);
             // The pending material was deleted or expired meanwhile: the request lapses.
-            if (pending is null)
-            {
-                var lapsed = await storage.UpdateKeyAsync(next, ct);
-                if (lapsed is not null) _cache.PutKey(lapsed);
-                return lapsed is not null;
-            }
+            if (pending is null) return await WriteKeyAsync(next, [], [], ct) is not null;
             material = pending with { PendingRotation = false, RotationType = rotationType, RotationDate = now };
             next = next with { ExpirationModel = material.ExpirationModel, ValidTo = material.ValidTo };
         }
@@ -164,25 +159,11 @@ internal sealed partial class KmsService
         {
             material = keyStore.CreateMaterial(key.KeyId, Spec(key), now) with { RotationType = rotationType, RotationDate = now };
         }
-        var stored = await storage.UpdateKeyAsync(next with { CurrentMaterialId = material.MaterialId }, [material], [], ct);
-        if (stored is null) return false;
-        _cache.PutKey(stored);
-        _cache.PutMaterial(material);
-        return true;
+        return await WriteKeyAsync(next with { CurrentMaterialId = material.MaterialId }, [material], [], ct) is not null;
     }
 
-    private async ValueTask<MaterialRecord?> PendingRotationMaterialAsync(string keyId, CancellationToken ct)
-    {
-        var after = 0;
-        while (true)
-        {
-            var batch = await storage.ListMaterialsAsync(keyId, after, 100, ct);
-            foreach (var m in batch)
-                if (m.PendingRotation && m.HasSecret) return m;
-            if (batch.Count < 100) return null;
-            after = batch[^1].Sequence;
-        }
-    }
+    private async ValueTask<MaterialRecord?> PendingRotationMaterialAsync(string keyId, CancellationToken ct) =>
+        (await AllMaterialsAsync(keyId, ct)).FirstOrDefault(m => m.PendingRotation && m.HasSecret);
 
     private RotationsListEntry RotationEntry(KeyRecord key, MaterialRecord material)
     {

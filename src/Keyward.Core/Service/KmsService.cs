@@ -112,14 +112,23 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
             var current = await ResolveKeyAsync(caller, keyId, allowAlias: false, ct, fresh: true);
             var next = change(current);
             if (ReferenceEquals(next, current)) return current;
-            var stored = await storage.UpdateKeyAsync(next, ct);
-            if (stored is not null)
-            {
-                _cache.PutKey(stored);
-                return stored;
-            }
+            if (await WriteKeyAsync(next, [], [], ct) is { } stored) return stored;
         }
         throw Faults.Internal();
+    }
+
+    /// <summary>
+    /// Writes a key with optimistic concurrency, together with changed and removed material
+    /// versions, and refreshes the cache with what was written. Null on a concurrent change.
+    /// </summary>
+    private async ValueTask<KeyRecord?> WriteKeyAsync(KeyRecord key, IReadOnlyList<MaterialRecord> materials, IReadOnlyList<string> removeMaterialIds,
+        CancellationToken ct)
+    {
+        var stored = await storage.UpdateKeyAsync(key, materials, removeMaterialIds, ct);
+        if (stored is null) return null;
+        _cache.PutKey(stored);
+        foreach (var material in materials) _cache.PutMaterial(material);
+        return stored;
     }
 
     private KeyMetadata ToMetadata(KeyRecord key)

@@ -26,16 +26,14 @@ internal interface IKmsStorage : IDisposable
 
     ValueTask<KeyRecord?> GetKeyAsync(string keyId, CancellationToken cancellationToken = default);
 
-    /// <summary>Writes <paramref name="key"/> if the stored version equals <c>key.Version</c>; returns the stored record with its new version, or null on a conflict.</summary>
-    ValueTask<KeyRecord?> UpdateKeyAsync(KeyRecord key, CancellationToken cancellationToken = default);
-
     /// <summary>Keys of an account ordered by key id, starting after <paramref name="afterKeyId"/>.</summary>
     ValueTask<IReadOnlyList<KeyRecord>> ListKeysAsync(string accountId, string? afterKeyId, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Like <see cref="UpdateKeyAsync(KeyRecord, CancellationToken)"/>, and in the same transaction (only if the key
-    /// was written) inserts or rewrites <paramref name="materials"/> (a new one with Sequence 0 gets the key's next
-    /// sequence number) and removes the material versions <paramref name="removeMaterialIds"/>.
+    /// Writes <paramref name="key"/> if the stored version equals <c>key.Version</c> and returns the stored record with
+    /// its new version, or null on a conflict. In the same transaction (only if the key was written) it inserts or
+    /// rewrites <paramref name="materials"/> (a new one with Sequence 0 gets the key's next sequence number) and
+    /// removes the material versions <paramref name="removeMaterialIds"/>.
     /// </summary>
     ValueTask<KeyRecord?> UpdateKeyAsync(KeyRecord key, IReadOnlyList<MaterialRecord> materials, IReadOnlyList<string> removeMaterialIds,
         CancellationToken cancellationToken = default);
