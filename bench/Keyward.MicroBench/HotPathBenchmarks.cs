@@ -52,7 +52,7 @@ public class HotPathBenchmarks
         var seal = FileSeal.Open(Path.Combine(_dir, "root.key"), create: true);
         var store = new SoftwareKeyStore(new RootKeyBarrier(seal));
         _owned = [store, seal, storage];
-        _service = new KmsService(storage, store, new Keyward.Core.Import.ImportWrappingKeys(new RootKeyBarrier(seal)), new KmsOptions(), TimeProvider.System);
+        _service = new KmsService(storage, store, new RootKeyBarrier(seal), new KmsOptions(), TimeProvider.System);
         _caller = new Principal("111122223333", "arn:aws:iam::111122223333:root");
         var keyId = _service.CreateKeyAsync(_caller, new CreateKeyRequest(), default).AsTask().GetAwaiter().GetResult().KeyMetadata!.KeyId!;
         _encrypt = new EncryptRequest { KeyId = keyId, Plaintext = _plaintext };

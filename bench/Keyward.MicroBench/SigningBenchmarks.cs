@@ -42,7 +42,7 @@ public class SigningBenchmarks
         var seal = FileSeal.Open(Path.Combine(_dir, "root.key"), create: true);
         var store = new SoftwareKeyStore(new RootKeyBarrier(seal));
         _owned = [store, seal, storage, _ecdsa, _rsa];
-        _service = new KmsService(storage, store, new Keyward.Core.Import.ImportWrappingKeys(new RootKeyBarrier(seal)), new KmsOptions(), TimeProvider.System);
+        _service = new KmsService(storage, store, new RootKeyBarrier(seal), new KmsOptions(), TimeProvider.System);
         _caller = new Principal("111122223333", "arn:aws:iam::111122223333:root");
         string Key(string spec, string usage) => _service.CreateKeyAsync(_caller, new CreateKeyRequest { KeySpec = spec, KeyUsage = usage }, default)
             .AsTask().GetAwaiter().GetResult().KeyMetadata!.KeyId!;

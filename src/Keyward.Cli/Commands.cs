@@ -18,6 +18,8 @@ internal static class Commands
             --account-id <id>         account of the bootstrap credential (default 111122223333; env KEYWARD_ACCOUNT_ID)
             --lifecycle-interval <s>  seconds between runs of the lifecycle job: deletions, rotations,
                                       expiry of imported material (default 60)
+            --config <json>           configuration file: HSM clusters for custom key stores, PKCS#11 seal
+                                      (env KEYWARD_CONFIG; docs/configuration.md)
             --tls-cert <pem>          certificate (chain) for an https:// listen address (env KEYWARD_TLS_CERT)
             --tls-key <pem>           its private key (env KEYWARD_TLS_KEY)
           help         show this text
@@ -57,9 +59,16 @@ internal static class Commands
             TlsCertificateFile = Env("KEYWARD_TLS_CERT"),
             TlsKeyFile = Env("KEYWARD_TLS_KEY"),
         };
+        string? config = Env("KEYWARD_CONFIG");
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : throw new UsageException($"option {args[i]} needs a value");
+            if (args[i] == "--config")
+            {
+                config = value;
+                i++;
+                continue;
+            }
             options = args[i] switch
             {
                 "--listen" => options with { Listen = value },
@@ -77,6 +86,12 @@ internal static class Commands
                 _ => throw new UsageException($"unknown option '{args[i]}'"),
             };
             i++;
+        }
+        if (config is not null)
+        {
+            try { options = options with { Hsm = Keyward.Pkcs11.HsmConfiguration.Load(config) }; }
+            catch (Keyward.Pkcs11.Pkcs11ConfigurationException e) { return Fail(e.Message); }
+            catch (IOException e) { return Fail($"cannot read {config}: {e.Message}"); }
         }
         if (options.AccountId.Length != 12 || !options.AccountId.All(char.IsAsciiDigit))
             throw new UsageException("--account-id must be 12 digits");

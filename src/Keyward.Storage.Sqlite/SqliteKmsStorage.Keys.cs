@@ -7,11 +7,11 @@ internal sealed partial class SqliteKmsStorage
 {
     private const string KeyColumns =
         "key_id, account_id, creation_date, description, key_spec, key_usage, origin, key_state, deletion_date, pending_window_days, current_material_id, policy, version, " +
-        "rotation_period_days, next_rotation_date, on_demand_rotation_start, on_demand_rotations, expiration_model, valid_to";
+        "rotation_period_days, next_rotation_date, on_demand_rotation_start, on_demand_rotations, expiration_model, valid_to, custom_key_store_id";
 
     public ValueTask CreateKeyAsync(KeyRecord key, MaterialRecord? material, IReadOnlyList<TagRecord> tags, CancellationToken cancellationToken = default) => Write((c, tx) =>
     {
-        using (var cmd = Command(c, tx, $"INSERT INTO keys ({KeyColumns}) VALUES ($id, $acct, $created, $desc, $spec, $usage, $origin, $state, $del, $win, $mat, $policy, $ver, $rot, $next, $od, $ods, $exp, $vt)"))
+        using (var cmd = Command(c, tx, $"INSERT INTO keys ({KeyColumns}) VALUES ($id, $acct, $created, $desc, $spec, $usage, $origin, $state, $del, $win, $mat, $policy, $ver, $rot, $next, $od, $ods, $exp, $vt, $cks)"))
         {
             BindKey(cmd, key);
             cmd.ExecuteNonQuery();
@@ -106,6 +106,7 @@ internal sealed partial class SqliteKmsStorage
         cmd.Parameters.AddWithValue("$ods", k.OnDemandRotations);
         cmd.Parameters.AddWithValue("$exp", (object?)k.ExpirationModel ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$vt", Nullable(k.ValidTo));
+        cmd.Parameters.AddWithValue("$cks", (object?)k.CustomKeyStoreId ?? DBNull.Value);
     }
 
     private static IReadOnlyList<KeyRecord> ReadKeys(SqliteCommand cmd)
@@ -137,5 +138,6 @@ internal sealed partial class SqliteKmsStorage
         OnDemandRotations = r.GetInt32(16),
         ExpirationModel = r.IsDBNull(17) ? null : r.GetString(17),
         ValidTo = NullableTime(r, 18),
+        CustomKeyStoreId = r.IsDBNull(19) ? null : r.GetString(19),
     };
 }

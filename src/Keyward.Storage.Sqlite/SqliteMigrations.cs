@@ -108,5 +108,25 @@ internal static class SqliteMigrations
         CREATE INDEX import_parameters_by_expiry ON import_parameters (valid_to);
         CREATE INDEX import_parameters_by_key ON import_parameters (key_id);
         """,
+
+        // 4: custom key stores; a key may belong to one.
+        """
+        CREATE TABLE custom_key_stores (
+            custom_key_store_id       TEXT PRIMARY KEY,
+            account_id                TEXT NOT NULL,
+            name                      TEXT NOT NULL,
+            store_type                TEXT NOT NULL,
+            cloud_hsm_cluster_id      TEXT,
+            trust_anchor_certificate  TEXT,
+            key_store_password        BLOB,
+            connection_state          TEXT NOT NULL,
+            connection_error_code     TEXT,
+            creation_date             INTEGER NOT NULL,
+            version                   INTEGER NOT NULL,
+            UNIQUE (account_id, name)
+        ) STRICT;
+        ALTER TABLE keys ADD COLUMN custom_key_store_id TEXT REFERENCES custom_key_stores (custom_key_store_id);
+        CREATE INDEX keys_by_custom_key_store ON keys (custom_key_store_id) WHERE custom_key_store_id IS NOT NULL;
+        """,
     ];
 }

@@ -21,6 +21,9 @@ internal sealed record KeyRecord
     public string? CurrentMaterialId { get; init; }
     public required string Policy { get; init; }
 
+    /// <summary>The custom key store that holds the key's material (Origin AWS_CLOUDHSM); null for the default store.</summary>
+    public string? CustomKeyStoreId { get; init; }
+
     // Rotation (symmetric keys). Automatic rotation is on while RotationPeriodInDays is set.
     public int? RotationPeriodInDays { get; init; }
     public DateTimeOffset? NextRotationDate { get; init; }

@@ -85,6 +85,15 @@ internal static class Faults
     public static KmsException DryRun() =>
         new(KmsErrorCode.DryRunOperationException, "The request would have succeeded, but the DryRun option is set.");
 
+    public static KmsException StoreNotFound(string id) =>
+        new(KmsErrorCode.CustomKeyStoreNotFoundException, $"Custom key store {id} does not exist.");
+
+    public static KmsException StoreState(string message) => new(KmsErrorCode.CustomKeyStoreInvalidStateException, message);
+
+    /// <summary>A key whose custom key store is not connected or has no HSM answering (AWS: a general failure of custom key store keys).</summary>
+    public static KmsException StoreUnavailable(string arn, string storeId) =>
+        new(KmsErrorCode.KMSInvalidStateException, $"{arn} is unavailable because its custom key store {storeId} is not connected or its HSMs do not respond.");
+
     public static KmsException Unsupported(string message) => new(KmsErrorCode.UnsupportedOperationException, message);
 
     public static KmsException Tag(string message) => new(KmsErrorCode.TagException, message);

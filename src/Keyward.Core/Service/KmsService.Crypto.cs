@@ -93,12 +93,19 @@ internal sealed partial class KmsService
         }
     }
 
-    public ValueTask<GenerateRandomResponse> GenerateRandomAsync(GenerateRandomRequest request)
+    public async ValueTask<GenerateRandomResponse> GenerateRandomAsync(Principal caller, GenerateRandomRequest request, CancellationToken ct)
     {
-        if (request.CustomKeyStoreId is not null)
-            throw new KmsException(KmsErrorCode.CustomKeyStoreNotFoundException, $"Custom key store {request.CustomKeyStoreId} does not exist.");
         if (request.NumberOfBytes is not { } n) throw KmsException.Validation("NumberOfBytes is required.");
-        return ValueTask.FromResult(new GenerateRandomResponse { Plaintext = RandomNumberGenerator.GetBytes(n) });
+        if (request.CustomKeyStoreId is not { } storeId) return new GenerateRandomResponse { Plaintext = RandomNumberGenerator.GetBytes(n) };
+        // From the HSM's own random number generator.
+        var (_, store) = await ConnectedStoreAsync(caller, storeId, ct);
+        var random = new byte[n];
+        try { store.GenerateRandom(random); }
+        catch (KeyStores.KeyStoreException e) when (e.Failure is KeyStores.KeyStoreFailure.Unavailable or KeyStores.KeyStoreFailure.Timeout)
+        {
+            throw Faults.StoreState($"No HSM of custom key store {storeId} responds.");
+        }
+        return new GenerateRandomResponse { Plaintext = random };
     }
 
     /// <summary>Encrypt's semantics for any ENCRYPT_DECRYPT key: a symmetric blob, or RSAES-OAEP under an RSA key's public key.</summary>
@@ -147,7 +154,7 @@ internal sealed partial class KmsService
     {
         var material = await CurrentMaterialAsync(key, ct);
         var header = CiphertextBlob.WriteHeader(key.KeyId, material.MaterialId);
-        var payload = await keyStore.EncryptAsync(material, plaintext, CiphertextBlob.Aad(header, context), ct);
+        var payload = await StoreFor(key).EncryptAsync(material, plaintext, CiphertextBlob.Aad(header, context), ct);
         return (CiphertextBlob.Compose(header, payload), material.MaterialId);
     }
 
@@ -187,7 +194,7 @@ internal sealed partial class KmsService
         RequireSymmetricUse(key, operation, algorithm);
         var material = await GetMaterialAsync(key.KeyId, blob.MaterialId, ct) ?? throw KmsException.InvalidCiphertext();
         if (dryRun) throw Faults.DryRun();
-        var opened = await keyStore.DecryptAsync(material, blob.Payload, CiphertextBlob.Aad(blob.Header.Span, context), ct);
+        var opened = await StoreFor(key).DecryptAsync(material, blob.Payload, CiphertextBlob.Aad(blob.Header.Span, context), ct);
         return new Opened(key, opened, blob.MaterialId, SymmetricDefault);
     }
 

@@ -1,5 +1,6 @@
 using Keyward.Core.Identity;
 using Keyward.Core.Keys;
+using Keyward.Core.KeyStores;
 using Keyward.Protocol.Errors;
 using Keyward.Protocol.Model;
 using Keyward.Protocol.Operations;
@@ -24,10 +25,12 @@ internal sealed partial class KmsService
         var usage = request.KeyUsage ?? spec.DefaultUsage!;
         if (!spec.Allows(usage))
             throw KmsException.Validation($"KeyUsage {usage} is not compatible with KeySpec {keySpec}");
-        if (origin is not (Origins.AwsKms or Origins.External))
+        if (origin is not (Origins.AwsKms or Origins.External or Origins.AwsCloudHsm))
             throw Faults.Unsupported($"Origin {origin} is not supported by this server.");
-        if (request.CustomKeyStoreId is not null)
-            throw new KmsException(KmsErrorCode.CustomKeyStoreNotFoundException, $"Custom key store {request.CustomKeyStoreId} does not exist.");
+        if ((origin == Origins.AwsCloudHsm) != (request.CustomKeyStoreId is not null))
+            throw Faults.Unsupported("A KMS key in a custom key store needs both Origin AWS_CLOUDHSM and CustomKeyStoreId.");
+        if (origin == Origins.AwsCloudHsm && (keySpec != "SYMMETRIC_DEFAULT" || usage != KeySpecInfo.EncryptDecrypt))
+            throw Faults.Unsupported($"KeySpec {keySpec} with KeyUsage {usage} is not supported in a custom key store; only symmetric encryption keys are.");
         if (request.XksKeyId is not null)
             throw KmsException.Validation("XksKeyId is allowed only with Origin EXTERNAL_KEY_STORE.");
         if (request.MultiRegion == true)
@@ -37,8 +40,15 @@ internal sealed partial class KmsService
         var keyId = KeyIds.New();
         var policy = request.Policy is null ? KeyPolicies.Default(options.Partition, caller.AccountId) : KeyPolicies.Check(request.Policy);
         var now = Now();
+        var store = keyStore;
+        if (request.CustomKeyStoreId is { } storeId) (_, store) = await ConnectedStoreAsync(caller, storeId, ct);
         // A key for imported material has none until ImportKeyMaterial.
-        var material = origin == Origins.External ? null : keyStore.CreateMaterial(keyId, spec, now);
+        MaterialRecord? material;
+        try { material = origin == Origins.External ? null : store.CreateMaterial(keyId, spec, now); }
+        catch (KeyStoreException e) when (request.CustomKeyStoreId is not null && e.Failure is KeyStoreFailure.Unavailable or KeyStoreFailure.Timeout)
+        {
+            throw Faults.StoreState($"No HSM of custom key store {request.CustomKeyStoreId} responds.");
+        }
         var key = new KeyRecord
         {
             KeyId = keyId,
@@ -51,6 +61,7 @@ internal sealed partial class KmsService
             State = material is null ? KeyState.PendingImport : KeyState.Enabled,
             CurrentMaterialId = material?.MaterialId,
             Policy = policy,
+            CustomKeyStoreId = request.CustomKeyStoreId,
             Version = 1,
         };
         // Durable (committed with synchronous=FULL / fsync) before the client hears of the key.
@@ -145,7 +156,9 @@ internal sealed partial class KmsService
         DrainAsync(() => storage.ListKeysDueForDeletionAsync(Now(), DueBatch, ct), async key =>
         {
             if (!await storage.DeleteKeyAsync(key.KeyId, key.Version, ct)) return false;
-            keyStore.Forget(key.KeyId);
+            // A key in a disconnected custom key store leaves its HSM objects behind (as AWS does); docs/operations.md.
+            if (key.CustomKeyStoreId is null) keyStore.Forget(key.KeyId);
+            else if (_stores.TryGet(key.CustomKeyStoreId, out var hsmStore)) hsmStore.Forget(key.KeyId);
             _cache.DropKey(key.KeyId);
             return true;
         });

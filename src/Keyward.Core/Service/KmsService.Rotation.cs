@@ -191,9 +191,11 @@ internal sealed partial class KmsService
         if (key.State == KeyState.Disabled) throw Faults.WrongState(Arn(key), key.State);
     }
 
-    /// <summary>Any rotation: symmetric encryption keys only (not asymmetric, not HMAC).</summary>
+    /// <summary>Any rotation: symmetric encryption keys only (not asymmetric, not HMAC), and not in a custom key store (as in AWS).</summary>
     private void RequireRotatable(KeyRecord key)
     {
+        if (key.CustomKeyStoreId is not null)
+            throw Faults.Unsupported($"{Arn(key)} is in custom key store {key.CustomKeyStoreId}. Keys in custom key stores do not support key rotation.");
         if (Spec(key).Family != KeyFamily.Symmetric) throw Faults.NotRotatable(Arn(key), key.KeySpec);
     }
 }

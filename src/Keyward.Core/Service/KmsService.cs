@@ -2,6 +2,7 @@ using Keyward.Core.Identity;
 using Keyward.Core.Import;
 using Keyward.Core.Keys;
 using Keyward.Core.KeyStores;
+using Keyward.Core.Seal;
 using Keyward.Core.Storage;
 using Keyward.Protocol.Model;
 
@@ -12,9 +13,15 @@ namespace Keyward.Core.Service;
 /// ranges, enums); the service applies the semantic rules: key resolution, key state, key
 /// usage, and AWS's cross-member rules. One partial file per group of operations.
 /// </summary>
-internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, ImportWrappingKeys imports, KmsOptions options, TimeProvider clock)
+internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, RootKeyBarrier barrier, KmsOptions options, TimeProvider clock,
+    IHsmClusters? hsmClusterConfiguration = null) : IDisposable
 {
     private readonly KeyCache _cache = new(TimeProvider.System);
+    private readonly ImportWrappingKeys imports = new(barrier);
+    private readonly IHsmClusters hsmClusters = hsmClusterConfiguration ?? IHsmClusters.None;
+    private readonly CustomKeyStoreConnections _stores = new();
+
+    public void Dispose() => _stores.Dispose();
 
     private DateTimeOffset Now()
     {
@@ -157,6 +164,8 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
             MacAlgorithms = spec.MacAlgorithms(key.KeyUsage),
             KeyAgreementAlgorithms = spec.KeyAgreementAlgorithms(key.KeyUsage),
             MultiRegion = false,
+            CustomKeyStoreId = key.CustomKeyStoreId,
+            CloudHsmClusterId = key.CustomKeyStoreId is { } store ? _stores.Record(store)?.CloudHsmClusterId : null,
             // AWS reports a material id only for symmetric encryption keys.
             CurrentKeyMaterialId = spec.Family == KeyFamily.Symmetric ? key.CurrentMaterialId : null,
         };

@@ -64,6 +64,24 @@ internal interface IKmsStorage : IDisposable
     /// <summary>Deletes the key and everything that belongs to it if it still has the given version; false otherwise.</summary>
     ValueTask<bool> DeleteKeyAsync(string keyId, long expectedVersion, CancellationToken cancellationToken = default);
 
+    // Custom key stores.
+
+    /// <summary>False if the name is taken in the account.</summary>
+    ValueTask<bool> CreateCustomKeyStoreAsync(CustomKeyStoreRecord store, CancellationToken cancellationToken = default);
+
+    ValueTask<CustomKeyStoreRecord?> GetCustomKeyStoreAsync(string customKeyStoreId, CancellationToken cancellationToken = default);
+
+    /// <summary>The custom key stores of an account (of every account when null), ordered by id.</summary>
+    ValueTask<IReadOnlyList<CustomKeyStoreRecord>> ListCustomKeyStoresAsync(string? accountId, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes the store if its version is unchanged and its name is still free; null otherwise.</summary>
+    ValueTask<CustomKeyStoreRecord?> UpdateCustomKeyStoreAsync(CustomKeyStoreRecord store, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the store if its version is unchanged and no key belongs to it; false otherwise.</summary>
+    ValueTask<bool> DeleteCustomKeyStoreAsync(string customKeyStoreId, long expectedVersion, CancellationToken cancellationToken = default);
+
+    ValueTask<int> CountKeysInCustomKeyStoreAsync(string customKeyStoreId, CancellationToken cancellationToken = default);
+
     // Aliases.
 
     ValueTask<AliasRecord?> GetAliasAsync(string accountId, string aliasName, CancellationToken cancellationToken = default);

@@ -42,4 +42,13 @@ internal enum KmsErrorCode
     InvalidImportTokenException,
     ExpiredImportTokenException,
     ConflictException,
+    CustomKeyStoreInvalidStateException,
+    CustomKeyStoreNameInUseException,
+    CustomKeyStoreHasCMKsException,
+    CloudHsmClusterNotFoundException,
+    CloudHsmClusterInUseException,
+    CloudHsmClusterNotActiveException,
+    CloudHsmClusterInvalidConfigurationException,
+    CloudHsmClusterNotRelatedException,
+    IncorrectTrustAnchorException,
 }

@@ -42,6 +42,15 @@ internal static class KmsErrors
         KmsErrorCode.InvalidImportTokenException => "InvalidImportTokenException",
         KmsErrorCode.ExpiredImportTokenException => "ExpiredImportTokenException",
         KmsErrorCode.ConflictException => "ConflictException",
+        KmsErrorCode.CustomKeyStoreInvalidStateException => "CustomKeyStoreInvalidStateException",
+        KmsErrorCode.CustomKeyStoreNameInUseException => "CustomKeyStoreNameInUseException",
+        KmsErrorCode.CustomKeyStoreHasCMKsException => "CustomKeyStoreHasCMKsException",
+        KmsErrorCode.CloudHsmClusterNotFoundException => "CloudHsmClusterNotFoundException",
+        KmsErrorCode.CloudHsmClusterInUseException => "CloudHsmClusterInUseException",
+        KmsErrorCode.CloudHsmClusterNotActiveException => "CloudHsmClusterNotActiveException",
+        KmsErrorCode.CloudHsmClusterInvalidConfigurationException => "CloudHsmClusterInvalidConfigurationException",
+        KmsErrorCode.CloudHsmClusterNotRelatedException => "CloudHsmClusterNotRelatedException",
+        KmsErrorCode.IncorrectTrustAnchorException => "IncorrectTrustAnchorException",
         _ => throw new ArgumentOutOfRangeException(nameof(code)),
     };
 

@@ -13,6 +13,12 @@ namespace Keyward.Protocol.Json;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     PropertyNameCaseInsensitive = false,
     Converters = [typeof(EpochSecondsConverter)])]
+[JsonSerializable(typeof(CreateCustomKeyStoreRequest))]
+[JsonSerializable(typeof(CreateCustomKeyStoreResponse))]
+[JsonSerializable(typeof(CustomKeyStoreIdRequest))]
+[JsonSerializable(typeof(DescribeCustomKeyStoresRequest))]
+[JsonSerializable(typeof(DescribeCustomKeyStoresResponse))]
+[JsonSerializable(typeof(UpdateCustomKeyStoreRequest))]
 [JsonSerializable(typeof(CreateKeyRequest))]
 [JsonSerializable(typeof(CreateKeyResponse))]
 [JsonSerializable(typeof(DescribeKeyRequest))]

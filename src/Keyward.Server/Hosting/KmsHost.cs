@@ -1,10 +1,10 @@
 using Keyward.Core;
 using Keyward.Core.Identity;
-using Keyward.Core.Import;
 using Keyward.Core.KeyStores;
 using Keyward.Core.Seal;
 using Keyward.Core.Service;
 using Keyward.Core.Storage;
+using Keyward.Pkcs11;
 using Keyward.Protocol.SigV4;
 using Keyward.Server.Dispatch;
 using Keyward.Server.Jobs;
@@ -34,13 +34,15 @@ internal sealed class KmsHost : IAsyncDisposable
     private readonly IKmsStorage _storage;
     private readonly ISeal _seal;
     private readonly SoftwareKeyStore _keyStore;
+    private readonly KmsService _service;
     private readonly KeyLifecycleJob _lifecycleJob;
 
     /// <summary>The address actually bound (useful with port 0).</summary>
     public Uri Url { get; private set; } = null!;
 
-    private KmsHost(WebApplication app, IKmsStorage storage, ISeal seal, SoftwareKeyStore keyStore, KeyLifecycleJob job)
+    private KmsHost(WebApplication app, IKmsStorage storage, ISeal seal, SoftwareKeyStore keyStore, KmsService service, KeyLifecycleJob job)
     {
+        _service = service;
         _app = app;
         _storage = storage;
         _seal = seal;
@@ -58,7 +60,7 @@ internal sealed class KmsHost : IAsyncDisposable
         {
             // The seal is checked before anything is written, migrations included.
             var check = await storage.GetSettingAsync(SealCheckSetting, ct);
-            seal = FileSeal.Open(Path.Combine(options.DataDir, RootKeyFile), create: check is null);
+            seal = OpenSeal(options, create: check is null);
             var barrier = new RootKeyBarrier(seal);
             if (check is not null) RequireSameRootKey(barrier, check);
             await storage.MigrateAsync(ct);
@@ -67,7 +69,8 @@ internal sealed class KmsHost : IAsyncDisposable
 
             var keyStore = new SoftwareKeyStore(barrier);
             var kms = new KmsOptions { Region = options.Region };
-            var service = new KmsService(storage, keyStore, new ImportWrappingKeys(barrier), kms, options.Clock);
+            var service = new KmsService(storage, keyStore, barrier, kms, options.Clock, new HsmClusters(options.Hsm?.Clusters ?? []));
+            await service.ReconnectCustomKeyStoresAsync(ct);
             var bootstrap = BootstrapCredential.Load(options);
             var credentials = new CredentialStore([bootstrap]);
             var verifier = new SigV4Verifier("kms", region => region == options.Region, credentials.SecretOf, TimeProvider.System);
@@ -92,7 +95,7 @@ internal sealed class KmsHost : IAsyncDisposable
             app.Run(handler.HandleAsync);
 
             var job = new KeyLifecycleJob(service, options.LifecycleJobInterval, logger);
-            var host = new KmsHost(app, storage, seal, keyStore, job);
+            var host = new KmsHost(app, storage, seal, keyStore, service, job);
             await app.StartAsync(ct);
             host.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
             if (options.RunLifecycleJob) job.Start();
@@ -117,10 +120,16 @@ internal sealed class KmsHost : IAsyncDisposable
         await _lifecycleJob.DisposeAsync();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _service.Dispose();
         _keyStore.Dispose();
         _seal.Dispose();
         _storage.Dispose();
     }
+
+    /// <summary>The PKCS#11 seal when the configuration names one, else the file seal in the data directory.</summary>
+    public static ISeal OpenSeal(KmsServerOptions options, bool create) => options.Hsm?.Seal is { } hsmSeal
+        ? Pkcs11Seal.Open(hsmSeal, create)
+        : FileSeal.Open(Path.Combine(options.DataDir, RootKeyFile), create);
 
     private static void RequireSameRootKey(RootKeyBarrier barrier, byte[] check)
     {

@@ -25,6 +25,9 @@ internal sealed record KmsServerOptions
     /// <summary>False leaves the lifecycle job to explicit runs (tests that observe work before it is done).</summary>
     public bool RunLifecycleJob { get; init; } = true;
 
+    /// <summary>HSM clusters for custom key stores, and the PKCS#11 seal (from the --config file).</summary>
+    public Keyward.Pkcs11.HsmConfiguration? Hsm { get; init; }
+
     /// <summary>The clock of key lifecycles (creation dates, deletion windows). SigV4 always uses the real clock.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 

@@ -1,0 +1,41 @@
+namespace Keyward.Core.KeyStores;
+
+/// <summary>
+/// The HSM clusters named in configuration, which CloudHSM-type custom key stores connect to.
+/// Implemented over PKCS#11 (Keyward.Pkcs11); <see cref="None"/> when nothing is configured.
+/// </summary>
+internal interface IHsmClusters
+{
+    HsmClusterInfo? Find(string clusterId);
+
+    /// <summary>Logs in to the cluster's HSMs. Throws <see cref="KeyStoreConnectException"/>.</summary>
+    IHsmKeyStore Connect(string clusterId, ReadOnlySpan<byte> password);
+
+    public static IHsmClusters None { get; } = new NoClusters();
+
+    private sealed class NoClusters : IHsmClusters
+    {
+        public HsmClusterInfo? Find(string clusterId) => null;
+        public IHsmKeyStore Connect(string clusterId, ReadOnlySpan<byte> password) =>
+            throw new KeyStoreConnectException("CLUSTER_NOT_FOUND", $"No HSM cluster {clusterId} is configured.");
+    }
+}
+
+/// <param name="TrustAnchorCertificate">PEM the store's TrustAnchorCertificate must match; null accepts any.</param>
+/// <param name="BackupHistory">Clusters with equal histories hold the same keys.</param>
+internal sealed record HsmClusterInfo(string Id, int HsmCount, string? TrustAnchorCertificate, string BackupHistory);
+
+/// <summary>A connected HSM cluster: a key store whose material never leaves the HSMs.</summary>
+internal interface IHsmKeyStore : IKeyStore, IDisposable
+{
+    /// <summary>False while no HSM of the cluster answers (requests get KMSInvalidStateException).</summary>
+    bool Available { get; }
+
+    void GenerateRandom(Span<byte> destination);
+}
+
+/// <summary>Connecting a custom key store failed; <see cref="ErrorCode"/> is AWS's ConnectionErrorCode.</summary>
+internal sealed class KeyStoreConnectException(string errorCode, string message) : Exception(message)
+{
+    public string ErrorCode { get; } = errorCode;
+}

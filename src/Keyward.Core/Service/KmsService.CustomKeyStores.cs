@@ -1,0 +1,285 @@
+using System.Security.Cryptography;
+using System.Text;
+using Keyward.Core.Identity;
+using Keyward.Core.Keys;
+using Keyward.Core.KeyStores;
+using Keyward.Protocol.Errors;
+using Keyward.Protocol.Operations;
+
+namespace Keyward.Core.Service;
+
+/// <summary>
+/// Custom key stores of type AWS_CLOUDHSM over the configured HSM clusters, with AWS's
+/// connection states: Connect moves DISCONNECTED → CONNECTING → CONNECTED or FAILED (with a
+/// ConnectionErrorCode); Disconnect moves any other state to DISCONNECTED; a FAILED store must
+/// be disconnected before it is connected again. Update and Delete need DISCONNECTED.
+/// </summary>
+internal sealed partial class KmsService
+{
+    /// <summary>How long ConnectCustomKeyStore waits for the connection before it answers (AWS answers at once and connects later).</summary>
+    private static readonly TimeSpan ConnectWait = TimeSpan.FromSeconds(10);
+
+    public async ValueTask<CreateCustomKeyStoreResponse> CreateCustomKeyStoreAsync(Principal caller, CreateCustomKeyStoreRequest request, CancellationToken ct)
+    {
+        var type = request.CustomKeyStoreType ?? CustomKeyStores.CloudHsm;
+        if (type != CustomKeyStores.CloudHsm) throw Faults.Unsupported("External key stores (EXTERNAL_KEY_STORE) are not supported by this server yet.");
+        if (request.CloudHsmClusterId is null || request.TrustAnchorCertificate is null || request.KeyStorePassword is null)
+            throw KmsException.Validation("An AWS_CLOUDHSM custom key store needs CloudHsmClusterId, TrustAnchorCertificate and KeyStorePassword.");
+        var cluster = hsmClusters.Find(request.CloudHsmClusterId) ?? throw ClusterNotFound(request.CloudHsmClusterId);
+        if (cluster.TrustAnchorCertificate is { } anchor && !SameCertificate(anchor, request.TrustAnchorCertificate))
+            throw new KmsException(KmsErrorCode.IncorrectTrustAnchorException,
+                $"The trust anchor certificate does not match the one of cluster {cluster.Id}.");
+        await RequireClusterFreeAsync(cluster, exceptStoreId: null, ct);
+
+        var id = CustomKeyStores.NewId();
+        var record = new CustomKeyStoreRecord
+        {
+            CustomKeyStoreId = id,
+            AccountId = caller.AccountId,
+            Name = request.CustomKeyStoreName!,
+            StoreType = type,
+            CloudHsmClusterId = cluster.Id,
+            TrustAnchorCertificate = request.TrustAnchorCertificate,
+            Password = WrapPassword(id, request.KeyStorePassword),
+            ConnectionState = CustomKeyStores.Disconnected,
+            CreationDate = Now(),
+            Version = 1,
+        };
+        if (!await storage.CreateCustomKeyStoreAsync(record, ct)) throw NameInUse(record.Name);
+        _stores.Remember(record);
+        return new CreateCustomKeyStoreResponse { CustomKeyStoreId = id };
+    }
+
+    public async ValueTask<DescribeCustomKeyStoresResponse> DescribeCustomKeyStoresAsync(Principal caller, DescribeCustomKeyStoresRequest request, CancellationToken ct)
+    {
+        if (request.CustomKeyStoreId is not null && request.CustomKeyStoreName is not null)
+            throw KmsException.Validation("Specify either CustomKeyStoreId or CustomKeyStoreName, not both.");
+        var all = await storage.ListCustomKeyStoresAsync(caller.AccountId, ct);
+        IEnumerable<CustomKeyStoreRecord> matching = all;
+        if (request.CustomKeyStoreId is { } id)
+            matching = all.Where(s => s.CustomKeyStoreId == id).ToList() is { Count: > 0 } byId ? byId : throw Faults.StoreNotFound(id);
+        else if (request.CustomKeyStoreName is { } name)
+            matching = all.Where(s => s.Name == name).ToList() is { Count: > 0 } byName ? byName : throw Faults.StoreNotFound(name);
+        var after = Paging.DecodeMarker(request.Marker);
+        var limit = request.Limit ?? 100;
+        var page = matching.Where(s => after is null || string.CompareOrdinal(s.CustomKeyStoreId, after) > 0).Take(limit + 1).ToList();
+        var truncated = page.Count > limit;
+        if (truncated) page.RemoveAt(limit);
+        foreach (var s in page) _stores.Remember(s);
+        return new DescribeCustomKeyStoresResponse
+        {
+            CustomKeyStores = page.Select(ToEntry).ToList(),
+            Truncated = truncated,
+            NextMarker = truncated ? Paging.EncodeMarker(page[^1].CustomKeyStoreId) : null,
+        };
+    }
+
+    public async ValueTask ConnectCustomKeyStoreAsync(Principal caller, CustomKeyStoreIdRequest request, CancellationToken ct)
+    {
+        var store = await GetStoreAsync(caller, request.CustomKeyStoreId!, ct);
+        switch (store.ConnectionState)
+        {
+            case CustomKeyStores.Connected or CustomKeyStores.Connecting:
+                return;
+            case CustomKeyStores.Failed or CustomKeyStores.Disconnecting:
+                throw Faults.StoreState($"Custom key store {store.CustomKeyStoreId} is {store.ConnectionState}. Disconnect it before connecting it again.");
+        }
+        var connecting = await WriteStoreAsync(store with { ConnectionState = CustomKeyStores.Connecting, ConnectionErrorCode = null }, ct)
+                         ?? throw Faults.StoreState($"Custom key store {store.CustomKeyStoreId} changed while connecting; try again.");
+        // AWS connects in the background; the request waits a little so a quick connection is visible at once.
+        var connect = Task.Run(() => FinishConnectAsync(connecting), CancellationToken.None);
+        await Task.WhenAny(connect, Task.Delay(ConnectWait, ct));
+    }
+
+    /// <summary>Logs in to the cluster and records CONNECTED, or FAILED with the reason, unless the store changed meanwhile.</summary>
+    private async Task FinishConnectAsync(CustomKeyStoreRecord connecting)
+    {
+        IHsmKeyStore? connection = null;
+        string? error = null;
+        byte[]? password = null;
+        try
+        {
+            password = UnwrapPassword(connecting);
+            connection = hsmClusters.Connect(connecting.CloudHsmClusterId!, password);
+        }
+        catch (KeyStoreConnectException e) { error = e.ErrorCode; }
+        catch (Exception) { error = "INTERNAL_ERROR"; }
+        finally { if (password is not null) CryptographicOperations.ZeroMemory(password); }
+
+        if (connection is not null && !_stores.TryAdd(connecting.CustomKeyStoreId, connection))
+        {
+            connection.Dispose();
+        }
+        var final = connecting with
+        {
+            ConnectionState = error is null ? CustomKeyStores.Connected : CustomKeyStores.Failed,
+            ConnectionErrorCode = error,
+        };
+        if (await WriteStoreAsync(final, CancellationToken.None) is null && error is null)
+        {
+            // Disconnected (or deleted) while connecting: do not keep the connection.
+            var now = await storage.GetCustomKeyStoreAsync(connecting.CustomKeyStoreId, CancellationToken.None);
+            if (now?.ConnectionState != CustomKeyStores.Connected) _stores.Close(connecting.CustomKeyStoreId);
+        }
+    }
+
+    public async ValueTask DisconnectCustomKeyStoreAsync(Principal caller, CustomKeyStoreIdRequest request, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            var store = await GetStoreAsync(caller, request.CustomKeyStoreId!, ct);
+            if (store.ConnectionState is CustomKeyStores.Disconnected or CustomKeyStores.Disconnecting)
+                throw Faults.StoreState($"Custom key store {store.CustomKeyStoreId} is already {store.ConnectionState}.");
+            // The connection goes first: from here on, its keys refuse every request.
+            _stores.Close(store.CustomKeyStoreId);
+            if (await WriteStoreAsync(store with { ConnectionState = CustomKeyStores.Disconnected, ConnectionErrorCode = null }, ct) is not null) return;
+        }
+        throw Faults.Internal();
+    }
+
+    public async ValueTask UpdateCustomKeyStoreAsync(Principal caller, UpdateCustomKeyStoreRequest request, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            var store = await GetStoreAsync(caller, request.CustomKeyStoreId!, ct);
+            if (store.ConnectionState != CustomKeyStores.Disconnected)
+                throw Faults.StoreState($"Custom key store {store.CustomKeyStoreId} is {store.ConnectionState}. Disconnect it before updating it.");
+            var next = store;
+            if (request.NewCustomKeyStoreName is { } name && name != store.Name)
+            {
+                var taken = (await storage.ListCustomKeyStoresAsync(caller.AccountId, ct)).Any(s => s.Name == name);
+                if (taken) throw NameInUse(name);
+                next = next with { Name = name };
+            }
+            if (request.CloudHsmClusterId is { } clusterId && clusterId != store.CloudHsmClusterId)
+            {
+                var cluster = hsmClusters.Find(clusterId) ?? throw ClusterNotFound(clusterId);
+                var history = hsmClusters.Find(store.CloudHsmClusterId!)?.BackupHistory ?? store.CloudHsmClusterId;
+                if (cluster.BackupHistory != history)
+                    throw new KmsException(KmsErrorCode.CloudHsmClusterNotRelatedException,
+                        $"Cluster {clusterId} does not share a backup history with cluster {store.CloudHsmClusterId}.");
+                await RequireClusterFreeAsync(cluster, store.CustomKeyStoreId, ct);
+                next = next with { CloudHsmClusterId = clusterId };
+            }
+            if (request.KeyStorePassword is { } password) next = next with { Password = WrapPassword(store.CustomKeyStoreId, password) };
+            if (ReferenceEquals(next, store)) return;
+            if (await WriteStoreAsync(next, ct) is not null) return;
+        }
+        throw Faults.Internal();
+    }
+
+    public async ValueTask DeleteCustomKeyStoreAsync(Principal caller, CustomKeyStoreIdRequest request, CancellationToken ct)
+    {
+        var store = await GetStoreAsync(caller, request.CustomKeyStoreId!, ct);
+        if (store.ConnectionState != CustomKeyStores.Disconnected)
+            throw Faults.StoreState($"Custom key store {store.CustomKeyStoreId} is {store.ConnectionState}. Disconnect it before deleting it.");
+        if (await storage.CountKeysInCustomKeyStoreAsync(store.CustomKeyStoreId, ct) > 0)
+            throw new KmsException(KmsErrorCode.CustomKeyStoreHasCMKsException,
+                $"Custom key store {store.CustomKeyStoreId} has KMS keys. Delete them (ScheduleKeyDeletion) and wait for their deletion first.");
+        if (!await storage.DeleteCustomKeyStoreAsync(store.CustomKeyStoreId, store.Version, ct))
+            throw Faults.StoreState($"Custom key store {store.CustomKeyStoreId} changed while being deleted; try again.");
+        _stores.ForgetRecord(store.CustomKeyStoreId);
+    }
+
+    /// <summary>At start-up: connects again every store that was connected (or connecting) when the server stopped.</summary>
+    public async Task ReconnectCustomKeyStoresAsync(CancellationToken ct)
+    {
+        foreach (var store in await storage.ListCustomKeyStoresAsync(null, ct))
+        {
+            _stores.Remember(store);
+            if (store.ConnectionState is CustomKeyStores.Connected or CustomKeyStores.Connecting)
+                await FinishConnectAsync(store);
+        }
+    }
+
+    /// <summary>The connected HSM key store of a key in a custom key store; KMSInvalidStateException if it cannot be used now.</summary>
+    private IKeyStore StoreFor(KeyRecord key)
+    {
+        if (key.CustomKeyStoreId is not { } id) return keyStore;
+        return _stores.TryGet(id, out var store) && store.Available ? store : throw Faults.StoreUnavailable(Arn(key), id);
+    }
+
+    /// <summary>The connected store a CreateKey or GenerateRandom names, with AWS's errors when it cannot be used.</summary>
+    private async ValueTask<(CustomKeyStoreRecord Record, IHsmKeyStore Store)> ConnectedStoreAsync(Principal caller, string storeId, CancellationToken ct)
+    {
+        var record = await GetStoreAsync(caller, storeId, ct);
+        if (record.ConnectionState != CustomKeyStores.Connected || !_stores.TryGet(storeId, out var store))
+            throw Faults.StoreState($"Custom key store {storeId} is {record.ConnectionState}; it must be CONNECTED.");
+        if (!store.Available)
+            throw Faults.StoreState($"No HSM of custom key store {storeId} responds.");
+        return (record, store);
+    }
+
+    private async ValueTask<CustomKeyStoreRecord> GetStoreAsync(Principal caller, string storeId, CancellationToken ct)
+    {
+        var store = await storage.GetCustomKeyStoreAsync(storeId, ct);
+        if (store is null || store.AccountId != caller.AccountId) throw Faults.StoreNotFound(storeId);
+        _stores.Remember(store);
+        return store;
+    }
+
+    private async ValueTask<CustomKeyStoreRecord?> WriteStoreAsync(CustomKeyStoreRecord store, CancellationToken ct)
+    {
+        var stored = await storage.UpdateCustomKeyStoreAsync(store, ct);
+        if (stored is not null) _stores.Remember(stored);
+        return stored;
+    }
+
+    /// <summary>AWS: one custom key store per cluster, counting clusters that share a backup history.</summary>
+    private async ValueTask RequireClusterFreeAsync(HsmClusterInfo cluster, string? exceptStoreId, CancellationToken ct)
+    {
+        foreach (var other in await storage.ListCustomKeyStoresAsync(null, ct))
+        {
+            if (other.CustomKeyStoreId == exceptStoreId || other.CloudHsmClusterId is not { } otherCluster) continue;
+            var otherHistory = hsmClusters.Find(otherCluster)?.BackupHistory ?? otherCluster;
+            if (otherCluster == cluster.Id || otherHistory == cluster.BackupHistory)
+                throw new KmsException(KmsErrorCode.CloudHsmClusterInUseException,
+                    $"Cluster {cluster.Id} is already associated with a custom key store, or shares a backup history with one that is.");
+        }
+    }
+
+    private static Protocol.Operations.CustomKeyStoresListEntry ToEntry(CustomKeyStoreRecord s) => new()
+    {
+        CustomKeyStoreId = s.CustomKeyStoreId,
+        CustomKeyStoreName = s.Name,
+        CloudHsmClusterId = s.CloudHsmClusterId,
+        TrustAnchorCertificate = s.TrustAnchorCertificate,
+        ConnectionState = s.ConnectionState,
+        ConnectionErrorCode = s.ConnectionState == CustomKeyStores.Failed ? s.ConnectionErrorCode : null,
+        CreationDate = s.CreationDate,
+        CustomKeyStoreType = s.StoreType,
+    };
+
+    private byte[] WrapPassword(string storeId, string password)
+    {
+        var clear = Encoding.UTF8.GetBytes(password);
+        try { return barrier.Wrap(clear, CustomKeyStores.PasswordPurpose, storeId); }
+        finally { CryptographicOperations.ZeroMemory(clear); }
+    }
+
+    /// <summary>The crypto user's PIN in the clear; the caller zeroes it.</summary>
+    private byte[] UnwrapPassword(CustomKeyStoreRecord store)
+    {
+        var clear = new byte[Seal.RootKeyBarrier.UnwrappedSize(store.Password ?? [])];
+        if (store.Password is null || !barrier.TryUnwrap(store.Password, CustomKeyStores.PasswordPurpose, store.CustomKeyStoreId, clear))
+            throw Faults.Internal();
+        return clear;
+    }
+
+    /// <summary>Two PEM certificates are the same when their DER bodies are.</summary>
+    private static bool SameCertificate(string a, string b)
+    {
+        static byte[]? Der(string pem)
+        {
+            try { return System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem).RawData; }
+            catch (CryptographicException) { return null; }
+        }
+        return Der(a) is { } x && Der(b) is { } y && x.AsSpan().SequenceEqual(y);
+    }
+
+    private static KmsException ClusterNotFound(string id) =>
+        new(KmsErrorCode.CloudHsmClusterNotFoundException, $"HSM cluster {id} is not configured on this server.");
+
+    private static KmsException NameInUse(string name) =>
+        new(KmsErrorCode.CustomKeyStoreNameInUseException, $"A custom key store named {name} already exists in this account.");
+}

@@ -1,0 +1,216 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Keyward.Core.KeyStores;
+
+namespace Keyward.Pkcs11;
+
+/// <summary>
+/// One HSM (a token of a PKCS#11 module) and its session pool. The token is logged in once
+/// (PKCS#11 login state is shared by all sessions of the process) and again after every
+/// re-initialization of the module. At most <c>maxSessions</c> sessions are in use at once; a
+/// caller waits for one at most the configured time, then gets <see cref="KeyStoreFailure.Timeout"/>.
+/// A session that reports a session error is dropped; a data error leaves it in the pool. A device
+/// error that a fresh probe confirms marks the HSM failed: its sessions are dropped and
+/// <see cref="TryRecover"/> (run by the cluster's health check) re-initializes the module and logs
+/// in again once the device answers.
+/// </summary>
+internal sealed class Hsm : IDisposable
+{
+    private readonly Pkcs11Module _module;
+    private readonly byte[] _pin;
+    private readonly SemaphoreSlim _permits;
+    private readonly TimeSpan _wait;
+    private readonly ConcurrentStack<Pkcs11Session> _idle = new();
+    private readonly ConcurrentDictionary<string, nuint> _handles = new(StringComparer.Ordinal);
+    private readonly Lock _loginLock = new();
+    private int _handlesGeneration;
+    private int _loginGeneration = -1;
+    private nuint _slot;
+    private volatile bool _failed;
+
+    public string TokenLabel { get; }
+    public bool Healthy => !_failed;
+    public Pkcs11Module Module => _module;
+
+    /// <summary>The last failure, for logs and for the connection error code.</summary>
+    public Exception? LastError { get; private set; }
+
+    public Hsm(Pkcs11Module module, string tokenLabel, ReadOnlySpan<byte> pin, int maxSessions, TimeSpan wait)
+    {
+        _module = module;
+        TokenLabel = tokenLabel;
+        _pin = GC.AllocateArray<byte>(pin.Length, pinned: true);
+        pin.CopyTo(_pin);
+        _permits = new SemaphoreSlim(maxSessions, maxSessions);
+        _wait = wait;
+    }
+
+    /// <summary>Finds the token and logs in; throws <see cref="Pkcs11Exception"/> or <see cref="Pkcs11ConfigurationException"/>.</summary>
+    public void Open()
+    {
+        try
+        {
+            Run(_ => 0);
+            _failed = false;
+            LastError = null;
+        }
+        catch (Exception e) when (e is Pkcs11Exception or Pkcs11ConfigurationException or KeyStoreException)
+        {
+            _failed = true;
+            LastError = e;
+            throw;
+        }
+    }
+
+    /// <summary>Runs <paramref name="operation"/> on a pooled, logged-in session.</summary>
+    public T Run<T>(Func<Pkcs11Session, T> operation)
+    {
+        if (!_permits.Wait(_wait))
+            throw new KeyStoreException(KeyStoreFailure.Timeout, $"No session of HSM '{TokenLabel}' became free within {_wait.TotalMilliseconds} ms.");
+        try
+        {
+            _module.EnterCall();
+            Pkcs11Session? session = null;
+            try
+            {
+                session = Rent();
+                var result = operation(session);
+                _idle.Push(session);
+                return result;
+            }
+            catch (Pkcs11Exception e)
+            {
+                if (!OnError(session, e)) throw new Pkcs11Exception(e.Function, e.ReturnValue, Pkcs11ErrorKind.Data);
+                throw;
+            }
+            finally { _module.ExitCall(); }
+        }
+        finally { _permits.Release(); }
+    }
+
+    /// <summary>A cached object handle by label, valid for the module's current generation; null if <paramref name="find"/> finds none.</summary>
+    public nuint? Handle(Pkcs11Session session, string label, Func<Pkcs11Session, nuint?> find)
+    {
+        if (_handlesGeneration != session.Generation)
+        {
+            _handles.Clear();
+            _handlesGeneration = session.Generation;
+        }
+        if (_handles.TryGetValue(label, out var handle)) return handle;
+        if (find(session) is not { } found) return null;
+        _handles[label] = found;
+        return found;
+    }
+
+    public void ForgetHandle(string label) => _handles.TryRemove(label, out _);
+
+    private Pkcs11Session Rent()
+    {
+        var generation = _module.Generation;
+        while (_idle.TryPop(out var idle))
+            if (idle.Generation == generation) return idle;
+        EnsureLoggedIn(generation);
+        return Pkcs11Session.Open(_module, _slot);
+    }
+
+    private void EnsureLoggedIn(int generation)
+    {
+        if (Volatile.Read(ref _loginGeneration) == generation) return;
+        lock (_loginLock)
+        {
+            if (_loginGeneration == generation) return;
+            _slot = _module.FindSlot(TokenLabel) ?? throw new Pkcs11ConfigurationException($"No token labelled '{TokenLabel}' in module '{_module.Path}'.");
+            var session = Pkcs11Session.Open(_module, _slot);
+            session.Login(_pin);
+            _idle.Push(session);
+            _loginGeneration = generation;
+        }
+    }
+
+    /// <summary>Returns false when a reported device error turned out not to be one (the probe passed).</summary>
+    private bool OnError(Pkcs11Session? session, Pkcs11Exception e)
+    {
+        switch (e.Kind)
+        {
+            case Pkcs11ErrorKind.Session:
+                session?.Close();
+                // Closing a token's last session logs it out for the whole process; log in again.
+                if (e.ReturnValue == Interop.CKR.USER_NOT_LOGGED_IN) Volatile.Write(ref _loginGeneration, -1);
+                break;
+            case Pkcs11ErrorKind.Device:
+                // A device error is believed only if a fresh session cannot do something trivial,
+                // so a module that says CKR_GENERAL_ERROR about bad input cannot take an HSM out.
+                if (session is not null && Probe())
+                {
+                    _idle.Push(session);
+                    return false;
+                }
+                session?.Close();
+                LastError = e;
+                _failed = true;
+                while (_idle.TryPop(out _)) { }
+                break;
+            default:
+                if (session is not null) _idle.Push(session);
+                break;
+        }
+        return true;
+    }
+
+    private bool Probe()
+    {
+        try
+        {
+            var session = Pkcs11Session.Open(_module, _slot);
+            try
+            {
+                Span<byte> one = stackalloc byte[1];
+                session.GenerateRandom(one);
+            }
+            finally { session.Close(); }
+            return true;
+        }
+        catch (Pkcs11Exception) { return false; }
+    }
+
+    /// <summary>If failed: re-initializes the module, finds the token and logs in again. True when healthy.</summary>
+    public bool TryRecover()
+    {
+        if (!_failed) return true;
+        try
+        {
+            _module.Reinitialize(_loginGeneration, _wait);
+            Open();
+            return true;
+        }
+        catch (Exception e) when (e is Pkcs11Exception or Pkcs11ConfigurationException or KeyStoreException)
+        {
+            LastError = e;
+            return false;
+        }
+    }
+
+    /// <summary>Test seam for the pool tests: marks the HSM failed as a confirmed device error would.</summary>
+    internal void MarkFailed(Exception reason)
+    {
+        LastError = reason;
+        _failed = true;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _module.EnterCall();
+            try
+            {
+                while (_idle.TryPop(out var session))
+                    if (session.Generation == _module.Generation) session.Close();
+            }
+            finally { _module.ExitCall(); }
+        }
+        catch (Pkcs11Exception) { /* the module is down; its sessions went with it */ }
+        CryptographicOperations.ZeroMemory(_pin);
+        _permits.Dispose();
+    }
+}

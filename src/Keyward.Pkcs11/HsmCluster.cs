@@ -1,0 +1,217 @@
+using Keyward.Core.KeyStores;
+using Keyward.Pkcs11.Interop;
+
+namespace Keyward.Pkcs11;
+
+/// <summary>
+/// The HSMs of one configured cluster, logged in with one crypto user's PIN. Every HSM holds the
+/// same cluster key (AES-256, non-extractable, wrap/unwrap only); KMS keys travel between HSMs
+/// only wrapped under it. Requests go round-robin to healthy HSMs and fail over to the next on
+/// a device, session or timeout failure; a data failure (a bad ciphertext) is final. A timer
+/// tries failed HSMs again, so a cluster recovers by itself when an HSM returns.
+/// </summary>
+internal sealed class HsmCluster : IDisposable
+{
+    public const string ClusterKeyLabel = "keyward-cluster-key";
+
+    private readonly Hsm[] _hsms;
+    private readonly Timer _health;
+    private int _next;
+
+    public HsmClusterOptions Options { get; }
+    public IReadOnlyList<Hsm> Hsms => _hsms;
+
+    private HsmCluster(HsmClusterOptions options, Hsm[] hsms)
+    {
+        Options = options;
+        _hsms = hsms;
+        var period = TimeSpan.FromMilliseconds(options.HealthCheckMilliseconds);
+        _health = new Timer(_ => CheckHealth(), null, period, period);
+    }
+
+    /// <summary>
+    /// Logs in to every HSM. At least one must answer; HSMs that do not are retried by the health
+    /// check. Creates the cluster key when no HSM has one yet. Throws <see cref="KeyStoreConnectException"/>.
+    /// </summary>
+    public static HsmCluster Connect(HsmClusterOptions options, ReadOnlySpan<byte> pin)
+    {
+        var hsms = new List<Hsm>();
+        Exception? last = null;
+        foreach (var hsmOptions in options.Hsms)
+        {
+            Pkcs11Module module;
+            try { module = Pkcs11Module.Load(hsmOptions.Module ?? options.Module!, hsmOptions.Environment); }
+            catch (Exception e) when (e is Pkcs11Exception or Pkcs11ConfigurationException) { last = e; continue; }
+            var hsm = new Hsm(module, hsmOptions.Token, pin, options.MaxSessionsPerHsm, TimeSpan.FromMilliseconds(options.SessionWaitMilliseconds));
+            hsms.Add(hsm);
+            try { hsm.Open(); }
+            catch (Exception e) when (e is Pkcs11Exception or Pkcs11ConfigurationException or KeyStoreException) { last = e; }
+        }
+        if (!hsms.Any(h => h.Healthy))
+        {
+            foreach (var hsm in hsms) hsm.Dispose();
+            throw new KeyStoreConnectException(ConnectionErrorCode(last), $"No HSM of cluster {options.Id} could be used: {last?.Message}");
+        }
+        var cluster = new HsmCluster(options, [.. hsms]);
+        try { cluster.EnsureClusterKey(); }
+        catch (Exception e) when (e is Pkcs11Exception or KeyStoreException)
+        {
+            cluster.Dispose();
+            throw new KeyStoreConnectException("INTERNAL_ERROR", $"The cluster key of {options.Id} could not be set up: {e.Message}");
+        }
+        return cluster;
+    }
+
+    /// <summary>AWS's ConnectionErrorCode for a failure to connect.</summary>
+    private static string ConnectionErrorCode(Exception? e) => e switch
+    {
+        Pkcs11Exception { ReturnValue: var rv } when rv == CKR.PIN_LOCKED => "USER_LOCKED_OUT",
+        Pkcs11Exception { ReturnValue: var rv } when rv == CKR.USER_PIN_NOT_INITIALIZED => "USER_NOT_FOUND",
+        Pkcs11Exception { Kind: Pkcs11ErrorKind.Login } => "INVALID_CREDENTIALS",
+        Pkcs11Exception { Kind: Pkcs11ErrorKind.Device or Pkcs11ErrorKind.Session } => "NETWORK_ERRORS",
+        KeyStoreException { Failure: KeyStoreFailure.Timeout } => "NETWORK_ERRORS",
+        Pkcs11ConfigurationException => "INSUFFICIENT_CLOUDHSM_HSMS",
+        _ => "INTERNAL_ERROR",
+    };
+
+    /// <summary>
+    /// Runs <paramref name="operation"/> on one healthy HSM, failing over to the others. The
+    /// exception of a data or object failure is passed on at once; if every HSM is down the
+    /// result is <see cref="KeyStoreFailure.Unavailable"/>.
+    /// </summary>
+    public T Run<T>(Func<Hsm, Pkcs11Session, T> operation)
+    {
+        var start = (int)((uint)Interlocked.Increment(ref _next) % (uint)_hsms.Length);
+        Exception? last = null;
+        for (var i = 0; i < _hsms.Length; i++)
+        {
+            var hsm = _hsms[(start + i) % _hsms.Length];
+            if (!hsm.Healthy) continue;
+            try { return hsm.Run(session => operation(hsm, session)); }
+            catch (Pkcs11Exception e) when (e.Kind is Pkcs11ErrorKind.Device or Pkcs11ErrorKind.Session) { last = e; }
+            catch (KeyStoreException e) when (e.Failure == KeyStoreFailure.Timeout) { last = e; }
+            catch (Pkcs11ConfigurationException e) { hsm.MarkFailed(e); last = e; }
+        }
+        throw new KeyStoreException(KeyStoreFailure.Unavailable, $"No HSM of cluster {Options.Id} is available{(last is null ? "" : ": " + last.Message)}.", last);
+    }
+
+    /// <summary>Runs <paramref name="operation"/> on every healthy HSM; returns how many succeeded.</summary>
+    public int RunOnEach(Action<Hsm, Pkcs11Session> operation)
+    {
+        var done = 0;
+        foreach (var hsm in _hsms)
+        {
+            if (!hsm.Healthy) continue;
+            try
+            {
+                hsm.Run(session => { operation(hsm, session); return 0; });
+                done++;
+            }
+            catch (Exception e) when (e is Pkcs11Exception or KeyStoreException or Pkcs11ConfigurationException) { }
+        }
+        return done;
+    }
+
+    public bool AnyHealthy => _hsms.Any(h => h.Healthy);
+
+    public void CheckHealth()
+    {
+        foreach (var hsm in _hsms)
+            if (!hsm.Healthy) hsm.TryRecover();
+    }
+
+    /// <summary>The cluster key's handle on an HSM (cached per module generation).</summary>
+    public static nuint ClusterKey(Hsm hsm, Pkcs11Session session) =>
+        hsm.Handle(session, ClusterKeyLabel, s => FindSecretKey(s, ClusterKeyLabel))
+        ?? throw new KeyStoreException(KeyStoreFailure.Unavailable, $"HSM '{hsm.TokenLabel}' has no cluster key.");
+
+    public static nuint? FindSecretKey(Pkcs11Session session, string label)
+    {
+        var found = session.Find(new Template().ULong(CKA.CLASS, CKO.SECRET_KEY).Text(CKA.LABEL, label), 2);
+        return found.Length > 0 ? found[0] : null;
+    }
+
+    /// <summary>
+    /// When no HSM has a cluster key: generates one inside the first HSM and copies it to every
+    /// other by RSAES-OAEP under a key pair generated inside the receiving HSM for the purpose, so
+    /// the cluster key never exists outside an HSM in the clear. Every copy ends non-extractable.
+    /// HSMs down at this moment, or added later, must get it by the vendor's cloning.
+    /// </summary>
+    private void EnsureClusterKey()
+    {
+        var healthy = _hsms.Where(h => h.Healthy).ToArray();
+        var holders = healthy.Where(h => h.Run(s => FindSecretKey(s, ClusterKeyLabel)) is not null).ToArray();
+        if (holders.Length > 0)
+        {
+            foreach (var hsm in healthy.Except(holders))
+                hsm.MarkFailed(new Pkcs11ConfigurationException($"HSM '{hsm.TokenLabel}' has no cluster key; clone it from another HSM of the cluster."));
+            return;
+        }
+        var source = healthy[0];
+        source.Run(session =>
+        {
+            var transient = session.GenerateKey(CKM.AES_KEY_GEN, ClusterKeyTemplate(token: false, extractable: true));
+            try
+            {
+                foreach (var target in healthy) CopyClusterKey(session, transient, target);
+            }
+            finally { session.DestroyObject(transient); }
+            return 0;
+        });
+    }
+
+    private static void CopyClusterKey(Pkcs11Session sourceSession, nuint clusterKey, Hsm target)
+    {
+        target.Run(targetSession =>
+        {
+            var (pub, priv) = targetSession.GenerateKeyPair(CKM.RSA_PKCS_KEY_PAIR_GEN,
+                new Template().Bool(CKA.TOKEN, false).Bool(CKA.WRAP, true).Bool(CKA.ENCRYPT, false).ULong(CKA.MODULUS_BITS, 3072)
+                    .Bytes(CKA.PUBLIC_EXPONENT, [1, 0, 1]),
+                new Template().Bool(CKA.TOKEN, false).Bool(CKA.PRIVATE, true).Bool(CKA.SENSITIVE, true).Bool(CKA.EXTRACTABLE, false)
+                    .Bool(CKA.UNWRAP, true).Bool(CKA.DECRYPT, false).Bool(CKA.SIGN, false));
+            try
+            {
+                var modulus = targetSession.GetBytes(pub, CKA.MODULUS) ?? throw new Pkcs11Exception("C_GetAttributeValue", CKR.ATTRIBUTE_TYPE_INVALID);
+                var exponent = targetSession.GetBytes(pub, CKA.PUBLIC_EXPONENT) ?? throw new Pkcs11Exception("C_GetAttributeValue", CKR.ATTRIBUTE_TYPE_INVALID);
+                var transport = sourceSession.CreateObject(new Template().ULong(CKA.CLASS, CKO.PUBLIC_KEY).ULong(CKA.KEY_TYPE, CKK.RSA)
+                    .Bool(CKA.TOKEN, false).Bool(CKA.WRAP, true).Bytes(CKA.MODULUS, modulus).Bytes(CKA.PUBLIC_EXPONENT, exponent));
+                try
+                {
+                    // SHA-256 OAEP where the HSMs offer it; SoftHSM offers only SHA-1 (still sound for OAEP).
+                    byte[] wrapped;
+                    nuint hash = CKM.SHA256, mgf = CKM.CKG_MGF1_SHA256;
+                    try { wrapped = sourceSession.WrapOaep(transport, clusterKey, hash, mgf); }
+                    catch (Pkcs11Exception e) when (e.Kind is Pkcs11ErrorKind.Unsupported or Pkcs11ErrorKind.Data)
+                    {
+                        (hash, mgf) = (0x220 /* CKM_SHA_1 */, 0x1 /* CKG_MGF1_SHA1 */);
+                        wrapped = sourceSession.WrapOaep(transport, clusterKey, hash, mgf);
+                    }
+                    targetSession.UnwrapOaep(priv, wrapped, ClusterKeyTemplate(token: true, extractable: false), hash, mgf);
+                }
+                finally { sourceSession.DestroyObject(transport); }
+            }
+            finally
+            {
+                targetSession.DestroyObject(priv);
+                targetSession.DestroyObject(pub);
+            }
+            return 0;
+        });
+    }
+
+    /// <summary>The transient original is generated (with a length); the copies are unwrapped (their length comes with them).</summary>
+    private static Template ClusterKeyTemplate(bool token, bool extractable)
+    {
+        var template = new Template().ULong(CKA.CLASS, CKO.SECRET_KEY).ULong(CKA.KEY_TYPE, CKK.AES);
+        if (!token) template.ULong(CKA.VALUE_LEN, 32);
+        return template.Bool(CKA.TOKEN, token).Bool(CKA.PRIVATE, true).Bool(CKA.SENSITIVE, true).Bool(CKA.EXTRACTABLE, extractable)
+        .Bool(CKA.WRAP, true).Bool(CKA.UNWRAP, true).Bool(CKA.ENCRYPT, false).Bool(CKA.DECRYPT, false)
+        .Text(CKA.LABEL, ClusterKeyLabel);
+    }
+
+    public void Dispose()
+    {
+        _health.Dispose();
+        foreach (var hsm in _hsms) hsm.Dispose();
+    }
+}

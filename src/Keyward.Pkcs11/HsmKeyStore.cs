@@ -1,0 +1,142 @@
+using System.Security.Cryptography;
+using System.Text;
+using Keyward.Core.Crypto;
+using Keyward.Core.Keys;
+using Keyward.Core.KeyStores;
+using Keyward.Pkcs11.Interop;
+
+namespace Keyward.Pkcs11;
+
+/// <summary>
+/// The key store of a connected HSM cluster. A material version is an AES-256 key generated
+/// inside an HSM and kept on every HSM as a token object labelled
+/// <c>keyward:&lt;key id&gt;:&lt;material id&gt;</c>, sensitive and non-extractable, usable
+/// only for encrypt/decrypt. <see cref="MaterialRecord.Wrapped"/> holds it wrapped under the
+/// cluster key (RFC 3394): useless outside the HSMs, it lets an HSM that was down when the key
+/// was created, or that lost the object, be brought back in step by unwrapping it there.
+/// Payload: iv(12) ‖ ciphertext ‖ tag(16), AES-GCM in the HSM with the blob header and
+/// encryption context as AAD. Only symmetric encryption keys; everything else is Unsupported.
+/// </summary>
+internal sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
+{
+    private const int IvSize = Pkcs11Session.GcmIvSize;
+    private const int TagSize = Pkcs11Session.GcmTagSize;
+
+    public HsmCluster Cluster => cluster;
+    public bool Available => cluster.AnyHealthy;
+
+    public MaterialRecord CreateMaterial(string keyId, KeySpecInfo spec, DateTimeOffset now)
+    {
+        if (spec.Family != KeyFamily.Symmetric) throw Unsupported();
+        var materialId = MaterialIds.New();
+        var label = Label(keyId, materialId);
+        var wrapped = Call(() => cluster.Run((hsm, session) =>
+        {
+            // Generated in the HSM as a session object, wrapped under the cluster key, then
+            // destroyed: only its non-extractable copies below remain.
+            var transient = session.GenerateKey(CKM.AES_KEY_GEN, new Template()
+                .ULong(CKA.CLASS, CKO.SECRET_KEY).ULong(CKA.KEY_TYPE, CKK.AES).ULong(CKA.VALUE_LEN, 32)
+                .Bool(CKA.TOKEN, false).Bool(CKA.PRIVATE, true).Bool(CKA.SENSITIVE, true).Bool(CKA.EXTRACTABLE, true)
+                .Bool(CKA.ENCRYPT, false).Bool(CKA.DECRYPT, false).Bool(CKA.WRAP, false).Bool(CKA.UNWRAP, false));
+            try { return session.WrapAes(HsmCluster.ClusterKey(hsm, session), transient); }
+            finally { session.DestroyObject(transient); }
+        }));
+        var placed = cluster.RunOnEach((hsm, session) => Place(hsm, session, keyId, label, wrapped));
+        if (placed == 0) throw new KeyStoreException(KeyStoreFailure.Unavailable, $"No HSM of cluster {cluster.Options.Id} took the new key.");
+        return new MaterialRecord(keyId, materialId, wrapped, now);
+    }
+
+    public MaterialRecord ImportMaterial(string keyId, KeySpecInfo spec, ReadOnlySpan<byte> material, DateTimeOffset now) => throw Unsupported();
+
+    public ValueTask<byte[]> EncryptAsync(MaterialRecord material, ReadOnlyMemory<byte> plaintext, ReadOnlyMemory<byte> aad, CancellationToken cancellationToken)
+    {
+        var iv = RandomNumberGenerator.GetBytes(IvSize);
+        var sealedData = WithKey(material, (session, key) => session.EncryptGcm(key, iv, aad.Span, plaintext.Span));
+        var output = new byte[IvSize + sealedData.Length];
+        iv.CopyTo(output, 0);
+        sealedData.CopyTo(output, IvSize);
+        return ValueTask.FromResult(output);
+    }
+
+    public ValueTask<byte[]> DecryptAsync(MaterialRecord material, ReadOnlyMemory<byte> payload, ReadOnlyMemory<byte> aad, CancellationToken cancellationToken)
+    {
+        if (payload.Length < IvSize + TagSize) throw new KeyStoreException(KeyStoreFailure.InvalidCiphertext, "Ciphertext too short.");
+        return ValueTask.FromResult(WithKey(material, (session, key) =>
+            session.DecryptGcm(key, payload.Span[..IvSize], aad.Span, payload.Span[IvSize..])));
+    }
+
+    public ValueTask<byte[]> SignAsync(MaterialRecord material, KeySpecInfo spec, SigningAlgorithm algorithm, ReadOnlyMemory<byte> digest, CancellationToken cancellationToken) => throw Unsupported();
+    public ValueTask<byte[]> DecryptRsaAsync(MaterialRecord material, KeySpecInfo spec, string algorithm, ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken) => throw Unsupported();
+    public ValueTask<byte[]> GenerateMacAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> message, CancellationToken cancellationToken) => throw Unsupported();
+    public ValueTask<byte[]> DeriveSharedSecretAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> peerPublicKey, CancellationToken cancellationToken) => throw Unsupported();
+
+    public void GenerateRandom(Span<byte> destination)
+    {
+        var buffer = new byte[destination.Length];
+        Call(() => cluster.Run((_, session) => { session.GenerateRandom(buffer); return 0; }));
+        buffer.CopyTo(destination);
+    }
+
+    /// <summary>The key was deleted: destroys its objects on every HSM that answers (the rest keep orphans; see docs/operations.md).</summary>
+    public void Forget(string keyId)
+    {
+        var id = Encoding.ASCII.GetBytes(keyId);
+        cluster.RunOnEach((hsm, session) =>
+        {
+            foreach (var obj in session.Find(new Template().ULong(CKA.CLASS, CKO.SECRET_KEY).Bytes(CKA.ID, id), 64))
+            {
+                var label = session.GetBytes(obj, CKA.LABEL);
+                session.DestroyObject(obj);
+                if (label is not null) hsm.ForgetHandle(Encoding.UTF8.GetString(label));
+            }
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="use"/> with the material's object handle on one HSM of the cluster,
+    /// placing the object there first if that HSM lacks it. A stale handle is looked up again once.
+    /// </summary>
+    private T WithKey<T>(MaterialRecord material, Func<Pkcs11Session, nuint, T> use)
+    {
+        var label = Label(material.KeyId, material.MaterialId);
+        return Call(() => cluster.Run((hsm, session) =>
+        {
+            var handle = hsm.Handle(session, label, s => HsmCluster.FindSecretKey(s, label) ?? Place(hsm, s, material.KeyId, label, material.Wrapped));
+            if (handle is null) throw new KeyStoreException(KeyStoreFailure.NotFound, $"Key material {material.MaterialId} is not in HSM '{hsm.TokenLabel}'.");
+            try { return use(session, handle.Value); }
+            catch (Pkcs11Exception e) when (e.Kind == Pkcs11ErrorKind.Object)
+            {
+                hsm.ForgetHandle(label);
+                var again = HsmCluster.FindSecretKey(session, label) ?? Place(hsm, session, material.KeyId, label, material.Wrapped)
+                    ?? throw new KeyStoreException(KeyStoreFailure.NotFound, $"Key material {material.MaterialId} is not in HSM '{hsm.TokenLabel}'.");
+                return use(session, again);
+            }
+        }));
+    }
+
+    /// <summary>Unwraps the material into <paramref name="hsm"/> as a non-extractable token object.</summary>
+    private static nuint? Place(Hsm hsm, Pkcs11Session session, string keyId, string label, byte[]? wrapped)
+    {
+        if (wrapped is null) return null;
+        return session.UnwrapAes(HsmCluster.ClusterKey(hsm, session), wrapped, new Template()
+            .ULong(CKA.CLASS, CKO.SECRET_KEY).ULong(CKA.KEY_TYPE, CKK.AES)
+            .Bool(CKA.TOKEN, true).Bool(CKA.PRIVATE, true).Bool(CKA.SENSITIVE, true).Bool(CKA.EXTRACTABLE, false)
+            .Bool(CKA.ENCRYPT, true).Bool(CKA.DECRYPT, true).Bool(CKA.WRAP, false).Bool(CKA.UNWRAP, false)
+            .Text(CKA.LABEL, label).Bytes(CKA.ID, Encoding.ASCII.GetBytes(keyId)));
+    }
+
+    /// <summary>PKCS#11 failures leave the key store as typed <see cref="KeyStoreException"/>s.</summary>
+    private static T Call<T>(Func<T> body)
+    {
+        try { return body(); }
+        catch (Pkcs11Exception e) { throw e.ToKeyStoreException(); }
+        catch (Pkcs11ConfigurationException e) { throw new KeyStoreException(KeyStoreFailure.Unavailable, e.Message, e); }
+    }
+
+    public static string Label(string keyId, string materialId) => $"keyward:{keyId}:{materialId}";
+
+    private static KeyStoreException Unsupported() =>
+        new(KeyStoreFailure.Unsupported, "An HSM key store holds only symmetric encryption keys generated in the HSM.");
+
+    public void Dispose() => cluster.Dispose();
+}

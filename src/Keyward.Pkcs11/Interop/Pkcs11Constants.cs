@@ -1,0 +1,59 @@
+namespace Keyward.Pkcs11.Interop;
+
+// Values from the PKCS#11 v2.40 headers (pkcs11t.h). CK_ULONG is C's unsigned long:
+// 64 bits on the LP64 platforms Keyward runs on (Linux, macOS), hence nuint.
+
+/// <summary>CKR_* return values.</summary>
+internal static class CKR
+{
+    public const nuint OK = 0x0, CANCEL = 0x1, HOST_MEMORY = 0x2, SLOT_ID_INVALID = 0x3, GENERAL_ERROR = 0x5,
+        FUNCTION_FAILED = 0x6, ARGUMENTS_BAD = 0x7, ATTRIBUTE_READ_ONLY = 0x10, ATTRIBUTE_SENSITIVE = 0x11,
+        ATTRIBUTE_TYPE_INVALID = 0x12, ATTRIBUTE_VALUE_INVALID = 0x13, DATA_INVALID = 0x20, DATA_LEN_RANGE = 0x21,
+        DEVICE_ERROR = 0x30, DEVICE_MEMORY = 0x31, DEVICE_REMOVED = 0x32, ENCRYPTED_DATA_INVALID = 0x40,
+        ENCRYPTED_DATA_LEN_RANGE = 0x41, AEAD_DECRYPT_FAILED = 0x42, FUNCTION_CANCELED = 0x50, FUNCTION_NOT_SUPPORTED = 0x54,
+        KEY_HANDLE_INVALID = 0x60, KEY_SIZE_RANGE = 0x62, KEY_TYPE_INCONSISTENT = 0x63, KEY_FUNCTION_NOT_PERMITTED = 0x68,
+        KEY_NOT_WRAPPABLE = 0x69, KEY_UNEXTRACTABLE = 0x6A, MECHANISM_INVALID = 0x70, MECHANISM_PARAM_INVALID = 0x71,
+        OBJECT_HANDLE_INVALID = 0x82, OPERATION_ACTIVE = 0x90, OPERATION_NOT_INITIALIZED = 0x91, PIN_INCORRECT = 0xA0,
+        PIN_INVALID = 0xA1, PIN_LEN_RANGE = 0xA2, PIN_EXPIRED = 0xA3, PIN_LOCKED = 0xA4, SESSION_CLOSED = 0xB0,
+        SESSION_COUNT = 0xB1, SESSION_HANDLE_INVALID = 0xB3, SESSION_READ_ONLY = 0xB5, TEMPLATE_INCOMPLETE = 0xD0,
+        TEMPLATE_INCONSISTENT = 0xD1, TOKEN_NOT_PRESENT = 0xE0, TOKEN_NOT_RECOGNIZED = 0xE1,
+        UNWRAPPING_KEY_HANDLE_INVALID = 0xF0, UNWRAPPING_KEY_TYPE_INCONSISTENT = 0xF2, USER_ALREADY_LOGGED_IN = 0x100,
+        USER_NOT_LOGGED_IN = 0x101, USER_PIN_NOT_INITIALIZED = 0x102, WRAPPED_KEY_INVALID = 0x110,
+        WRAPPED_KEY_LEN_RANGE = 0x112, WRAPPING_KEY_HANDLE_INVALID = 0x113, RANDOM_NO_RNG = 0x121,
+        BUFFER_TOO_SMALL = 0x150, CRYPTOKI_NOT_INITIALIZED = 0x190, CRYPTOKI_ALREADY_INITIALIZED = 0x191;
+}
+
+/// <summary>CKA_* attribute types.</summary>
+internal static class CKA
+{
+    public const nuint CLASS = 0x0, TOKEN = 0x1, PRIVATE = 0x2, LABEL = 0x3, VALUE = 0x11, KEY_TYPE = 0x100, ID = 0x102,
+        SENSITIVE = 0x103, ENCRYPT = 0x104, DECRYPT = 0x105, WRAP = 0x106, UNWRAP = 0x107, SIGN = 0x108, VERIFY = 0x10A,
+        DERIVE = 0x10C, MODULUS = 0x120, MODULUS_BITS = 0x121, PUBLIC_EXPONENT = 0x122, VALUE_LEN = 0x161,
+        EXTRACTABLE = 0x162, LOCAL = 0x163, NEVER_EXTRACTABLE = 0x164, ALWAYS_SENSITIVE = 0x165, MODIFIABLE = 0x170;
+}
+
+/// <summary>CKO_* object classes and CKK_* key types.</summary>
+internal static class CKO
+{
+    public const nuint PUBLIC_KEY = 0x2, PRIVATE_KEY = 0x3, SECRET_KEY = 0x4;
+}
+
+internal static class CKK
+{
+    public const nuint RSA = 0x0, AES = 0x1F;
+}
+
+/// <summary>CKM_* mechanisms, and the OAEP parameter constants.</summary>
+internal static class CKM
+{
+    public const nuint RSA_PKCS_KEY_PAIR_GEN = 0x0, RSA_PKCS_OAEP = 0x9, SHA256 = 0x250, AES_KEY_GEN = 0x1080,
+        AES_GCM = 0x1087, AES_KEY_WRAP = 0x2109, AES_KEY_WRAP_PAD = 0x210A;
+    public const nuint CKG_MGF1_SHA256 = 0x2, CKZ_DATA_SPECIFIED = 0x1;
+}
+
+/// <summary>CKF_* flags and CKU_* user types.</summary>
+internal static class CKF
+{
+    public const nuint RW_SESSION = 0x2, SERIAL_SESSION = 0x4, OS_LOCKING_OK = 0x2, TOKEN_INITIALIZED = 0x400;
+    public const nuint CKU_SO = 0, CKU_USER = 1;
+}

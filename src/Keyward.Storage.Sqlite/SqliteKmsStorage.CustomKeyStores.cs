@@ -1,0 +1,98 @@
+using Keyward.Core.Keys;
+using Microsoft.Data.Sqlite;
+
+namespace Keyward.Storage.Sqlite;
+
+internal sealed partial class SqliteKmsStorage
+{
+    private const string StoreColumns =
+        "custom_key_store_id, account_id, name, store_type, cloud_hsm_cluster_id, trust_anchor_certificate, key_store_password, " +
+        "connection_state, connection_error_code, creation_date, version";
+
+    private const int SqliteConstraintUnique = 2067;
+
+    public ValueTask<bool> CreateCustomKeyStoreAsync(CustomKeyStoreRecord store, CancellationToken cancellationToken = default) => Write((c, tx) =>
+    {
+        using var cmd = Command(c, tx, $"INSERT INTO custom_key_stores ({StoreColumns}) VALUES ($id, $acct, $name, $type, $cluster, $anchor, $pw, $state, $err, $created, $ver) " +
+            "ON CONFLICT (account_id, name) DO NOTHING");
+        BindStore(cmd, store);
+        return cmd.ExecuteNonQuery() == 1;
+    });
+
+    public ValueTask<CustomKeyStoreRecord?> GetCustomKeyStoreAsync(string customKeyStoreId, CancellationToken cancellationToken = default) => Read(c =>
+    {
+        using var cmd = Command(c, null, $"SELECT {StoreColumns} FROM custom_key_stores WHERE custom_key_store_id = $id");
+        cmd.Parameters.AddWithValue("$id", customKeyStoreId);
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? ReadStore(r) : null;
+    });
+
+    public ValueTask<IReadOnlyList<CustomKeyStoreRecord>> ListCustomKeyStoresAsync(string? accountId, CancellationToken cancellationToken = default) => Read(c =>
+    {
+        using var cmd = Command(c, null, $"SELECT {StoreColumns} FROM custom_key_stores WHERE $acct IS NULL OR account_id = $acct ORDER BY custom_key_store_id");
+        cmd.Parameters.AddWithValue("$acct", (object?)accountId ?? DBNull.Value);
+        using var r = cmd.ExecuteReader();
+        var list = new List<CustomKeyStoreRecord>();
+        while (r.Read()) list.Add(ReadStore(r));
+        return (IReadOnlyList<CustomKeyStoreRecord>)list;
+    });
+
+    public ValueTask<CustomKeyStoreRecord?> UpdateCustomKeyStoreAsync(CustomKeyStoreRecord store, CancellationToken cancellationToken = default) => Write<CustomKeyStoreRecord?>((c, tx) =>
+    {
+        var next = store with { Version = store.Version + 1 };
+        using var cmd = Command(c, tx,
+            "UPDATE custom_key_stores SET name = $name, cloud_hsm_cluster_id = $cluster, trust_anchor_certificate = $anchor, key_store_password = $pw, " +
+            "connection_state = $state, connection_error_code = $err, version = $ver WHERE custom_key_store_id = $id AND version = $expected");
+        BindStore(cmd, next);
+        cmd.Parameters.AddWithValue("$expected", store.Version);
+        try { return cmd.ExecuteNonQuery() == 1 ? next : null; }
+        catch (SqliteException e) when (e.SqliteExtendedErrorCode == SqliteConstraintUnique) { return null; }
+    });
+
+    public ValueTask<bool> DeleteCustomKeyStoreAsync(string customKeyStoreId, long expectedVersion, CancellationToken cancellationToken = default) => Write((c, tx) =>
+    {
+        using var cmd = Command(c, tx,
+            "DELETE FROM custom_key_stores WHERE custom_key_store_id = $id AND version = $ver " +
+            "AND NOT EXISTS (SELECT 1 FROM keys WHERE custom_key_store_id = $id)");
+        cmd.Parameters.AddWithValue("$id", customKeyStoreId);
+        cmd.Parameters.AddWithValue("$ver", expectedVersion);
+        return cmd.ExecuteNonQuery() == 1;
+    });
+
+    public ValueTask<int> CountKeysInCustomKeyStoreAsync(string customKeyStoreId, CancellationToken cancellationToken = default) => Read(c =>
+    {
+        using var cmd = Command(c, null, "SELECT count(*) FROM keys WHERE custom_key_store_id = $id");
+        cmd.Parameters.AddWithValue("$id", customKeyStoreId);
+        return Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    });
+
+    private static void BindStore(SqliteCommand cmd, CustomKeyStoreRecord s)
+    {
+        cmd.Parameters.AddWithValue("$id", s.CustomKeyStoreId);
+        cmd.Parameters.AddWithValue("$acct", s.AccountId);
+        cmd.Parameters.AddWithValue("$name", s.Name);
+        cmd.Parameters.AddWithValue("$type", s.StoreType);
+        cmd.Parameters.AddWithValue("$cluster", (object?)s.CloudHsmClusterId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$anchor", (object?)s.TrustAnchorCertificate ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$pw", (object?)s.Password ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$state", s.ConnectionState);
+        cmd.Parameters.AddWithValue("$err", (object?)s.ConnectionErrorCode ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$created", Ms(s.CreationDate));
+        cmd.Parameters.AddWithValue("$ver", s.Version);
+    }
+
+    private static CustomKeyStoreRecord ReadStore(SqliteDataReader r) => new()
+    {
+        CustomKeyStoreId = r.GetString(0),
+        AccountId = r.GetString(1),
+        Name = r.GetString(2),
+        StoreType = r.GetString(3),
+        CloudHsmClusterId = r.IsDBNull(4) ? null : r.GetString(4),
+        TrustAnchorCertificate = r.IsDBNull(5) ? null : r.GetString(5),
+        Password = r.IsDBNull(6) ? null : (byte[])r[6],
+        ConnectionState = r.GetString(7),
+        ConnectionErrorCode = r.IsDBNull(8) ? null : r.GetString(8),
+        CreationDate = Time(r.GetInt64(9)),
+        Version = r.GetInt64(10),
+    };
+}
