@@ -27,6 +27,9 @@ internal sealed class Hsm : IDisposable
     private int _loginGeneration = -1;
     private nuint _slot;
     private volatile bool _failed;
+    private volatile bool _excluded;
+    /// <summary>The module generation in which this HSM last failed; recovery re-initializes unless someone has since.</summary>
+    private int _failedGeneration;
 
     public string TokenLabel { get; }
     public bool Healthy => !_failed;
@@ -56,8 +59,7 @@ internal sealed class Hsm : IDisposable
         }
         catch (Exception e) when (e is Pkcs11Exception or Pkcs11ConfigurationException or KeyStoreException)
         {
-            _failed = true;
-            LastError = e;
+            MarkFailed(e);
             throw;
         }
     }
@@ -146,9 +148,7 @@ internal sealed class Hsm : IDisposable
                     return false;
                 }
                 session?.Close();
-                LastError = e;
-                _failed = true;
-                while (_idle.TryPop(out _)) { }
+                MarkFailed(e);
                 break;
             default:
                 if (session is not null) _idle.Push(session);
@@ -177,9 +177,10 @@ internal sealed class Hsm : IDisposable
     public bool TryRecover()
     {
         if (!_failed) return true;
+        if (_excluded) return false;
         try
         {
-            _module.Reinitialize(_loginGeneration, _wait);
+            _module.Reinitialize(_failedGeneration, _wait);
             Open();
             return true;
         }
@@ -190,11 +191,20 @@ internal sealed class Hsm : IDisposable
         }
     }
 
-    /// <summary>Test seam for the pool tests: marks the HSM failed as a confirmed device error would.</summary>
+    /// <summary>Takes the HSM out of service until <see cref="TryRecover"/> succeeds; its pooled sessions are void.</summary>
     internal void MarkFailed(Exception reason)
     {
         LastError = reason;
+        _failedGeneration = _module.Generation;
         _failed = true;
+        while (_idle.TryPop(out _)) { }
+    }
+
+    /// <summary>Out of service until the cluster is connected again (it lacks the cluster key; no retry can fix that).</summary>
+    internal void Exclude(Exception reason)
+    {
+        _excluded = true;
+        MarkFailed(reason);
     }
 
     public void Dispose()

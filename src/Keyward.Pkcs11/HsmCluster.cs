@@ -144,7 +144,7 @@ internal sealed class HsmCluster : IDisposable
         if (holders.Length > 0)
         {
             foreach (var hsm in healthy.Except(holders))
-                hsm.MarkFailed(new Pkcs11ConfigurationException($"HSM '{hsm.TokenLabel}' has no cluster key; clone it from another HSM of the cluster."));
+                hsm.Exclude(new Pkcs11ConfigurationException($"HSM '{hsm.TokenLabel}' has no cluster key; clone it from another HSM of the cluster."));
             return;
         }
         var source = healthy[0];

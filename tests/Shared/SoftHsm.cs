@@ -7,12 +7,21 @@ namespace Keyward.Tests.Shared;
 /// SoftHSM2 for the tests, installed by scripts/test. SoftHSM is one instance per process and
 /// reads its token directory once, at C_Initialize; so this process gets one private
 /// configuration and a set of tokens made with softhsm2-util before the module is first loaded,
-/// handed out one per caller. HSMs that must fail (be killed) run as separate processes behind
-/// `p11-kit server` and are reached through p11-kit's client module (<see cref="RemoteHsm"/>).
+/// handed out one per caller. HSMs that must fail are reached through <see cref="FaultyHsm"/>.
 /// </summary>
 internal static partial class SoftHsm
 {
-    public const string Module = "/usr/lib/softhsm/libsofthsm2.so";
+    private const string ModulePath = "/usr/lib/softhsm/libsofthsm2.so";
+
+    /// <summary>The SoftHSM module; asking for it sets up this process's SoftHSM configuration first.</summary>
+    public static string Module
+    {
+        get
+        {
+            _ = Root.Value;
+            return ModulePath;
+        }
+    }
     public const string Pin = "keyward-user-pin";
     public const string SoPin = "keyward-so-pin";
     private const int InProcessTokens = 24;
@@ -35,7 +44,7 @@ internal static partial class SoftHsm
 
     private static string Initialize()
     {
-        if (!File.Exists(Module)) throw new InvalidOperationException($"{Module} is missing: run the tests through scripts/test, which installs softhsm2.");
+        if (!File.Exists(ModulePath)) throw new InvalidOperationException($"{ModulePath} is missing: run the tests through scripts/test, which installs softhsm2.");
         var dir = Path.Combine(Path.GetTempPath(), $"keyward-softhsm-{Environment.ProcessId}-{Guid.NewGuid():N}");
         System.IO.Directory.CreateDirectory(Path.Combine(dir, "tokens"));
         File.WriteAllText(Path.Combine(dir, "softhsm2.conf"),
@@ -63,65 +72,49 @@ internal static partial class SoftHsm
 }
 
 /// <summary>
-/// An HSM in its own process: SoftHSM behind `p11-kit server` on a Unix socket, with its own
-/// token directory. Keyward reaches it through p11-kit-client.so with P11_KIT_SERVER_ADDRESS.
-/// <see cref="Kill"/> is a real HSM failure (the connection dies); <see cref="Start"/> brings it back
-/// with the same tokens.
+/// One HSM that can be taken down and brought back: a token of this process's SoftHSM reached
+/// through its own copy of faulty-hsm.c (compiled here with gcc), which forwards every call to
+/// SoftHSM and answers CKR_DEVICE_ERROR while <see cref="Kill"/> is in effect. SoftHSM does all
+/// the cryptography; the shim only makes the device drop off, as a network HSM does.
 /// </summary>
-internal sealed class RemoteHsm : IDisposable
+internal sealed class FaultyHsm : IDisposable
 {
+    private static readonly Lazy<string> Shim = new(Compile);
     private readonly string _dir;
-    private Process? _server;
+    private readonly string _faultFile;
 
-    public string Token { get; }
-    public string Socket => Path.Combine(_dir, "hsm.sock");
-    public string Address => $"unix:path={Socket}";
+    public string Token { get; } = SoftHsm.NewToken();
+    public string Module { get; }
 
-    public static string ClientModule =>
-        new[] { "/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so", "/usr/lib/aarch64-linux-gnu/pkcs11/p11-kit-client.so" }
-            .FirstOrDefault(File.Exists) ?? throw new InvalidOperationException("p11-kit-client.so is missing: run the tests through scripts/test.");
-
-    public RemoteHsm(string token)
+    public FaultyHsm()
     {
-        Token = token;
-        // Unix socket paths are short (108 bytes): keep the directory near the root.
-        _dir = Path.Combine("/tmp", $"kwh-{Guid.NewGuid():N}"[..16]);
-        Directory.CreateDirectory(Path.Combine(_dir, "tokens"));
-        File.WriteAllText(ConfigFile, $"directories.tokendir = {Path.Combine(_dir, "tokens")}\nobjectstore.backend = file\nlog.level = ERROR\n");
-        SoftHsm.InitToken(ConfigFile, token);
-        Start();
+        _dir = Path.Combine(SoftHsm.Directory, "faulty-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(_dir);
+        _faultFile = Path.Combine(_dir, "down");
+        // A copy per HSM: the dynamic loader keeps one instance per file, so each copy fails alone.
+        Module = Path.Combine(_dir, "faulty-hsm.so");
+        File.Copy(Shim.Value, Module);
     }
 
-    private string ConfigFile => Path.Combine(_dir, "softhsm2.conf");
+    /// <summary>The environment Keyward sets when it loads <see cref="Module"/> (HsmOptions.Environment).</summary>
+    public Dictionary<string, string> Environment => new() { ["KEYWARD_FAULT_BACKEND"] = SoftHsm.Module, ["KEYWARD_FAULT_FILE"] = _faultFile };
 
-    public void Start()
+    public void Kill() => File.WriteAllText(_faultFile, "down");
+
+    public void Start() => File.Delete(_faultFile);
+
+    public void Dispose() => Start();
+
+    private static string Compile()
     {
-        if (File.Exists(Socket)) File.Delete(Socket);
-        var start = new ProcessStartInfo("p11-kit") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "server", "-f", "-n", Socket, "-p", SoftHsm.Module, $"pkcs11:token={Token}" }) start.ArgumentList.Add(a);
-        start.Environment["SOFTHSM2_CONF"] = ConfigFile;
-        _server = Process.Start(start)!;
-        for (var i = 0; i < 200 && !File.Exists(Socket); i++) Thread.Sleep(25);
-        if (!File.Exists(Socket)) throw new InvalidOperationException("p11-kit server did not create its socket.");
-    }
-
-    /// <summary>SIGKILL to the server and every per-connection child it forked: the HSM is gone mid-call.</summary>
-    public void Kill()
-    {
-        if (_server is null) return;
-        var pid = _server.Id;
-        using (var children = Process.Start(new ProcessStartInfo("pkill", $"-9 -P {pid}"))!) children.WaitForExit();
-        try { _server.Kill(); } catch (InvalidOperationException) { }
-        _server.WaitForExit();
-        _server.Dispose();
-        _server = null;
-    }
-
-    public Dictionary<string, string> Environment => new() { ["P11_KIT_SERVER_ADDRESS"] = Address };
-
-    public void Dispose()
-    {
-        Kill();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        var source = Path.Combine(AppContext.BaseDirectory, "Shared", "faulty-hsm.c");
+        var output = Path.Combine(SoftHsm.Directory, "faulty-hsm.so");
+        var start = new ProcessStartInfo("gcc") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { "-shared", "-fPIC", "-O2", "-o", output, source, "-ldl" }) start.ArgumentList.Add(a);
+        using var p = Process.Start(start) ?? throw new InvalidOperationException("gcc is missing: run the tests through scripts/test.");
+        var errors = p.StandardError.ReadToEnd() + p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"gcc failed on faulty-hsm.c: {errors}");
+        return output;
     }
 }

@@ -1,0 +1,139 @@
+using System.Security.Cryptography;
+using System.Text;
+using Keyward.Core.Keys;
+using Keyward.Core.KeyStores;
+using Keyward.Pkcs11.Interop;
+using Keyward.Tests.Shared;
+
+namespace Keyward.Pkcs11.Tests;
+
+/// <summary>A cluster of two HSMs, each a SoftHSM in its own process behind p11-kit: key placement, attributes, failover.</summary>
+public sealed class HsmClusterTests : IDisposable
+{
+    private static readonly byte[] Pin = Encoding.UTF8.GetBytes(SoftHsm.Pin);
+    private static readonly KeySpecInfo Symmetric = KeySpecInfo.Find("SYMMETRIC_DEFAULT")!;
+    private readonly FaultyHsm _a = new();
+    private readonly FaultyHsm _b = new();
+
+    private HsmClusterOptions Options => new()
+    {
+        Id = "cluster-testpairabcd",
+        Hsms = [new HsmOptions { Token = _a.Token, Module = _a.Module, Environment = _a.Environment },
+            new HsmOptions { Token = _b.Token, Module = _b.Module, Environment = _b.Environment }],
+        HealthCheckMilliseconds = 100,
+        SessionWaitMilliseconds = 5000,
+    };
+
+    public void Dispose()
+    {
+        _a.Dispose();
+        _b.Dispose();
+    }
+
+    [Fact]
+    public void Connecting_puts_one_non_extractable_cluster_key_on_every_hsm_and_keys_land_on_both()
+    {
+        using var store = new HsmKeyStore(HsmCluster.Connect(Options, Pin));
+        var material = store.CreateMaterial("11111111-2222-3333-4444-555555555555", Symmetric, DateTimeOffset.UtcNow);
+        Assert.Equal(40, material.Wrapped!.Length); // RFC 3394 wrap of 32 bytes
+
+        foreach (var hsm in store.Cluster.Hsms)
+        {
+            hsm.Run(s =>
+            {
+                var clusterKey = HsmCluster.FindSecretKey(s, HsmCluster.ClusterKeyLabel)!.Value;
+                Assert.False(s.GetBool(clusterKey, CKA.EXTRACTABLE));
+                Assert.True(s.GetBool(clusterKey, CKA.SENSITIVE));
+                Assert.True(s.GetBool(clusterKey, CKA.TOKEN));
+
+                var key = HsmCluster.FindSecretKey(s, HsmKeyStore.Label(material.KeyId, material.MaterialId))!.Value;
+                Assert.False(s.GetBool(key, CKA.EXTRACTABLE));
+                Assert.True(s.GetBool(key, CKA.SENSITIVE));
+                Assert.True(s.GetBool(key, CKA.TOKEN));
+                Assert.False(s.GetBool(key, CKA.WRAP));
+                Assert.Null(s.GetBytes(key, CKA.VALUE));
+                return 0;
+            });
+        }
+    }
+
+    [Fact]
+    public async Task Encryption_round_trips_and_an_hsm_killed_mid_load_fails_no_request()
+    {
+        using var store = new HsmKeyStore(HsmCluster.Connect(Options, Pin));
+        var material = store.CreateMaterial("21111111-2222-3333-4444-555555555555", Symmetric, DateTimeOffset.UtcNow);
+        var aad = "blob header and encryption context"u8.ToArray();
+
+        var failures = 0;
+        var done = 0;
+        using var stop = new CancellationTokenSource();
+        var load = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var plaintext = RandomNumberGenerator.GetBytes(64);
+                try
+                {
+                    var payload = await store.EncryptAsync(material, plaintext, aad, default);
+                    Assert.Equal(plaintext, await store.DecryptAsync(material, payload, aad, default));
+                    Interlocked.Increment(ref done);
+                }
+                catch (KeyStoreException) { Interlocked.Increment(ref failures); }
+            }
+        })).ToArray();
+
+        await WaitFor(() => Volatile.Read(ref done) > 200);
+        _a.Kill();
+        var atKill = Volatile.Read(ref done);
+        await WaitFor(() => Volatile.Read(ref done) > atKill + 300);
+        Assert.Contains(store.Cluster.Hsms, h => !h.Healthy);
+
+        // A key created while A is down reaches A later, unwrapped there from its blob under the cluster key.
+        var lateMaterial = store.CreateMaterial("31111111-2222-3333-4444-555555555555", Symmetric, DateTimeOffset.UtcNow);
+        _a.Start();
+        await WaitFor(() => store.Cluster.Hsms.All(h => h.Healthy));
+        _b.Kill();
+        var atSecondKill = Volatile.Read(ref done);
+        await WaitFor(() => Volatile.Read(ref done) > atSecondKill + 300);
+        stop.Cancel();
+        await Task.WhenAll(load);
+
+        Assert.Equal(0, failures);
+        var late = await store.EncryptAsync(lateMaterial, "late"u8.ToArray(), aad, default);
+        Assert.Equal("late"u8.ToArray(), await store.DecryptAsync(lateMaterial, late, aad, default));
+        _b.Start();
+    }
+
+    [Fact]
+    public async Task A_tampered_payload_is_invalid_ciphertext_and_takes_no_hsm_out()
+    {
+        using var store = new HsmKeyStore(HsmCluster.Connect(Options, Pin));
+        var material = store.CreateMaterial("41111111-2222-3333-4444-555555555555", Symmetric, DateTimeOffset.UtcNow);
+        var payload = await store.EncryptAsync(material, "secret"u8.ToArray(), "aad"u8.ToArray(), default);
+        payload[^1] ^= 0x80;
+        var e = await Assert.ThrowsAsync<KeyStoreException>(async () => await store.DecryptAsync(material, payload, "aad"u8.ToArray(), default));
+        Assert.Equal(KeyStoreFailure.InvalidCiphertext, e.Failure);
+        Assert.All(store.Cluster.Hsms, h => Assert.True(h.Healthy));
+    }
+
+    [Fact]
+    public async Task Every_hsm_down_is_unavailable_and_a_wrong_pin_is_invalid_credentials()
+    {
+        var e = Assert.Throws<KeyStoreConnectException>(() => HsmCluster.Connect(Options, "not-the-pin"u8));
+        Assert.Equal("INVALID_CREDENTIALS", e.ErrorCode);
+
+        using var store = new HsmKeyStore(HsmCluster.Connect(Options, Pin));
+        var material = store.CreateMaterial("51111111-2222-3333-4444-555555555555", Symmetric, DateTimeOffset.UtcNow);
+        _a.Kill();
+        _b.Kill();
+        var down = await Assert.ThrowsAsync<KeyStoreException>(async () => await store.EncryptAsync(material, "x"u8.ToArray(), default, default));
+        Assert.Equal(KeyStoreFailure.Unavailable, down.Failure);
+        Assert.False(store.Available);
+    }
+
+    private static async Task WaitFor(Func<bool> condition)
+    {
+        for (var i = 0; i < 600 && !condition(); i++) await Task.Delay(25);
+        Assert.True(condition(), "timed out waiting");
+    }
+}
