@@ -22,6 +22,8 @@ internal static class Commands
                                       (env KEYWARD_CONFIG; docs/configuration.md)
             --tls-cert <pem>          certificate (chain) for an https:// listen address (env KEYWARD_TLS_CERT)
             --tls-key <pem>           its private key (env KEYWARD_TLS_KEY)
+          seal migrate move a stopped server from the file seal to the PKCS#11 seal in --config
+            --data-dir <path>, --config <json>   as for serve
           help         show this text
 
         The bootstrap credential comes from KEYWARD_ACCESS_KEY_ID and KEYWARD_SECRET_ACCESS_KEY,
@@ -40,6 +42,7 @@ internal static class Commands
             return args[0] switch
             {
                 "serve" => await ServeAsync(args[1..]),
+                "seal" when args.Length > 1 && args[1] == "migrate" => await SealMigrateAsync(args[2..]),
                 _ => Fail($"unknown command '{args[0]}'"),
             };
         }
@@ -117,6 +120,33 @@ internal static class Commands
             await host.WaitForShutdownAsync();
         }
         return 0;
+    }
+
+    private static async Task<int> SealMigrateAsync(string[] args)
+    {
+        var options = new KmsServerOptions();
+        string? config = Env("KEYWARD_CONFIG");
+        for (var i = 0; i < args.Length; i += 2)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : throw new UsageException($"option {args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--data-dir": options = options with { DataDir = value }; break;
+                case "--config": config = value; break;
+                default: throw new UsageException($"unknown option '{args[i]}'");
+            }
+        }
+        if (config is null) throw new UsageException("seal migrate needs --config naming the PKCS#11 seal");
+        try
+        {
+            options = options with { Hsm = Keyward.Pkcs11.HsmConfiguration.Load(config) };
+            return await SealMigrationCommand.RunAsync(options, Console.Out);
+        }
+        catch (Exception e) when (e is SealException or Keyward.Pkcs11.Pkcs11ConfigurationException or IOException)
+        {
+            Console.Error.WriteLine($"keyward: {e.Message}");
+            return 1;
+        }
     }
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;

@@ -16,7 +16,7 @@ namespace Keyward.Core.Import;
 /// </summary>
 internal sealed class ImportWrappingKeys(RootKeyBarrier barrier)
 {
-    private const string Purpose = "import-wrapping-key";
+    internal const string Purpose = "import-wrapping-key";
 
     /// <summary>How long a public key and its import token stay valid.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
@@ -103,5 +103,5 @@ internal sealed class ImportWrappingKeys(RootKeyBarrier barrier)
         finally { CryptographicOperations.ZeroMemory(pkcs8); }
     }
 
-    private static string Identity(string keyId, string tokenId) => $"{keyId}/{tokenId}";
+    internal static string Identity(string keyId, string tokenId) => $"{keyId}/{tokenId}";
 }

@@ -17,7 +17,7 @@ internal sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDis
     private const int IvSize = 12;
     private const int TagSize = 16;
     private const int Overhead = NonceSize + IvSize + TagSize;
-    private const string MaterialPurpose = "key-material";
+    internal const string MaterialPurpose = "key-material";
     private static readonly byte[] DeriveInfo = "keyward/software-key-store/v1/aes-256-gcm"u8.ToArray();
 
     private readonly MaterialCache _cache = new();
@@ -188,7 +188,7 @@ internal sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDis
     private static KeyStoreException BarrierFailure(MaterialRecord material) =>
         new(KeyStoreFailure.Internal, $"Key material {material.MaterialId} of key {material.KeyId} failed barrier authentication.");
 
-    private static string Identity(string keyId, string materialId) => $"{keyId}/{materialId}";
+    internal static string Identity(string keyId, string materialId) => $"{keyId}/{materialId}";
 
     private static KeyStoreException Invalid() => new(KeyStoreFailure.InvalidCiphertext, "Ciphertext failed authentication.");
 }

@@ -34,12 +34,17 @@ internal sealed class RootKeyBarrier(ISeal seal)
     public static int UnwrappedSize(ReadOnlySpan<byte> wrapped) => Math.Max(0, wrapped.Length - 1 - 28);
 
     /// <summary>A value stored in the database at initialization; proves later that the seal holds the same root key.</summary>
-    public byte[] CreateCheckValue() => Wrap(CheckPlaintext, "seal-check", "root");
+    public byte[] CreateCheckValue() => Wrap(CheckPlaintext, CheckPurpose, CheckIdentity);
+
+    /// <summary>The settings row that holds the check value.</summary>
+    public const string CheckSetting = "seal-check";
+    internal const string CheckPurpose = "seal-check";
+    internal const string CheckIdentity = "root";
 
     public bool Verify(byte[] checkValue)
     {
         var buffer = new byte[UnwrappedSize(checkValue)];
-        return TryUnwrap(checkValue, "seal-check", "root", buffer) &&
+        return TryUnwrap(checkValue, CheckPurpose, CheckIdentity, buffer) &&
                CryptographicOperations.FixedTimeEquals(buffer, CheckPlaintext);
     }
 

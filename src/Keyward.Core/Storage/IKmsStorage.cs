@@ -82,6 +82,17 @@ internal interface IKmsStorage : IDisposable
 
     ValueTask<int> CountKeysInCustomKeyStoreAsync(string customKeyStoreId, CancellationToken cancellationToken = default);
 
+    // Seal migration.
+
+    /// <summary>
+    /// Every value sealed by the root key barrier: software-store key material, import wrapping keys,
+    /// custom key store passwords, and the seal check value.
+    /// </summary>
+    ValueTask<IReadOnlyList<SealedValue>> ListSealedValuesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Writes re-sealed values back, all in one transaction.</summary>
+    ValueTask ReplaceSealedValuesAsync(IReadOnlyList<SealedValue> values, CancellationToken cancellationToken = default);
+
     // Aliases.
 
     ValueTask<AliasRecord?> GetAliasAsync(string accountId, string aliasName, CancellationToken cancellationToken = default);

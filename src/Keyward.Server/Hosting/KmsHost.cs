@@ -28,7 +28,6 @@ internal sealed class KmsHost : IAsyncDisposable
 {
     public const string DatabaseFile = "keyward.db";
     public const string RootKeyFile = "root.key";
-    private const string SealCheckSetting = "seal-check";
 
     private readonly WebApplication _app;
     private readonly IKmsStorage _storage;
@@ -59,13 +58,13 @@ internal sealed class KmsHost : IAsyncDisposable
         try
         {
             // The seal is checked before anything is written, migrations included.
-            var check = await storage.GetSettingAsync(SealCheckSetting, ct);
+            var check = await storage.GetSettingAsync(RootKeyBarrier.CheckSetting, ct);
             seal = OpenSeal(options, create: check is null);
             var barrier = new RootKeyBarrier(seal);
             if (check is not null) RequireSameRootKey(barrier, check);
             await storage.MigrateAsync(ct);
             // A first start stores the check value; if another process won that race, its value must match too.
-            if (check is null) RequireSameRootKey(barrier, await storage.GetOrAddSettingAsync(SealCheckSetting, barrier.CreateCheckValue(), ct));
+            if (check is null) RequireSameRootKey(barrier, await storage.GetOrAddSettingAsync(RootKeyBarrier.CheckSetting, barrier.CreateCheckValue(), ct));
 
             var keyStore = new SoftwareKeyStore(barrier);
             var kms = new KmsOptions { Region = options.Region };

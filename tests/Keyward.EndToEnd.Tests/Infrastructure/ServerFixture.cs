@@ -20,7 +20,13 @@ public sealed class ServerFixture : IAsyncLifetime
 
     /// <summary>False: the lifecycle job runs only when a test calls <c>Host.RunLifecycleJobAsync</c>.</summary>
     public bool LifecycleJob { get; init; } = true;
-    public string DataDir { get; } = Directory.CreateTempSubdirectory("keyward-e2e").FullName;
+    public string DataDir { get; init; } = Directory.CreateTempSubdirectory("keyward-e2e").FullName;
+
+    /// <summary>HSM clusters and the PKCS#11 seal, as `--config` gives them.</summary>
+    internal Keyward.Pkcs11.HsmConfiguration? Hsm { get; init; }
+
+    /// <summary>False keeps the data directory when the server stops (restart tests).</summary>
+    public bool DeleteDataDir { get; init; } = true;
     internal KmsHost Host { get; private set; } = null!;
     public Uri Url => Host.Url;
 
@@ -36,6 +42,7 @@ public sealed class ServerFixture : IAsyncLifetime
             LifecycleJobInterval = TimeSpan.FromMilliseconds(200),
             RunLifecycleJob = LifecycleJob,
             Console = TextWriter.Null,
+            Hsm = Hsm,
         });
     }
 
@@ -50,6 +57,7 @@ public sealed class ServerFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Host.DisposeAsync();
+        if (!DeleteDataDir) return;
         try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
     }
 }

@@ -1,0 +1,47 @@
+using System.Security.Cryptography;
+using Keyward.Core.Import;
+using Keyward.Core.KeyStores;
+using Keyward.Core.Keys;
+using Keyward.Core.Storage;
+
+namespace Keyward.Core.Seal;
+
+/// <summary>
+/// Moves a deployment from one seal to another (file seal → PKCS#11 seal): every value the
+/// barrier sealed is opened under the old root key and sealed again under the new one, with the
+/// same purpose and row identity, and all are written in one transaction. A value that does not
+/// open stops the migration before anything is written. Run with the server stopped.
+/// </summary>
+internal static class SealMigration
+{
+    /// <summary>Returns how many values were re-sealed.</summary>
+    public static async Task<int> RunAsync(IKmsStorage storage, RootKeyBarrier from, RootKeyBarrier to, CancellationToken ct = default)
+    {
+        var values = await storage.ListSealedValuesAsync(ct);
+        if (values.FirstOrDefault(v => v.Kind == SealedKind.SealCheck) is not { } check || !from.Verify(check.Value))
+            throw new SealException("The current seal does not hold this database's root key; nothing was changed.");
+        var resealed = new List<SealedValue>(values.Count);
+        foreach (var value in values)
+        {
+            var (purpose, identity) = Binding(value);
+            var clear = new byte[RootKeyBarrier.UnwrappedSize(value.Value)];
+            try
+            {
+                if (!from.TryUnwrap(value.Value, purpose, identity, clear))
+                    throw new SealException($"A sealed value ({value.Kind} {value.Id1}) does not open under the current seal; nothing was changed.");
+                resealed.Add(value with { Value = to.Wrap(clear, purpose, identity) });
+            }
+            finally { CryptographicOperations.ZeroMemory(clear); }
+        }
+        await storage.ReplaceSealedValuesAsync(resealed, ct);
+        return resealed.Count;
+    }
+
+    private static (string Purpose, string Identity) Binding(SealedValue v) => v.Kind switch
+    {
+        SealedKind.KeyMaterial => (SoftwareKeyStore.MaterialPurpose, SoftwareKeyStore.Identity(v.Id1, v.Id2)),
+        SealedKind.ImportWrappingKey => (ImportWrappingKeys.Purpose, ImportWrappingKeys.Identity(v.Id1, v.Id2)),
+        SealedKind.CustomKeyStorePassword => (CustomKeyStores.PasswordPurpose, v.Id1),
+        _ => (RootKeyBarrier.CheckPurpose, RootKeyBarrier.CheckIdentity),
+    };
+}

@@ -1,0 +1,43 @@
+using Keyward.Core.Seal;
+using Keyward.Core.Storage;
+
+namespace Keyward.Storage.Sqlite;
+
+internal sealed partial class SqliteKmsStorage
+{
+    public ValueTask<IReadOnlyList<SealedValue>> ListSealedValuesAsync(CancellationToken cancellationToken = default) => Read(c =>
+    {
+        var values = new List<SealedValue>();
+        void Collect(string sql, SealedKind kind)
+        {
+            using var cmd = Command(c, null, sql);
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) values.Add(new SealedValue(kind, r.GetString(0), r.GetString(1), (byte[])r[2]));
+        }
+        // HSM-store material is wrapped under its cluster key inside the HSMs, not by the barrier.
+        Collect("SELECT m.key_id, m.material_id, m.wrapped FROM key_materials m JOIN keys k ON k.key_id = m.key_id " +
+                "WHERE m.wrapped IS NOT NULL AND k.custom_key_store_id IS NULL", SealedKind.KeyMaterial);
+        Collect("SELECT key_id, token_id, wrapped_private_key FROM import_parameters", SealedKind.ImportWrappingKey);
+        Collect("SELECT custom_key_store_id, '', key_store_password FROM custom_key_stores WHERE key_store_password IS NOT NULL", SealedKind.CustomKeyStorePassword);
+        Collect($"SELECT name, '', value FROM settings WHERE name = '{RootKeyBarrier.CheckSetting}'", SealedKind.SealCheck);
+        return (IReadOnlyList<SealedValue>)values;
+    });
+
+    public ValueTask ReplaceSealedValuesAsync(IReadOnlyList<SealedValue> values, CancellationToken cancellationToken = default) => Write((c, tx) =>
+    {
+        foreach (var v in values)
+        {
+            using var cmd = Command(c, tx, v.Kind switch
+            {
+                SealedKind.KeyMaterial => "UPDATE key_materials SET wrapped = $v WHERE key_id = $a AND material_id = $b",
+                SealedKind.ImportWrappingKey => "UPDATE import_parameters SET wrapped_private_key = $v WHERE key_id = $a AND token_id = $b",
+                SealedKind.CustomKeyStorePassword => "UPDATE custom_key_stores SET key_store_password = $v WHERE custom_key_store_id = $a AND $b = ''",
+                _ => "UPDATE settings SET value = $v WHERE name = $a AND $b = ''",
+            });
+            cmd.Parameters.AddWithValue("$v", v.Value);
+            cmd.Parameters.AddWithValue("$a", v.Id1);
+            cmd.Parameters.AddWithValue("$b", v.Id2);
+            if (cmd.ExecuteNonQuery() != 1) throw new InvalidOperationException($"Sealed value {v.Kind} {v.Id1} vanished during the migration.");
+        }
+    });
+}
