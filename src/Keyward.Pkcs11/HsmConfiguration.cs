@@ -3,14 +3,17 @@ using System.Text.Json.Serialization;
 
 namespace Keyward.Pkcs11;
 
+// Settable properties: the source-generated deserializer would give init-only ones their type's
+// default, not the initializer's, when the JSON leaves them out.
+
 /// <summary>
 /// The HSM part of Keyward's configuration file: the HSM clusters custom key stores can use, and
 /// optionally the PKCS#11 seal. docs/configuration.md describes every member.
 /// </summary>
 internal sealed record HsmConfiguration
 {
-    public List<HsmClusterOptions> Clusters { get; init; } = [];
-    public Pkcs11SealOptions? Seal { get; init; }
+    public List<HsmClusterOptions> Clusters { get; set; } = [];
+    public Pkcs11SealOptions? Seal { get; set; }
 
     public HsmClusterOptions? FindCluster(string id) => Clusters.Find(c => c.Id == id);
 
@@ -33,20 +36,20 @@ internal sealed record HsmConfiguration
 /// </summary>
 internal sealed record HsmClusterOptions
 {
-    public required string Id { get; init; }
+    public required string Id { get; set; }
     /// <summary>The PKCS#11 module of every HSM that does not name its own.</summary>
-    public string? Module { get; init; }
-    public required List<HsmOptions> Hsms { get; init; }
+    public string? Module { get; set; }
+    public required List<HsmOptions> Hsms { get; set; }
     /// <summary>The PEM certificate CreateCustomKeyStore's TrustAnchorCertificate must match; any is accepted when absent.</summary>
-    public string? TrustAnchorCertificateFile { get; init; }
+    public string? TrustAnchorCertificateFile { get; set; }
     /// <summary>Clusters with the same backup history hold the same keys (one was restored from the other's backup);
     /// UpdateCustomKeyStore moves a store only between such clusters. Defaults to the cluster id.</summary>
-    public string? BackupHistory { get; init; }
-    public int MaxSessionsPerHsm { get; init; } = 16;
+    public string? BackupHistory { get; set; }
+    public int MaxSessionsPerHsm { get; set; } = 16;
     /// <summary>Longest wait for a free session before a request fails (milliseconds).</summary>
-    public int SessionWaitMilliseconds { get; init; } = 2000;
+    public int SessionWaitMilliseconds { get; set; } = 2000;
     /// <summary>How often a failed HSM is tried again (milliseconds).</summary>
-    public int HealthCheckMilliseconds { get; init; } = 2000;
+    public int HealthCheckMilliseconds { get; set; } = 2000;
 
     public string History => BackupHistory ?? Id;
 
@@ -65,20 +68,20 @@ internal sealed record HsmClusterOptions
 /// <summary>One HSM: a token label in a PKCS#11 module, and environment the module reads when loaded.</summary>
 internal sealed record HsmOptions
 {
-    public required string Token { get; init; }
-    public string? Module { get; init; }
-    public Dictionary<string, string>? Environment { get; init; }
+    public required string Token { get; set; }
+    public string? Module { get; set; }
+    public Dictionary<string, string>? Environment { get; set; }
 }
 
 /// <summary>The PKCS#11 seal: the root key is the AES key <see cref="KeyLabel"/> on <see cref="Token"/>.</summary>
 internal sealed record Pkcs11SealOptions
 {
-    public required string Module { get; init; }
-    public required string Token { get; init; }
-    public string KeyLabel { get; init; } = "keyward-root-key";
+    public required string Module { get; set; }
+    public required string Token { get; set; }
+    public string KeyLabel { get; set; } = "keyward-root-key";
     /// <summary>A file (mode 0600) holding the crypto user's PIN; else the KEYWARD_SEAL_PIN environment variable.</summary>
-    public string? PinFile { get; init; }
-    public Dictionary<string, string>? Environment { get; init; }
+    public string? PinFile { get; set; }
+    public Dictionary<string, string>? Environment { get; set; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Skip,

@@ -9,7 +9,7 @@ namespace Keyward.EndToEnd.Tests.Infrastructure;
 /// shared by the tests of a collection. Clients are unmodified: the AWS SDK for .NET, the aws
 /// CLI, boto3, raw HTTP signed with SigV4.
 /// </summary>
-public sealed class ServerFixture : IAsyncLifetime
+public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
 {
     public const string AccessKeyId = "AKIAKEYWARDTEST00001";
     public const string SecretAccessKey = "keyward/test/secret/0123456789abcdefghijk";
@@ -53,6 +53,8 @@ public sealed class ServerFixture : IAsyncLifetime
             AuthenticationRegion = Region,
             MaxErrorRetry = 0,
         });
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 
     public async Task DisposeAsync()
     {

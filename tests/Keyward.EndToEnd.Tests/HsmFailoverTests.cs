@@ -1,0 +1,130 @@
+using System.Text;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using Keyward.EndToEnd.Tests.Infrastructure;
+using Keyward.Pkcs11;
+using Keyward.Tests.Shared;
+
+namespace Keyward.EndToEnd.Tests;
+
+/// <summary>
+/// A custom key store over a two-HSM cluster under load through the AWS SDK for .NET: one HSM
+/// fails mid-load and no request fails; both fail and requests get KMSInvalidStateException;
+/// the HSMs return and the store recovers by itself.
+/// </summary>
+public sealed class HsmFailoverTests : IAsyncLifetime
+{
+    private const string Cluster = "cluster-keywardfailover";
+    private readonly FaultyHsm _a = new();
+    private readonly FaultyHsm _b = new();
+    private readonly ServerFixture _server;
+    private AmazonKeyManagementServiceClient _kms = null!;
+
+    public HsmFailoverTests()
+    {
+        _server = new ServerFixture
+        {
+            Hsm = new HsmConfiguration
+            {
+                Clusters =
+                [
+                    new HsmClusterOptions
+                    {
+                        Id = Cluster,
+                        Hsms =
+                        [
+                            new HsmOptions { Token = _a.Token, Module = _a.Module, Environment = _a.Environment },
+                            new HsmOptions { Token = _b.Token, Module = _b.Module, Environment = _b.Environment },
+                        ],
+                        HealthCheckMilliseconds = 100,
+                    },
+                ],
+            },
+        };
+    }
+
+    public async Task InitializeAsync()
+    {
+        await _server.InitializeAsync();
+        _kms = _server.Client();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _a.Dispose();
+        _b.Dispose();
+    }
+
+    [Fact]
+    public async Task An_hsm_failing_mid_load_fails_no_request_and_the_store_heals_by_itself()
+    {
+        var storeId = (await _kms.CreateCustomKeyStoreAsync(new CreateCustomKeyStoreRequest
+        {
+            CustomKeyStoreName = "pair", CloudHsmClusterId = Cluster, KeyStorePassword = SoftHsm.Pin,
+            TrustAnchorCertificate = "-----BEGIN CERTIFICATE-----\nnot checked: the cluster names no trust anchor\n-----END CERTIFICATE-----",
+        })).CustomKeyStoreId;
+        await _kms.ConnectCustomKeyStoreAsync(new ConnectCustomKeyStoreRequest { CustomKeyStoreId = storeId });
+        await WaitFor(async () => (await _kms.DescribeCustomKeyStoresAsync(new DescribeCustomKeyStoresRequest { CustomKeyStoreId = storeId }))
+            .CustomKeyStores[0].ConnectionState == ConnectionStateType.CONNECTED);
+        var keyId = (await _kms.CreateKeyAsync(new CreateKeyRequest { CustomKeyStoreId = storeId, Origin = OriginType.AWS_CLOUDHSM })).KeyMetadata.KeyId;
+
+        var failures = new List<string>();
+        var done = 0;
+        using var stop = new CancellationTokenSource();
+        var load = Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
+        {
+            using var client = _server.Client();
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var text = $"worker {worker} request {i}";
+                try
+                {
+                    var blob = (await client.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream(Encoding.UTF8.GetBytes(text)) })).CiphertextBlob;
+                    var clear = (await client.DecryptAsync(new DecryptRequest { CiphertextBlob = blob })).Plaintext;
+                    Assert.Equal(text, Encoding.UTF8.GetString(clear.ToArray()));
+                    Interlocked.Increment(ref done);
+                }
+                catch (AmazonKeyManagementServiceException e)
+                {
+                    lock (failures) failures.Add(e.ErrorCode);
+                }
+            }
+        })).ToArray();
+
+        await WaitFor(() => Task.FromResult(Volatile.Read(ref done) > 100));
+        _a.Kill();
+        var mark = Volatile.Read(ref done);
+        await WaitFor(() => Task.FromResult(Volatile.Read(ref done) > mark + 200));
+        _a.Start();
+        await Task.Delay(500); // the health check (every 100 ms) brings A back
+        _b.Kill();
+        mark = Volatile.Read(ref done);
+        await WaitFor(() => Task.FromResult(Volatile.Read(ref done) > mark + 200));
+        stop.Cancel();
+        await Task.WhenAll(load);
+        Assert.Empty(failures);
+
+        // Both down: requests are refused with AWS's error for a key store that cannot be reached.
+        _a.Kill();
+        await Assert.ThrowsAsync<KMSInvalidStateException>(() => _kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream([1]) }));
+        _a.Start();
+        _b.Start();
+        await WaitFor(async () =>
+        {
+            try { await _kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream([1]) }); return true; }
+            catch (KMSInvalidStateException) { return false; }
+        });
+        Assert.Equal(ConnectionStateType.CONNECTED, (await _kms.DescribeCustomKeyStoresAsync(new DescribeCustomKeyStoresRequest { CustomKeyStoreId = storeId })).CustomKeyStores[0].ConnectionState);
+    }
+
+    private static async Task WaitFor(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 400; i++)
+        {
+            if (await condition()) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail("timed out waiting");
+    }
+}
