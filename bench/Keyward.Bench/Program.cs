@@ -6,6 +6,9 @@ using Keyward.Bench;
 using Keyward.Server.Hosting;
 
 // Usage: Keyward.Bench [seconds-per-cell] [concurrency,...] [rounds]
+//        Keyward.Bench hsm [seconds-per-cell] [concurrency,...] [rounds]   (HsmBench.cs)
+if (args.Length > 0 && args[0] == "hsm") return await HsmBench.RunAsync(args[1..]);
+
 // Runs the baseline and Keyward in one process, one after the other, for each concurrency,
 // and prints a Markdown table of throughput, latency and the Encrypt/baseline ratio.
 var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 3;
