@@ -275,4 +275,78 @@ public abstract class StorageContract : IAsyncLifetime
         Assert.True(await Storage.DeleteKeyAsync(key.KeyId, key.Version));
         Assert.Null(await Storage.GetImportParametersAsync(record.TokenId));
     }
+
+    private static CustomKeyStoreRecord NewStore(string name, string account = "111122223333") => new()
+    {
+        CustomKeyStoreId = CustomKeyStores.NewId(),
+        AccountId = account,
+        Name = name,
+        StoreType = CustomKeyStores.CloudHsm,
+        CloudHsmClusterId = "cluster-abcdefghijk",
+        TrustAnchorCertificate = "-----BEGIN CERTIFICATE-----",
+        Password = [9, 9, 9],
+        ConnectionState = CustomKeyStores.Disconnected,
+        CreationDate = T0,
+        Version = 1,
+    };
+
+    [Fact]
+    public async Task Custom_key_stores_have_unique_names_per_account_and_update_optimistically()
+    {
+        var store = NewStore("one");
+        Assert.True(await Storage.CreateCustomKeyStoreAsync(store));
+        Assert.Equal(store with { Password = null }, (await Storage.GetCustomKeyStoreAsync(store.CustomKeyStoreId))! with { Password = null });
+        Assert.Equal(store.Password, (await Storage.GetCustomKeyStoreAsync(store.CustomKeyStoreId))!.Password);
+        Assert.False(await Storage.CreateCustomKeyStoreAsync(NewStore("one")));
+        Assert.True(await Storage.CreateCustomKeyStoreAsync(NewStore("one", account: "444455556666")));
+        var two = NewStore("two");
+        Assert.True(await Storage.CreateCustomKeyStoreAsync(two));
+        Assert.Equal(2, (await Storage.ListCustomKeyStoresAsync("111122223333")).Count);
+        Assert.Equal(3, (await Storage.ListCustomKeyStoresAsync(null)).Count);
+
+        var connected = await Storage.UpdateCustomKeyStoreAsync(store with { ConnectionState = CustomKeyStores.Connected });
+        Assert.Equal(2, connected!.Version);
+        Assert.Null(await Storage.UpdateCustomKeyStoreAsync(store with { ConnectionState = CustomKeyStores.Failed })); // stale version
+        Assert.Null(await Storage.UpdateCustomKeyStoreAsync(two with { Name = "one" })); // name taken
+        Assert.Equal(CustomKeyStores.Connected, (await Storage.GetCustomKeyStoreAsync(store.CustomKeyStoreId))!.ConnectionState);
+    }
+
+    [Fact]
+    public async Task A_custom_key_store_with_keys_is_not_deleted()
+    {
+        var store = NewStore("with-keys");
+        await Storage.CreateCustomKeyStoreAsync(store);
+        var key = NewKey() with { Origin = "AWS_CLOUDHSM", CustomKeyStoreId = store.CustomKeyStoreId };
+        await Storage.CreateKeyAsync(key, null, []);
+        Assert.Equal(store.CustomKeyStoreId, (await Storage.GetKeyAsync(key.KeyId))!.CustomKeyStoreId);
+        Assert.Equal(1, await Storage.CountKeysInCustomKeyStoreAsync(store.CustomKeyStoreId));
+        Assert.False(await Storage.DeleteCustomKeyStoreAsync(store.CustomKeyStoreId, store.Version));
+        Assert.True(await Storage.DeleteKeyAsync(key.KeyId, key.Version));
+        Assert.False(await Storage.DeleteCustomKeyStoreAsync(store.CustomKeyStoreId, store.Version + 1));
+        Assert.True(await Storage.DeleteCustomKeyStoreAsync(store.CustomKeyStoreId, store.Version));
+        Assert.Null(await Storage.GetCustomKeyStoreAsync(store.CustomKeyStoreId));
+    }
+
+    [Fact]
+    public async Task Sealed_values_are_listed_by_kind_and_replaced_together()
+    {
+        await Storage.GetOrAddSettingAsync("seal-check", [1]);
+        var soft = NewKey() with { CurrentMaterialId = new string('a', 64) };
+        await Storage.CreateKeyAsync(soft, new MaterialRecord(soft.KeyId, soft.CurrentMaterialId!, [2], T0), []);
+        var store = NewStore("sealed");
+        await Storage.CreateCustomKeyStoreAsync(store);
+        // HSM-store material is wrapped inside the HSMs, not by the barrier: not listed.
+        var hsm = NewKey() with { CurrentMaterialId = new string('b', 64), Origin = "AWS_CLOUDHSM", CustomKeyStoreId = store.CustomKeyStoreId };
+        await Storage.CreateKeyAsync(hsm, new MaterialRecord(hsm.KeyId, hsm.CurrentMaterialId!, [3], T0), []);
+
+        var values = await Storage.ListSealedValuesAsync();
+        Assert.Equal(
+            [(SealedKind.KeyMaterial, soft.KeyId), (SealedKind.CustomKeyStorePassword, store.CustomKeyStoreId), (SealedKind.SealCheck, "seal-check")],
+            values.Select(v => (v.Kind, v.Id1)).OrderBy(v => v.Kind).ToArray());
+        await Storage.ReplaceSealedValuesAsync(values.Select(v => v with { Value = [7, 7] }).ToList());
+        Assert.Equal([7, 7], (await Storage.GetMaterialAsync(soft.KeyId, soft.CurrentMaterialId!))!.Wrapped);
+        Assert.Equal([3], (await Storage.GetMaterialAsync(hsm.KeyId, hsm.CurrentMaterialId!))!.Wrapped);
+        Assert.Equal([7, 7], (await Storage.GetCustomKeyStoreAsync(store.CustomKeyStoreId))!.Password);
+        Assert.Equal([7, 7], await Storage.GetSettingAsync("seal-check"));
+    }
 }
