@@ -15,16 +15,22 @@ internal sealed class HsmCluster : IDisposable
     public const string ClusterKeyLabel = "keyward-cluster-key";
 
     private readonly Hsm[] _hsms;
+    private readonly bool[] _reportedHealthy;
     private readonly Timer _health;
+    private readonly Action<string> _log;
     private int _next;
 
     public HsmClusterOptions Options { get; }
     public IReadOnlyList<Hsm> Hsms => _hsms;
 
-    private HsmCluster(HsmClusterOptions options, Hsm[] hsms)
+    private HsmCluster(HsmClusterOptions options, Hsm[] hsms, Action<string>? log)
     {
         Options = options;
         _hsms = hsms;
+        _log = log ?? (_ => { });
+        _reportedHealthy = hsms.Select(h => h.Healthy).ToArray();
+        for (var i = 0; i < hsms.Length; i++)
+            if (!_reportedHealthy[i]) _log($"HSM '{hsms[i].TokenLabel}' of cluster {options.Id} is out of service: {hsms[i].LastError?.Message}");
         var period = TimeSpan.FromMilliseconds(options.HealthCheckMilliseconds);
         _health = new Timer(_ => CheckHealth(), null, period, period);
     }
@@ -33,7 +39,8 @@ internal sealed class HsmCluster : IDisposable
     /// Logs in to every HSM. At least one must answer; HSMs that do not are retried by the health
     /// check. Creates the cluster key when no HSM has one yet. Throws <see cref="KeyStoreConnectException"/>.
     /// </summary>
-    public static HsmCluster Connect(HsmClusterOptions options, ReadOnlySpan<byte> pin)
+    /// <param name="log">Receives one line when an HSM leaves or returns to service (token labels and CKR names, never secrets).</param>
+    public static HsmCluster Connect(HsmClusterOptions options, ReadOnlySpan<byte> pin, Action<string>? log = null)
     {
         var hsms = new List<Hsm>();
         Exception? last = null;
@@ -52,7 +59,7 @@ internal sealed class HsmCluster : IDisposable
             foreach (var hsm in hsms) hsm.Dispose();
             throw new KeyStoreConnectException(ConnectionErrorCode(last), $"No HSM of cluster {options.Id} could be used: {last?.Message}");
         }
-        var cluster = new HsmCluster(options, [.. hsms]);
+        var cluster = new HsmCluster(options, [.. hsms], log);
         try { cluster.EnsureClusterKey(); }
         catch (Exception e) when (e is Pkcs11Exception or KeyStoreException)
         {
@@ -114,10 +121,19 @@ internal sealed class HsmCluster : IDisposable
 
     public bool AnyHealthy => _hsms.Any(h => h.Healthy);
 
+    /// <summary>The health check: tries failed HSMs again, and reports every change of an HSM's state.</summary>
     public void CheckHealth()
     {
-        foreach (var hsm in _hsms)
+        for (var i = 0; i < _hsms.Length; i++)
+        {
+            var hsm = _hsms[i];
             if (!hsm.Healthy) hsm.TryRecover();
+            if (hsm.Healthy == _reportedHealthy[i]) continue;
+            _reportedHealthy[i] = hsm.Healthy;
+            _log(hsm.Healthy
+                ? $"HSM '{hsm.TokenLabel}' of cluster {Options.Id} is back in service."
+                : $"HSM '{hsm.TokenLabel}' of cluster {Options.Id} is out of service: {hsm.LastError?.Message}");
+        }
     }
 
     /// <summary>The cluster key's handle on an HSM (cached per module generation).</summary>

@@ -3,7 +3,7 @@ using Keyward.Core.KeyStores;
 namespace Keyward.Pkcs11;
 
 /// <summary>The configured HSM clusters, as custom key stores of type AWS_CLOUDHSM see them.</summary>
-internal sealed class HsmClusters(IReadOnlyList<HsmClusterOptions> clusters) : IHsmClusters
+internal sealed class HsmClusters(IReadOnlyList<HsmClusterOptions> clusters, Action<string>? log = null) : IHsmClusters
 {
     public HsmClusterInfo? Find(string clusterId) =>
         clusters.FirstOrDefault(c => c.Id == clusterId) is { } c
@@ -14,6 +14,6 @@ internal sealed class HsmClusters(IReadOnlyList<HsmClusterOptions> clusters) : I
     {
         var options = clusters.FirstOrDefault(c => c.Id == clusterId)
                       ?? throw new KeyStoreConnectException("CLUSTER_NOT_FOUND", $"No HSM cluster {clusterId} is configured.");
-        return new HsmKeyStore(HsmCluster.Connect(options, password));
+        return new HsmKeyStore(HsmCluster.Connect(options, password, log));
     }
 }

@@ -177,17 +177,23 @@ internal sealed unsafe class Pkcs11Session(Pkcs11Module module, nuint handle, in
     /// <summary>RSAES-OAEP key wrap (MGF1 with the same hash; SHA-1 where a module offers nothing else).</summary>
     public byte[] WrapOaep(nuint wrappingKey, nuint key, nuint hash, nuint mgf)
     {
-        var p = new CK_RSA_PKCS_OAEP_PARAMS { hashAlg = hash, mgf = mgf, source = CKM.CKZ_DATA_SPECIFIED };
-        var m = new CK_MECHANISM { mechanism = CKM.RSA_PKCS_OAEP, pParameter = &p, ulParameterLen = (nuint)sizeof(CK_RSA_PKCS_OAEP_PARAMS) };
+        var p = OaepParameters(hash, mgf);
+        var m = Oaep(&p);
         return Wrap(&m, wrappingKey, key);
     }
 
     public nuint UnwrapOaep(nuint unwrappingKey, ReadOnlySpan<byte> wrapped, Template template, nuint hash, nuint mgf)
     {
-        var p = new CK_RSA_PKCS_OAEP_PARAMS { hashAlg = hash, mgf = mgf, source = CKM.CKZ_DATA_SPECIFIED };
-        var m = new CK_MECHANISM { mechanism = CKM.RSA_PKCS_OAEP, pParameter = &p, ulParameterLen = (nuint)sizeof(CK_RSA_PKCS_OAEP_PARAMS) };
+        var p = OaepParameters(hash, mgf);
+        var m = Oaep(&p);
         return Unwrap(&m, unwrappingKey, wrapped, template);
     }
+
+    private static CK_RSA_PKCS_OAEP_PARAMS OaepParameters(nuint hash, nuint mgf) =>
+        new() { hashAlg = hash, mgf = mgf, source = CKM.CKZ_DATA_SPECIFIED };
+
+    private static CK_MECHANISM Oaep(CK_RSA_PKCS_OAEP_PARAMS* p) =>
+        new() { mechanism = CKM.RSA_PKCS_OAEP, pParameter = p, ulParameterLen = (nuint)sizeof(CK_RSA_PKCS_OAEP_PARAMS) };
 
     private byte[] Wrap(CK_MECHANISM* m, nuint wrappingKey, nuint key)
     {

@@ -60,7 +60,8 @@ public sealed class HsmClusterTests : IDisposable
     [Fact]
     public async Task Encryption_round_trips_and_an_hsm_killed_mid_load_fails_no_request()
     {
-        using var store = new HsmKeyStore(HsmCluster.Connect(Options, Pin));
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var store = new HsmKeyStore(HsmCluster.Connect(Options, Pin, log.Enqueue));
         var material = store.CreateMaterial("21111111-2222-3333-4444-555555555555", Symmetric, DateTimeOffset.UtcNow);
         var aad = "blob header and encryption context"u8.ToArray();
 
@@ -99,6 +100,10 @@ public sealed class HsmClusterTests : IDisposable
         await Task.WhenAll(load);
 
         Assert.Equal(0, failures);
+        // The operator hears of both changes, with no secret in the lines.
+        Assert.Contains(log, l => l.Contains($"'{_a.Token}'", StringComparison.Ordinal) && l.Contains("out of service: C_", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.Contains($"'{_a.Token}'", StringComparison.Ordinal) && l.Contains("back in service", StringComparison.Ordinal));
+        Assert.DoesNotContain(log, l => l.Contains(SoftHsm.Pin, StringComparison.Ordinal));
         var late = await store.EncryptAsync(lateMaterial, "late"u8.ToArray(), aad, default);
         Assert.Equal("late"u8.ToArray(), await store.DecryptAsync(lateMaterial, late, aad, default));
         _b.Start();

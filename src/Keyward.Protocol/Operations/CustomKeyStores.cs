@@ -27,10 +27,7 @@ internal sealed class CreateCustomKeyStoreRequest : IValidatable
         e.Length(TrustAnchorCertificate, "trustAnchorCertificate", 1, 5000);
         CustomKeyStoreMembers.Password(e, KeyStorePassword);
         e.Enum(CustomKeyStoreType, "customKeyStoreType", ["AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"]);
-        e.Length(XksProxyUriEndpoint, "xksProxyUriEndpoint", 10, 128);
-        e.Length(XksProxyUriPath, "xksProxyUriPath", 10, 128);
-        e.Length(XksProxyVpcEndpointServiceName, "xksProxyVpcEndpointServiceName", 20, 64);
-        e.Enum(XksProxyConnectivity, "xksProxyConnectivity", ["PUBLIC_ENDPOINT", "VPC_ENDPOINT_SERVICE"]);
+        CustomKeyStoreMembers.Xks(e, XksProxyUriEndpoint, XksProxyUriPath, XksProxyVpcEndpointServiceName, XksProxyConnectivity);
     }
 }
 
@@ -111,15 +108,22 @@ internal sealed class UpdateCustomKeyStoreRequest : IValidatable
         e.Length(NewCustomKeyStoreName, "newCustomKeyStoreName", 1, 256);
         CustomKeyStoreMembers.Password(e, KeyStorePassword);
         CustomKeyStoreMembers.ClusterId(e, CloudHsmClusterId);
-        e.Length(XksProxyUriEndpoint, "xksProxyUriEndpoint", 10, 128);
-        e.Length(XksProxyUriPath, "xksProxyUriPath", 10, 128);
-        e.Enum(XksProxyConnectivity, "xksProxyConnectivity", ["PUBLIC_ENDPOINT", "VPC_ENDPOINT_SERVICE"]);
+        CustomKeyStoreMembers.Xks(e, XksProxyUriEndpoint, XksProxyUriPath, XksProxyVpcEndpointServiceName, XksProxyConnectivity);
     }
 }
 
 internal static class CustomKeyStoreMembers
 {
     public static void ClusterId(ValidationErrors e, string? value) => e.Length(value, "cloudHsmClusterId", 19, 24);
+
+    /// <summary>The XKS proxy members Create and UpdateCustomKeyStore share.</summary>
+    public static void Xks(ValidationErrors e, string? endpoint, string? path, string? vpcService, string? connectivity)
+    {
+        e.Length(endpoint, "xksProxyUriEndpoint", 10, 128);
+        e.Length(path, "xksProxyUriPath", 10, 128);
+        e.Length(vpcService, "xksProxyVpcEndpointServiceName", 20, 64);
+        e.Enum(connectivity, "xksProxyConnectivity", ["PUBLIC_ENDPOINT", "VPC_ENDPOINT_SERVICE"]);
+    }
 
     /// <summary>KeyStorePassword is sensitive: its value never appears in an error.</summary>
     public static void Password(ValidationErrors e, string? value)

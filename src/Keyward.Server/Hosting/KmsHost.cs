@@ -68,7 +68,10 @@ internal sealed class KmsHost : IAsyncDisposable
 
             var keyStore = new SoftwareKeyStore(barrier);
             var kms = new KmsOptions { Region = options.Region };
-            var service = new KmsService(storage, keyStore, barrier, kms, options.Clock, new HsmClusters(options.Hsm?.Clusters ?? []));
+            // HSM state changes go to the log once it exists (the app is built below).
+            ILogger? hsmLogger = null;
+            var hsmClusters = new HsmClusters(options.Hsm?.Clusters ?? [], message => hsmLogger?.LogWarning("{Message}", message));
+            var service = new KmsService(storage, keyStore, barrier, kms, options.Clock, hsmClusters);
             await service.ReconnectCustomKeyStoresAsync(ct);
             var bootstrap = BootstrapCredential.Load(options);
             var credentials = new CredentialStore([bootstrap]);
@@ -90,6 +93,7 @@ internal sealed class KmsHost : IAsyncDisposable
             });
             var app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Keyward.Kms");
+            hsmLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Keyward.Hsm");
             var handler = new KmsRequestHandler(new KmsDispatcher(service), verifier, credentials, options.MaxRequestBodyBytes, logger);
             app.Run(handler.HandleAsync);
 
