@@ -32,7 +32,7 @@ internal sealed class HsmCluster : IDisposable
         for (var i = 0; i < hsms.Length; i++)
             if (!_reportedHealthy[i]) _log($"HSM '{hsms[i].TokenLabel}' of cluster {options.Id} is out of service: {hsms[i].LastError?.Message}");
         var period = TimeSpan.FromMilliseconds(options.HealthCheckMilliseconds);
-        _health = new Timer(_ => CheckHealth(), null, period, period);
+        _health = new Timer(_ => HealthTick(), null, period, period);
     }
 
     /// <summary>
@@ -120,6 +120,19 @@ internal sealed class HsmCluster : IDisposable
     }
 
     public bool AnyHealthy => _hsms.Any(h => h.Healthy);
+
+    private volatile bool _disposed;
+    private int _checking;
+
+    /// <summary>A timer tick: one check at a time, never after disposal, and never an exception out of a timer thread.</summary>
+    private void HealthTick()
+    {
+        if (_disposed || Interlocked.Exchange(ref _checking, 1) == 1) return;
+        try { CheckHealth(); }
+        catch (Exception e) when (_disposed || e is ObjectDisposedException) { }
+        catch (Exception e) { _log($"The health check of cluster {Options.Id} failed: {e.GetType().Name}: {e.Message}"); }
+        finally { Volatile.Write(ref _checking, 0); }
+    }
 
     /// <summary>The health check: tries failed HSMs again, and reports every change of an HSM's state.</summary>
     public void CheckHealth()
@@ -227,7 +240,9 @@ internal sealed class HsmCluster : IDisposable
 
     public void Dispose()
     {
-        _health.Dispose();
+        _disposed = true;
+        using (var done = new ManualResetEvent(false))
+            if (_health.Dispose(done)) done.WaitOne(TimeSpan.FromSeconds(10));
         foreach (var hsm in _hsms) hsm.Dispose();
     }
 }

@@ -116,8 +116,10 @@ internal sealed class Pkcs11Seal : ISeal
         ?? throw new KeyStoreException(KeyStoreFailure.Unavailable, $"The root key '{_keyLabel}' is gone from the HSM.");
 
     /// <summary>HSM failures reach callers as key-store failures (KMSInvalidStateException), never as a wrong root key.</summary>
-    private static T Call<T>(Func<T> body)
+    private T Call<T>(Func<T> body)
     {
+        // The seal has no health timer: a failed HSM is tried again by the next request.
+        if (!_hsm.Healthy) _hsm.TryRecover();
         try { return body(); }
         catch (Pkcs11Exception e) { throw e.ToKeyStoreException(); }
     }
