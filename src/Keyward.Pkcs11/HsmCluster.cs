@@ -92,12 +92,14 @@ internal sealed class HsmCluster : IDisposable
         Exception? last = null;
         for (var i = 0; i < _hsms.Length; i++)
         {
-            var hsm = _hsms[(start + i) % _hsms.Length];
+            var index = (start + i) % _hsms.Length;
+            var hsm = _hsms[index];
             if (!hsm.Healthy) continue;
             try { return hsm.Run(session => operation(hsm, session)); }
             catch (Pkcs11Exception e) when (e.Kind is Pkcs11ErrorKind.Device or Pkcs11ErrorKind.Session) { last = e; }
             catch (KeyStoreException e) when (e.Failure == KeyStoreFailure.Timeout) { last = e; }
             catch (Pkcs11ConfigurationException e) { hsm.MarkFailed(e); last = e; }
+            Report(index);
         }
         throw new KeyStoreException(KeyStoreFailure.Unavailable, $"No HSM of cluster {Options.Id} is available{(last is null ? "" : ": " + last.Message)}.", last);
     }
@@ -139,11 +141,21 @@ internal sealed class HsmCluster : IDisposable
     {
         for (var i = 0; i < _hsms.Length; i++)
         {
-            var hsm = _hsms[i];
-            if (!hsm.Healthy) hsm.TryRecover();
-            if (hsm.Healthy == _reportedHealthy[i]) continue;
-            _reportedHealthy[i] = hsm.Healthy;
-            _log(hsm.Healthy
+            if (!_hsms[i].Healthy) _hsms[i].TryRecover();
+            Report(i);
+        }
+    }
+
+    /// <summary>Logs an HSM's change of state once: when a request finds it failed, and when the health check brings it back.</summary>
+    private void Report(int index)
+    {
+        var hsm = _hsms[index];
+        lock (_reportedHealthy)
+        {
+            var healthy = hsm.Healthy;
+            if (healthy == _reportedHealthy[index]) return;
+            _reportedHealthy[index] = healthy;
+            _log(healthy
                 ? $"HSM '{hsm.TokenLabel}' of cluster {Options.Id} is back in service."
                 : $"HSM '{hsm.TokenLabel}' of cluster {Options.Id} is out of service: {hsm.LastError?.Message}");
         }
