@@ -48,9 +48,8 @@ internal static class HsmBench
         // The baseline's key: the same kind of object (AES-256, sensitive, non-extractable) on the same token.
         var baselineHsm = new Hsm(module, token, pin, 64, TimeSpan.FromSeconds(5));
         baselineHsm.Open();
-        var baselineKey = baselineHsm.Run(s => s.GenerateKey(CKM.AES_KEY_GEN, new Template().ULong(CKA.CLASS, CKO.SECRET_KEY).ULong(CKA.KEY_TYPE, CKK.AES)
-            .ULong(CKA.VALUE_LEN, 32).Bool(CKA.TOKEN, true).Bool(CKA.PRIVATE, true).Bool(CKA.SENSITIVE, true).Bool(CKA.EXTRACTABLE, false)
-            .Bool(CKA.ENCRYPT, true).Bool(CKA.DECRYPT, true).Text(CKA.LABEL, "bench-baseline")));
+        var baselineKey = baselineHsm.Run(s => s.GenerateKey(CKM.AES_KEY_GEN,
+            Template.AesKey(AesKeyUse.EncryptDecrypt, token: true, extractable: false, generate: true).Text(CKA.LABEL, "bench-baseline")));
         var slot = module.FindSlot(token)!.Value;
 
         // The server, with a custom key store over the same token.

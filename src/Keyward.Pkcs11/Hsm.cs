@@ -57,7 +57,7 @@ internal sealed class Hsm : IDisposable
             _failed = false;
             LastError = null;
         }
-        catch (Exception e) when (e is Pkcs11Exception or Pkcs11ConfigurationException or KeyStoreException)
+        catch (Exception e) when (Pkcs11Errors.IsHsmFailure(e))
         {
             MarkFailed(e);
             throw;
@@ -184,7 +184,7 @@ internal sealed class Hsm : IDisposable
             Open();
             return true;
         }
-        catch (Exception e) when (e is Pkcs11Exception or Pkcs11ConfigurationException or KeyStoreException)
+        catch (Exception e) when (Pkcs11Errors.IsHsmFailure(e))
         {
             LastError = e;
             return false;

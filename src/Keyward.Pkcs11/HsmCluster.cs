@@ -28,9 +28,9 @@ internal sealed class HsmCluster : IDisposable
         Options = options;
         _hsms = hsms;
         _log = log ?? (_ => { });
-        _reportedHealthy = hsms.Select(h => h.Healthy).ToArray();
-        for (var i = 0; i < hsms.Length; i++)
-            if (!_reportedHealthy[i]) _log($"HSM '{hsms[i].TokenLabel}' of cluster {options.Id} is out of service: {hsms[i].LastError?.Message}");
+        // Every HSM starts as reported in service, so those that are not get their line now.
+        _reportedHealthy = hsms.Select(_ => true).ToArray();
+        for (var i = 0; i < hsms.Length; i++) Report(i);
         var period = TimeSpan.FromMilliseconds(options.HealthCheckMilliseconds);
         _health = new Timer(_ => HealthTick(), null, period, period);
     }
@@ -48,11 +48,11 @@ internal sealed class HsmCluster : IDisposable
         {
             Pkcs11Module module;
             try { module = Pkcs11Module.Load(hsmOptions.Module ?? options.Module!, hsmOptions.Environment); }
-            catch (Exception e) when (e is Pkcs11Exception or Pkcs11ConfigurationException) { last = e; continue; }
+            catch (Exception e) when (Pkcs11Errors.IsHsmFailure(e)) { last = e; continue; }
             var hsm = new Hsm(module, hsmOptions.Token, pin, options.MaxSessionsPerHsm, TimeSpan.FromMilliseconds(options.SessionWaitMilliseconds));
             hsms.Add(hsm);
             try { hsm.Open(); }
-            catch (Exception e) when (e is Pkcs11Exception or Pkcs11ConfigurationException or KeyStoreException) { last = e; }
+            catch (Exception e) when (Pkcs11Errors.IsHsmFailure(e)) { last = e; }
         }
         if (!hsms.Any(h => h.Healthy))
         {
@@ -61,7 +61,7 @@ internal sealed class HsmCluster : IDisposable
         }
         var cluster = new HsmCluster(options, [.. hsms], log);
         try { cluster.EnsureClusterKey(); }
-        catch (Exception e) when (e is Pkcs11Exception or KeyStoreException)
+        catch (Exception e) when (Pkcs11Errors.IsHsmFailure(e))
         {
             cluster.Dispose();
             throw new KeyStoreConnectException("INTERNAL_ERROR", $"The cluster key of {options.Id} could not be set up: {e.Message}");
@@ -108,15 +108,16 @@ internal sealed class HsmCluster : IDisposable
     public int RunOnEach(Action<Hsm, Pkcs11Session> operation)
     {
         var done = 0;
-        foreach (var hsm in _hsms)
+        for (var i = 0; i < _hsms.Length; i++)
         {
+            var hsm = _hsms[i];
             if (!hsm.Healthy) continue;
             try
             {
                 hsm.Run(session => { operation(hsm, session); return 0; });
                 done++;
             }
-            catch (Exception e) when (e is Pkcs11Exception or KeyStoreException or Pkcs11ConfigurationException) { }
+            catch (Exception e) when (Pkcs11Errors.IsHsmFailure(e)) { Report(i); }
         }
         return done;
     }
@@ -241,14 +242,8 @@ internal sealed class HsmCluster : IDisposable
     }
 
     /// <summary>The transient original is generated (with a length); the copies are unwrapped (their length comes with them).</summary>
-    private static Template ClusterKeyTemplate(bool token, bool extractable)
-    {
-        var template = new Template().ULong(CKA.CLASS, CKO.SECRET_KEY).ULong(CKA.KEY_TYPE, CKK.AES);
-        if (!token) template.ULong(CKA.VALUE_LEN, 32);
-        return template.Bool(CKA.TOKEN, token).Bool(CKA.PRIVATE, true).Bool(CKA.SENSITIVE, true).Bool(CKA.EXTRACTABLE, extractable)
-        .Bool(CKA.WRAP, true).Bool(CKA.UNWRAP, true).Bool(CKA.ENCRYPT, false).Bool(CKA.DECRYPT, false)
-        .Text(CKA.LABEL, ClusterKeyLabel);
-    }
+    private static Template ClusterKeyTemplate(bool token, bool extractable) =>
+        Template.AesKey(AesKeyUse.WrapUnwrap, token, extractable, generate: !token).Text(CKA.LABEL, ClusterKeyLabel);
 
     public void Dispose()
     {

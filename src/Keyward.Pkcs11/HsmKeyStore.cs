@@ -34,10 +34,7 @@ internal sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
         {
             // Generated in the HSM as a session object, wrapped under the cluster key, then
             // destroyed: only its non-extractable copies below remain.
-            var transient = session.GenerateKey(CKM.AES_KEY_GEN, new Template()
-                .ULong(CKA.CLASS, CKO.SECRET_KEY).ULong(CKA.KEY_TYPE, CKK.AES).ULong(CKA.VALUE_LEN, 32)
-                .Bool(CKA.TOKEN, false).Bool(CKA.PRIVATE, true).Bool(CKA.SENSITIVE, true).Bool(CKA.EXTRACTABLE, true)
-                .Bool(CKA.ENCRYPT, false).Bool(CKA.DECRYPT, false).Bool(CKA.WRAP, false).Bool(CKA.UNWRAP, false));
+            var transient = session.GenerateKey(CKM.AES_KEY_GEN, Template.AesKey(AesKeyUse.None, token: false, extractable: true, generate: true));
             try { return session.WrapAes(HsmCluster.ClusterKey(hsm, session), transient); }
             finally { session.DestroyObject(transient); }
         }));
@@ -101,15 +98,15 @@ internal sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
         var label = Label(material.KeyId, material.MaterialId);
         return Call(() => cluster.Run((hsm, session) =>
         {
-            var handle = hsm.Handle(session, label, s => HsmCluster.FindSecretKey(s, label) ?? Place(hsm, s, material.KeyId, label, material.Wrapped));
-            if (handle is null) throw new KeyStoreException(KeyStoreFailure.NotFound, $"Key material {material.MaterialId} is not in HSM '{hsm.TokenLabel}'.");
-            try { return use(session, handle.Value); }
+            // Found on the HSM, or placed there from the row's wrapped key (NotFound only if the row has none).
+            nuint Locate(Pkcs11Session s) => HsmCluster.FindSecretKey(s, label) ?? Place(hsm, s, material.KeyId, label, material.Wrapped)
+                ?? throw new KeyStoreException(KeyStoreFailure.NotFound, $"Key material {material.MaterialId} is not in HSM '{hsm.TokenLabel}'.");
+            var handle = hsm.Handle(session, label, s => Locate(s)).GetValueOrDefault();
+            try { return use(session, handle); }
             catch (Pkcs11Exception e) when (e.Kind == Pkcs11ErrorKind.Object)
             {
                 hsm.ForgetHandle(label);
-                var again = HsmCluster.FindSecretKey(session, label) ?? Place(hsm, session, material.KeyId, label, material.Wrapped)
-                    ?? throw new KeyStoreException(KeyStoreFailure.NotFound, $"Key material {material.MaterialId} is not in HSM '{hsm.TokenLabel}'.");
-                return use(session, again);
+                return use(session, Locate(session));
             }
         }));
     }
@@ -118,11 +115,9 @@ internal sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
     private static nuint? Place(Hsm hsm, Pkcs11Session session, string keyId, string label, byte[]? wrapped)
     {
         if (wrapped is null) return null;
-        return session.UnwrapAes(HsmCluster.ClusterKey(hsm, session), wrapped, new Template()
-            .ULong(CKA.CLASS, CKO.SECRET_KEY).ULong(CKA.KEY_TYPE, CKK.AES)
-            .Bool(CKA.TOKEN, true).Bool(CKA.PRIVATE, true).Bool(CKA.SENSITIVE, true).Bool(CKA.EXTRACTABLE, false)
-            .Bool(CKA.ENCRYPT, true).Bool(CKA.DECRYPT, true).Bool(CKA.WRAP, false).Bool(CKA.UNWRAP, false)
-            .Text(CKA.LABEL, label).Bytes(CKA.ID, Encoding.ASCII.GetBytes(keyId)));
+        return session.UnwrapAes(HsmCluster.ClusterKey(hsm, session), wrapped,
+            Template.AesKey(AesKeyUse.EncryptDecrypt, token: true, extractable: false, generate: false)
+                .Text(CKA.LABEL, label).Bytes(CKA.ID, Encoding.ASCII.GetBytes(keyId)));
     }
 
     /// <summary>PKCS#11 failures leave the key store as typed <see cref="KeyStoreException"/>s.</summary>

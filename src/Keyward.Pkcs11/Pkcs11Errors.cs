@@ -73,6 +73,9 @@ internal static class Pkcs11Errors
     public static Pkcs11ErrorKind Kind(nuint rv) => Table.TryGetValue(rv, out var e) ? e.Kind : Pkcs11ErrorKind.Unsupported;
 
     public static KeyStoreFailure Failure(nuint rv) => Table.TryGetValue(rv, out var e) ? e.Failure : KeyStoreFailure.Internal;
+
+    /// <summary>What an operation on an HSM throws when the HSM, its module or its configuration fails (as opposed to a bug).</summary>
+    public static bool IsHsmFailure(Exception e) => e is Pkcs11Exception or Pkcs11ConfigurationException or KeyStoreException;
 }
 
 /// <summary>

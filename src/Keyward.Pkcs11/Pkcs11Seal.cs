@@ -44,15 +44,12 @@ internal sealed class Pkcs11Seal : ISeal
             {
                 if (!create)
                     throw new SealException($"The root key '{options.KeyLabel}' is not on HSM token '{options.Token}', but the database already holds keys sealed under a root key.");
-                hsm.Run(s => s.GenerateKey(CKM.AES_KEY_GEN, new Template()
-                    .ULong(CKA.CLASS, CKO.SECRET_KEY).ULong(CKA.KEY_TYPE, CKK.AES).ULong(CKA.VALUE_LEN, 32)
-                    .Bool(CKA.TOKEN, true).Bool(CKA.PRIVATE, true).Bool(CKA.SENSITIVE, true).Bool(CKA.EXTRACTABLE, false)
-                    .Bool(CKA.ENCRYPT, true).Bool(CKA.DECRYPT, true).Bool(CKA.WRAP, false).Bool(CKA.UNWRAP, false)
-                    .Text(CKA.LABEL, options.KeyLabel)));
+                hsm.Run(s => s.GenerateKey(CKM.AES_KEY_GEN,
+                    Template.AesKey(AesKeyUse.EncryptDecrypt, token: true, extractable: false, generate: true).Text(CKA.LABEL, options.KeyLabel)));
             }
             return seal;
         }
-        catch (Exception e) when (e is Pkcs11Exception or Pkcs11ConfigurationException or KeyStoreException)
+        catch (Exception e) when (Pkcs11Errors.IsHsmFailure(e))
         {
             hsm?.Dispose();
             throw new SealException($"The PKCS#11 seal cannot be opened: {e.Message}");
