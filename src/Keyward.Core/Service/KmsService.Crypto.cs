@@ -98,13 +98,12 @@ internal sealed partial class KmsService
         if (request.NumberOfBytes is not { } n) throw KmsException.Validation("NumberOfBytes is required.");
         if (request.CustomKeyStoreId is not { } storeId) return new GenerateRandomResponse { Plaintext = RandomNumberGenerator.GetBytes(n) };
         // From the HSM's own random number generator.
-        var (_, store) = await ConnectedStoreAsync(caller, storeId, ct);
-        var random = new byte[n];
-        try { store.GenerateRandom(random); }
-        catch (KeyStores.KeyStoreException e) when (e.Failure is KeyStores.KeyStoreFailure.Unavailable or KeyStores.KeyStoreFailure.Timeout)
+        var random = await InConnectedStoreAsync(caller, storeId, store =>
         {
-            throw Faults.StoreState($"No HSM of custom key store {storeId} responds.");
-        }
+            var bytes = new byte[n];
+            store.GenerateRandom(bytes);
+            return bytes;
+        }, ct);
         return new GenerateRandomResponse { Plaintext = random };
     }
 

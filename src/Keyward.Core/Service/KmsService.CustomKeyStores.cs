@@ -154,8 +154,7 @@ internal sealed partial class KmsService
             if (request.CloudHsmClusterId is { } clusterId && clusterId != store.CloudHsmClusterId)
             {
                 var cluster = hsmClusters.Find(clusterId) ?? throw ClusterNotFound(clusterId);
-                var history = hsmClusters.Find(store.CloudHsmClusterId!)?.BackupHistory ?? store.CloudHsmClusterId;
-                if (cluster.BackupHistory != history)
+                if (cluster.BackupHistory != BackupHistoryOf(store.CloudHsmClusterId!))
                     throw new KmsException(KmsErrorCode.CloudHsmClusterNotRelatedException,
                         $"Cluster {clusterId} does not share a backup history with cluster {store.CloudHsmClusterId}.");
                 await RequireClusterFreeAsync(cluster, store.CustomKeyStoreId, ct);
@@ -199,15 +198,19 @@ internal sealed partial class KmsService
         return _stores.TryGet(id, out var store) && store.Available ? store : throw Faults.StoreUnavailable(Arn(key), id);
     }
 
-    /// <summary>The connected store a CreateKey or GenerateRandom names, with AWS's errors when it cannot be used.</summary>
-    private async ValueTask<(CustomKeyStoreRecord Record, IHsmKeyStore Store)> ConnectedStoreAsync(Principal caller, string storeId, CancellationToken ct)
+    /// <summary>
+    /// Runs <paramref name="use"/> on the connected store a CreateKey or GenerateRandom names. A store
+    /// that is not CONNECTED, or whose HSMs do not respond, is CustomKeyStoreInvalidStateException.
+    /// </summary>
+    private async ValueTask<T> InConnectedStoreAsync<T>(Principal caller, string storeId, Func<IHsmKeyStore, T> use, CancellationToken ct)
     {
         var record = await GetStoreAsync(caller, storeId, ct);
         if (record.ConnectionState != CustomKeyStores.Connected || !_stores.TryGet(storeId, out var store))
             throw Faults.StoreState($"Custom key store {storeId} is {record.ConnectionState}; it must be CONNECTED.");
-        if (!store.Available)
-            throw Faults.StoreState($"No HSM of custom key store {storeId} responds.");
-        return (record, store);
+        var notResponding = Faults.StoreState($"No HSM of custom key store {storeId} responds.");
+        if (!store.Available) throw notResponding;
+        try { return use(store); }
+        catch (KeyStoreException e) when (e.Failure is KeyStoreFailure.Unavailable or KeyStoreFailure.Timeout) { throw notResponding; }
     }
 
     private async ValueTask<CustomKeyStoreRecord> GetStoreAsync(Principal caller, string storeId, CancellationToken ct)
@@ -231,12 +234,14 @@ internal sealed partial class KmsService
         foreach (var other in await storage.ListCustomKeyStoresAsync(null, ct))
         {
             if (other.CustomKeyStoreId == exceptStoreId || other.CloudHsmClusterId is not { } otherCluster) continue;
-            var otherHistory = hsmClusters.Find(otherCluster)?.BackupHistory ?? otherCluster;
-            if (otherCluster == cluster.Id || otherHistory == cluster.BackupHistory)
+            if (otherCluster == cluster.Id || BackupHistoryOf(otherCluster) == cluster.BackupHistory)
                 throw new KmsException(KmsErrorCode.CloudHsmClusterInUseException,
                     $"Cluster {cluster.Id} is already associated with a custom key store, or shares a backup history with one that is.");
         }
     }
+
+    /// <summary>A cluster's backup history; a cluster no longer in the configuration is its own.</summary>
+    private string BackupHistoryOf(string clusterId) => hsmClusters.Find(clusterId)?.BackupHistory ?? clusterId;
 
     private static Protocol.Operations.CustomKeyStoresListEntry ToEntry(CustomKeyStoreRecord s) => new()
     {

@@ -1,6 +1,5 @@
 using Keyward.Core.Identity;
 using Keyward.Core.Keys;
-using Keyward.Core.KeyStores;
 using Keyward.Protocol.Errors;
 using Keyward.Protocol.Model;
 using Keyward.Protocol.Operations;
@@ -40,15 +39,10 @@ internal sealed partial class KmsService
         var keyId = KeyIds.New();
         var policy = request.Policy is null ? KeyPolicies.Default(options.Partition, caller.AccountId) : KeyPolicies.Check(request.Policy);
         var now = Now();
-        var store = keyStore;
-        if (request.CustomKeyStoreId is { } storeId) (_, store) = await ConnectedStoreAsync(caller, storeId, ct);
         // A key for imported material has none until ImportKeyMaterial.
-        MaterialRecord? material;
-        try { material = origin == Origins.External ? null : store.CreateMaterial(keyId, spec, now); }
-        catch (KeyStoreException e) when (request.CustomKeyStoreId is not null && e.Failure is KeyStoreFailure.Unavailable or KeyStoreFailure.Timeout)
-        {
-            throw Faults.StoreState($"No HSM of custom key store {request.CustomKeyStoreId} responds.");
-        }
+        var material = request.CustomKeyStoreId is { } storeId
+            ? await InConnectedStoreAsync(caller, storeId, store => store.CreateMaterial(keyId, spec, now), ct)
+            : origin == Origins.External ? null : keyStore.CreateMaterial(keyId, spec, now);
         var key = new KeyRecord
         {
             KeyId = keyId,

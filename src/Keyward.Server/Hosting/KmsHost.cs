@@ -55,6 +55,7 @@ internal sealed class KmsHost : IAsyncDisposable
         CreatePrivateDirectory(options.DataDir);
         var storage = new SqliteKmsStorage(Path.Combine(options.DataDir, DatabaseFile));
         ISeal? seal = null;
+        KmsService? service = null;
         try
         {
             // The seal is checked before anything is written, migrations included.
@@ -71,7 +72,7 @@ internal sealed class KmsHost : IAsyncDisposable
             // HSM state changes go to the log once it exists (the app is built below).
             ILogger? hsmLogger = null;
             var hsmClusters = new HsmClusters(options.Hsm?.Clusters ?? [], message => hsmLogger?.LogWarning("{Message}", message));
-            var service = new KmsService(storage, keyStore, barrier, kms, options.Clock, hsmClusters);
+            service = new KmsService(storage, keyStore, barrier, kms, options.Clock, hsmClusters);
             await service.ReconnectCustomKeyStoresAsync(ct);
             var bootstrap = BootstrapCredential.Load(options);
             var credentials = new CredentialStore([bootstrap]);
@@ -107,6 +108,8 @@ internal sealed class KmsHost : IAsyncDisposable
         }
         catch
         {
+            // Custom key stores reconnected at start-up hold HSM sessions and health timers.
+            service?.Dispose();
             seal?.Dispose();
             storage.Dispose();
             throw;
