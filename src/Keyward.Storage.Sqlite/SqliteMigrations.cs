@@ -128,5 +128,14 @@ internal static class SqliteMigrations
         ALTER TABLE keys ADD COLUMN custom_key_store_id TEXT REFERENCES custom_key_stores (custom_key_store_id);
         CREATE INDEX keys_by_custom_key_store ON keys (custom_key_store_id) WHERE custom_key_store_id IS NOT NULL;
         """,
+
+        // 5: background job leases (one holder at a time; expires_at lets another take over).
+        """
+        CREATE TABLE job_leases (
+            name        TEXT PRIMARY KEY,
+            owner       TEXT NOT NULL,
+            expires_at  INTEGER NOT NULL
+        ) STRICT;
+        """,
     ];
 }

@@ -349,4 +349,32 @@ public abstract class StorageContract : IAsyncLifetime
         Assert.Equal([7, 7], (await Storage.GetCustomKeyStoreAsync(store.CustomKeyStoreId))!.Password);
         Assert.Equal([7, 7], await Storage.GetSettingAsync("seal-check"));
     }
+
+    [Fact]
+    public async Task A_lease_has_one_holder_until_it_expires_or_is_released()
+    {
+        Assert.True(await Storage.TryAcquireLeaseAsync("job", "node-a", T0, TimeSpan.FromSeconds(30)));
+        Assert.False(await Storage.TryAcquireLeaseAsync("job", "node-b", T0.AddSeconds(29), TimeSpan.FromSeconds(30)));
+        // The holder renews; the other node still waits for the renewed expiry.
+        Assert.True(await Storage.TryAcquireLeaseAsync("job", "node-a", T0.AddSeconds(20), TimeSpan.FromSeconds(30)));
+        Assert.False(await Storage.TryAcquireLeaseAsync("job", "node-b", T0.AddSeconds(45), TimeSpan.FromSeconds(30)));
+        // A dead holder's lease is taken over once it has expired.
+        Assert.True(await Storage.TryAcquireLeaseAsync("job", "node-b", T0.AddSeconds(50), TimeSpan.FromSeconds(30)));
+        Assert.False(await Storage.TryAcquireLeaseAsync("job", "node-a", T0.AddSeconds(51), TimeSpan.FromSeconds(30)));
+        // Releasing someone else's lease does nothing; releasing one's own frees it at once.
+        await Storage.ReleaseLeaseAsync("job", "node-a");
+        Assert.False(await Storage.TryAcquireLeaseAsync("job", "node-a", T0.AddSeconds(52), TimeSpan.FromSeconds(30)));
+        await Storage.ReleaseLeaseAsync("job", "node-b");
+        Assert.True(await Storage.TryAcquireLeaseAsync("job", "node-a", T0.AddSeconds(53), TimeSpan.FromSeconds(30)));
+        // Leases are independent by name.
+        Assert.True(await Storage.TryAcquireLeaseAsync("other", "node-b", T0.AddSeconds(53), TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Racing_nodes_get_a_free_lease_exactly_once()
+    {
+        var winners = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Task.Run(async () => await Storage.TryAcquireLeaseAsync("race", $"node-{i}", T0, TimeSpan.FromMinutes(1)))));
+        Assert.Equal(1, winners.Count(w => w));
+    }
 }

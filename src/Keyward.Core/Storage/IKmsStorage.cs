@@ -114,4 +114,15 @@ internal interface IKmsStorage : IDisposable
 
     /// <summary>Adds or overwrites tags, then removes <paramref name="removeKeys"/>, in one transaction.</summary>
     ValueTask ChangeTagsAsync(string keyId, IReadOnlyList<TagRecord> upsert, IReadOnlyList<string> removeKeys, CancellationToken cancellationToken = default);
+
+    // Background job leases: one node at a time runs a job; a dead node's lease expires.
+
+    /// <summary>
+    /// Takes or renews the lease <paramref name="name"/> for <paramref name="owner"/> until now + <paramref name="duration"/>;
+    /// true if <paramref name="owner"/> holds it afterwards (it was free, expired, or already its own).
+    /// </summary>
+    ValueTask<bool> TryAcquireLeaseAsync(string name, string owner, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives the lease up if <paramref name="owner"/> holds it.</summary>
+    ValueTask ReleaseLeaseAsync(string name, string owner, CancellationToken cancellationToken = default);
 }

@@ -1,0 +1,135 @@
+using Keyward.Core.Keys;
+using Npgsql;
+
+namespace Keyward.Storage.Postgres;
+
+internal sealed partial class PostgresKmsStorage
+{
+    private const string KeyColumns =
+        "key_id, account_id, creation_date, description, key_spec, key_usage, origin, key_state, deletion_date, pending_window_days, current_material_id, policy, version, " +
+        "rotation_period_days, next_rotation_date, on_demand_rotation_start, on_demand_rotations, expiration_model, valid_to, custom_key_store_id";
+
+    public ValueTask CreateKeyAsync(KeyRecord key, MaterialRecord? material, IReadOnlyList<TagRecord> tags, CancellationToken cancellationToken = default) => Write(async (c, tx, ct) =>
+    {
+        await using (var cmd = Command(c, tx, $"INSERT INTO keys ({KeyColumns}) VALUES (@id, @acct, @created, @desc, @spec, @usage, @origin, @state, @del, @win, @mat, @policy, @ver, @rot, @next, @od, @ods, @exp, @vt, @cks)"))
+        {
+            BindKey(cmd, key);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        if (material is not null) await UpsertMaterial(c, tx, material, ct);
+        foreach (var t in tags) await UpsertTag(c, tx, key.KeyId, t, ct);
+        return true;
+    }, cancellationToken).AsUnit();
+
+    public ValueTask<KeyRecord?> GetKeyAsync(string keyId, CancellationToken cancellationToken = default) => Read(async (c, ct) =>
+    {
+        await using var cmd = Command(c, null, $"SELECT {KeyColumns} FROM keys WHERE key_id = @id");
+        Text(cmd, "id", keyId);
+        return await ReadOne(cmd, ReadKey, ct);
+    }, cancellationToken);
+
+    public ValueTask<KeyRecord?> UpdateKeyAsync(KeyRecord key, IReadOnlyList<MaterialRecord> materials, IReadOnlyList<string> removeMaterialIds,
+        CancellationToken cancellationToken = default) => Write<KeyRecord?>(async (c, tx, ct) =>
+    {
+        var next = key with { Version = key.Version + 1 };
+        await using (var cmd = Command(c, tx,
+            "UPDATE keys SET description = @desc, key_spec = @spec, key_usage = @usage, origin = @origin, key_state = @state, " +
+            "deletion_date = @del, pending_window_days = @win, current_material_id = @mat, policy = @policy, version = @ver, " +
+            "rotation_period_days = @rot, next_rotation_date = @next, on_demand_rotation_start = @od, on_demand_rotations = @ods, " +
+            "expiration_model = @exp, valid_to = @vt WHERE key_id = @id AND version = @expected"))
+        {
+            BindKey(cmd, next);
+            Long(cmd, "expected", key.Version);
+            // The row lock taken here also serializes material sequence numbers of this key.
+            if (await cmd.ExecuteNonQueryAsync(ct) != 1) return null;
+        }
+        foreach (var m in materials) await UpsertMaterial(c, tx, m, ct);
+        foreach (var id in removeMaterialIds) await DeleteMaterial(c, tx, key.KeyId, id, ct);
+        return next;
+    }, cancellationToken);
+
+    public ValueTask<IReadOnlyList<KeyRecord>> ListKeysAsync(string accountId, string? afterKeyId, int limit, CancellationToken cancellationToken = default) => Read(async (c, ct) =>
+    {
+        await using var cmd = Command(c, null, $"SELECT {KeyColumns} FROM keys WHERE account_id = @acct AND key_id > @after ORDER BY key_id LIMIT @limit");
+        Text(cmd, "acct", accountId);
+        Text(cmd, "after", afterKeyId ?? string.Empty);
+        Int(cmd, "limit", limit);
+        return await ReadAll(cmd, ReadKey, ct);
+    }, cancellationToken);
+
+    public ValueTask<IReadOnlyList<KeyRecord>> ListKeysDueForDeletionAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default) => Read(async (c, ct) =>
+    {
+        await using var cmd = Command(c, null,
+            $"SELECT {KeyColumns} FROM keys WHERE key_state = 'PendingDeletion' AND deletion_date <= @now ORDER BY deletion_date LIMIT @limit");
+        Time(cmd, "now", now);
+        Int(cmd, "limit", limit);
+        return await ReadAll(cmd, ReadKey, ct);
+    }, cancellationToken);
+
+    public ValueTask<IReadOnlyList<KeyRecord>> ListKeysDueForRotationAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default) => Read(async (c, ct) =>
+    {
+        await using var cmd = Command(c, null,
+            $"SELECT {KeyColumns} FROM keys WHERE key_state = 'Enabled' AND (on_demand_rotation_start IS NOT NULL OR next_rotation_date <= @now) " +
+            "ORDER BY key_id LIMIT @limit");
+        Time(cmd, "now", now);
+        Int(cmd, "limit", limit);
+        return await ReadAll(cmd, ReadKey, ct);
+    }, cancellationToken);
+
+    public ValueTask<bool> DeleteKeyAsync(string keyId, long expectedVersion, CancellationToken cancellationToken = default) => Write(async (c, tx, ct) =>
+    {
+        // Material, aliases, tags and import parameters go with the key (ON DELETE CASCADE), in the same transaction.
+        await using var cmd = Command(c, tx, "DELETE FROM keys WHERE key_id = @id AND version = @ver");
+        Text(cmd, "id", keyId);
+        Long(cmd, "ver", expectedVersion);
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }, cancellationToken);
+
+    private static void BindKey(NpgsqlCommand cmd, KeyRecord k)
+    {
+        Text(cmd, "id", k.KeyId);
+        Text(cmd, "acct", k.AccountId);
+        Time(cmd, "created", k.CreationDate);
+        Text(cmd, "desc", k.Description);
+        Text(cmd, "spec", k.KeySpec);
+        Text(cmd, "usage", k.KeyUsage);
+        Text(cmd, "origin", k.Origin);
+        Text(cmd, "state", k.State.ToString());
+        Time(cmd, "del", k.DeletionDate);
+        Int(cmd, "win", k.PendingWindowInDays);
+        Text(cmd, "mat", k.CurrentMaterialId);
+        Text(cmd, "policy", k.Policy);
+        Long(cmd, "ver", k.Version);
+        Int(cmd, "rot", k.RotationPeriodInDays);
+        Time(cmd, "next", k.NextRotationDate);
+        Time(cmd, "od", k.OnDemandRotationStartDate);
+        Int(cmd, "ods", k.OnDemandRotations);
+        Text(cmd, "exp", k.ExpirationModel);
+        Time(cmd, "vt", k.ValidTo);
+        Text(cmd, "cks", k.CustomKeyStoreId);
+    }
+
+    private static KeyRecord ReadKey(NpgsqlDataReader r) => new()
+    {
+        KeyId = r.GetString(0),
+        AccountId = r.GetString(1),
+        CreationDate = Time(r.GetInt64(2)),
+        Description = r.GetString(3),
+        KeySpec = r.GetString(4),
+        KeyUsage = r.GetString(5),
+        Origin = r.GetString(6),
+        State = Enum.Parse<KeyState>(r.GetString(7)),
+        DeletionDate = NullableTime(r, 8),
+        PendingWindowInDays = r.IsDBNull(9) ? null : r.GetInt32(9),
+        CurrentMaterialId = NullableString(r, 10),
+        Policy = r.GetString(11),
+        Version = r.GetInt64(12),
+        RotationPeriodInDays = r.IsDBNull(13) ? null : r.GetInt32(13),
+        NextRotationDate = NullableTime(r, 14),
+        OnDemandRotationStartDate = NullableTime(r, 15),
+        OnDemandRotations = r.GetInt32(16),
+        ExpirationModel = NullableString(r, 17),
+        ValidTo = NullableTime(r, 18),
+        CustomKeyStoreId = NullableString(r, 19),
+    };
+}

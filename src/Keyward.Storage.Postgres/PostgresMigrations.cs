@@ -1,0 +1,156 @@
+namespace Keyward.Storage.Postgres;
+
+/// <summary>
+/// Numbered schema migrations for PostgreSQL; index + 1 is the version. Never edit a released
+/// migration, only append. The schema matches SQLite's (migrations 1–5 there) column for column:
+/// times are Unix milliseconds (bigint), enum-like columns hold the AWS wire names. Columns that
+/// page or sort use the "C" collation, so order is by code point, as in SQLite, whatever the
+/// database's locale.
+/// </summary>
+internal static class PostgresMigrations
+{
+    /// <summary>The channel the change triggers notify (see <see cref="PostgresChangeFeed"/>).</summary>
+    public const string Channel = "keyward_changes";
+
+    public static readonly string[] All =
+    [
+        // 1: everything SQLite's migrations 1–5 built.
+        """
+        CREATE TABLE settings (
+            name   text PRIMARY KEY,
+            value  bytea NOT NULL
+        );
+
+        CREATE TABLE custom_key_stores (
+            custom_key_store_id       text COLLATE "C" PRIMARY KEY,
+            account_id                text NOT NULL,
+            name                      text NOT NULL,
+            store_type                text NOT NULL,
+            cloud_hsm_cluster_id      text,
+            trust_anchor_certificate  text,
+            key_store_password        bytea,
+            connection_state          text NOT NULL,
+            connection_error_code     text,
+            creation_date             bigint NOT NULL,
+            version                   bigint NOT NULL,
+            UNIQUE (account_id, name)
+        );
+
+        CREATE TABLE keys (
+            key_id                    text COLLATE "C" PRIMARY KEY,
+            account_id                text NOT NULL,
+            creation_date             bigint NOT NULL,
+            description               text NOT NULL,
+            key_spec                  text NOT NULL,
+            key_usage                 text NOT NULL,
+            origin                    text NOT NULL,
+            key_state                 text NOT NULL,
+            deletion_date             bigint,
+            pending_window_days       integer,
+            current_material_id       text,
+            policy                    text NOT NULL,
+            version                   bigint NOT NULL,
+            rotation_period_days      integer,
+            next_rotation_date        bigint,
+            on_demand_rotation_start  bigint,
+            on_demand_rotations       integer NOT NULL DEFAULT 0,
+            expiration_model          text,
+            valid_to                  bigint,
+            custom_key_store_id       text REFERENCES custom_key_stores (custom_key_store_id)
+        );
+        CREATE INDEX keys_by_account ON keys (account_id, key_id);
+        CREATE INDEX keys_by_deletion ON keys (deletion_date) WHERE deletion_date IS NOT NULL;
+        CREATE INDEX keys_by_rotation ON keys (next_rotation_date) WHERE next_rotation_date IS NOT NULL;
+        CREATE INDEX keys_by_custom_key_store ON keys (custom_key_store_id) WHERE custom_key_store_id IS NOT NULL;
+
+        CREATE TABLE key_materials (
+            key_id            text NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+            material_id       text NOT NULL,
+            seq               integer NOT NULL,
+            wrapped           bytea,
+            public_key        bytea,
+            created_at        bigint NOT NULL,
+            rotation_type     text,
+            rotation_date     bigint,
+            pending_rotation  boolean NOT NULL DEFAULT false,
+            expiration_model  text,
+            valid_to          bigint,
+            description       text,
+            PRIMARY KEY (key_id, material_id),
+            UNIQUE (key_id, seq)
+        );
+        CREATE INDEX key_materials_by_expiry ON key_materials (valid_to) WHERE valid_to IS NOT NULL AND wrapped IS NOT NULL;
+
+        CREATE TABLE aliases (
+            account_id         text NOT NULL,
+            alias_name         text COLLATE "C" NOT NULL,
+            target_key_id      text NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+            creation_date      bigint NOT NULL,
+            last_updated_date  bigint NOT NULL,
+            PRIMARY KEY (account_id, alias_name)
+        );
+        CREATE INDEX aliases_by_target ON aliases (target_key_id);
+
+        CREATE TABLE tags (
+            key_id     text NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+            tag_key    text COLLATE "C" NOT NULL,
+            tag_value  text NOT NULL,
+            PRIMARY KEY (key_id, tag_key)
+        );
+
+        CREATE TABLE import_parameters (
+            token_id             text PRIMARY KEY,
+            key_id               text NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+            wrapping_key_spec    text NOT NULL,
+            wrapping_algorithm   text NOT NULL,
+            wrapped_private_key  bytea NOT NULL,
+            valid_to             bigint NOT NULL
+        );
+        CREATE INDEX import_parameters_by_expiry ON import_parameters (valid_to);
+        CREATE INDEX import_parameters_by_key ON import_parameters (key_id);
+
+        CREATE TABLE job_leases (
+            name        text PRIMARY KEY,
+            owner       text NOT NULL,
+            expires_at  bigint NOT NULL
+        );
+        """,
+
+        // 2: change notices for the caches of every node. pg_notify in the writing transaction is
+        // delivered when (and only if) it commits. Payload: kind letter, version, id.
+        """
+        CREATE FUNCTION keyward_notify_key() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'DELETE' THEN
+                PERFORM pg_notify('keyward_changes', 'k 9223372036854775807 ' || OLD.key_id);
+            ELSE
+                PERFORM pg_notify('keyward_changes', 'k ' || NEW.version || ' ' || NEW.key_id);
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER keys_changed AFTER UPDATE OR DELETE ON keys FOR EACH ROW EXECUTE FUNCTION keyward_notify_key();
+
+        CREATE FUNCTION keyward_notify_alias() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'DELETE' THEN
+                PERFORM pg_notify('keyward_changes', 'a 0 ' || OLD.account_id || '/' || OLD.alias_name);
+            ELSE
+                PERFORM pg_notify('keyward_changes', 'a 0 ' || NEW.account_id || '/' || NEW.alias_name);
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER aliases_changed AFTER INSERT OR UPDATE OR DELETE ON aliases FOR EACH ROW EXECUTE FUNCTION keyward_notify_alias();
+
+        CREATE FUNCTION keyward_notify_store() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'DELETE' THEN
+                PERFORM pg_notify('keyward_changes', 's 9223372036854775807 ' || OLD.custom_key_store_id);
+            ELSE
+                PERFORM pg_notify('keyward_changes', 's ' || NEW.version || ' ' || NEW.custom_key_store_id);
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER custom_key_stores_changed AFTER UPDATE OR DELETE ON custom_key_stores FOR EACH ROW EXECUTE FUNCTION keyward_notify_store();
+        """,
+    ];
+}
