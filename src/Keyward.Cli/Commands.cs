@@ -14,6 +14,10 @@ internal static class Commands
             --listen <url>            address to listen on (default http://127.0.0.1:4599; env KEYWARD_LISTEN)
             --data-dir <path>         data directory: database, root key file, bootstrap credential
                                       (default ./.keyward; env KEYWARD_DATA_DIR)
+            --database <uri>          a PostgreSQL database shared by several nodes, as
+                                      postgresql://user:password@host:5432/keyward or an Npgsql connection
+                                      string (env KEYWARD_DATABASE; default: SQLite in the data directory;
+                                      docs/multi-node.md)
             --region <region>         region in ARNs and SigV4 scope (default us-east-1; env KEYWARD_REGION)
             --account-id <id>         account of the bootstrap credential (default 111122223333; env KEYWARD_ACCOUNT_ID)
             --lifecycle-interval <s>  seconds between runs of the lifecycle job: deletions, rotations,
@@ -23,7 +27,9 @@ internal static class Commands
             --tls-cert <pem>          certificate (chain) for an https:// listen address (env KEYWARD_TLS_CERT)
             --tls-key <pem>           its private key (env KEYWARD_TLS_KEY)
           seal migrate move a stopped server from the file seal to the PKCS#11 seal in --config
-            --data-dir <path>, --config <json>   as for serve
+            --data-dir <path>, --config <json>, --database <uri>   as for serve
+          db migrate   apply pending schema migrations and exit (serve also applies them at start)
+            --data-dir <path>, --database <uri>   as for serve
           help         show this text
 
         The bootstrap credential comes from KEYWARD_ACCESS_KEY_ID and KEYWARD_SECRET_ACCESS_KEY,
@@ -43,6 +49,7 @@ internal static class Commands
             {
                 "serve" => await ServeAsync(args[1..]),
                 "seal" when args.Length > 1 && args[1] == "migrate" => await SealMigrateAsync(args[2..]),
+                "db" when args.Length > 1 && args[1] == "migrate" => await DbMigrateAsync(args[2..]),
                 _ => Fail($"unknown command '{args[0]}'"),
             };
         }
@@ -61,6 +68,7 @@ internal static class Commands
             AccountId = Env("KEYWARD_ACCOUNT_ID") ?? "111122223333",
             TlsCertificateFile = Env("KEYWARD_TLS_CERT"),
             TlsKeyFile = Env("KEYWARD_TLS_KEY"),
+            Database = Env("KEYWARD_DATABASE"),
         };
         string? config = Env("KEYWARD_CONFIG");
         for (var i = 0; i < args.Length; i++)
@@ -76,6 +84,7 @@ internal static class Commands
             {
                 "--listen" => options with { Listen = value },
                 "--data-dir" => options with { DataDir = value },
+                "--database" => options with { Database = value },
                 "--region" => options with { Region = value },
                 "--account-id" => options with { AccountId = value },
                 "--tls-cert" => options with { TlsCertificateFile = value },
@@ -110,6 +119,11 @@ internal static class Commands
             Console.Error.WriteLine($"keyward: {e.Message}");
             return 1;
         }
+        catch (Keyward.Core.Storage.StorageUnavailableException e)
+        {
+            Console.Error.WriteLine($"keyward: {e.Message} ({e.InnerException?.Message})");
+            return 1;
+        }
         catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("bind", StringComparison.OrdinalIgnoreCase))
         {
             Console.Error.WriteLine($"keyward: cannot listen on {options.Listen}: {e.Message}");
@@ -122,9 +136,31 @@ internal static class Commands
         return 0;
     }
 
+    private static async Task<int> DbMigrateAsync(string[] args)
+    {
+        var options = new KmsServerOptions { Database = Env("KEYWARD_DATABASE") };
+        for (var i = 0; i < args.Length; i += 2)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : throw new UsageException($"option {args[i]} needs a value");
+            options = args[i] switch
+            {
+                "--data-dir" => options with { DataDir = value },
+                "--database" => options with { Database = value },
+                _ => throw new UsageException($"unknown option '{args[i]}'"),
+            };
+        }
+        try { return await DatabaseMigrationCommand.RunAsync(options, Console.Out); }
+        catch (ServerConfigurationException e) { return Fail(e.Message); }
+        catch (Keyward.Core.Storage.StorageUnavailableException e)
+        {
+            Console.Error.WriteLine($"keyward: {e.Message} ({e.InnerException?.Message})");
+            return 1;
+        }
+    }
+
     private static async Task<int> SealMigrateAsync(string[] args)
     {
-        var options = new KmsServerOptions();
+        var options = new KmsServerOptions { Database = Env("KEYWARD_DATABASE") };
         string? config = Env("KEYWARD_CONFIG");
         for (var i = 0; i < args.Length; i += 2)
         {
@@ -133,6 +169,7 @@ internal static class Commands
             {
                 case "--data-dir": options = options with { DataDir = value }; break;
                 case "--config": config = value; break;
+                case "--database": options = options with { Database = value }; break;
                 default: throw new UsageException($"unknown option '{args[i]}'");
             }
         }

@@ -57,7 +57,10 @@ internal static class PostgresConnectionString
             {
                 case "sslmode": b.SslMode = Enum.Parse<SslMode>(value.Replace("-", ""), ignoreCase: true); break;
                 case "application_name": b.ApplicationName = value; break;
-                case "connect_timeout": b.Timeout = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+                case "connect_timeout":
+                    b.Timeout = int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var t)
+                        ? t : throw new ArgumentException("--database: connect_timeout must be a whole number of seconds.");
+                    break;
                 default: throw new ArgumentException($"--database: unsupported URI parameter '{kv[0]}'.");
             }
         }

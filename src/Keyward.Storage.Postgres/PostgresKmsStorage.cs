@@ -133,13 +133,16 @@ internal sealed partial class PostgresKmsStorage : IKmsStorage, IStorageChangeFe
 
     /// <summary>
     /// A failure of the database or the way to it, rather than of the statement: connection refused or
-    /// broken, timeouts, and the server-side states of a shutdown, restart or failover (class 08, 57P0x,
-    /// 53 insufficient resources, 40001/40P01 serialization failure and deadlock, which a retry resolves).
+    /// broken, timeouts, the server-side states of a shutdown, restart or failover (class 08, 57P0x,
+    /// 53 insufficient resources, 40001/40P01 serialization failure and deadlock, which a retry resolves),
+    /// and a login the database refuses (class 28, 3D000 no such database). Npgsql's messages for these
+    /// name the user and database, never the password.
     /// </summary>
     internal static bool Unavailable(Exception e) => e switch
     {
         PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal)
-                                || pg.SqlState.StartsWith("53", StringComparison.Ordinal) || pg.SqlState is "40001" or "40P01",
+                                || pg.SqlState.StartsWith("53", StringComparison.Ordinal) || pg.SqlState.StartsWith("28", StringComparison.Ordinal)
+                                || pg.SqlState is "40001" or "40P01" or "3D000",
         NpgsqlException => true,
         TimeoutException or System.Net.Sockets.SocketException or IOException => true,
         _ => false,

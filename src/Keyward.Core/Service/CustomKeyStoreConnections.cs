@@ -30,6 +30,10 @@ internal sealed class CustomKeyStoreConnections : IDisposable
 
     public CustomKeyStoreRecord? Record(string storeId) => _records.TryGetValue(storeId, out var r) ? r : null;
 
+    public IReadOnlyList<string> ConnectedIds() => [.. _connections.Keys];
+
+    public IReadOnlyList<string> RecordIds() => [.. _records.Keys];
+
     public void Dispose()
     {
         foreach (var id in _connections.Keys) Close(id);

@@ -10,7 +10,9 @@ namespace Keyward.Core.Service;
 /// <item>Material versions are immutable, so they are cached until their key is deleted.</item>
 /// <item>Key records and alias targets are cached for at most <see cref="MaxAge"/>. Every change
 /// made through this node replaces or drops the entry at once, so a single node always reads
-/// its own writes; a change made by another node sharing the database is seen within MaxAge.</item>
+/// its own writes. A change made by another node sharing the database arrives as a change
+/// notice (<see cref="Invalidate"/>, by key version) within milliseconds, and in any case is
+/// seen within MaxAge, the bound that holds even when notices are lost.</item>
 /// </list>
 /// Reads that precede a write (optimistic concurrency) bypass the cache.
 /// </summary>
@@ -41,6 +43,26 @@ internal sealed class KeyCache(TimeProvider clock)
         var now = Now;
         var fresh = (key, key.Version, Expiry);
         _keys.AddOrUpdate(key.KeyId, fresh, (_, old) => old.Expires <= now || key.Version > old.Version ? fresh : old);
+    }
+
+    /// <summary>
+    /// Another node wrote version <paramref name="version"/> of the key (long.MaxValue: deleted it).
+    /// An older cached record is dropped, and a read that started before the change and ends after
+    /// it cannot put the older version back until the marker expires.
+    /// </summary>
+    public void Invalidate(string keyId, long version)
+    {
+        var marker = ((KeyRecord?)null, version, Expiry);
+        _keys.AddOrUpdate(keyId, marker, (_, old) => old.Version >= version && old.Expires > Now ? old : marker);
+        if (version == long.MaxValue)
+            foreach (var k in _materials.Keys) if (k.KeyId == keyId) _materials.TryRemove(k, out _);
+    }
+
+    /// <summary>The change feed missed notices (its connection was down): forget every key and alias.</summary>
+    public void Clear()
+    {
+        _keys.Clear();
+        _aliases.Clear();
     }
 
     public string? GetAlias(string account, string alias) =>

@@ -123,23 +123,19 @@ internal sealed partial class KmsService
         }
     }
 
-    public async ValueTask DisconnectCustomKeyStoreAsync(Principal caller, CustomKeyStoreIdRequest request, CancellationToken ct)
-    {
-        for (var attempt = 0; attempt < 8; attempt++)
+    public async ValueTask DisconnectCustomKeyStoreAsync(Principal caller, CustomKeyStoreIdRequest request, CancellationToken ct) =>
+        await RetryOnConflictAsync(async () =>
         {
             var store = await GetStoreAsync(caller, request.CustomKeyStoreId!, ct);
             if (store.ConnectionState is CustomKeyStores.Disconnected or CustomKeyStores.Disconnecting)
                 throw Faults.StoreState($"Custom key store {store.CustomKeyStoreId} is already {store.ConnectionState}.");
             // The connection goes first: from here on, its keys refuse every request.
             _stores.Close(store.CustomKeyStoreId);
-            if (await WriteStoreAsync(store with { ConnectionState = CustomKeyStores.Disconnected, ConnectionErrorCode = null }, ct) is not null) return;
-        }
-        throw Faults.Internal();
-    }
+            return await WriteStoreAsync(store with { ConnectionState = CustomKeyStores.Disconnected, ConnectionErrorCode = null }, ct);
+        }, ct);
 
-    public async ValueTask UpdateCustomKeyStoreAsync(Principal caller, UpdateCustomKeyStoreRequest request, CancellationToken ct)
-    {
-        for (var attempt = 0; attempt < 8; attempt++)
+    public async ValueTask UpdateCustomKeyStoreAsync(Principal caller, UpdateCustomKeyStoreRequest request, CancellationToken ct) =>
+        await RetryOnConflictAsync(async () =>
         {
             var store = await GetStoreAsync(caller, request.CustomKeyStoreId!, ct);
             if (store.ConnectionState != CustomKeyStores.Disconnected)
@@ -161,11 +157,9 @@ internal sealed partial class KmsService
                 next = next with { CloudHsmClusterId = clusterId };
             }
             if (request.KeyStorePassword is { } password) next = next with { Password = WrapPassword(store.CustomKeyStoreId, password) };
-            if (ReferenceEquals(next, store)) return;
-            if (await WriteStoreAsync(next, ct) is not null) return;
-        }
-        throw Faults.Internal();
-    }
+            if (ReferenceEquals(next, store)) return store;
+            return await WriteStoreAsync(next, ct);
+        }, ct);
 
     public async ValueTask DeleteCustomKeyStoreAsync(Principal caller, CustomKeyStoreIdRequest request, CancellationToken ct)
     {

@@ -66,23 +66,26 @@ internal sealed partial class KmsService
         finally { CryptographicOperations.ZeroMemory(clear); }
         imported = imported with { ExpirationModel = expiration, ValidTo = validTo };
 
-        for (var attempt = 0; attempt < 8; attempt++)
+        var first = true;
+        return await RetryOnConflictAsync(async () =>
         {
+            if (!first)
+            {
+                key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct, fresh: true);
+                RequireNotPendingDeletion(key);
+            }
+            first = false;
             var materials = await AllMaterialsAsync(key.KeyId, ct);
             var (nextKey, material) = MergeImport(key, materials, imported, request);
-            if (await WriteKeyAsync(nextKey, [material], [], ct) is { } stored)
-            {
-                return new KeyMaterialResponse { KeyId = Arn(stored), KeyMaterialId = spec.Family == KeyFamily.Symmetric ? material.MaterialId : null };
-            }
-            key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct, fresh: true);
-            RequireNotPendingDeletion(key);
-        }
-        throw Faults.Internal();
+            return await WriteKeyAsync(nextKey, [material], [], ct) is { } stored
+                ? new KeyMaterialResponse { KeyId = Arn(stored), KeyMaterialId = spec.Family == KeyFamily.Symmetric ? material.MaterialId : null }
+                : null;
+        }, ct);
     }
 
     public async ValueTask<KeyMaterialResponse> DeleteImportedKeyMaterialAsync(Principal caller, DeleteImportedKeyMaterialRequest request, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < 8; attempt++)
+        return await RetryOnConflictAsync(async () =>
         {
             var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct, fresh: true);
             RequireImportable(key);
@@ -90,9 +93,8 @@ internal sealed partial class KmsService
             var material = await storage.GetMaterialAsync(key.KeyId, materialId, ct)
                            ?? throw KmsException.NotFound($"Key material {materialId} is not associated with {Arn(key)}.");
             var stored = await RemoveSecretAsync(key, material, ct);
-            if (stored is not null) return new KeyMaterialResponse { KeyId = Arn(stored), KeyMaterialId = materialId };
-        }
-        throw Faults.Internal();
+            return stored is null ? null : new KeyMaterialResponse { KeyId = Arn(stored), KeyMaterialId = materialId };
+        }, ct);
     }
 
     /// <summary>Deletes imported material whose ValidTo has passed (the lifecycle job's work). Returns how many.</summary>

@@ -112,14 +112,28 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
     /// Reads the key, applies <paramref name="change"/> (which checks state and may throw), and
     /// writes it with optimistic concurrency, retrying on a concurrent change.
     /// </summary>
-    private async ValueTask<KeyRecord> ChangeKeyAsync(Principal caller, string keyId, Func<KeyRecord, KeyRecord> change, CancellationToken ct)
-    {
-        for (var attempt = 0; attempt < 8; attempt++)
+    private ValueTask<KeyRecord> ChangeKeyAsync(Principal caller, string keyId, Func<KeyRecord, KeyRecord> change, CancellationToken ct) =>
+        RetryOnConflictAsync(async () =>
         {
             var current = await ResolveKeyAsync(caller, keyId, allowAlias: false, ct, fresh: true);
             var next = change(current);
             if (ReferenceEquals(next, current)) return current;
-            if (await WriteKeyAsync(next, [], [], ct) is { } stored) return stored;
+            return await WriteKeyAsync(next, [], [], ct);
+        }, ct);
+
+    private const int ConflictAttempts = 32;
+
+    /// <summary>
+    /// Runs one optimistic read-change-write <paramref name="attempt"/> (null: a concurrent writer won) until it
+    /// succeeds. Between attempts it waits a short random time that grows with each attempt (at most ~130 ms), so
+    /// writers contending for one row, on one node or on several, spread out instead of colliding again.
+    /// </summary>
+    private static async ValueTask<T> RetryOnConflictAsync<T>(Func<ValueTask<T?>> attempt, CancellationToken ct) where T : class
+    {
+        for (var i = 0; i < ConflictAttempts; i++)
+        {
+            if (await attempt() is { } done) return done;
+            await Task.Delay(Random.Shared.Next(1, 2 + (4 << Math.Min(i, 5))), ct);
         }
         throw Faults.Internal();
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Keyward.Core.Identity;
 using Keyward.Core.KeyStores;
 using Keyward.Core.Service;
+using Keyward.Core.Storage;
 using Keyward.Protocol;
 using Keyward.Protocol.Errors;
 using Keyward.Protocol.SigV4;
@@ -71,6 +72,13 @@ internal sealed class KmsRequestHandler(
             Log.KeyStoreFailed(logger, requestId, operationName, e.Failure.ToString(), e.Message);
             var mapped = Faults.FromKeyStore(e);
             await WriteErrorAsync(context, mapped.Code, mapped.Code == KmsErrorCode.KMSInternalException ? InternalMessage(requestId) : mapped.Message);
+        }
+        catch (StorageUnavailableException e)
+        {
+            // Retryable (HTTP 503): nothing was acknowledged, and a retry succeeds once the database is back.
+            Log.StorageUnavailable(logger, requestId, operationName, e.InnerException?.Message ?? e.Message);
+            await WriteErrorAsync(context, KmsErrorCode.DependencyTimeoutException,
+                "The request could not be completed because the database is unavailable. Retry the request.");
         }
         catch (BadHttpRequestException)
         {

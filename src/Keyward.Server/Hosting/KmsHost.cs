@@ -8,6 +8,7 @@ using Keyward.Pkcs11;
 using Keyward.Protocol.SigV4;
 using Keyward.Server.Dispatch;
 using Keyward.Server.Jobs;
+using Keyward.Storage.Postgres;
 using Keyward.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -35,12 +36,18 @@ internal sealed class KmsHost : IAsyncDisposable
     private readonly SoftwareKeyStore _keyStore;
     private readonly KmsService _service;
     private readonly KeyLifecycleJob _lifecycleJob;
+    private readonly CustomKeyStoreSyncJob? _storeSync;
 
     /// <summary>The address actually bound (useful with port 0).</summary>
     public Uri Url { get; private set; } = null!;
 
-    private KmsHost(WebApplication app, IKmsStorage storage, ISeal seal, SoftwareKeyStore keyStore, KmsService service, KeyLifecycleJob job)
+    /// <summary>This process's name in job leases: host, process id and a random part (a restarted process is a new node).</summary>
+    public static readonly string NodeName = $"{Environment.MachineName}/{Environment.ProcessId}/{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
+
+    private KmsHost(WebApplication app, IKmsStorage storage, ISeal seal, SoftwareKeyStore keyStore, KmsService service, KeyLifecycleJob job,
+        CustomKeyStoreSyncJob? storeSync)
     {
+        _storeSync = storeSync;
         _service = service;
         _app = app;
         _storage = storage;
@@ -53,7 +60,7 @@ internal sealed class KmsHost : IAsyncDisposable
     {
         var certificate = ServerTls.Load(options);
         CreatePrivateDirectory(options.DataDir);
-        var storage = new SqliteKmsStorage(Path.Combine(options.DataDir, DatabaseFile));
+        var storage = OpenStorage(options);
         ISeal? seal = null;
         KmsService? service = null;
         try
@@ -73,7 +80,14 @@ internal sealed class KmsHost : IAsyncDisposable
             ILogger? hsmLogger = null;
             var hsmClusters = new HsmClusters(options.Hsm?.Clusters ?? [], message => hsmLogger?.LogWarning("{Message}", message));
             service = new KmsService(storage, keyStore, barrier, kms, options.Clock, hsmClusters);
-            await service.ReconnectCustomKeyStoresAsync(ct);
+            if (storage is PostgresKmsStorage shared)
+            {
+                // Other nodes write too: follow their changes, and connect the stores they connected.
+                service.Follow(shared);
+                shared.StartChangeFeed();
+                await service.SyncCustomKeyStoresAsync(ct);
+            }
+            else await service.ReconnectCustomKeyStoresAsync(ct);
             var bootstrap = BootstrapCredential.Load(options);
             var credentials = new CredentialStore([bootstrap]);
             var verifier = new SigV4Verifier("kms", region => region == options.Region, credentials.SecretOf, TimeProvider.System);
@@ -98,12 +112,14 @@ internal sealed class KmsHost : IAsyncDisposable
             var handler = new KmsRequestHandler(new KmsDispatcher(service), verifier, credentials, options.MaxRequestBodyBytes, logger);
             app.Run(handler.HandleAsync);
 
-            var job = new KeyLifecycleJob(service, options.LifecycleJobInterval, logger);
-            var host = new KmsHost(app, storage, seal, keyStore, service, job);
+            var job = new KeyLifecycleJob(service, storage, NodeName, options.LifecycleJobInterval, logger);
+            var storeSync = storage is PostgresKmsStorage ? new CustomKeyStoreSyncJob(service, options.StoreSyncInterval, logger) : null;
+            var host = new KmsHost(app, storage, seal, keyStore, service, job, storeSync);
             await app.StartAsync(ct);
             host.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
             if (options.RunLifecycleJob) job.Start();
-            Log.Started(logger, host.Url.ToString(), options.AccountId, options.Region, options.DataDir, seal.Description);
+            storeSync?.Start();
+            Log.Started(logger, host.Url.ToString(), options.AccountId, options.Region, DescribeStorage(options, storage), seal.Description);
             return host;
         }
         catch
@@ -124,6 +140,7 @@ internal sealed class KmsHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _lifecycleJob.DisposeAsync();
+        if (_storeSync is not null) await _storeSync.DisposeAsync();
         await _app.StopAsync();
         await _app.DisposeAsync();
         _service.Dispose();
@@ -131,6 +148,22 @@ internal sealed class KmsHost : IAsyncDisposable
         _seal.Dispose();
         _storage.Dispose();
     }
+
+    /// <summary>PostgreSQL when <see cref="KmsServerOptions.Database"/> names one, else SQLite in the data directory.</summary>
+    public static IKmsStorage OpenStorage(KmsServerOptions options)
+    {
+        if (options.Database is { } database)
+        {
+            try { return new PostgresKmsStorage(database); }
+            catch (ArgumentException e) { throw new ServerConfigurationException(e.Message.StartsWith("--database", StringComparison.Ordinal) ? e.Message : $"--database: {e.Message}"); }
+        }
+        CreatePrivateDirectory(options.DataDir);
+        return new SqliteKmsStorage(Path.Combine(options.DataDir, DatabaseFile));
+    }
+
+    private static string DescribeStorage(KmsServerOptions options, IKmsStorage storage) => storage is PostgresKmsStorage pg
+        ? $"database {pg.Description}, data {options.DataDir}"
+        : $"data {options.DataDir}";
 
     /// <summary>The PKCS#11 seal when the configuration names one, else the file seal in the data directory.</summary>
     public static ISeal OpenSeal(KmsServerOptions options, bool create) => options.Hsm?.Seal is { } hsmSeal

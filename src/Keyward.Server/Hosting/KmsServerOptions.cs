@@ -5,6 +5,15 @@ internal sealed record KmsServerOptions
 {
     public string Listen { get; init; } = "http://127.0.0.1:4599";
     public string DataDir { get; init; } = DefaultDataDir();
+
+    /// <summary>
+    /// A PostgreSQL database (postgresql:// URI or Npgsql connection string) shared by several nodes;
+    /// null keeps the embedded SQLite database in <see cref="DataDir"/>.
+    /// </summary>
+    public string? Database { get; init; }
+
+    /// <summary>With a shared database: how often custom key store connections are synced with the store records (change notices also wake it).</summary>
+    public TimeSpan StoreSyncInterval { get; init; } = TimeSpan.FromSeconds(1);
     public string Region { get; init; } = "us-east-1";
     public string AccountId { get; init; } = "111122223333";
 

@@ -5,8 +5,8 @@ namespace Keyward.Server.Hosting;
 /// <summary>Every log line of the KMS host, with stable event ids. None may carry plaintext, material or secrets.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Information, "Keyward KMS listening on {Url} (account {AccountId}, region {Region}, data {DataDir}, {Seal})")]
-    public static partial void Started(ILogger logger, string url, string accountId, string region, string dataDir, string seal);
+    [LoggerMessage(1, LogLevel.Information, "Keyward KMS listening on {Url} (account {AccountId}, region {Region}, {Storage}, {Seal})")]
+    public static partial void Started(ILogger logger, string url, string accountId, string region, string storage, string seal);
 
     [LoggerMessage(2, LogLevel.Error, "Request {RequestId} ({Operation}) failed with an internal error")]
     public static partial void InternalError(ILogger logger, Exception exception, string requestId, string operation);
@@ -28,4 +28,16 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Information, "Deleted {Count} imported key material version(s) whose ValidTo passed")]
     public static partial void MaterialsExpired(ILogger logger, int count);
+
+    [LoggerMessage(9, LogLevel.Warning, "Request {RequestId} ({Operation}): the database is unavailable: {Detail}")]
+    public static partial void StorageUnavailable(ILogger logger, string requestId, string operation, string detail);
+
+    [LoggerMessage(10, LogLevel.Debug, "The lifecycle job is running on another node; this pass is skipped")]
+    public static partial void LifecycleLeaseHeld(ILogger logger);
+
+    [LoggerMessage(11, LogLevel.Warning, "Syncing custom key store connections with the database failed; it will run again: {Detail}")]
+    public static partial void StoreSyncFailed(ILogger logger, string detail);
+
+    [LoggerMessage(12, LogLevel.Information, "Custom key store connections synced with the database: {Count} opened or closed")]
+    public static partial void StoresSynced(ILogger logger, int count);
 }

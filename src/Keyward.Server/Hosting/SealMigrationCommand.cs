@@ -1,6 +1,5 @@
 using Keyward.Core.Seal;
 using Keyward.Pkcs11;
-using Keyward.Storage.Sqlite;
 
 namespace Keyward.Server.Hosting;
 
@@ -17,8 +16,8 @@ internal static class SealMigrationCommand
             throw new SealException("The configuration names no PKCS#11 seal (\"seal\" with module, token and keyLabel).");
         var database = Path.Combine(options.DataDir, KmsHost.DatabaseFile);
         var rootKeyFile = Path.Combine(options.DataDir, KmsHost.RootKeyFile);
-        if (!File.Exists(database)) throw new SealException($"There is no database at {database}.");
-        using var storage = new SqliteKmsStorage(database);
+        if (options.Database is null && !File.Exists(database)) throw new SealException($"There is no database at {database}.");
+        using var storage = KmsHost.OpenStorage(options);
         await storage.MigrateAsync(ct);
         using var from = FileSeal.Open(rootKeyFile, create: false);
         using var to = Pkcs11Seal.Open(target, create: true);

@@ -18,6 +18,7 @@ public sealed class KeywardProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
 
     public Uri Url { get; }
+    public bool HasExited => _process.HasExited;
     public string Output { get { lock (_output) return _output.ToString(); } }
 
     private readonly string? _generatedCredentialDir;
@@ -44,8 +45,9 @@ public sealed class KeywardProcess : IAsyncDisposable
 
     /// <param name="bootstrapFromEnvironment">Give the test credential through KEYWARD_ACCESS_KEY_ID/KEYWARD_SECRET_ACCESS_KEY;
     /// when false the server generates (or reloads) its own.</param>
+    /// <param name="args">More `serve` options (--database, --lifecycle-interval…).</param>
     public static async Task<KeywardProcess> StartAsync(string dataDir, int? port = null, IDictionary<string, string>? env = null,
-        bool bootstrapFromEnvironment = true)
+        bool bootstrapFromEnvironment = true, IEnumerable<string>? args = null)
     {
         var p = port ?? FreePort();
         var url = new Uri($"http://127.0.0.1:{p}");
@@ -57,6 +59,7 @@ public sealed class KeywardProcess : IAsyncDisposable
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "keyward.dll"));
         foreach (var a in new[] { "serve", "--listen", url.ToString().TrimEnd('/'), "--data-dir", dataDir }) info.ArgumentList.Add(a);
+        foreach (var a in args ?? []) info.ArgumentList.Add(a);
         if (bootstrapFromEnvironment)
         {
             info.Environment["KEYWARD_ACCESS_KEY_ID"] = ServerFixture.AccessKeyId;

@@ -1,0 +1,93 @@
+using Keyward.Core.Keys;
+using Keyward.Core.Storage;
+
+namespace Keyward.Core.Service;
+
+/// <summary>
+/// Several nodes on one database: what another node changed reaches this node's caches and custom
+/// key store connections. Key records and aliases are invalidated by change notices; store
+/// connections follow the store records (<see cref="SyncCustomKeyStoresAsync"/>).
+/// </summary>
+internal sealed partial class KmsService
+{
+    /// <summary>Raised when another node changed a custom key store, so the host syncs connections now.</summary>
+    public event Action? CustomKeyStoresChanged;
+
+    /// <summary>Follows the change notices of shared storage (PostgreSQL); the single-node SQLite store has none.</summary>
+    public void Follow(IStorageChangeFeed feed)
+    {
+        feed.Changed += OnChange;
+        feed.Reset += () =>
+        {
+            _cache.Clear();
+            CustomKeyStoresChanged?.Invoke();
+        };
+    }
+
+    private void OnChange(StorageChange change)
+    {
+        switch (change.Kind)
+        {
+            case StorageChangeKind.Key:
+                _cache.Invalidate(change.Id, change.Version);
+                // A key deleted elsewhere: its unwrapped material must not linger in this process.
+                if (change.Version == long.MaxValue) keyStore.Forget(change.Id);
+                break;
+            case StorageChangeKind.Alias:
+                var slash = change.Id.IndexOf('/', StringComparison.Ordinal);
+                if (slash > 0) _cache.DropAlias(change.Id[..slash], change.Id[(slash + 1)..]);
+                break;
+            case StorageChangeKind.CustomKeyStore:
+                CustomKeyStoresChanged?.Invoke();
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Makes this node's connections match the store records another node may have changed: a CONNECTED
+    /// store gets a local connection (logged in with its password; the record is not rewritten), a store
+    /// that is no longer CONNECTED, or is gone, loses it at once. A local connection that fails is tried
+    /// again on the next sync; until then this node answers KMSInvalidStateException for its keys.
+    /// Returns how many connections were opened or closed.
+    /// </summary>
+    public async Task<int> SyncCustomKeyStoresAsync(CancellationToken ct)
+    {
+        var changed = 0;
+        var records = await storage.ListCustomKeyStoresAsync(null, ct);
+        var connected = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var record in records)
+        {
+            _stores.Remember(record);
+            if (record.ConnectionState != CustomKeyStores.Connected) continue;
+            connected.Add(record.CustomKeyStoreId);
+            if (_stores.TryGet(record.CustomKeyStoreId, out _)) continue;
+            if (ConnectLocally(record)) changed++;
+        }
+        foreach (var id in _stores.ConnectedIds())
+        {
+            if (connected.Contains(id)) continue;
+            // CONNECTING on this node's own request keeps the connection it is about to record.
+            if (records.FirstOrDefault(r => r.CustomKeyStoreId == id) is { ConnectionState: CustomKeyStores.Connecting }) continue;
+            _stores.Close(id);
+            changed++;
+        }
+        foreach (var id in _stores.RecordIds())
+            if (!records.Any(r => r.CustomKeyStoreId == id)) _stores.ForgetRecord(id);
+        return changed;
+    }
+
+    private bool ConnectLocally(CustomKeyStoreRecord record)
+    {
+        byte[]? password = null;
+        try
+        {
+            password = UnwrapPassword(record);
+            var connection = hsmClusters.Connect(record.CloudHsmClusterId!, password);
+            if (_stores.TryAdd(record.CustomKeyStoreId, connection)) return true;
+            connection.Dispose();
+            return false;
+        }
+        catch (Exception e) when (e is KeyStores.KeyStoreConnectException or KeyStores.KeyStoreException) { return false; }
+        finally { if (password is not null) System.Security.Cryptography.CryptographicOperations.ZeroMemory(password); }
+    }
+}
