@@ -7,21 +7,32 @@ namespace Keyward.Bench;
 /// <summary>
 /// Closed-loop load: <c>concurrency</c> workers each send one request, wait for the answer,
 /// and send the next, for a fixed time. Every request is freshly SigV4-signed (the client
-/// cost is the same for Keyward and the baseline). Non-200 answers count as errors.
+/// cost is the same for Keyward and the baseline). Non-200 answers count as errors. With several
+/// servers (nodes of one deployment), worker w talks to server w mod n, as a round-robin balancer would.
 /// </summary>
-internal sealed class LoadGenerator(Uri url, string accessKeyId, string secret, string region)
+internal sealed class LoadGenerator(IReadOnlyList<Uri> urls, string accessKeyId, string secret, string region)
 {
+    public LoadGenerator(Uri url, string accessKeyId, string secret, string region) : this([url], accessKeyId, secret, region) { }
+
     public sealed record Result(double RequestsPerSecond, double P50Ms, double P99Ms, long Errors);
 
     public async Task<Result> RunAsync(string operation, byte[] body, int concurrency, TimeSpan warmup, TimeSpan duration)
     {
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
-        using var http = new HttpClient(handler) { BaseAddress = url };
-        await Drive(http, operation, body, concurrency, warmup, record: false);
-        return await Drive(http, operation, body, concurrency, duration, record: true);
+        var handlers = urls.Select(_ => new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan }).ToArray();
+        var clients = urls.Select((u, i) => new HttpClient(handlers[i]) { BaseAddress = u }).ToArray();
+        try
+        {
+            await Drive(clients, operation, body, concurrency, warmup, record: false);
+            return await Drive(clients, operation, body, concurrency, duration, record: true);
+        }
+        finally
+        {
+            foreach (var c in clients) c.Dispose();
+            foreach (var h in handlers) h.Dispose();
+        }
     }
 
-    private async Task<Result> Drive(HttpClient http, string operation, byte[] body, int concurrency, TimeSpan duration, bool record)
+    private async Task<Result> Drive(HttpClient[] clients, string operation, byte[] body, int concurrency, TimeSpan duration, bool record)
     {
         var latencies = new List<double>[concurrency];
         long errors = 0;
@@ -30,10 +41,11 @@ internal sealed class LoadGenerator(Uri url, string accessKeyId, string secret, 
         var tasks = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
         {
             var mine = latencies[w] = new List<double>(1 << 16);
+            var http = clients[w % clients.Length];
             while (stopwatch.Elapsed.Ticks < end)
             {
                 var start = Stopwatch.GetTimestamp();
-                using var request = Sign(operation, body);
+                using var request = Sign(operation, body, http.BaseAddress!);
                 using var response = await http.SendAsync(request);
                 await response.Content.ReadAsByteArrayAsync();
                 if (response.StatusCode != System.Net.HttpStatusCode.OK) Interlocked.Increment(ref errors);
@@ -47,8 +59,10 @@ internal sealed class LoadGenerator(Uri url, string accessKeyId, string secret, 
         return new Result(all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.99), errors);
     }
 
-    /// <summary>A KMS request for <paramref name="operation"/>, SigV4-signed now.</summary>
-    public HttpRequestMessage Sign(string operation, byte[] body)
+    /// <summary>A KMS request for <paramref name="operation"/> to the first server, SigV4-signed now.</summary>
+    public HttpRequestMessage Sign(string operation, byte[] body) => Sign(operation, body, urls[0]);
+
+    private HttpRequestMessage Sign(string operation, byte[] body, Uri url)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-amz-json-1.1");

@@ -7,7 +7,9 @@ using Keyward.Server.Hosting;
 
 // Usage: Keyward.Bench [seconds-per-cell] [concurrency,...] [rounds]
 //        Keyward.Bench hsm [seconds-per-cell] [concurrency,...] [rounds]   (HsmBench.cs)
+//        Keyward.Bench pg [seconds-per-cell] [concurrency,...] [rounds]    (PostgresBench.cs)
 if (args.Length > 0 && args[0] == "hsm") return await HsmBench.RunAsync(args[1..]);
+if (args.Length > 0 && args[0] == "pg") return await PostgresBench.RunAsync(args[1..]);
 
 // Runs the baseline and Keyward in one process, one after the other, for each concurrency,
 // and prints a Markdown table of throughput, latency and the Encrypt/baseline ratio.

@@ -68,4 +68,61 @@ public sealed class KeyCacheTests
         Assert.Null(cache.GetAlias("111122223333", "alias/a"));
         Assert.Equal("other", cache.GetAlias("111122223333", "alias/b"));
     }
+
+    [Fact]
+    public void A_change_notice_drops_older_versions_and_keeps_a_racing_read_out()
+    {
+        var cache = new KeyCache(new Ticks());
+        var id = Key(1).KeyId;
+        cache.PutKey(Key(1));
+        // Another node wrote version 2: version 1 is gone, and a read that began before the change cannot put it back.
+        cache.Invalidate(id, 2);
+        Assert.Null(cache.GetKey(id));
+        cache.PutKey(Key(1));
+        Assert.Null(cache.GetKey(id));
+        // The read that sees version 2 is cached at once (no storage read per request after a change);
+        // a late notice of the same or an older version changes nothing.
+        cache.PutKey(Key(2, KeyState.Disabled));
+        Assert.Equal(2, cache.GetKey(id)!.Version);
+        cache.Invalidate(id, 2);
+        cache.Invalidate(id, 1);
+        Assert.Equal(KeyState.Disabled, cache.GetKey(id)!.State);
+    }
+
+    [Fact]
+    public void A_deletion_notice_forgets_the_key_and_its_material()
+    {
+        var cache = new KeyCache(new Ticks());
+        var id = Key(1).KeyId;
+        cache.PutKey(Key(1));
+        cache.PutMaterial(new MaterialRecord(id, "m1", [1], DateTimeOffset.UnixEpoch));
+        cache.Invalidate(id, long.MaxValue);
+        Assert.Null(cache.GetKey(id));
+        Assert.Null(cache.GetMaterial(id, "m1"));
+        cache.PutKey(Key(5));
+        Assert.Null(cache.GetKey(id));
+    }
+
+    [Fact]
+    public void A_missed_notice_marker_expires_with_the_bound_like_any_entry()
+    {
+        var clock = new Ticks();
+        var cache = new KeyCache(clock);
+        var id = Key(1).KeyId;
+        cache.Invalidate(id, 3);
+        clock.Now += (long)KeyCache.MaxAge.TotalMilliseconds;
+        cache.PutKey(Key(3));
+        Assert.Equal(3, cache.GetKey(id)!.Version);
+    }
+
+    [Fact]
+    public void Clear_forgets_keys_and_aliases()
+    {
+        var cache = new KeyCache(new Ticks());
+        cache.PutKey(Key(1));
+        cache.PutAlias("111122223333", "alias/a", Key(1).KeyId);
+        cache.Clear();
+        Assert.Null(cache.GetKey(Key(1).KeyId));
+        Assert.Null(cache.GetAlias("111122223333", "alias/a"));
+    }
 }

@@ -42,7 +42,9 @@ internal sealed class KeyCache(TimeProvider clock)
         if (_keys.Count >= MaxEntries) _keys.Clear();
         var now = Now;
         var fresh = (key, key.Version, Expiry);
-        _keys.AddOrUpdate(key.KeyId, fresh, (_, old) => old.Expires <= now || key.Version > old.Version ? fresh : old);
+        // A change-notice marker (no record, version v) admits version v itself; a deletion marker (long.MaxValue) admits nothing.
+        _keys.AddOrUpdate(key.KeyId, fresh, (_, old) =>
+            old.Expires <= now || key.Version > old.Version || (old.Key is null && key.Version == old.Version) ? fresh : old);
     }
 
     /// <summary>

@@ -15,6 +15,7 @@ public sealed class NodeCluster : IAsyncDisposable
     private readonly string[] _dataDirs;
     private readonly int[] _ports;
     private readonly string[] _args;
+    private readonly Dictionary<string, string> _env;
     private readonly KeywardProcess?[] _nodes;
 
     internal PostgresServer Postgres { get; }
@@ -22,23 +23,27 @@ public sealed class NodeCluster : IAsyncDisposable
     public string DatabaseUri => Postgres.Uri(Database);
     public Nginx? Balancer { get; private set; }
 
-    private NodeCluster(PostgresServer postgres, string database, int count, string[] args)
+    private NodeCluster(PostgresServer postgres, string database, int count, string[] args, IDictionary<string, string>? env)
     {
         Postgres = postgres;
         Database = database;
         _args = args;
+        _env = new Dictionary<string, string>(env ?? new Dictionary<string, string>()) { ["KEYWARD_DATABASE"] = postgres.Uri(database) };
         _dataDirs = Enumerable.Range(0, count).Select(_ => Directory.CreateTempSubdirectory("keyward-node").FullName).ToArray();
         _ports = Enumerable.Range(0, count).Select(_ => KeywardProcess.FreePort()).ToArray();
         _nodes = new KeywardProcess?[count];
     }
 
     /// <param name="lifecycleInterval">Seconds between lifecycle passes on each node.</param>
-    public static async Task<NodeCluster> StartAsync(int nodes = 2, bool balancer = false, double lifecycleInterval = 60)
+    /// <param name="env">More environment for every node (SOFTHSM2_CONF…).</param>
+    /// <param name="args">More `serve` options for every node (--config…).</param>
+    public static async Task<NodeCluster> StartAsync(int nodes = 2, bool balancer = false, double lifecycleInterval = 60,
+        IDictionary<string, string>? env = null, IEnumerable<string>? args = null)
     {
         var postgres = await PostgresServer.Instance;
         var database = await postgres.NewDatabaseAsync("cluster");
         var cluster = new NodeCluster(postgres, database, nodes,
-            ["--lifecycle-interval", lifecycleInterval.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            ["--lifecycle-interval", lifecycleInterval.ToString(System.Globalization.CultureInfo.InvariantCulture), .. args ?? []], env);
         try
         {
             // The first node creates the root key; the others get a copy of its file, as docs/multi-node.md says.
@@ -65,7 +70,7 @@ public sealed class NodeCluster : IAsyncDisposable
     public string DataDir(int i) => _dataDirs[i];
 
     public async Task StartNodeAsync(int i) =>
-        _nodes[i] = await KeywardProcess.StartAsync(_dataDirs[i], _ports[i], new Dictionary<string, string> { ["KEYWARD_DATABASE"] = DatabaseUri }, args: _args);
+        _nodes[i] = await KeywardProcess.StartAsync(_dataDirs[i], _ports[i], _env, args: _args);
 
     /// <summary>SIGKILL: the node stops mid-request, as in a crash or power cut.</summary>
     public async Task KillNodeAsync(int i)
