@@ -89,6 +89,40 @@ public sealed class MultiNodeTests
     }
 
     [Fact]
+    public async Task Encrypt_with_a_key_a_node_has_seen_costs_no_database_round_trip()
+    {
+        await using var cluster = await NodeCluster.StartAsync(nodes: 1);
+        using var a = cluster.Client(0);
+        var key = (await a.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+        await a.EncryptAsync(new EncryptRequest { KeyId = key, Plaintext = Bytes("warm") });
+
+        // The server logs every statement (log_statement=all): count key and material reads between two markers.
+        const int Requests = 300;
+        var keyReads = await KeyReadsDuring(cluster, async () =>
+        {
+            for (var i = 0; i < Requests; i++) await a.EncryptAsync(new EncryptRequest { KeyId = key, Plaintext = Bytes("p") });
+        });
+        // At most one re-read of the key per cache age; far fewer than one per request.
+        Assert.True(keyReads < Requests / 10, $"{keyReads} key reads for {Requests} Encrypt requests");
+
+        // The count does see reads: once the cache age has passed, the next Encrypt reads the key again.
+        await Task.Delay(KeyCache.MaxAge + TimeSpan.FromMilliseconds(200));
+        Assert.True(await KeyReadsDuring(cluster, async () => await a.EncryptAsync(new EncryptRequest { KeyId = key, Plaintext = Bytes("p") })) >= 1);
+    }
+
+    private static async Task<int> KeyReadsDuring(NodeCluster cluster, Func<Task> work)
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        await cluster.Postgres.PsqlAsync(cluster.Database, $"SELECT 'start-{marker}'");
+        await work();
+        await cluster.Postgres.PsqlAsync(cluster.Database, $"SELECT 'end-{marker}'");
+        var log = cluster.Postgres.ServerLog();
+        var start = log.IndexOf($"start-{marker}", StringComparison.Ordinal);
+        var window = log[start..log.IndexOf($"end-{marker}", start, StringComparison.Ordinal)];
+        return window.Split('\n').Count(l => l.Contains("FROM keys WHERE key_id", StringComparison.Ordinal) || l.Contains("FROM key_materials WHERE key_id", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Concurrent_changes_to_one_key_from_two_nodes_lose_no_update()
     {
         await using var cluster = await NodeCluster.StartAsync();

@@ -17,21 +17,23 @@ internal sealed class PostgresServer : IAsyncDisposable
     public const string User = "keyward";
     public const string Password = "keyward-test-password";
 
-    private static readonly Lazy<Task<PostgresServer>> Shared = new(() => StartAsync());
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(() => StartAsync(logStatements: true));
 
     /// <summary>One server per test process, started on first use and stopped when the process exits.</summary>
     public static Task<PostgresServer> Instance => Shared.Value;
 
     private readonly string _bin;
     private readonly string _dir;
+    private readonly bool _logStatements;
     private int _databases;
 
     public int Port { get; }
     private string DataDir => Path.Combine(_dir, "data");
     private string LogFile => Path.Combine(_dir, "server.log");
 
-    private PostgresServer(string bin, string dir, int port)
+    private PostgresServer(string bin, string dir, int port, bool logStatements)
     {
+        _logStatements = logStatements;
         _bin = bin;
         _dir = dir;
         Port = port;
@@ -44,7 +46,9 @@ internal sealed class PostgresServer : IAsyncDisposable
     public string ConnectionString(string database) =>
         $"Host=127.0.0.1;Port={Port};Username={User};Password={Password};Database={database}";
 
-    public static async Task<PostgresServer> StartAsync()
+    /// <param name="logStatements">Log every statement to the server log (tests count round trips with
+    /// <see cref="ServerLog"/>); off for benchmarks.</param>
+    public static async Task<PostgresServer> StartAsync(bool logStatements = false)
     {
         var bin = FindBin();
         var dir = Path.Combine(Path.GetTempPath(), $"keyward-pg-{Environment.ProcessId}-{Guid.NewGuid():N}");
@@ -54,7 +58,7 @@ internal sealed class PostgresServer : IAsyncDisposable
         if (IsRoot) await RunAsync("chown", ["-R", "postgres:postgres", dir]);
         await RunAsync(Path.Combine(bin, "initdb"), ["-D", Path.Combine(dir, "data"), "-U", User, "--pwfile", pwfile, "-E", "UTF8",
             "--locale", "C.UTF-8", "--auth-local", "trust", "--auth-host", "scram-sha-256"], asPostgres: true);
-        var server = new PostgresServer(bin, dir, FreePort());
+        var server = new PostgresServer(bin, dir, FreePort(), logStatements);
         await server.StartServerAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopAsync("immediate").AsTask().Wait(TimeSpan.FromSeconds(20));
         return server;
@@ -63,7 +67,15 @@ internal sealed class PostgresServer : IAsyncDisposable
     /// <summary>Starts the server (again) on the same data and port; waits until it accepts connections.</summary>
     public async ValueTask StartServerAsync() =>
         await RunAsync(Path.Combine(_bin, "pg_ctl"), ["-D", DataDir, "-l", LogFile, "-w", "-t", "60", "-o",
-            $"-p {Port.ToString(CultureInfo.InvariantCulture)} -k {_dir} -c listen_addresses=127.0.0.1 -c max_connections=300", "start"], asPostgres: true);
+            $"-p {Port.ToString(CultureInfo.InvariantCulture)} -k {_dir} -c listen_addresses=127.0.0.1 -c max_connections=300" +
+            (_logStatements ? " -c log_statement=all" : ""), "start"], asPostgres: true);
+
+    /// <summary>The server's log so far (with statement logging: every statement every client ran).</summary>
+    public string ServerLog()
+    {
+        using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return new StreamReader(stream).ReadToEnd();
+    }
 
     /// <summary>Stops the server: "fast" (clients are disconnected) or "immediate" (as a crash).</summary>
     public async ValueTask StopAsync(string mode = "fast")
