@@ -12,7 +12,7 @@ internal sealed partial class PostgresKmsStorage
         await using var cmd = Command(c, null, $"SELECT {AliasColumns} FROM aliases WHERE account_id = @acct AND alias_name = @name");
         Text(cmd, "acct", accountId);
         Text(cmd, "name", aliasName);
-        return await ReadOne(cmd, ReadAlias, ct);
+        return await ReadOne(cmd, StorageRows.Alias, ct);
     }, cancellationToken);
 
     public ValueTask<bool> CreateAliasAsync(AliasRecord alias, CancellationToken cancellationToken = default) => Write(async (c, tx, ct) =>
@@ -53,9 +53,7 @@ internal sealed partial class PostgresKmsStorage
         Text(cmd, "target", targetKeyId);
         Text(cmd, "after", afterAliasName ?? string.Empty);
         Int(cmd, "limit", limit);
-        return await ReadAll(cmd, ReadAlias, ct);
+        return await ReadAll(cmd, StorageRows.Alias, ct);
     }, cancellationToken);
 
-    private static AliasRecord ReadAlias(NpgsqlDataReader r) =>
-        new(r.GetString(0), r.GetString(1), r.GetString(2), Time(r.GetInt64(3)), Time(r.GetInt64(4)));
 }

@@ -23,14 +23,14 @@ internal sealed partial class PostgresKmsStorage
     {
         await using var cmd = Command(c, null, $"SELECT {StoreColumns} FROM custom_key_stores WHERE custom_key_store_id = @id");
         Text(cmd, "id", customKeyStoreId);
-        return await ReadOne(cmd, ReadStore, ct);
+        return await ReadOne(cmd, StorageRows.Store, ct);
     }, cancellationToken);
 
     public ValueTask<IReadOnlyList<CustomKeyStoreRecord>> ListCustomKeyStoresAsync(string? accountId, CancellationToken cancellationToken = default) => Read(async (c, ct) =>
     {
         await using var cmd = Command(c, null, $"SELECT {StoreColumns} FROM custom_key_stores WHERE @acct::text IS NULL OR account_id = @acct ORDER BY custom_key_store_id");
         Text(cmd, "acct", accountId);
-        return await ReadAll(cmd, ReadStore, ct);
+        return await ReadAll(cmd, StorageRows.Store, ct);
     }, cancellationToken);
 
     public ValueTask<CustomKeyStoreRecord?> UpdateCustomKeyStoreAsync(CustomKeyStoreRecord store, CancellationToken cancellationToken = default) => Write<CustomKeyStoreRecord?>(async (c, tx, ct) =>
@@ -79,18 +79,4 @@ internal sealed partial class PostgresKmsStorage
         Long(cmd, "ver", s.Version);
     }
 
-    private static CustomKeyStoreRecord ReadStore(NpgsqlDataReader r) => new()
-    {
-        CustomKeyStoreId = r.GetString(0),
-        AccountId = r.GetString(1),
-        Name = r.GetString(2),
-        StoreType = r.GetString(3),
-        CloudHsmClusterId = NullableString(r, 4),
-        TrustAnchorCertificate = NullableString(r, 5),
-        Password = NullableBytes(r, 6),
-        ConnectionState = r.GetString(7),
-        ConnectionErrorCode = NullableString(r, 8),
-        CreationDate = Time(r.GetInt64(9)),
-        Version = r.GetInt64(10),
-    };
 }

@@ -25,7 +25,7 @@ internal sealed partial class PostgresKmsStorage
     {
         await using var cmd = Command(c, null, $"SELECT {KeyColumns} FROM keys WHERE key_id = @id");
         Text(cmd, "id", keyId);
-        return await ReadOne(cmd, ReadKey, ct);
+        return await ReadOne(cmd, StorageRows.Key, ct);
     }, cancellationToken);
 
     public ValueTask<KeyRecord?> UpdateKeyAsync(KeyRecord key, IReadOnlyList<MaterialRecord> materials, IReadOnlyList<string> removeMaterialIds,
@@ -54,7 +54,7 @@ internal sealed partial class PostgresKmsStorage
         Text(cmd, "acct", accountId);
         Text(cmd, "after", afterKeyId ?? string.Empty);
         Int(cmd, "limit", limit);
-        return await ReadAll(cmd, ReadKey, ct);
+        return await ReadAll(cmd, StorageRows.Key, ct);
     }, cancellationToken);
 
     public ValueTask<IReadOnlyList<KeyRecord>> ListKeysDueForDeletionAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default) => Read(async (c, ct) =>
@@ -63,7 +63,7 @@ internal sealed partial class PostgresKmsStorage
             $"SELECT {KeyColumns} FROM keys WHERE key_state = 'PendingDeletion' AND deletion_date <= @now ORDER BY deletion_date LIMIT @limit");
         Time(cmd, "now", now);
         Int(cmd, "limit", limit);
-        return await ReadAll(cmd, ReadKey, ct);
+        return await ReadAll(cmd, StorageRows.Key, ct);
     }, cancellationToken);
 
     public ValueTask<IReadOnlyList<KeyRecord>> ListKeysDueForRotationAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default) => Read(async (c, ct) =>
@@ -73,7 +73,7 @@ internal sealed partial class PostgresKmsStorage
             "ORDER BY key_id LIMIT @limit");
         Time(cmd, "now", now);
         Int(cmd, "limit", limit);
-        return await ReadAll(cmd, ReadKey, ct);
+        return await ReadAll(cmd, StorageRows.Key, ct);
     }, cancellationToken);
 
     public ValueTask<bool> DeleteKeyAsync(string keyId, long expectedVersion, CancellationToken cancellationToken = default) => Write(async (c, tx, ct) =>
@@ -109,27 +109,4 @@ internal sealed partial class PostgresKmsStorage
         Text(cmd, "cks", k.CustomKeyStoreId);
     }
 
-    private static KeyRecord ReadKey(NpgsqlDataReader r) => new()
-    {
-        KeyId = r.GetString(0),
-        AccountId = r.GetString(1),
-        CreationDate = Time(r.GetInt64(2)),
-        Description = r.GetString(3),
-        KeySpec = r.GetString(4),
-        KeyUsage = r.GetString(5),
-        Origin = r.GetString(6),
-        State = Enum.Parse<KeyState>(r.GetString(7)),
-        DeletionDate = NullableTime(r, 8),
-        PendingWindowInDays = r.IsDBNull(9) ? null : r.GetInt32(9),
-        CurrentMaterialId = NullableString(r, 10),
-        Policy = r.GetString(11),
-        Version = r.GetInt64(12),
-        RotationPeriodInDays = r.IsDBNull(13) ? null : r.GetInt32(13),
-        NextRotationDate = NullableTime(r, 14),
-        OnDemandRotationStartDate = NullableTime(r, 15),
-        OnDemandRotations = r.GetInt32(16),
-        ExpirationModel = NullableString(r, 17),
-        ValidTo = NullableTime(r, 18),
-        CustomKeyStoreId = NullableString(r, 19),
-    };
 }

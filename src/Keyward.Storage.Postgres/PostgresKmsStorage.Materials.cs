@@ -14,7 +14,7 @@ internal sealed partial class PostgresKmsStorage
         await using var cmd = Command(c, null, $"SELECT {MaterialColumns} FROM key_materials WHERE key_id = @id AND material_id = @mat");
         Text(cmd, "id", keyId);
         Text(cmd, "mat", materialId);
-        return await ReadOne(cmd, ReadMaterial, ct);
+        return await ReadOne(cmd, StorageRows.Material, ct);
     }, cancellationToken);
 
     public ValueTask<IReadOnlyList<MaterialRecord>> ListMaterialsAsync(string keyId, int afterSequence, int limit, CancellationToken cancellationToken = default) => Read(async (c, ct) =>
@@ -23,7 +23,7 @@ internal sealed partial class PostgresKmsStorage
         Text(cmd, "id", keyId);
         Int(cmd, "after", afterSequence);
         Int(cmd, "limit", limit);
-        return await ReadAll(cmd, ReadMaterial, ct);
+        return await ReadAll(cmd, StorageRows.Material, ct);
     }, cancellationToken);
 
     public ValueTask<IReadOnlyList<MaterialRecord>> ListMaterialsDueForExpiryAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default) => Read(async (c, ct) =>
@@ -32,7 +32,7 @@ internal sealed partial class PostgresKmsStorage
             $"SELECT {MaterialColumns} FROM key_materials WHERE valid_to IS NOT NULL AND wrapped IS NOT NULL AND valid_to <= @now ORDER BY valid_to LIMIT @limit");
         Time(cmd, "now", now);
         Int(cmd, "limit", limit);
-        return await ReadAll(cmd, ReadMaterial, ct);
+        return await ReadAll(cmd, StorageRows.Material, ct);
     }, cancellationToken);
 
     public ValueTask CreateImportParametersAsync(ImportParametersRecord record, CancellationToken cancellationToken = default) => Write(async (c, tx, ct) =>
@@ -54,7 +54,7 @@ internal sealed partial class PostgresKmsStorage
         await using var cmd = Command(c, null,
             "SELECT token_id, key_id, wrapping_key_spec, wrapping_algorithm, wrapped_private_key, valid_to FROM import_parameters WHERE token_id = @tok");
         Text(cmd, "tok", tokenId);
-        return await ReadOne(cmd, r => new ImportParametersRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), (byte[])r.GetValue(4), Time(r.GetInt64(5))), ct);
+        return await ReadOne(cmd, StorageRows.ImportParameters, ct);
     }, cancellationToken);
 
     public ValueTask<int> DeleteExpiredImportParametersAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => Write(async (c, tx, ct) =>
@@ -100,15 +100,4 @@ internal sealed partial class PostgresKmsStorage
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private static MaterialRecord ReadMaterial(NpgsqlDataReader r) =>
-        new(r.GetString(0), r.GetString(1), NullableBytes(r, 3), Time(r.GetInt64(5)), NullableBytes(r, 4))
-        {
-            Sequence = r.GetInt32(2),
-            RotationType = NullableString(r, 6),
-            RotationDate = NullableTime(r, 7),
-            PendingRotation = r.GetBoolean(8),
-            ExpirationModel = NullableString(r, 9),
-            ValidTo = NullableTime(r, 10),
-            Description = NullableString(r, 11),
-        };
 }

@@ -171,14 +171,6 @@ internal sealed partial class PostgresKmsStorage : IKmsStorage, IStorageChangeFe
 
     private static void Time(NpgsqlCommand cmd, string name, DateTimeOffset? value) => Long(cmd, name, value?.ToUnixTimeMilliseconds());
 
-    private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
-
-    private static DateTimeOffset? NullableTime(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : Time(r.GetInt64(ordinal));
-
-    private static string? NullableString(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
-
-    private static byte[]? NullableBytes(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : (byte[])r.GetValue(ordinal);
-
     private static async Task<IReadOnlyList<T>> ReadAll<T>(NpgsqlCommand cmd, Func<NpgsqlDataReader, T> read, CancellationToken ct)
     {
         await using var r = await cmd.ExecuteReaderAsync(ct);

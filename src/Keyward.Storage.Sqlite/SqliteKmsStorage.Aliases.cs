@@ -13,7 +13,7 @@ internal sealed partial class SqliteKmsStorage
         cmd.Parameters.AddWithValue("$acct", accountId);
         cmd.Parameters.AddWithValue("$name", aliasName);
         using var r = cmd.ExecuteReader();
-        return r.Read() ? ReadAlias(r) : null;
+        return r.Read() ? StorageRows.Alias(r) : null;
     });
 
     public ValueTask<bool> CreateAliasAsync(AliasRecord alias, CancellationToken cancellationToken = default) => Write((c, tx) =>
@@ -56,10 +56,8 @@ internal sealed partial class SqliteKmsStorage
         cmd.Parameters.AddWithValue("$limit", limit);
         using var r = cmd.ExecuteReader();
         var list = new List<AliasRecord>();
-        while (r.Read()) list.Add(ReadAlias(r));
+        while (r.Read()) list.Add(StorageRows.Alias(r));
         return (IReadOnlyList<AliasRecord>)list;
     });
 
-    private static AliasRecord ReadAlias(SqliteDataReader r) =>
-        new(r.GetString(0), r.GetString(1), r.GetString(2), Time(r.GetInt64(3)), Time(r.GetInt64(4)));
 }

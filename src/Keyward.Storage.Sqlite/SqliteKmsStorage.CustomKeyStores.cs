@@ -24,7 +24,7 @@ internal sealed partial class SqliteKmsStorage
         using var cmd = Command(c, null, $"SELECT {StoreColumns} FROM custom_key_stores WHERE custom_key_store_id = $id");
         cmd.Parameters.AddWithValue("$id", customKeyStoreId);
         using var r = cmd.ExecuteReader();
-        return r.Read() ? ReadStore(r) : null;
+        return r.Read() ? StorageRows.Store(r) : null;
     });
 
     public ValueTask<IReadOnlyList<CustomKeyStoreRecord>> ListCustomKeyStoresAsync(string? accountId, CancellationToken cancellationToken = default) => Read(c =>
@@ -33,7 +33,7 @@ internal sealed partial class SqliteKmsStorage
         cmd.Parameters.AddWithValue("$acct", (object?)accountId ?? DBNull.Value);
         using var r = cmd.ExecuteReader();
         var list = new List<CustomKeyStoreRecord>();
-        while (r.Read()) list.Add(ReadStore(r));
+        while (r.Read()) list.Add(StorageRows.Store(r));
         return (IReadOnlyList<CustomKeyStoreRecord>)list;
     });
 
@@ -81,18 +81,4 @@ internal sealed partial class SqliteKmsStorage
         cmd.Parameters.AddWithValue("$ver", s.Version);
     }
 
-    private static CustomKeyStoreRecord ReadStore(SqliteDataReader r) => new()
-    {
-        CustomKeyStoreId = r.GetString(0),
-        AccountId = r.GetString(1),
-        Name = r.GetString(2),
-        StoreType = r.GetString(3),
-        CloudHsmClusterId = r.IsDBNull(4) ? null : r.GetString(4),
-        TrustAnchorCertificate = r.IsDBNull(5) ? null : r.GetString(5),
-        Password = r.IsDBNull(6) ? null : (byte[])r[6],
-        ConnectionState = r.GetString(7),
-        ConnectionErrorCode = r.IsDBNull(8) ? null : r.GetString(8),
-        CreationDate = Time(r.GetInt64(9)),
-        Version = r.GetInt64(10),
-    };
 }

@@ -25,7 +25,7 @@ internal sealed partial class SqliteKmsStorage
         using var cmd = Command(c, null, $"SELECT {KeyColumns} FROM keys WHERE key_id = $id");
         cmd.Parameters.AddWithValue("$id", keyId);
         using var r = cmd.ExecuteReader();
-        return r.Read() ? ReadKey(r) : null;
+        return r.Read() ? StorageRows.Key(r) : null;
     });
 
     public ValueTask<KeyRecord?> UpdateKeyAsync(KeyRecord key, IReadOnlyList<MaterialRecord> materials, IReadOnlyList<string> removeMaterialIds,
@@ -113,31 +113,8 @@ internal sealed partial class SqliteKmsStorage
     {
         using var r = cmd.ExecuteReader();
         var list = new List<KeyRecord>();
-        while (r.Read()) list.Add(ReadKey(r));
+        while (r.Read()) list.Add(StorageRows.Key(r));
         return list;
     }
 
-    private static KeyRecord ReadKey(SqliteDataReader r) => new()
-    {
-        KeyId = r.GetString(0),
-        AccountId = r.GetString(1),
-        CreationDate = Time(r.GetInt64(2)),
-        Description = r.GetString(3),
-        KeySpec = r.GetString(4),
-        KeyUsage = r.GetString(5),
-        Origin = r.GetString(6),
-        State = Enum.Parse<KeyState>(r.GetString(7)),
-        DeletionDate = r.IsDBNull(8) ? null : Time(r.GetInt64(8)),
-        PendingWindowInDays = r.IsDBNull(9) ? null : r.GetInt32(9),
-        CurrentMaterialId = r.IsDBNull(10) ? null : r.GetString(10),
-        Policy = r.GetString(11),
-        Version = r.GetInt64(12),
-        RotationPeriodInDays = r.IsDBNull(13) ? null : r.GetInt32(13),
-        NextRotationDate = NullableTime(r, 14),
-        OnDemandRotationStartDate = NullableTime(r, 15),
-        OnDemandRotations = r.GetInt32(16),
-        ExpirationModel = r.IsDBNull(17) ? null : r.GetString(17),
-        ValidTo = NullableTime(r, 18),
-        CustomKeyStoreId = r.IsDBNull(19) ? null : r.GetString(19),
-    };
 }

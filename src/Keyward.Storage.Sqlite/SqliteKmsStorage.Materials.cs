@@ -15,7 +15,7 @@ internal sealed partial class SqliteKmsStorage
         cmd.Parameters.AddWithValue("$id", keyId);
         cmd.Parameters.AddWithValue("$mat", materialId);
         using var r = cmd.ExecuteReader();
-        return r.Read() ? ReadMaterial(r) : null;
+        return r.Read() ? StorageRows.Material(r) : null;
     });
 
     public ValueTask<IReadOnlyList<MaterialRecord>> ListMaterialsAsync(string keyId, int afterSequence, int limit, CancellationToken cancellationToken = default) => Read(c =>
@@ -56,9 +56,7 @@ internal sealed partial class SqliteKmsStorage
             "SELECT token_id, key_id, wrapping_key_spec, wrapping_algorithm, wrapped_private_key, valid_to FROM import_parameters WHERE token_id = $tok");
         cmd.Parameters.AddWithValue("$tok", tokenId);
         using var r = cmd.ExecuteReader();
-        return r.Read()
-            ? new ImportParametersRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), (byte[])r.GetValue(4), Time(r.GetInt64(5)))
-            : null;
+        return r.Read() ? StorageRows.ImportParameters(r) : null;
     });
 
     public ValueTask<int> DeleteExpiredImportParametersAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => Write((c, tx) =>
@@ -105,19 +103,8 @@ internal sealed partial class SqliteKmsStorage
     {
         using var r = cmd.ExecuteReader();
         var list = new List<MaterialRecord>();
-        while (r.Read()) list.Add(ReadMaterial(r));
+        while (r.Read()) list.Add(StorageRows.Material(r));
         return list;
     }
 
-    private static MaterialRecord ReadMaterial(SqliteDataReader r) =>
-        new(r.GetString(0), r.GetString(1), r.IsDBNull(3) ? null : (byte[])r.GetValue(3), Time(r.GetInt64(5)), r.IsDBNull(4) ? null : (byte[])r.GetValue(4))
-        {
-            Sequence = r.GetInt32(2),
-            RotationType = r.IsDBNull(6) ? null : r.GetString(6),
-            RotationDate = NullableTime(r, 7),
-            PendingRotation = r.GetInt64(8) != 0,
-            ExpirationModel = r.IsDBNull(9) ? null : r.GetString(9),
-            ValidTo = NullableTime(r, 10),
-            Description = r.IsDBNull(11) ? null : r.GetString(11),
-        };
 }

@@ -107,9 +107,6 @@ internal sealed partial class SqliteKmsStorage : IKmsStorage
 
     private static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
 
-    private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
-
     private static object Nullable(DateTimeOffset? t) => t is { } v ? Ms(v) : DBNull.Value;
 
-    private static DateTimeOffset? NullableTime(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : Time(r.GetInt64(ordinal));
 }

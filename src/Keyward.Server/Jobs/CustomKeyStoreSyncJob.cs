@@ -13,54 +13,29 @@ namespace Keyward.Server.Jobs;
 internal sealed class CustomKeyStoreSyncJob : IAsyncDisposable
 {
     private readonly KmsService _service;
-    private readonly TimeSpan _interval;
-    private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly SemaphoreSlim _wake = new(0, 1);
-    private Task? _loop;
+    private readonly WakeableLoop _loop;
 
     public CustomKeyStoreSyncJob(KmsService service, TimeSpan interval, ILogger logger)
     {
         _service = service;
-        _interval = interval;
-        _logger = logger;
-        service.CustomKeyStoresChanged += Wake;
-    }
-
-    public void Start() => _loop = Task.Run(LoopAsync);
-
-    private void Wake()
-    {
-        try { if (_wake.CurrentCount == 0) _wake.Release(); }
-        catch (SemaphoreFullException) { }
-        catch (ObjectDisposedException) { }
-    }
-
-    private async Task LoopAsync()
-    {
-        try
+        _loop = new WakeableLoop(interval, async ct =>
         {
-            while (true)
+            try
             {
-                try
-                {
-                    var changed = await _service.SyncCustomKeyStoresAsync(_stop.Token);
-                    if (changed > 0) Log.StoresSynced(_logger, changed);
-                }
-                catch (StorageUnavailableException e) { Log.StoreSyncFailed(_logger, e.Message); }
-                catch (Exception e) when (e is not OperationCanceledException) { Log.StoreSyncFailed(_logger, e.GetType().Name); }
-                await _wake.WaitAsync(_interval, _stop.Token);
+                var changed = await service.SyncCustomKeyStoresAsync(ct);
+                if (changed > 0) Log.StoresSynced(logger, changed);
             }
-        }
-        catch (OperationCanceledException) { }
+            catch (StorageUnavailableException e) { Log.StoreSyncFailed(logger, e.Message); }
+            catch (Exception e) when (e is not OperationCanceledException) { Log.StoreSyncFailed(logger, e.GetType().Name); }
+        });
+        service.CustomKeyStoresChanged += _loop.Wake;
     }
+
+    public void Start() => _loop.Start();
 
     public async ValueTask DisposeAsync()
     {
-        _service.CustomKeyStoresChanged -= Wake;
-        await _stop.CancelAsync();
-        if (_loop is not null) await _loop;
-        _stop.Dispose();
-        _wake.Dispose();
+        _service.CustomKeyStoresChanged -= _loop.Wake;
+        await _loop.DisposeAsync();
     }
 }

@@ -28,24 +28,25 @@ internal sealed class KeyLifecycleJob : IAsyncDisposable
     private readonly KmsService _service;
     private readonly IKmsStorage _storage;
     private readonly string _node;
-    private readonly TimeSpan _interval;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly SemaphoreSlim _pass = new(1, 1);
-    private Task? _loop;
+    private readonly WakeableLoop _loop;
 
     public KeyLifecycleJob(KmsService service, IKmsStorage storage, string node, TimeSpan interval, ILogger logger)
     {
         _service = service;
         _storage = storage;
         _node = node;
-        _interval = interval;
         _logger = logger;
-        service.RotationRequested += Wake;
+        _loop = new WakeableLoop(interval, async ct =>
+        {
+            try { await RunOnceAsync(ct); }
+            catch (Exception e) when (e is not OperationCanceledException) { Log.LifecycleJobFailed(_logger, e); }
+        });
+        service.RotationRequested += _loop.Wake;
     }
 
-    public void Start() => _loop = Task.Run(LoopAsync);
+    public void Start() => _loop.Start();
 
     public async Task<LifecycleRun> RunOnceAsync(CancellationToken ct = default)
     {
@@ -80,34 +81,10 @@ internal sealed class KeyLifecycleJob : IAsyncDisposable
         return new LifecycleRun(deleted, rotated, expired, purged);
     }
 
-    private void Wake()
-    {
-        try { if (_wake.CurrentCount == 0) _wake.Release(); }
-        catch (SemaphoreFullException) { }
-        catch (ObjectDisposedException) { }
-    }
-
-    private async Task LoopAsync()
-    {
-        try
-        {
-            while (true)
-            {
-                try { await RunOnceAsync(_stop.Token); }
-                catch (Exception e) when (e is not OperationCanceledException) { Log.LifecycleJobFailed(_logger, e); }
-                await _wake.WaitAsync(_interval, _stop.Token);
-            }
-        }
-        catch (OperationCanceledException) { }
-    }
-
     public async ValueTask DisposeAsync()
     {
-        _service.RotationRequested -= Wake;
-        await _stop.CancelAsync();
-        if (_loop is not null) await _loop;
-        _stop.Dispose();
-        _wake.Dispose();
+        _service.RotationRequested -= _loop.Wake;
+        await _loop.DisposeAsync();
         _pass.Dispose();
     }
 }

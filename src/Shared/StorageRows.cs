@@ -1,0 +1,82 @@
+using System.Data.Common;
+using Keyward.Core.Import;
+using Keyward.Core.Keys;
+
+namespace Keyward.Storage;
+
+/// <summary>
+/// Rows to records, shared by the SQLite and PostgreSQL storage (compiled into both): the two
+/// schemas have the same columns in the same order (<c>KeyColumns</c>, <c>MaterialColumns</c>,
+/// <c>StoreColumns</c>, <c>AliasColumns</c> of each), times as Unix milliseconds, flags as
+/// integers (SQLite) or booleans (PostgreSQL), both read by GetBoolean.
+/// </summary>
+internal static class StorageRows
+{
+    public static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    public static DateTimeOffset? NullableTime(DbDataReader r, int i) => r.IsDBNull(i) ? null : Time(r.GetInt64(i));
+
+    public static string? NullableString(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    public static byte[]? NullableBytes(DbDataReader r, int i) => r.IsDBNull(i) ? null : (byte[])r.GetValue(i);
+
+    public static int? NullableInt(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt32(i);
+
+    public static KeyRecord Key(DbDataReader r) => new()
+    {
+        KeyId = r.GetString(0),
+        AccountId = r.GetString(1),
+        CreationDate = Time(r.GetInt64(2)),
+        Description = r.GetString(3),
+        KeySpec = r.GetString(4),
+        KeyUsage = r.GetString(5),
+        Origin = r.GetString(6),
+        State = Enum.Parse<KeyState>(r.GetString(7)),
+        DeletionDate = NullableTime(r, 8),
+        PendingWindowInDays = NullableInt(r, 9),
+        CurrentMaterialId = NullableString(r, 10),
+        Policy = r.GetString(11),
+        Version = r.GetInt64(12),
+        RotationPeriodInDays = NullableInt(r, 13),
+        NextRotationDate = NullableTime(r, 14),
+        OnDemandRotationStartDate = NullableTime(r, 15),
+        OnDemandRotations = r.GetInt32(16),
+        ExpirationModel = NullableString(r, 17),
+        ValidTo = NullableTime(r, 18),
+        CustomKeyStoreId = NullableString(r, 19),
+    };
+
+    public static MaterialRecord Material(DbDataReader r) =>
+        new(r.GetString(0), r.GetString(1), NullableBytes(r, 3), Time(r.GetInt64(5)), NullableBytes(r, 4))
+        {
+            Sequence = r.GetInt32(2),
+            RotationType = NullableString(r, 6),
+            RotationDate = NullableTime(r, 7),
+            PendingRotation = r.GetBoolean(8),
+            ExpirationModel = NullableString(r, 9),
+            ValidTo = NullableTime(r, 10),
+            Description = NullableString(r, 11),
+        };
+
+    public static CustomKeyStoreRecord Store(DbDataReader r) => new()
+    {
+        CustomKeyStoreId = r.GetString(0),
+        AccountId = r.GetString(1),
+        Name = r.GetString(2),
+        StoreType = r.GetString(3),
+        CloudHsmClusterId = NullableString(r, 4),
+        TrustAnchorCertificate = NullableString(r, 5),
+        Password = NullableBytes(r, 6),
+        ConnectionState = r.GetString(7),
+        ConnectionErrorCode = NullableString(r, 8),
+        CreationDate = Time(r.GetInt64(9)),
+        Version = r.GetInt64(10),
+    };
+
+    public static AliasRecord Alias(DbDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), Time(r.GetInt64(3)), Time(r.GetInt64(4)));
+
+    /// <summary>token_id, key_id, wrapping_key_spec, wrapping_algorithm, wrapped_private_key, valid_to.</summary>
+    public static ImportParametersRecord ImportParameters(DbDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), (byte[])r.GetValue(4), Time(r.GetInt64(5)));
+}
