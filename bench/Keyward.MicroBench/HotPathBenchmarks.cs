@@ -30,7 +30,7 @@ public class HotPathBenchmarks
     private Dictionary<string, string> _headers = null!;
     private SigV4Verifier _verifier = null!;
     private KmsService _service = null!;
-    private Principal _caller = null!;
+    private Caller _caller = null!;
     private EncryptRequest _encrypt = null!;
     private DecryptRequest _decrypt = null!;
     private string _dir = null!;
@@ -53,7 +53,7 @@ public class HotPathBenchmarks
         var store = new SoftwareKeyStore(new RootKeyBarrier(seal));
         _owned = [store, seal, storage];
         _service = new KmsService(storage, store, new RootKeyBarrier(seal), new KmsOptions(), TimeProvider.System);
-        _caller = new Principal("111122223333", "arn:aws:iam::111122223333:root");
+        _caller = Caller.Root("111122223333", Keyward.Protocol.KmsOperation.Encrypt);
         var keyId = _service.CreateKeyAsync(_caller, new CreateKeyRequest(), default).AsTask().GetAwaiter().GetResult().KeyMetadata!.KeyId!;
         _encrypt = new EncryptRequest { KeyId = keyId, Plaintext = _plaintext };
         var blob = _service.EncryptAsync(_caller, _encrypt, default).AsTask().GetAwaiter().GetResult().CiphertextBlob;

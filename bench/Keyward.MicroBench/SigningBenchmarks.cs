@@ -26,7 +26,7 @@ public class SigningBenchmarks
     private readonly ECDsa _ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly RSA _rsa = RSA.Create(2048);
     private KmsService _service = null!;
-    private Principal _caller = null!;
+    private Caller _caller = null!;
     private SignRequest _signEc = null!;
     private SignRequest _signRsa = null!;
     private GenerateMacRequest _mac = null!;
@@ -43,7 +43,7 @@ public class SigningBenchmarks
         var store = new SoftwareKeyStore(new RootKeyBarrier(seal));
         _owned = [store, seal, storage, _ecdsa, _rsa];
         _service = new KmsService(storage, store, new RootKeyBarrier(seal), new KmsOptions(), TimeProvider.System);
-        _caller = new Principal("111122223333", "arn:aws:iam::111122223333:root");
+        _caller = Caller.Root("111122223333", Keyward.Protocol.KmsOperation.Encrypt);
         string Key(string spec, string usage) => _service.CreateKeyAsync(_caller, new CreateKeyRequest { KeySpec = spec, KeyUsage = usage }, default)
             .AsTask().GetAwaiter().GetResult().KeyMetadata!.KeyId!;
         _signEc = new SignRequest { KeyId = Key("ECC_NIST_P256", "SIGN_VERIFY"), Message = _message, SigningAlgorithm = "ECDSA_SHA_256" };

@@ -24,6 +24,8 @@ internal static class Commands
                                       expiry of imported material (default 60)
             --config <json>           configuration file: HSM clusters for custom key stores, PKCS#11 seal
                                       (env KEYWARD_CONFIG; docs/configuration.md)
+            --identities <json>       accounts, users, roles, access keys and identity policies
+                                      (env KEYWARD_IDENTITIES; mode 0600; docs/identities.md)
             --tls-cert <pem>          certificate (chain) for an https:// listen address (env KEYWARD_TLS_CERT)
             --tls-key <pem>           its private key (env KEYWARD_TLS_KEY)
           seal migrate move a stopped server from the file seal to the PKCS#11 seal in --config
@@ -69,6 +71,7 @@ internal static class Commands
             TlsCertificateFile = Env("KEYWARD_TLS_CERT"),
             TlsKeyFile = Env("KEYWARD_TLS_KEY"),
             Database = Env("KEYWARD_DATABASE"),
+            IdentitiesFile = Env("KEYWARD_IDENTITIES"),
         };
         string? config = Env("KEYWARD_CONFIG");
         for (var i = 0; i < args.Length; i++)
@@ -85,6 +88,7 @@ internal static class Commands
                 "--listen" => options with { Listen = value },
                 "--data-dir" => options with { DataDir = value },
                 "--database" => options with { Database = value },
+                "--identities" => options with { IdentitiesFile = value },
                 "--region" => options with { Region = value },
                 "--account-id" => options with { AccountId = value },
                 "--tls-cert" => options with { TlsCertificateFile = value },

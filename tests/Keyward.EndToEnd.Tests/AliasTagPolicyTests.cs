@@ -109,13 +109,35 @@ public sealed class AliasTagPolicyTests(ServerFixture server)
         Assert.Contains("\"AWS\" : \"arn:aws:iam::111122223333:root\"", policy);
         Assert.Equal(["default"], (await _kms.ListKeyPoliciesAsync(new ListKeyPoliciesRequest { KeyId = key.KeyId })).PolicyNames);
 
-        const string next = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*"}]}""";
+        const string next = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":["kms:Get*","kms:Put*","kms:Decrypt"],"Resource":"*"}]}""";
         await _kms.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, PolicyName = "default", Policy = next });
         Assert.Equal(next, (await _kms.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = key.KeyId, PolicyName = "default" })).Policy);
+        // The new policy is enforced at once: Encrypt is no longer allowed, Decrypt is.
+        var denied = await Denied(() => _kms.EncryptAsync(new EncryptRequest { KeyId = key.KeyId, Plaintext = new MemoryStream([1]) }));
+        Assert.Equal($"User: arn:aws:iam::111122223333:root is not authorized to perform: kms:Encrypt on resource: {key.Arn} because no resource-based policy allows the kms:Encrypt action", denied.Message);
 
         await Assert.ThrowsAsync<MalformedPolicyDocumentException>(() => _kms.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = "[]" }));
         await Assert.ThrowsAsync<MalformedPolicyDocumentException>(() => _kms.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = """{"Statement":[{"Effect":"Maybe","Principal":"*","Action":"kms:*","Resource":"*"}]}""" }));
         await Assert.ThrowsAsync<NotFoundException>(() => _kms.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = key.KeyId, PolicyName = "other" }));
         Assert.Equal(next, (await _kms.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = key.KeyId })).Policy);
+
+        // The lockout safety check: a policy that would stop the caller from changing it again is refused, unless bypassed.
+        const string lockout = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*"}]}""";
+        var refused = await Assert.ThrowsAsync<MalformedPolicyDocumentException>(() => _kms.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = lockout }));
+        Assert.Equal("The new key policy will not allow you to update the key policy in the future.", refused.Message);
+        await Assert.ThrowsAsync<MalformedPolicyDocumentException>(() => _kms.CreateKeyAsync(new CreateKeyRequest { Policy = lockout }));
+        await _kms.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = lockout, BypassPolicyLockoutSafetyCheck = true });
+        // Locked out for good: even the account's root cannot read or change the policy any more.
+        await Denied(() => _kms.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = key.KeyId }));
+        await Denied(() => _kms.PutKeyPolicyAsync(new PutKeyPolicyRequest { KeyId = key.KeyId, Policy = next, BypassPolicyLockoutSafetyCheck = true }));
+    }
+
+    /// <summary>AccessDeniedException is not a modeled KMS error: the SDK raises its base exception with that error code.</summary>
+    private static async Task<AmazonKeyManagementServiceException> Denied(Func<Task> call)
+    {
+        var e = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(call);
+        Assert.Equal("AccessDeniedException", e.ErrorCode);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, e.StatusCode);
+        return e;
     }
 }

@@ -8,7 +8,7 @@ namespace Keyward.Core.Service;
 
 internal sealed partial class KmsService
 {
-    public async ValueTask CreateAliasAsync(Principal caller, AliasTargetRequest request, CancellationToken ct)
+    public async ValueTask CreateAliasAsync(Caller caller, AliasTargetRequest request, CancellationToken ct)
     {
         var name = CheckAliasName(request.AliasName!);
         var key = await ResolveKeyAsync(caller, request.TargetKeyId!, allowAlias: false, ct);
@@ -19,7 +19,7 @@ internal sealed partial class KmsService
                 $"An alias with the name {options.AliasArn(caller.AccountId, name)} already exists");
     }
 
-    public async ValueTask UpdateAliasAsync(Principal caller, AliasTargetRequest request, CancellationToken ct)
+    public async ValueTask UpdateAliasAsync(Caller caller, AliasTargetRequest request, CancellationToken ct)
     {
         var name = CheckAliasName(request.AliasName!);
         var alias = await storage.GetAliasAsync(caller.AccountId, name, ct)
@@ -27,6 +27,8 @@ internal sealed partial class KmsService
         var key = await ResolveKeyAsync(caller, request.TargetKeyId!, allowAlias: false, ct);
         RequireNotPendingDeletion(key);
         var current = await storage.GetKeyAsync(alias.TargetKeyId, ct);
+        // AWS: UpdateAlias needs permission on the current target as well as on the new one.
+        if (current is not null) await AuthorizeKeyAsync(caller, current, ActionOf(caller), null, ct);
         // AWS: the new target must have the same key type and usage as the current one.
         if (current is not null && (current.KeySpec != key.KeySpec || current.KeyUsage != key.KeyUsage))
             throw KmsException.Validation(
@@ -36,16 +38,20 @@ internal sealed partial class KmsService
         if (!updated) throw Faults.AliasNotFound(options.AliasArn(caller.AccountId, name));
     }
 
-    public async ValueTask DeleteAliasAsync(Principal caller, DeleteAliasRequest request, CancellationToken ct)
+    public async ValueTask DeleteAliasAsync(Caller caller, DeleteAliasRequest request, CancellationToken ct)
     {
         var name = CheckAliasName(request.AliasName!);
+        // AWS: DeleteAlias needs permission on the alias's target key.
+        if (await storage.GetAliasAsync(caller.AccountId, name, ct) is { } alias && await GetKeyAsync(alias.TargetKeyId, fresh: false, ct) is { } target)
+            await AuthorizeKeyAsync(caller, target, ActionOf(caller), null, ct);
         var deleted = await storage.DeleteAliasAsync(caller.AccountId, name, ct);
         _cache.DropAlias(caller.AccountId, name);
         if (!deleted) throw Faults.AliasNotFound(options.AliasArn(caller.AccountId, name));
     }
 
-    public async ValueTask<ListAliasesResponse> ListAliasesAsync(Principal caller, ListAliasesRequest request, CancellationToken ct)
+    public async ValueTask<ListAliasesResponse> ListAliasesAsync(Caller caller, ListAliasesRequest request, CancellationToken ct)
     {
+        AuthorizeAccount(caller);
         string? target = null;
         if (request.KeyId is not null) target = (await ResolveKeyAsync(caller, request.KeyId, allowAlias: false, ct)).KeyId;
         var limit = request.Limit ?? 100;

@@ -17,7 +17,7 @@ internal sealed partial class KmsService
     /// <summary>A new ciphertext: a symmetric blob or raw RSAES-OAEP output.</summary>
     private readonly record struct Sealed(byte[] Blob, string? MaterialId, string Algorithm);
 
-    public async ValueTask<EncryptResponse> EncryptAsync(Principal caller, EncryptRequest request, CancellationToken ct)
+    public async ValueTask<EncryptResponse> EncryptAsync(Caller caller, EncryptRequest request, CancellationToken ct)
     {
         CheckContext(request.EncryptionContext, "encryptionContext");
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: true, ct);
@@ -26,7 +26,7 @@ internal sealed partial class KmsService
         return new EncryptResponse { CiphertextBlob = result.Blob, KeyId = Arn(key), EncryptionAlgorithm = result.Algorithm };
     }
 
-    public async ValueTask<DecryptResponse> DecryptAsync(Principal caller, DecryptRequest request, CancellationToken ct)
+    public async ValueTask<DecryptResponse> DecryptAsync(Caller caller, DecryptRequest request, CancellationToken ct)
     {
         CheckContext(request.EncryptionContext, "encryptionContext");
         var opened = await OpenAsync(caller, request.CiphertextBlob!, request.KeyId,
@@ -40,13 +40,15 @@ internal sealed partial class KmsService
         };
     }
 
-    public async ValueTask<ReEncryptResponse> ReEncryptAsync(Principal caller, ReEncryptRequest request, CancellationToken ct)
+    public async ValueTask<ReEncryptResponse> ReEncryptAsync(Caller caller, ReEncryptRequest request, CancellationToken ct)
     {
         CheckContext(request.SourceEncryptionContext, "sourceEncryptionContext");
         CheckContext(request.DestinationEncryptionContext, "destinationEncryptionContext");
-        var destination = await ResolveKeyAsync(caller, request.DestinationKeyId!, allowAlias: true, ct);
+        // AWS authorizes ReEncrypt as two actions, each with its own encryption context.
+        var destination = await ResolveKeyAsync(caller with { EncryptionContext = request.DestinationEncryptionContext }, request.DestinationKeyId!,
+            allowAlias: true, ct, action: "kms:ReEncryptTo");
         CheckEncryptionUse(destination, "ReEncrypt", request.DestinationEncryptionAlgorithm, request.DestinationEncryptionContext);
-        var source = await OpenAsync(caller, request.CiphertextBlob!, request.SourceKeyId,
+        var source = await OpenAsync(caller with { EncryptionContext = request.SourceEncryptionContext }, request.CiphertextBlob!, request.SourceKeyId,
             request.SourceEncryptionAlgorithm, request.SourceEncryptionContext, request.DryRun == true, "ReEncrypt", ct);
         try
         {
@@ -66,7 +68,7 @@ internal sealed partial class KmsService
         finally { CryptographicOperations.ZeroMemory(source.Plaintext); }
     }
 
-    public async ValueTask<GenerateDataKeyResponse> GenerateDataKeyAsync(Principal caller, GenerateDataKeyRequest request, bool withPlaintext, CancellationToken ct)
+    public async ValueTask<GenerateDataKeyResponse> GenerateDataKeyAsync(Caller caller, GenerateDataKeyRequest request, bool withPlaintext, CancellationToken ct)
     {
         CheckContext(request.EncryptionContext, "encryptionContext");
         var length = (request.KeySpec, request.NumberOfBytes) switch
@@ -93,8 +95,9 @@ internal sealed partial class KmsService
         }
     }
 
-    public async ValueTask<GenerateRandomResponse> GenerateRandomAsync(Principal caller, GenerateRandomRequest request, CancellationToken ct)
+    public async ValueTask<GenerateRandomResponse> GenerateRandomAsync(Caller caller, GenerateRandomRequest request, CancellationToken ct)
     {
+        AuthorizeAccount(caller);
         if (request.NumberOfBytes is not { } n) throw KmsException.Validation("NumberOfBytes is required.");
         if (request.CustomKeyStoreId is not { } storeId) return new GenerateRandomResponse { Plaintext = RandomNumberGenerator.GetBytes(n) };
         // From the HSM's own random number generator.
@@ -164,13 +167,14 @@ internal sealed partial class KmsService
     /// without detail. A KeyId that names another key is IncorrectKeyException; the key's state and
     /// usage give their own errors.
     /// </summary>
-    private async ValueTask<Opened> OpenAsync(Principal caller, byte[] ciphertext, string? keyId, string? algorithm,
+    private async ValueTask<Opened> OpenAsync(Caller caller, byte[] ciphertext, string? keyId, string? algorithm,
         Dictionary<string, string>? context, bool dryRun, string operation, CancellationToken ct)
     {
         KeyRecord? key = null;
+        var action = operation == "ReEncrypt" ? "kms:ReEncryptFrom" : "kms:Decrypt";
         if (keyId is not null)
         {
-            key = await ResolveKeyAsync(caller, keyId, allowAlias: true, ct);
+            key = await ResolveKeyAsync(caller, keyId, allowAlias: true, ct, action: action);
             if (Spec(key).Family == KeyFamily.Rsa)
             {
                 var spec = CheckEncryptionUse(key, operation, algorithm, context);
@@ -187,8 +191,9 @@ internal sealed partial class KmsService
         }
         else
         {
-            key = await GetKeyAsync(blob.KeyId, fresh: false, ct);
-            if (key is null || key.AccountId != caller.AccountId) throw KmsException.InvalidCiphertext();
+            // The blob names the key, of this account or (if its key policy allows the caller) another.
+            key = await GetKeyAsync(blob.KeyId, fresh: false, ct) ?? throw KmsException.InvalidCiphertext();
+            await AuthorizeKeyAsync(caller, key, action, null, ct);
         }
         RequireSymmetricUse(key, operation, algorithm);
         var material = await GetMaterialAsync(key.KeyId, blob.MaterialId, ct) ?? throw KmsException.InvalidCiphertext();

@@ -19,8 +19,9 @@ internal sealed partial class KmsService
     /// <summary>How long ConnectCustomKeyStore waits for the connection before it answers (AWS answers at once and connects later).</summary>
     private static readonly TimeSpan ConnectWait = TimeSpan.FromSeconds(10);
 
-    public async ValueTask<CreateCustomKeyStoreResponse> CreateCustomKeyStoreAsync(Principal caller, CreateCustomKeyStoreRequest request, CancellationToken ct)
+    public async ValueTask<CreateCustomKeyStoreResponse> CreateCustomKeyStoreAsync(Caller caller, CreateCustomKeyStoreRequest request, CancellationToken ct)
     {
+        AuthorizeAccount(caller);
         var type = request.CustomKeyStoreType ?? CustomKeyStores.CloudHsm;
         if (type != CustomKeyStores.CloudHsm) throw Faults.Unsupported("External key stores (EXTERNAL_KEY_STORE) are not supported by this server yet.");
         if (request.CloudHsmClusterId is null || request.TrustAnchorCertificate is null || request.KeyStorePassword is null)
@@ -50,8 +51,9 @@ internal sealed partial class KmsService
         return new CreateCustomKeyStoreResponse { CustomKeyStoreId = id };
     }
 
-    public async ValueTask<DescribeCustomKeyStoresResponse> DescribeCustomKeyStoresAsync(Principal caller, DescribeCustomKeyStoresRequest request, CancellationToken ct)
+    public async ValueTask<DescribeCustomKeyStoresResponse> DescribeCustomKeyStoresAsync(Caller caller, DescribeCustomKeyStoresRequest request, CancellationToken ct)
     {
+        AuthorizeAccount(caller);
         if (request.CustomKeyStoreId is not null && request.CustomKeyStoreName is not null)
             throw KmsException.Validation("Specify either CustomKeyStoreId or CustomKeyStoreName, not both.");
         var all = await storage.ListCustomKeyStoresAsync(caller.AccountId, ct);
@@ -74,8 +76,9 @@ internal sealed partial class KmsService
         };
     }
 
-    public async ValueTask ConnectCustomKeyStoreAsync(Principal caller, CustomKeyStoreIdRequest request, CancellationToken ct)
+    public async ValueTask ConnectCustomKeyStoreAsync(Caller caller, CustomKeyStoreIdRequest request, CancellationToken ct)
     {
+        AuthorizeAccount(caller);
         var store = await GetStoreAsync(caller, request.CustomKeyStoreId!, ct);
         switch (store.ConnectionState)
         {
@@ -123,7 +126,9 @@ internal sealed partial class KmsService
         }
     }
 
-    public async ValueTask DisconnectCustomKeyStoreAsync(Principal caller, CustomKeyStoreIdRequest request, CancellationToken ct) =>
+    public async ValueTask DisconnectCustomKeyStoreAsync(Caller caller, CustomKeyStoreIdRequest request, CancellationToken ct)
+    {
+        AuthorizeAccount(caller);
         await RetryOnConflictAsync(async () =>
         {
             var store = await GetStoreAsync(caller, request.CustomKeyStoreId!, ct);
@@ -133,8 +138,11 @@ internal sealed partial class KmsService
             _stores.Close(store.CustomKeyStoreId);
             return await WriteStoreAsync(store with { ConnectionState = CustomKeyStores.Disconnected, ConnectionErrorCode = null }, ct);
         }, ct);
+    }
 
-    public async ValueTask UpdateCustomKeyStoreAsync(Principal caller, UpdateCustomKeyStoreRequest request, CancellationToken ct) =>
+    public async ValueTask UpdateCustomKeyStoreAsync(Caller caller, UpdateCustomKeyStoreRequest request, CancellationToken ct)
+    {
+        AuthorizeAccount(caller);
         await RetryOnConflictAsync(async () =>
         {
             var store = await GetStoreAsync(caller, request.CustomKeyStoreId!, ct);
@@ -160,9 +168,11 @@ internal sealed partial class KmsService
             if (ReferenceEquals(next, store)) return store;
             return await WriteStoreAsync(next, ct);
         }, ct);
+    }
 
-    public async ValueTask DeleteCustomKeyStoreAsync(Principal caller, CustomKeyStoreIdRequest request, CancellationToken ct)
+    public async ValueTask DeleteCustomKeyStoreAsync(Caller caller, CustomKeyStoreIdRequest request, CancellationToken ct)
     {
+        AuthorizeAccount(caller);
         var store = await GetStoreAsync(caller, request.CustomKeyStoreId!, ct);
         if (store.ConnectionState != CustomKeyStores.Disconnected)
             throw Faults.StoreState($"Custom key store {store.CustomKeyStoreId} is {store.ConnectionState}. Disconnect it before deleting it.");
@@ -196,7 +206,7 @@ internal sealed partial class KmsService
     /// Runs <paramref name="use"/> on the connected store a CreateKey or GenerateRandom names. A store
     /// that is not CONNECTED, or whose HSMs do not respond, is CustomKeyStoreInvalidStateException.
     /// </summary>
-    private async ValueTask<T> InConnectedStoreAsync<T>(Principal caller, string storeId, Func<IHsmKeyStore, T> use, CancellationToken ct)
+    private async ValueTask<T> InConnectedStoreAsync<T>(Caller caller, string storeId, Func<IHsmKeyStore, T> use, CancellationToken ct)
     {
         var record = await GetStoreAsync(caller, storeId, ct);
         if (record.ConnectionState != CustomKeyStores.Connected || !_stores.TryGet(storeId, out var store))
@@ -207,7 +217,7 @@ internal sealed partial class KmsService
         catch (KeyStoreException e) when (e.Failure is KeyStoreFailure.Unavailable or KeyStoreFailure.Timeout) { throw notResponding; }
     }
 
-    private async ValueTask<CustomKeyStoreRecord> GetStoreAsync(Principal caller, string storeId, CancellationToken ct)
+    private async ValueTask<CustomKeyStoreRecord> GetStoreAsync(Caller caller, string storeId, CancellationToken ct)
     {
         var store = await storage.GetCustomKeyStoreAsync(storeId, ct);
         if (store is null || store.AccountId != caller.AccountId) throw Faults.StoreNotFound(storeId);

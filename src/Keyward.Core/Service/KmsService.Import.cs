@@ -27,7 +27,7 @@ internal sealed partial class KmsService
     /// <summary>Expired wrapping keys are kept this long, so a late import hears "expired" rather than "invalid".</summary>
     private static readonly TimeSpan ExpiredParametersRetention = TimeSpan.FromDays(7);
 
-    public async ValueTask<GetParametersForImportResponse> GetParametersForImportAsync(Principal caller, GetParametersForImportRequest request, CancellationToken ct)
+    public async ValueTask<GetParametersForImportResponse> GetParametersForImportAsync(Caller caller, GetParametersForImportRequest request, CancellationToken ct)
     {
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct);
         RequireImportable(key);
@@ -45,7 +45,7 @@ internal sealed partial class KmsService
         return new GetParametersForImportResponse { KeyId = Arn(key), ImportToken = token, PublicKey = publicKey, ParametersValidTo = record.ValidTo };
     }
 
-    public async ValueTask<KeyMaterialResponse> ImportKeyMaterialAsync(Principal caller, ImportKeyMaterialRequest request, CancellationToken ct)
+    public async ValueTask<KeyMaterialResponse> ImportKeyMaterialAsync(Caller caller, ImportKeyMaterialRequest request, CancellationToken ct)
     {
         var now = Now();
         var expiration = request.ExpirationModel ?? ExpiresModel;
@@ -83,7 +83,7 @@ internal sealed partial class KmsService
         }, ct);
     }
 
-    public async ValueTask<KeyMaterialResponse> DeleteImportedKeyMaterialAsync(Principal caller, DeleteImportedKeyMaterialRequest request, CancellationToken ct)
+    public async ValueTask<KeyMaterialResponse> DeleteImportedKeyMaterialAsync(Caller caller, DeleteImportedKeyMaterialRequest request, CancellationToken ct)
     {
         return await RetryOnConflictAsync(async () =>
         {

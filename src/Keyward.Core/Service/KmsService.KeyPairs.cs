@@ -13,7 +13,7 @@ internal sealed partial class KmsService
     /// A fresh key pair for use outside KMS: the PKCS#8 private key encrypted under a symmetric
     /// KMS key (with the encryption context), the DER public key, and, with plaintext, the private key.
     /// </summary>
-    public async ValueTask<GenerateDataKeyPairResponse> GenerateDataKeyPairAsync(Principal caller, GenerateDataKeyPairRequest request,
+    public async ValueTask<GenerateDataKeyPairResponse> GenerateDataKeyPairAsync(Caller caller, GenerateDataKeyPairRequest request,
         bool withPlaintext, CancellationToken ct)
     {
         CheckContext(request.EncryptionContext, "encryptionContext");
@@ -44,7 +44,7 @@ internal sealed partial class KmsService
     }
 
     /// <summary>ECDH between the KMS key's private key and a peer's public key on the same curve; returns the raw shared secret.</summary>
-    public async ValueTask<DeriveSharedSecretResponse> DeriveSharedSecretAsync(Principal caller, DeriveSharedSecretRequest request, CancellationToken ct)
+    public async ValueTask<DeriveSharedSecretResponse> DeriveSharedSecretAsync(Caller caller, DeriveSharedSecretRequest request, CancellationToken ct)
     {
         if (request.Recipient is not null) throw Faults.RecipientUnsupported();
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: true, ct);

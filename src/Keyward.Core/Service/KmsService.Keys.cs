@@ -11,7 +11,7 @@ internal sealed partial class KmsService
 {
     private const int MaxTagsPerKey = 50;
 
-    public async ValueTask<CreateKeyResponse> CreateKeyAsync(Principal caller, CreateKeyRequest request, CancellationToken ct)
+    public async ValueTask<CreateKeyResponse> CreateKeyAsync(Caller caller, CreateKeyRequest request, CancellationToken ct)
     {
         if (request.KeySpec is not null && request.CustomerMasterKeySpec is not null)
             throw KmsException.Validation("You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.");
@@ -35,9 +35,12 @@ internal sealed partial class KmsService
         if (request.MultiRegion == true)
             throw Faults.Unsupported("Multi-Region keys are not supported by this server.");
 
+        AuthorizeAccount(caller, keySpec, usage, origin);
         var tags = CheckTags(request.Tags ?? [], existing: []);
         var keyId = KeyIds.New();
-        var policy = request.Policy is null ? KeyPolicies.Default(options.Partition, caller.AccountId) : KeyPolicies.Check(request.Policy);
+        var policy = request.Policy is null
+            ? KeyPolicies.Default(options.Partition, caller.AccountId)
+            : CheckNewPolicy(caller, request.Policy, caller.AccountId, keyId, request.BypassPolicyLockoutSafetyCheck == true);
         var now = Now();
         // A key for imported material has none until ImportKeyMaterial.
         var material = request.CustomKeyStoreId is { } storeId
@@ -65,14 +68,15 @@ internal sealed partial class KmsService
         return new CreateKeyResponse { KeyMetadata = ToMetadata(key) };
     }
 
-    public async ValueTask<DescribeKeyResponse> DescribeKeyAsync(Principal caller, DescribeKeyRequest request, CancellationToken ct)
+    public async ValueTask<DescribeKeyResponse> DescribeKeyAsync(Caller caller, DescribeKeyRequest request, CancellationToken ct)
     {
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: true, ct);
         return new DescribeKeyResponse { KeyMetadata = ToMetadata(key) };
     }
 
-    public async ValueTask<ListKeysResponse> ListKeysAsync(Principal caller, ListKeysRequest request, CancellationToken ct)
+    public async ValueTask<ListKeysResponse> ListKeysAsync(Caller caller, ListKeysRequest request, CancellationToken ct)
     {
+        AuthorizeAccount(caller);
         var limit = request.Limit ?? 100;
         var after = Paging.DecodeMarker(request.Marker);
         var keys = await storage.ListKeysAsync(caller.AccountId, after, limit + 1, ct);
@@ -86,7 +90,7 @@ internal sealed partial class KmsService
         };
     }
 
-    public async ValueTask EnableKeyAsync(Principal caller, string keyId, CancellationToken ct) =>
+    public async ValueTask EnableKeyAsync(Caller caller, string keyId, CancellationToken ct) =>
         await ChangeKeyAsync(caller, keyId, key => key.State switch
         {
             KeyState.Enabled => key,
@@ -94,7 +98,7 @@ internal sealed partial class KmsService
             _ => throw Faults.WrongState(Arn(key), key.State),
         }, ct);
 
-    public async ValueTask DisableKeyAsync(Principal caller, string keyId, CancellationToken ct) =>
+    public async ValueTask DisableKeyAsync(Caller caller, string keyId, CancellationToken ct) =>
         await ChangeKeyAsync(caller, keyId, key => key.State switch
         {
             KeyState.Disabled => key,
@@ -102,14 +106,14 @@ internal sealed partial class KmsService
             _ => throw Faults.WrongState(Arn(key), key.State),
         }, ct);
 
-    public async ValueTask UpdateKeyDescriptionAsync(Principal caller, UpdateKeyDescriptionRequest request, CancellationToken ct) =>
+    public async ValueTask UpdateKeyDescriptionAsync(Caller caller, UpdateKeyDescriptionRequest request, CancellationToken ct) =>
         await ChangeKeyAsync(caller, request.KeyId!, key =>
         {
             RequireNotPendingDeletion(key);
             return key with { Description = request.Description! };
         }, ct);
 
-    public async ValueTask<ScheduleKeyDeletionResponse> ScheduleKeyDeletionAsync(Principal caller, ScheduleKeyDeletionRequest request, CancellationToken ct)
+    public async ValueTask<ScheduleKeyDeletionResponse> ScheduleKeyDeletionAsync(Caller caller, ScheduleKeyDeletionRequest request, CancellationToken ct)
     {
         var days = request.PendingWindowInDays ?? 30;
         // The model allows 1..365; KMS itself accepts only 7..30 days.
@@ -130,7 +134,7 @@ internal sealed partial class KmsService
         };
     }
 
-    public async ValueTask<CancelKeyDeletionResponse> CancelKeyDeletionAsync(Principal caller, string keyId, CancellationToken ct)
+    public async ValueTask<CancelKeyDeletionResponse> CancelKeyDeletionAsync(Caller caller, string keyId, CancellationToken ct)
     {
         // A key whose imported material is missing comes back PendingImport rather than Disabled.
         var probe = await ResolveKeyAsync(caller, keyId, allowAlias: false, ct, fresh: true);

@@ -7,13 +7,13 @@ namespace Keyward.Core.Service;
 
 internal sealed partial class KmsService
 {
-    public async ValueTask<GenerateMacResponse> GenerateMacAsync(Principal caller, GenerateMacRequest request, CancellationToken ct)
+    public async ValueTask<GenerateMacResponse> GenerateMacAsync(Caller caller, GenerateMacRequest request, CancellationToken ct)
     {
         var (key, mac) = await ComputeMacAsync(caller, request, "GenerateMac", ct);
         return new GenerateMacResponse { Mac = mac, MacAlgorithm = request.MacAlgorithm, KeyId = Arn(key) };
     }
 
-    public async ValueTask<VerifyMacResponse> VerifyMacAsync(Principal caller, VerifyMacRequest request, CancellationToken ct)
+    public async ValueTask<VerifyMacResponse> VerifyMacAsync(Caller caller, VerifyMacRequest request, CancellationToken ct)
     {
         var (key, mac) = await ComputeMacAsync(caller, request, "VerifyMac", ct);
         try
@@ -25,7 +25,7 @@ internal sealed partial class KmsService
         return new VerifyMacResponse { KeyId = Arn(key), MacValid = true, MacAlgorithm = request.MacAlgorithm };
     }
 
-    private async ValueTask<(KeyRecord Key, byte[] Mac)> ComputeMacAsync(Principal caller, GenerateMacRequest request, string operation, CancellationToken ct)
+    private async ValueTask<(KeyRecord Key, byte[] Mac)> ComputeMacAsync(Caller caller, GenerateMacRequest request, string operation, CancellationToken ct)
     {
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: true, ct);
         var spec = RequireUsage(key, KeySpecInfo.GenerateVerifyMac, operation);

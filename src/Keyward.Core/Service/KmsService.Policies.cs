@@ -7,25 +7,24 @@ internal sealed partial class KmsService
 {
     private const string DefaultPolicyName = "default";
 
-    public async ValueTask<GetKeyPolicyResponse> GetKeyPolicyAsync(Principal caller, GetKeyPolicyRequest request, CancellationToken ct)
+    public async ValueTask<GetKeyPolicyResponse> GetKeyPolicyAsync(Caller caller, GetKeyPolicyRequest request, CancellationToken ct)
     {
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct);
         CheckPolicyName(request.PolicyName);
         return new GetKeyPolicyResponse { Policy = key.Policy, PolicyName = DefaultPolicyName };
     }
 
-    public async ValueTask PutKeyPolicyAsync(Principal caller, PutKeyPolicyRequest request, CancellationToken ct)
+    public async ValueTask PutKeyPolicyAsync(Caller caller, PutKeyPolicyRequest request, CancellationToken ct)
     {
         CheckPolicyName(request.PolicyName);
-        var policy = KeyPolicies.Check(request.Policy!);
         await ChangeKeyAsync(caller, request.KeyId!, key =>
         {
             RequireNotPendingDeletion(key);
-            return key with { Policy = policy };
+            return key with { Policy = CheckNewPolicy(caller, request.Policy!, key.AccountId, key.KeyId, request.BypassPolicyLockoutSafetyCheck == true) };
         }, ct);
     }
 
-    public async ValueTask<ListKeyPoliciesResponse> ListKeyPoliciesAsync(Principal caller, ListKeyPoliciesRequest request, CancellationToken ct)
+    public async ValueTask<ListKeyPoliciesResponse> ListKeyPoliciesAsync(Caller caller, ListKeyPoliciesRequest request, CancellationToken ct)
     {
         await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct);
         return new ListKeyPoliciesResponse { PolicyNames = [DefaultPolicyName], Truncated = false };

@@ -26,7 +26,7 @@ internal sealed partial class KmsService
     /// <summary>Raised when an on-demand rotation is waiting, so the lifecycle job runs now rather than at its next tick.</summary>
     public event Action? RotationRequested;
 
-    public async ValueTask EnableKeyRotationAsync(Principal caller, EnableKeyRotationRequest request, CancellationToken ct)
+    public async ValueTask EnableKeyRotationAsync(Caller caller, EnableKeyRotationRequest request, CancellationToken ct)
     {
         var period = request.RotationPeriodInDays ?? DefaultRotationPeriodInDays;
         await ChangeKeyAsync(caller, request.KeyId!, key =>
@@ -41,14 +41,14 @@ internal sealed partial class KmsService
         }, ct);
     }
 
-    public async ValueTask DisableKeyRotationAsync(Principal caller, string keyId, CancellationToken ct) =>
+    public async ValueTask DisableKeyRotationAsync(Caller caller, string keyId, CancellationToken ct) =>
         await ChangeKeyAsync(caller, keyId, key =>
         {
             RequireAutomaticRotation(key);
             return key.RotationPeriodInDays is null ? key : key with { RotationPeriodInDays = null, NextRotationDate = null };
         }, ct);
 
-    public async ValueTask<GetKeyRotationStatusResponse> GetKeyRotationStatusAsync(Principal caller, string keyId, CancellationToken ct)
+    public async ValueTask<GetKeyRotationStatusResponse> GetKeyRotationStatusAsync(Caller caller, string keyId, CancellationToken ct)
     {
         var key = await ResolveKeyAsync(caller, keyId, allowAlias: false, ct);
         // While a key is pending deletion its rotation is off (and comes back if the deletion is cancelled).
@@ -63,7 +63,7 @@ internal sealed partial class KmsService
         };
     }
 
-    public async ValueTask<RotateKeyOnDemandResponse> RotateKeyOnDemandAsync(Principal caller, string keyId, CancellationToken ct)
+    public async ValueTask<RotateKeyOnDemandResponse> RotateKeyOnDemandAsync(Caller caller, string keyId, CancellationToken ct)
     {
         // Imported keys rotate onto material imported beforehand (ImportType NEW_KEY_MATERIAL).
         var pending = false;
@@ -86,7 +86,7 @@ internal sealed partial class KmsService
         return new RotateKeyOnDemandResponse { KeyId = key.KeyId };
     }
 
-    public async ValueTask<ListKeyRotationsResponse> ListKeyRotationsAsync(Principal caller, ListKeyRotationsRequest request, CancellationToken ct)
+    public async ValueTask<ListKeyRotationsResponse> ListKeyRotationsAsync(Caller caller, ListKeyRotationsRequest request, CancellationToken ct)
     {
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct);
         RequireRotatable(key);

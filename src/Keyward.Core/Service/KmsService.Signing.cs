@@ -8,7 +8,7 @@ namespace Keyward.Core.Service;
 
 internal sealed partial class KmsService
 {
-    public async ValueTask<SignResponse> SignAsync(Principal caller, SignRequest request, CancellationToken ct)
+    public async ValueTask<SignResponse> SignAsync(Caller caller, SignRequest request, CancellationToken ct)
     {
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: true, ct);
         var (spec, algorithm) = RequireSigning(key, request.SigningAlgorithm!, "Sign");
@@ -19,7 +19,7 @@ internal sealed partial class KmsService
         return new SignResponse { KeyId = Arn(key), Signature = signature, SigningAlgorithm = algorithm.Name };
     }
 
-    public async ValueTask<VerifyResponse> VerifyAsync(Principal caller, VerifyRequest request, CancellationToken ct)
+    public async ValueTask<VerifyResponse> VerifyAsync(Caller caller, VerifyRequest request, CancellationToken ct)
     {
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: true, ct);
         var (_, algorithm) = RequireSigning(key, request.SigningAlgorithm!, "Verify");
@@ -30,7 +30,7 @@ internal sealed partial class KmsService
         return new VerifyResponse { KeyId = Arn(key), SignatureValid = true, SigningAlgorithm = algorithm.Name };
     }
 
-    public async ValueTask<GetPublicKeyResponse> GetPublicKeyAsync(Principal caller, GetPublicKeyRequest request, CancellationToken ct)
+    public async ValueTask<GetPublicKeyResponse> GetPublicKeyAsync(Caller caller, GetPublicKeyRequest request, CancellationToken ct)
     {
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: true, ct);
         var spec = Spec(key);

@@ -6,7 +6,7 @@ namespace Keyward.Core.Service;
 
 internal sealed partial class KmsService
 {
-    public async ValueTask TagResourceAsync(Principal caller, TagResourceRequest request, CancellationToken ct)
+    public async ValueTask TagResourceAsync(Caller caller, TagResourceRequest request, CancellationToken ct)
     {
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct);
         RequireNotPendingDeletion(key);
@@ -14,14 +14,14 @@ internal sealed partial class KmsService
         await storage.ChangeTagsAsync(key.KeyId, tags, [], ct);
     }
 
-    public async ValueTask UntagResourceAsync(Principal caller, UntagResourceRequest request, CancellationToken ct)
+    public async ValueTask UntagResourceAsync(Caller caller, UntagResourceRequest request, CancellationToken ct)
     {
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct);
         RequireNotPendingDeletion(key);
         await storage.ChangeTagsAsync(key.KeyId, [], request.TagKeys!, ct);
     }
 
-    public async ValueTask<ListResourceTagsResponse> ListResourceTagsAsync(Principal caller, ListResourceTagsRequest request, CancellationToken ct)
+    public async ValueTask<ListResourceTagsResponse> ListResourceTagsAsync(Caller caller, ListResourceTagsRequest request, CancellationToken ct)
     {
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct);
         var limit = request.Limit ?? 50;

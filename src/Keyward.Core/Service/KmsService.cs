@@ -37,9 +37,12 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
     /// alias name or alias ARN, within the caller's account and this region.
     /// </summary>
     /// <param name="fresh">Read from storage, not the cache (a read that precedes a write).</param>
-    private async ValueTask<KeyRecord> ResolveKeyAsync(Principal caller, string keyId, bool allowAlias, CancellationToken ct, bool fresh = false)
+    /// <param name="action">The kms: action to authorize on the key; the caller's operation when null.</param>
+    private async ValueTask<KeyRecord> ResolveKeyAsync(Caller caller, string keyId, bool allowAlias, CancellationToken ct, bool fresh = false,
+        string? action = null)
     {
         string id;
+        string? alias = null;
         string account = caller.AccountId;
         if (keyId.StartsWith("arn:", StringComparison.Ordinal))
         {
@@ -59,12 +62,14 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
             else if (resource.StartsWith("alias/", StringComparison.Ordinal) && allowAlias)
             {
                 if (foreign) throw Faults.AliasNotFound(keyId);
+                alias = resource;
                 id = await AliasTargetAsync(account, resource, ct);
             }
             else throw Faults.InvalidArn(keyId);
         }
         else if (keyId.StartsWith("alias/", StringComparison.Ordinal) && allowAlias)
         {
+            alias = keyId;
             id = await AliasTargetAsync(account, keyId, ct);
         }
         else if (KeyIds.IsKeyId(keyId))
@@ -75,9 +80,10 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
 
         id = id.ToLowerInvariant();
         var key = await GetKeyAsync(id, fresh, ct);
-        // Keys of other accounts are invisible until key policies allow cross-account use.
-        if (key is null || key.AccountId != account || account != caller.AccountId)
+        // A key of another account is reached only by its ARN (or an alias ARN), and only if its key policy allows the caller.
+        if (key is null || key.AccountId != account)
             throw Faults.KeyNotFound(options.KeyArn(account, id));
+        await AuthorizeKeyAsync(caller, key, action ?? ActionOf(caller), alias, ct);
         return key;
     }
 
@@ -112,7 +118,7 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
     /// Reads the key, applies <paramref name="change"/> (which checks state and may throw), and
     /// writes it with optimistic concurrency, retrying on a concurrent change.
     /// </summary>
-    private ValueTask<KeyRecord> ChangeKeyAsync(Principal caller, string keyId, Func<KeyRecord, KeyRecord> change, CancellationToken ct) =>
+    private ValueTask<KeyRecord> ChangeKeyAsync(Caller caller, string keyId, Func<KeyRecord, KeyRecord> change, CancellationToken ct) =>
         RetryOnConflictAsync(async () =>
         {
             var current = await ResolveKeyAsync(caller, keyId, allowAlias: false, ct, fresh: true);

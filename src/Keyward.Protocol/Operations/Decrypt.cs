@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class DecryptRequest : IValidatable
+internal sealed class DecryptRequest : IValidatable, IGrantTokens, IEncryptionContext
 {
     public byte[]? CiphertextBlob { get; set; }
     public Dictionary<string, string>? EncryptionContext { get; set; }

@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class DeriveSharedSecretRequest : IValidatable
+internal sealed class DeriveSharedSecretRequest : IValidatable, IGrantTokens
 {
     public string? KeyId { get; set; }
     public string? KeyAgreementAlgorithm { get; set; }

@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class DescribeKeyRequest : IValidatable
+internal sealed class DescribeKeyRequest : IValidatable, IGrantTokens
 {
     public string? KeyId { get; set; }
     public List<string>? GrantTokens { get; set; }

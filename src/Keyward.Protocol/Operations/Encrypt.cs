@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class EncryptRequest : IValidatable, ISensitive
+internal sealed class EncryptRequest : IValidatable, ISensitive, IGrantTokens, IEncryptionContext
 {
     public string? KeyId { get; set; }
     public byte[]? Plaintext { get; set; }

@@ -4,7 +4,7 @@ using Keyward.Protocol.Validation;
 namespace Keyward.Protocol.Operations;
 
 /// <summary>Input of GenerateDataKey and GenerateDataKeyWithoutPlaintext (identical members).</summary>
-internal sealed class GenerateDataKeyRequest : IValidatable
+internal sealed class GenerateDataKeyRequest : IValidatable, IGrantTokens, IEncryptionContext
 {
     public string? KeyId { get; set; }
     public Dictionary<string, string>? EncryptionContext { get; set; }

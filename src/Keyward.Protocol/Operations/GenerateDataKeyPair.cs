@@ -4,7 +4,7 @@ using Keyward.Protocol.Validation;
 namespace Keyward.Protocol.Operations;
 
 /// <summary>Input of GenerateDataKeyPair and GenerateDataKeyPairWithoutPlaintext.</summary>
-internal sealed class GenerateDataKeyPairRequest : IValidatable
+internal sealed class GenerateDataKeyPairRequest : IValidatable, IGrantTokens, IEncryptionContext
 {
     public Dictionary<string, string>? EncryptionContext { get; set; }
     public string? KeyId { get; set; }

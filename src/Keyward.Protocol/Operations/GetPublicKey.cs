@@ -1,8 +1,9 @@
+using Keyward.Protocol.Model;
 using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class GetPublicKeyRequest : IValidatable
+internal sealed class GetPublicKeyRequest : IValidatable, IGrantTokens
 {
     public string? KeyId { get; set; }
     public List<string>? GrantTokens { get; set; }

@@ -4,7 +4,7 @@ using Keyward.Protocol.Validation;
 namespace Keyward.Protocol.Operations;
 
 /// <summary>Input of GenerateMac; VerifyMac adds the Mac member.</summary>
-internal class GenerateMacRequest : IValidatable, ISensitive
+internal class GenerateMacRequest : IValidatable, ISensitive, IGrantTokens
 {
     public byte[]? Message { get; set; }
     public string? KeyId { get; set; }

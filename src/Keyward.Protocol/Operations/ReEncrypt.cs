@@ -1,8 +1,9 @@
+using Keyward.Protocol.Model;
 using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class ReEncryptRequest : IValidatable
+internal sealed class ReEncryptRequest : IValidatable, IGrantTokens
 {
     public byte[]? CiphertextBlob { get; set; }
     public Dictionary<string, string>? SourceEncryptionContext { get; set; }

@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class SignRequest : IValidatable, ISensitive
+internal sealed class SignRequest : IValidatable, ISensitive, IGrantTokens
 {
     public string? KeyId { get; set; }
     public byte[]? Message { get; set; }

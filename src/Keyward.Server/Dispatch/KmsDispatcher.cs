@@ -20,76 +20,85 @@ internal sealed class KmsDispatcher(KmsService service)
     private static readonly KmsJsonContext Json = KmsJsonContext.Default;
 
     /// <summary>Runs one operation and returns the serialized response body (which the caller zeroes after sending).</summary>
-    public ValueTask<byte[]> InvokeAsync(KmsOperation operation, ReadOnlyMemory<byte> body, Principal caller, CancellationToken ct) => operation switch
+    public ValueTask<byte[]> InvokeAsync(KmsOperation operation, ReadOnlyMemory<byte> body, Caller caller, CancellationToken ct) => operation switch
     {
-        KmsOperation.CreateKey => Run(body, Json.CreateKeyRequest, Json.CreateKeyResponse, r => service.CreateKeyAsync(caller, r, ct)),
-        KmsOperation.DescribeKey => Run(body, Json.DescribeKeyRequest, Json.DescribeKeyResponse, r => service.DescribeKeyAsync(caller, r, ct)),
-        KmsOperation.ListKeys => Run(body, Json.ListKeysRequest, Json.ListKeysResponse, r => service.ListKeysAsync(caller, r, ct)),
-        KmsOperation.EnableKey => Run(body, Json.KeyIdRequest, r => service.EnableKeyAsync(caller, r.KeyId!, ct)),
-        KmsOperation.DisableKey => Run(body, Json.KeyIdRequest, r => service.DisableKeyAsync(caller, r.KeyId!, ct)),
-        KmsOperation.UpdateKeyDescription => Run(body, Json.UpdateKeyDescriptionRequest, r => service.UpdateKeyDescriptionAsync(caller, r, ct)),
-        KmsOperation.ScheduleKeyDeletion => Run(body, Json.ScheduleKeyDeletionRequest, Json.ScheduleKeyDeletionResponse, r => service.ScheduleKeyDeletionAsync(caller, r, ct)),
-        KmsOperation.CancelKeyDeletion => Run(body, Json.KeyIdRequest, Json.CancelKeyDeletionResponse, r => service.CancelKeyDeletionAsync(caller, r.KeyId!, ct)),
-        KmsOperation.Encrypt => Run(body, Json.EncryptRequest, Json.EncryptResponse, r => service.EncryptAsync(caller, r, ct)),
-        KmsOperation.Decrypt => Run(body, Json.DecryptRequest, Json.DecryptResponse, r => service.DecryptAsync(caller, r, ct)),
-        KmsOperation.ReEncrypt => Run(body, Json.ReEncryptRequest, Json.ReEncryptResponse, r => service.ReEncryptAsync(caller, r, ct)),
-        KmsOperation.GenerateDataKey => Run(body, Json.GenerateDataKeyRequest, Json.GenerateDataKeyResponse, r => service.GenerateDataKeyAsync(caller, r, withPlaintext: true, ct)),
-        KmsOperation.GenerateDataKeyWithoutPlaintext => Run(body, Json.GenerateDataKeyRequest, Json.GenerateDataKeyResponse, r => service.GenerateDataKeyAsync(caller, r, withPlaintext: false, ct)),
-        KmsOperation.GenerateRandom => Run(body, Json.GenerateRandomRequest, Json.GenerateRandomResponse, r => service.GenerateRandomAsync(caller, r, ct)),
-        KmsOperation.CreateCustomKeyStore => Run(body, Json.CreateCustomKeyStoreRequest, Json.CreateCustomKeyStoreResponse, r => service.CreateCustomKeyStoreAsync(caller, r, ct)),
-        KmsOperation.DescribeCustomKeyStores => Run(body, Json.DescribeCustomKeyStoresRequest, Json.DescribeCustomKeyStoresResponse, r => service.DescribeCustomKeyStoresAsync(caller, r, ct)),
-        KmsOperation.ConnectCustomKeyStore => Run(body, Json.CustomKeyStoreIdRequest, r => service.ConnectCustomKeyStoreAsync(caller, r, ct)),
-        KmsOperation.DisconnectCustomKeyStore => Run(body, Json.CustomKeyStoreIdRequest, r => service.DisconnectCustomKeyStoreAsync(caller, r, ct)),
-        KmsOperation.UpdateCustomKeyStore => Run(body, Json.UpdateCustomKeyStoreRequest, r => service.UpdateCustomKeyStoreAsync(caller, r, ct)),
-        KmsOperation.DeleteCustomKeyStore => Run(body, Json.CustomKeyStoreIdRequest, r => service.DeleteCustomKeyStoreAsync(caller, r, ct)),
-        KmsOperation.CreateAlias => Run(body, Json.AliasTargetRequest, r => service.CreateAliasAsync(caller, r, ct)),
-        KmsOperation.UpdateAlias => Run(body, Json.AliasTargetRequest, r => service.UpdateAliasAsync(caller, r, ct)),
-        KmsOperation.DeleteAlias => Run(body, Json.DeleteAliasRequest, r => service.DeleteAliasAsync(caller, r, ct)),
-        KmsOperation.ListAliases => Run(body, Json.ListAliasesRequest, Json.ListAliasesResponse, r => service.ListAliasesAsync(caller, r, ct)),
-        KmsOperation.TagResource => Run(body, Json.TagResourceRequest, r => service.TagResourceAsync(caller, r, ct)),
-        KmsOperation.UntagResource => Run(body, Json.UntagResourceRequest, r => service.UntagResourceAsync(caller, r, ct)),
-        KmsOperation.ListResourceTags => Run(body, Json.ListResourceTagsRequest, Json.ListResourceTagsResponse, r => service.ListResourceTagsAsync(caller, r, ct)),
-        KmsOperation.GetKeyPolicy => Run(body, Json.GetKeyPolicyRequest, Json.GetKeyPolicyResponse, r => service.GetKeyPolicyAsync(caller, r, ct)),
-        KmsOperation.PutKeyPolicy => Run(body, Json.PutKeyPolicyRequest, r => service.PutKeyPolicyAsync(caller, r, ct)),
-        KmsOperation.ListKeyPolicies => Run(body, Json.ListKeyPoliciesRequest, Json.ListKeyPoliciesResponse, r => service.ListKeyPoliciesAsync(caller, r, ct)),
-        KmsOperation.Sign => Run(body, Json.SignRequest, Json.SignResponse, r => service.SignAsync(caller, r, ct)),
-        KmsOperation.Verify => Run(body, Json.VerifyRequest, Json.VerifyResponse, r => service.VerifyAsync(caller, r, ct)),
-        KmsOperation.GetPublicKey => Run(body, Json.GetPublicKeyRequest, Json.GetPublicKeyResponse, r => service.GetPublicKeyAsync(caller, r, ct)),
-        KmsOperation.GenerateMac => Run(body, Json.GenerateMacRequest, Json.GenerateMacResponse, r => service.GenerateMacAsync(caller, r, ct)),
-        KmsOperation.VerifyMac => Run(body, Json.VerifyMacRequest, Json.VerifyMacResponse, r => service.VerifyMacAsync(caller, r, ct)),
-        KmsOperation.GenerateDataKeyPair => Run(body, Json.GenerateDataKeyPairRequest, Json.GenerateDataKeyPairResponse, r => service.GenerateDataKeyPairAsync(caller, r, withPlaintext: true, ct)),
-        KmsOperation.GenerateDataKeyPairWithoutPlaintext => Run(body, Json.GenerateDataKeyPairRequest, Json.GenerateDataKeyPairResponse, r => service.GenerateDataKeyPairAsync(caller, r, withPlaintext: false, ct)),
-        KmsOperation.DeriveSharedSecret => Run(body, Json.DeriveSharedSecretRequest, Json.DeriveSharedSecretResponse, r => service.DeriveSharedSecretAsync(caller, r, ct)),
-        KmsOperation.EnableKeyRotation => Run(body, Json.EnableKeyRotationRequest, r => service.EnableKeyRotationAsync(caller, r, ct)),
-        KmsOperation.DisableKeyRotation => Run(body, Json.KeyIdRequest, r => service.DisableKeyRotationAsync(caller, r.KeyId!, ct)),
-        KmsOperation.GetKeyRotationStatus => Run(body, Json.KeyIdRequest, Json.GetKeyRotationStatusResponse, r => service.GetKeyRotationStatusAsync(caller, r.KeyId!, ct)),
-        KmsOperation.RotateKeyOnDemand => Run(body, Json.KeyIdRequest, Json.RotateKeyOnDemandResponse, r => service.RotateKeyOnDemandAsync(caller, r.KeyId!, ct)),
-        KmsOperation.ListKeyRotations => Run(body, Json.ListKeyRotationsRequest, Json.ListKeyRotationsResponse, r => service.ListKeyRotationsAsync(caller, r, ct)),
-        KmsOperation.GetParametersForImport => Run(body, Json.GetParametersForImportRequest, Json.GetParametersForImportResponse, r => service.GetParametersForImportAsync(caller, r, ct)),
-        KmsOperation.ImportKeyMaterial => Run(body, Json.ImportKeyMaterialRequest, Json.KeyMaterialResponse, r => service.ImportKeyMaterialAsync(caller, r, ct)),
-        KmsOperation.DeleteImportedKeyMaterial => Run(body, Json.DeleteImportedKeyMaterialRequest, Json.KeyMaterialResponse, r => service.DeleteImportedKeyMaterialAsync(caller, r, ct)),
+        KmsOperation.CreateKey => Run(body, caller, Json.CreateKeyRequest, Json.CreateKeyResponse, (r, c) => service.CreateKeyAsync(c, r, ct)),
+        KmsOperation.DescribeKey => Run(body, caller, Json.DescribeKeyRequest, Json.DescribeKeyResponse, (r, c) => service.DescribeKeyAsync(c, r, ct)),
+        KmsOperation.ListKeys => Run(body, caller, Json.ListKeysRequest, Json.ListKeysResponse, (r, c) => service.ListKeysAsync(c, r, ct)),
+        KmsOperation.EnableKey => Run(body, caller, Json.KeyIdRequest, (r, c) => service.EnableKeyAsync(c, r.KeyId!, ct)),
+        KmsOperation.DisableKey => Run(body, caller, Json.KeyIdRequest, (r, c) => service.DisableKeyAsync(c, r.KeyId!, ct)),
+        KmsOperation.UpdateKeyDescription => Run(body, caller, Json.UpdateKeyDescriptionRequest, (r, c) => service.UpdateKeyDescriptionAsync(c, r, ct)),
+        KmsOperation.ScheduleKeyDeletion => Run(body, caller, Json.ScheduleKeyDeletionRequest, Json.ScheduleKeyDeletionResponse, (r, c) => service.ScheduleKeyDeletionAsync(c, r, ct)),
+        KmsOperation.CancelKeyDeletion => Run(body, caller, Json.KeyIdRequest, Json.CancelKeyDeletionResponse, (r, c) => service.CancelKeyDeletionAsync(c, r.KeyId!, ct)),
+        KmsOperation.Encrypt => Run(body, caller, Json.EncryptRequest, Json.EncryptResponse, (r, c) => service.EncryptAsync(c, r, ct)),
+        KmsOperation.Decrypt => Run(body, caller, Json.DecryptRequest, Json.DecryptResponse, (r, c) => service.DecryptAsync(c, r, ct)),
+        KmsOperation.ReEncrypt => Run(body, caller, Json.ReEncryptRequest, Json.ReEncryptResponse, (r, c) => service.ReEncryptAsync(c, r, ct)),
+        KmsOperation.GenerateDataKey => Run(body, caller, Json.GenerateDataKeyRequest, Json.GenerateDataKeyResponse, (r, c) => service.GenerateDataKeyAsync(c, r, withPlaintext: true, ct)),
+        KmsOperation.GenerateDataKeyWithoutPlaintext => Run(body, caller, Json.GenerateDataKeyRequest, Json.GenerateDataKeyResponse, (r, c) => service.GenerateDataKeyAsync(c, r, withPlaintext: false, ct)),
+        KmsOperation.GenerateRandom => Run(body, caller, Json.GenerateRandomRequest, Json.GenerateRandomResponse, (r, c) => service.GenerateRandomAsync(c, r, ct)),
+        KmsOperation.CreateCustomKeyStore => Run(body, caller, Json.CreateCustomKeyStoreRequest, Json.CreateCustomKeyStoreResponse, (r, c) => service.CreateCustomKeyStoreAsync(c, r, ct)),
+        KmsOperation.DescribeCustomKeyStores => Run(body, caller, Json.DescribeCustomKeyStoresRequest, Json.DescribeCustomKeyStoresResponse, (r, c) => service.DescribeCustomKeyStoresAsync(c, r, ct)),
+        KmsOperation.ConnectCustomKeyStore => Run(body, caller, Json.CustomKeyStoreIdRequest, (r, c) => service.ConnectCustomKeyStoreAsync(c, r, ct)),
+        KmsOperation.DisconnectCustomKeyStore => Run(body, caller, Json.CustomKeyStoreIdRequest, (r, c) => service.DisconnectCustomKeyStoreAsync(c, r, ct)),
+        KmsOperation.UpdateCustomKeyStore => Run(body, caller, Json.UpdateCustomKeyStoreRequest, (r, c) => service.UpdateCustomKeyStoreAsync(c, r, ct)),
+        KmsOperation.DeleteCustomKeyStore => Run(body, caller, Json.CustomKeyStoreIdRequest, (r, c) => service.DeleteCustomKeyStoreAsync(c, r, ct)),
+        KmsOperation.CreateAlias => Run(body, caller, Json.AliasTargetRequest, (r, c) => service.CreateAliasAsync(c, r, ct)),
+        KmsOperation.UpdateAlias => Run(body, caller, Json.AliasTargetRequest, (r, c) => service.UpdateAliasAsync(c, r, ct)),
+        KmsOperation.DeleteAlias => Run(body, caller, Json.DeleteAliasRequest, (r, c) => service.DeleteAliasAsync(c, r, ct)),
+        KmsOperation.ListAliases => Run(body, caller, Json.ListAliasesRequest, Json.ListAliasesResponse, (r, c) => service.ListAliasesAsync(c, r, ct)),
+        KmsOperation.TagResource => Run(body, caller, Json.TagResourceRequest, (r, c) => service.TagResourceAsync(c, r, ct)),
+        KmsOperation.UntagResource => Run(body, caller, Json.UntagResourceRequest, (r, c) => service.UntagResourceAsync(c, r, ct)),
+        KmsOperation.ListResourceTags => Run(body, caller, Json.ListResourceTagsRequest, Json.ListResourceTagsResponse, (r, c) => service.ListResourceTagsAsync(c, r, ct)),
+        KmsOperation.GetKeyPolicy => Run(body, caller, Json.GetKeyPolicyRequest, Json.GetKeyPolicyResponse, (r, c) => service.GetKeyPolicyAsync(c, r, ct)),
+        KmsOperation.PutKeyPolicy => Run(body, caller, Json.PutKeyPolicyRequest, (r, c) => service.PutKeyPolicyAsync(c, r, ct)),
+        KmsOperation.ListKeyPolicies => Run(body, caller, Json.ListKeyPoliciesRequest, Json.ListKeyPoliciesResponse, (r, c) => service.ListKeyPoliciesAsync(c, r, ct)),
+        KmsOperation.Sign => Run(body, caller, Json.SignRequest, Json.SignResponse, (r, c) => service.SignAsync(c, r, ct)),
+        KmsOperation.Verify => Run(body, caller, Json.VerifyRequest, Json.VerifyResponse, (r, c) => service.VerifyAsync(c, r, ct)),
+        KmsOperation.GetPublicKey => Run(body, caller, Json.GetPublicKeyRequest, Json.GetPublicKeyResponse, (r, c) => service.GetPublicKeyAsync(c, r, ct)),
+        KmsOperation.GenerateMac => Run(body, caller, Json.GenerateMacRequest, Json.GenerateMacResponse, (r, c) => service.GenerateMacAsync(c, r, ct)),
+        KmsOperation.VerifyMac => Run(body, caller, Json.VerifyMacRequest, Json.VerifyMacResponse, (r, c) => service.VerifyMacAsync(c, r, ct)),
+        KmsOperation.GenerateDataKeyPair => Run(body, caller, Json.GenerateDataKeyPairRequest, Json.GenerateDataKeyPairResponse, (r, c) => service.GenerateDataKeyPairAsync(c, r, withPlaintext: true, ct)),
+        KmsOperation.GenerateDataKeyPairWithoutPlaintext => Run(body, caller, Json.GenerateDataKeyPairRequest, Json.GenerateDataKeyPairResponse, (r, c) => service.GenerateDataKeyPairAsync(c, r, withPlaintext: false, ct)),
+        KmsOperation.DeriveSharedSecret => Run(body, caller, Json.DeriveSharedSecretRequest, Json.DeriveSharedSecretResponse, (r, c) => service.DeriveSharedSecretAsync(c, r, ct)),
+        KmsOperation.EnableKeyRotation => Run(body, caller, Json.EnableKeyRotationRequest, (r, c) => service.EnableKeyRotationAsync(c, r, ct)),
+        KmsOperation.DisableKeyRotation => Run(body, caller, Json.KeyIdRequest, (r, c) => service.DisableKeyRotationAsync(c, r.KeyId!, ct)),
+        KmsOperation.GetKeyRotationStatus => Run(body, caller, Json.KeyIdRequest, Json.GetKeyRotationStatusResponse, (r, c) => service.GetKeyRotationStatusAsync(c, r.KeyId!, ct)),
+        KmsOperation.RotateKeyOnDemand => Run(body, caller, Json.KeyIdRequest, Json.RotateKeyOnDemandResponse, (r, c) => service.RotateKeyOnDemandAsync(c, r.KeyId!, ct)),
+        KmsOperation.ListKeyRotations => Run(body, caller, Json.ListKeyRotationsRequest, Json.ListKeyRotationsResponse, (r, c) => service.ListKeyRotationsAsync(c, r, ct)),
+        KmsOperation.GetParametersForImport => Run(body, caller, Json.GetParametersForImportRequest, Json.GetParametersForImportResponse, (r, c) => service.GetParametersForImportAsync(c, r, ct)),
+        KmsOperation.ImportKeyMaterial => Run(body, caller, Json.ImportKeyMaterialRequest, Json.KeyMaterialResponse, (r, c) => service.ImportKeyMaterialAsync(c, r, ct)),
+        KmsOperation.DeleteImportedKeyMaterial => Run(body, caller, Json.DeleteImportedKeyMaterialRequest, Json.KeyMaterialResponse, (r, c) => service.DeleteImportedKeyMaterialAsync(c, r, ct)),
         _ => throw new KmsException(KmsErrorCode.UnsupportedOperationException, $"{operation} is not supported by this server."),
     };
 
-    private static async ValueTask<byte[]> Run<TRequest, TResponse>(ReadOnlyMemory<byte> body, JsonTypeInfo<TRequest> requestType,
-        JsonTypeInfo<TResponse> responseType, Func<TRequest, ValueTask<TResponse>> call)
+    private static async ValueTask<byte[]> Run<TRequest, TResponse>(ReadOnlyMemory<byte> body, Caller caller, JsonTypeInfo<TRequest> requestType,
+        JsonTypeInfo<TResponse> responseType, Func<TRequest, Caller, ValueTask<TResponse>> call)
         where TRequest : class, IValidatable
     {
         var request = Parse(body, requestType);
         TResponse response;
-        try { response = await call(request); }
+        try { response = await call(request, WithFacts(caller, request)); }
         finally { (request as ISensitive)?.ZeroSecrets(); }
         try { return JsonSerializer.SerializeToUtf8Bytes(response, responseType); }
         finally { (response as ISensitive)?.ZeroSecrets(); }
     }
 
-    private static async ValueTask<byte[]> Run<TRequest>(ReadOnlyMemory<byte> body, JsonTypeInfo<TRequest> requestType, Func<TRequest, ValueTask> call)
+    private static async ValueTask<byte[]> Run<TRequest>(ReadOnlyMemory<byte> body, Caller caller, JsonTypeInfo<TRequest> requestType,
+        Func<TRequest, Caller, ValueTask> call)
         where TRequest : class, IValidatable
     {
-        await call(Parse(body, requestType));
+        var request = Parse(body, requestType);
+        await call(request, WithFacts(caller, request));
         // A fresh array: the handler zeroes every response body after sending it.
         return "{}"u8.ToArray();
     }
+
+    /// <summary>The grant tokens and encryption context of the request, for policy conditions and grants.</summary>
+    private static Caller WithFacts(Caller caller, object request) => caller with
+    {
+        GrantTokens = (request as IGrantTokens)?.GrantTokens,
+        EncryptionContext = (request as IEncryptionContext)?.EncryptionContext,
+    };
 
     /// <summary>
     /// Malformed JSON, a wrong JSON type or bad base64 is SerializationException; broken model

@@ -45,13 +45,18 @@ internal sealed class KmsRequestHandler(
                 q < 0 ? rawTarget : rawTarget[..q], q < 0 ? string.Empty : rawTarget[(q + 1)..],
                 name => HeaderValue(request.Headers, name), body.Memory));
             if (!sig.Succeeded) throw AuthError(sig);
-            var caller = credentials.Find(sig.AccessKeyId!)!.Principal;
+            var principal = credentials.Find(sig.AccessKeyId!)!.Principal;
 
             var target = request.Headers["X-Amz-Target"].ToString();
             if (!HttpMethods.IsPost(request.Method) || !KmsTarget.TryParse(target, out var operation))
                 throw new KmsException(KmsErrorCode.UnknownOperationException);
             operationName = operation.ToString();
 
+            var caller = new Caller(principal, operation)
+            {
+                SourceIp = context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null,
+                UserAgent = request.Headers.UserAgent.ToString(),
+            };
             var response = await dispatcher.InvokeAsync(operation, body.Memory, caller, context.RequestAborted);
             try
             {

@@ -89,7 +89,7 @@ internal sealed class KmsHost : IAsyncDisposable
             }
             else await service.ReconnectCustomKeyStoresAsync(ct);
             var bootstrap = BootstrapCredential.Load(options);
-            var credentials = new CredentialStore([bootstrap]);
+            var credentials = new CredentialStore([bootstrap, .. LoadIdentities(options, bootstrap)]);
             var verifier = new SigV4Verifier("kms", region => region == options.Region, credentials.SecretOf, TimeProvider.System);
 
             var builder = WebApplication.CreateSlimBuilder();
@@ -147,6 +147,20 @@ internal sealed class KmsHost : IAsyncDisposable
         _keyStore.Dispose();
         _seal.Dispose();
         _storage.Dispose();
+    }
+
+    private static IReadOnlyList<Credential> LoadIdentities(KmsServerOptions options, Credential bootstrap)
+    {
+        if (options.IdentitiesFile is not { } file) return [];
+        try
+        {
+            var loaded = IdentityConfiguration.Load(file);
+            if (loaded.Any(c => c.AccessKeyId == bootstrap.AccessKeyId))
+                throw new ServerConfigurationException($"{file} reuses the bootstrap credential's access key id {bootstrap.AccessKeyId}.");
+            return loaded;
+        }
+        catch (IdentityConfigurationException e) { throw new ServerConfigurationException(e.Message); }
+        catch (IOException e) { throw new ServerConfigurationException($"cannot read {file}: {e.Message}"); }
     }
 
     /// <summary>PostgreSQL when <see cref="KmsServerOptions.Database"/> names one, else SQLite in the data directory.</summary>

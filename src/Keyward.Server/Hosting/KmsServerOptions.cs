@@ -17,6 +17,9 @@ internal sealed record KmsServerOptions
     public string Region { get; init; } = "us-east-1";
     public string AccountId { get; init; } = "111122223333";
 
+    /// <summary>The --identities file: accounts, users, roles, access keys, identity policies (docs/identities.md).</summary>
+    public string? IdentitiesFile { get; init; }
+
     /// <summary>Bootstrap credential; when null, taken from the environment or the data directory.</summary>
     public string? AccessKeyId { get; init; }
     public string? SecretAccessKey { get; init; }

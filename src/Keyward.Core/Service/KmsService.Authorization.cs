@@ -1,0 +1,88 @@
+using Keyward.Core.Identity;
+using Keyward.Core.Keys;
+using Keyward.Core.Policies;
+using Keyward.Protocol.Errors;
+
+namespace Keyward.Core.Service;
+
+/// <summary>
+/// Who may do what: every operation on a key is authorized against the key policy, the caller's
+/// identity policies and (when they do not allow it) the key's grants; operations on no key against
+/// identity policies alone. A refusal is AccessDeniedException with AWS's message.
+/// </summary>
+internal sealed partial class KmsService
+{
+    /// <summary>The kms: action of the caller's operation (ReEncrypt is authorized as ReEncryptFrom and ReEncryptTo by its callers).</summary>
+    private static string ActionOf(Caller caller) => "kms:" + caller.Operation;
+
+    private async ValueTask AuthorizeKeyAsync(Caller caller, KeyRecord key, string action, string? requestAlias, CancellationToken ct)
+    {
+        var policy = PolicyDocument.ForKey(key.Policy);
+        IReadOnlyList<string>? aliases = null;
+        if (policy.UsesResourceAliases || caller.Principal.Policies.Any(p => p.UsesResourceAliases))
+            aliases = (await storage.ListAliasesAsync(key.AccountId, key.KeyId, null, 100, ct)).Select(a => a.AliasName).ToList();
+        var resource = Arn(key);
+        var context = new AuthorizationContext
+        {
+            PrincipalArn = caller.Arn,
+            PrincipalAccount = caller.AccountId,
+            Action = action,
+            Resource = resource,
+            Now = clock.GetUtcNow(),
+            SourceIp = caller.SourceIp,
+            EncryptionContext = caller.EncryptionContext,
+            KeySpec = key.KeySpec,
+            KeyUsage = key.KeyUsage,
+            KeyOrigin = key.Origin,
+            RequestAlias = requestAlias,
+            ResourceAliases = aliases,
+        };
+        var decision = Authorization.Decide(caller.Principal, key.AccountId, policy, context);
+        if (decision == AccessDecision.Allow) return;
+        throw new KmsException(KmsErrorCode.AccessDeniedException, Authorization.Message(decision, caller.Arn, action, resource));
+    }
+
+    /// <summary>An operation on no key (CreateKey, ListKeys, custom key stores…): identity policies alone decide.</summary>
+    private void AuthorizeAccount(Caller caller, string? keySpec = null, string? keyUsage = null, string? origin = null)
+    {
+        if (caller.Principal.IsRoot) return;
+        var action = ActionOf(caller);
+        var context = new AuthorizationContext
+        {
+            PrincipalArn = caller.Arn,
+            PrincipalAccount = caller.AccountId,
+            Action = action,
+            Resource = "*",
+            Now = clock.GetUtcNow(),
+            SourceIp = caller.SourceIp,
+            KeySpec = keySpec,
+            KeyUsage = keyUsage,
+            KeyOrigin = origin,
+        };
+        var decision = Authorization.Decide(caller.Principal, null, null, context);
+        if (decision != AccessDecision.Allow)
+            throw new KmsException(KmsErrorCode.AccessDeniedException, Authorization.Message(decision, caller.Arn, action, "*"));
+    }
+
+    /// <summary>
+    /// Parses a new key policy (MalformedPolicyDocumentException) and, unless the caller bypasses it, applies
+    /// AWS's lockout safety check: the policy must let the caller call PutKeyPolicy on the key afterwards.
+    /// </summary>
+    private string CheckNewPolicy(Caller caller, string policy, string accountId, string keyId, bool bypassLockoutCheck)
+    {
+        var parsed = PolicyDocument.Parse(policy, keyPolicy: true);
+        if (bypassLockoutCheck) return policy;
+        var context = new AuthorizationContext
+        {
+            PrincipalArn = caller.Arn,
+            PrincipalAccount = caller.AccountId,
+            Action = "kms:PutKeyPolicy",
+            Resource = options.KeyArn(accountId, keyId),
+            Now = clock.GetUtcNow(),
+            SourceIp = caller.SourceIp,
+        };
+        if (Authorization.Decide(caller.Principal, accountId, parsed, context) != AccessDecision.Allow)
+            throw Faults.MalformedPolicy("The new key policy will not allow you to update the key policy in the future.");
+        return policy;
+    }
+}
