@@ -25,6 +25,9 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
     /// <summary>HSM clusters and the PKCS#11 seal, as `--config` gives them.</summary>
     internal Keyward.Pkcs11.HsmConfiguration? Hsm { get; init; }
 
+    /// <summary>The --identities file (accounts, users, roles, identity policies).</summary>
+    public string? IdentitiesFile { get; init; }
+
     /// <summary>False keeps the data directory when the server stops (restart tests).</summary>
     public bool DeleteDataDir { get; init; } = true;
     internal KmsHost Host { get; private set; } = null!;
@@ -43,6 +46,7 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
             RunLifecycleJob = LifecycleJob,
             Console = TextWriter.Null,
             Hsm = Hsm,
+            IdentitiesFile = IdentitiesFile,
         });
     }
 
