@@ -58,7 +58,7 @@ internal sealed class PostgresChangeFeed : IDisposable
         Listening = false;
     }
 
-    /// <summary>Payload "k|s|a &lt;version&gt; &lt;id&gt;"; anything else is ignored.</summary>
+    /// <summary>Payload "k|s|a|g &lt;version&gt; &lt;id&gt;"; anything else is ignored.</summary>
     private void Deliver(string payload)
     {
         var parts = payload.Split(' ', 3);
@@ -68,6 +68,7 @@ internal sealed class PostgresChangeFeed : IDisposable
             "k" => StorageChangeKind.Key,
             "a" => StorageChangeKind.Alias,
             "s" => StorageChangeKind.CustomKeyStore,
+            "g" => StorageChangeKind.Grants,
             _ => null,
         };
         if (kind is { } k) Changed?.Invoke(new StorageChange(k, parts[2], version));

@@ -152,5 +152,34 @@ internal static class PostgresMigrations
         END $$;
         CREATE TRIGGER custom_key_stores_changed AFTER UPDATE OR DELETE ON custom_key_stores FOR EACH ROW EXECUTE FUNCTION keyward_notify_store();
         """,
+
+        // 3: grants, as SQLite's migration 6; a change notice names the grant's key.
+        """
+        CREATE TABLE grants (
+            grant_id            text COLLATE "C" PRIMARY KEY,
+            key_id              text NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+            name                text NOT NULL,
+            grantee_principal   text NOT NULL,
+            retiring_principal  text,
+            issuing_account     text NOT NULL,
+            operations          text NOT NULL,
+            ec_subset           text,
+            ec_equals           text,
+            creation_date       bigint NOT NULL
+        );
+        CREATE INDEX grants_by_key ON grants (key_id, grant_id);
+        CREATE INDEX grants_by_retiring ON grants (retiring_principal, grant_id) WHERE retiring_principal IS NOT NULL;
+
+        CREATE FUNCTION keyward_notify_grant() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'DELETE' THEN
+                PERFORM pg_notify('keyward_changes', 'g 0 ' || OLD.key_id);
+            ELSE
+                PERFORM pg_notify('keyward_changes', 'g 0 ' || NEW.key_id);
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER grants_changed AFTER INSERT OR DELETE ON grants FOR EACH ROW EXECUTE FUNCTION keyward_notify_grant();
+        """,
     ];
 }

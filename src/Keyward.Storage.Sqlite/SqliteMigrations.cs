@@ -137,5 +137,23 @@ internal static class SqliteMigrations
             expires_at  INTEGER NOT NULL
         ) STRICT;
         """,
+
+        // 6: grants (operations comma-separated; constraint contexts as JSON objects).
+        """
+        CREATE TABLE grants (
+            grant_id            TEXT PRIMARY KEY,
+            key_id              TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+            name                TEXT NOT NULL,
+            grantee_principal   TEXT NOT NULL,
+            retiring_principal  TEXT,
+            issuing_account     TEXT NOT NULL,
+            operations          TEXT NOT NULL,
+            ec_subset           TEXT,
+            ec_equals           TEXT,
+            creation_date       INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX grants_by_key ON grants (key_id, grant_id);
+        CREATE INDEX grants_by_retiring ON grants (retiring_principal, grant_id) WHERE retiring_principal IS NOT NULL;
+        """,
     ];
 }

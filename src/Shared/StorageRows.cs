@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Text;
+using System.Text.Json;
 using Keyward.Core.Import;
 using Keyward.Core.Keys;
 
@@ -79,4 +81,42 @@ internal static class StorageRows
     /// <summary>token_id, key_id, wrapping_key_spec, wrapping_algorithm, wrapped_private_key, valid_to.</summary>
     public static ImportParametersRecord ImportParameters(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), (byte[])r.GetValue(4), Time(r.GetInt64(5)));
+
+    public const string GrantColumns =
+        "grant_id, key_id, name, grantee_principal, retiring_principal, issuing_account, operations, ec_subset, ec_equals, creation_date";
+
+    public static GrantRecord Grant(DbDataReader r) => new()
+    {
+        GrantId = r.GetString(0),
+        KeyId = r.GetString(1),
+        Name = r.GetString(2),
+        GranteePrincipal = r.GetString(3),
+        RetiringPrincipal = NullableString(r, 4),
+        IssuingAccount = r.GetString(5),
+        Operations = r.GetString(6).Split(',', StringSplitOptions.RemoveEmptyEntries),
+        EncryptionContextSubset = ParseContext(NullableString(r, 7)),
+        EncryptionContextEquals = ParseContext(NullableString(r, 8)),
+        CreationDate = Time(r.GetInt64(9)),
+    };
+
+    /// <summary>A grant constraint's encryption context as a JSON object (null stays null).</summary>
+    public static string? ContextJson(IReadOnlyDictionary<string, string>? context)
+    {
+        if (context is null) return null;
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            foreach (var (k, v) in context.OrderBy(p => p.Key, StringComparer.Ordinal)) w.WriteString(k, v);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static Dictionary<string, string>? ParseContext(string? json)
+    {
+        if (json is null) return null;
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal);
+    }
 }

@@ -14,47 +14,13 @@ namespace Keyward.EndToEnd.Tests;
 public sealed class AccessControlTests : IAsyncLifetime
 {
     private const string Account = ServerFixture.Account;
-    private const string Other = "444455556666";
+    private const string Other = TestIdentities.Other;
     private readonly ServerFixture _server;
     private readonly string _dir = Directory.CreateTempSubdirectory("keyward-identities").FullName;
 
     public AccessControlTests()
     {
-        var file = Path.Combine(_dir, "identities.json");
-        File.WriteAllText(file, $$"""
-            {
-              // Account 111122223333: the bootstrap credential is its root.
-              "accounts": [
-                { "id": "{{Account}}",
-                  "users": [
-                    { "name": "app", "accessKeys": [ { "accessKeyId": "AKIAAPPUSER000000001", "secretAccessKey": "app-secret-0123456789abcdef" } ] },
-                    { "name": "admin", "accessKeys": [ { "accessKeyId": "AKIAADMINUSER0000001", "secretAccessKey": "admin-secret-0123456789abcd" } ],
-                      "policies": [ { "Version": "2012-10-17", "Statement": [ { "Effect": "Allow",
-                        "Action": [ "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
-                                    "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion",
-                                    "kms:CancelKeyDeletion" ],
-                        "Resource": "*" } ] } ] },
-                    { "name": "auditor", "accessKeys": [ { "accessKeyId": "AKIAAUDITOR000000001", "secretAccessKey": "auditor-secret-0123456789ab" } ],
-                      "policies": [
-                        { "Statement": [ { "Effect": "Allow", "Action": [ "kms:Describe*", "kms:List*", "kms:Get*" ], "Resource": "*" } ] },
-                        { "Statement": { "Effect": "Deny", "Action": "kms:GetKeyPolicy", "Resource": "*" } } ] }
-                  ],
-                  "roles": [
-                    { "name": "ops", "accessKeys": [ { "accessKeyId": "AKIAOPSROLE000000001", "secretAccessKey": "ops-secret-0123456789abcdef" } ],
-                      "policies": [ { "Statement": [
-                        { "Effect": "Allow", "Action": "kms:*", "Resource": "*", "Condition": { "IpAddress": { "aws:SourceIp": "10.0.0.0/8" } } },
-                        { "Effect": "Allow", "Action": "kms:DescribeKey", "Resource": "arn:aws:kms:*:{{Account}}:key/*" } ] } ] }
-                  ] },
-                { "id": "{{Other}}",
-                  "rootAccessKeys": [ { "accessKeyId": "AKIAOTHERROOT0000001", "secretAccessKey": "other-root-secret-0123456789" } ],
-                  "users": [
-                    { "name": "bob", "accessKeys": [ { "accessKeyId": "AKIABOBUSER000000001", "secretAccessKey": "bob-secret-0123456789abcdef" } ],
-                      "policies": [ { "Statement": { "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:*:{{Account}}:key/*" } } ] }
-                  ] }
-              ]
-            }
-            """);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var file = TestIdentities.Write(_dir);
         _server = new ServerFixture { IdentitiesFile = file };
     }
 
@@ -66,17 +32,7 @@ public sealed class AccessControlTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private AmazonKeyManagementServiceClient As(string who) => who switch
-    {
-        "root" => _server.Client(),
-        "app" => _server.Client("AKIAAPPUSER000000001", "app-secret-0123456789abcdef"),
-        "admin" => _server.Client("AKIAADMINUSER0000001", "admin-secret-0123456789abcd"),
-        "auditor" => _server.Client("AKIAAUDITOR000000001", "auditor-secret-0123456789ab"),
-        "ops" => _server.Client("AKIAOPSROLE000000001", "ops-secret-0123456789abcdef"),
-        "bob" => _server.Client("AKIABOBUSER000000001", "bob-secret-0123456789abcdef"),
-        "other-root" => _server.Client("AKIAOTHERROOT0000001", "other-root-secret-0123456789"),
-        _ => throw new ArgumentOutOfRangeException(nameof(who)),
-    };
+    private AmazonKeyManagementServiceClient As(string who) => TestIdentities.Client(_server, who);
 
     private static string KeyPolicy(string extraStatements) => $$"""
         { "Version": "2012-10-17", "Statement": [

@@ -116,7 +116,7 @@ public sealed class WireTests(ServerFixture server) : IDisposable
     [Fact]
     public async Task Operations_of_later_issues_are_unsupported_not_unknown()
     {
-        var reply = await _raw.SendAsync("CreateGrant", "{}");
+        var reply = await _raw.SendAsync("ReplicateKey", "{}");
         Assert.Equal(400, reply.Status);
         Assert.Equal("UnsupportedOperationException", reply.Type);
     }

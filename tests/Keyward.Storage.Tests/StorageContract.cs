@@ -377,4 +377,36 @@ public abstract class StorageContract : IAsyncLifetime
             Task.Run(async () => await Storage.TryAcquireLeaseAsync("race", $"node-{i}", T0, TimeSpan.FromMinutes(1)))));
         Assert.Equal(1, winners.Count(w => w));
     }
+
+    private static GrantRecord NewGrant(string keyId, string id, string? retiring = null) => new()
+    {
+        GrantId = id, KeyId = keyId, Name = "n-" + id[..4], GranteePrincipal = "arn:aws:iam::111122223333:user/app", RetiringPrincipal = retiring,
+        IssuingAccount = "arn:aws:iam::111122223333:root", Operations = ["Encrypt", "Decrypt"],
+        EncryptionContextSubset = new Dictionary<string, string> { ["Team"] = "blue", ["a\"b"] = "ü" }, CreationDate = T0,
+    };
+
+    [Fact]
+    public async Task Grants_read_back_list_in_pages_and_go_with_their_key()
+    {
+        var key = NewKey();
+        await Storage.CreateKeyAsync(key, null, []);
+        var ids = Enumerable.Range(0, 5).Select(i => new string((char)('a' + i), 64)).ToList();
+        foreach (var id in ids) await Storage.CreateGrantAsync(NewGrant(key.KeyId, id, retiring: id == ids[1] ? "arn:aws:iam::111122223333:role/retirer" : null));
+        var read = await Storage.GetGrantAsync(ids[1]);
+        Assert.NotNull(read);
+        Assert.Equal(("n-bbbb", "arn:aws:iam::111122223333:role/retirer", T0), (read.Name, read.RetiringPrincipal, read.CreationDate));
+        Assert.Equal(["Encrypt", "Decrypt"], read.Operations);
+        Assert.Equal("ü", read.EncryptionContextSubset!["a\"b"]);
+        Assert.Null(read.EncryptionContextEquals);
+        var first = await Storage.ListGrantsAsync(key.KeyId, null, 3);
+        var rest = await Storage.ListGrantsAsync(key.KeyId, first[^1].GrantId, 3);
+        Assert.Equal(ids, first.Concat(rest).Select(g => g.GrantId));
+        Assert.Equal([ids[1]], (await Storage.ListRetirableGrantsAsync("arn:aws:iam::111122223333:role/retirer", null, 10)).Select(g => g.GrantId));
+        Assert.True(await Storage.DeleteGrantAsync(key.KeyId, ids[0]));
+        Assert.False(await Storage.DeleteGrantAsync(key.KeyId, ids[0]));
+        Assert.False(await Storage.DeleteGrantAsync(NewKey().KeyId, ids[2]));
+        Assert.Null(await Storage.GetGrantAsync(ids[0]));
+        Assert.True(await Storage.DeleteKeyAsync(key.KeyId, key.Version));
+        Assert.Null(await Storage.GetGrantAsync(ids[2]));
+    }
 }

@@ -26,6 +26,8 @@ internal sealed class KeyCache(TimeProvider clock)
     private readonly ConcurrentDictionary<string, (KeyRecord? Key, long Version, long Expires)> _keys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Account, string Alias), (string KeyId, long Expires)> _aliases = new();
     private readonly ConcurrentDictionary<(string KeyId, string MaterialId), MaterialRecord> _materials = new();
+    // Grants of a key: read only when a key policy does not allow a request, then cached like key records.
+    private readonly ConcurrentDictionary<string, (IReadOnlyList<GrantRecord> Grants, long Expires)> _grants = new(StringComparer.Ordinal);
 
     private long Now => clock.GetTimestamp();
     private long Expiry => Now + (long)(MaxAge.TotalSeconds * clock.TimestampFrequency);
@@ -60,12 +62,25 @@ internal sealed class KeyCache(TimeProvider clock)
             foreach (var k in _materials.Keys) if (k.KeyId == keyId) _materials.TryRemove(k, out _);
     }
 
-    /// <summary>The change feed missed notices (its connection was down): forget every key and alias.</summary>
+    /// <summary>The change feed missed notices (its connection was down): forget every key, alias and grant list.</summary>
     public void Clear()
     {
         _keys.Clear();
         _aliases.Clear();
+        _grants.Clear();
     }
+
+    public IReadOnlyList<GrantRecord>? GetGrants(string keyId) =>
+        _grants.TryGetValue(keyId, out var e) && e.Expires > Now ? e.Grants : null;
+
+    public void PutGrants(string keyId, IReadOnlyList<GrantRecord> grants)
+    {
+        if (_grants.Count >= MaxEntries) _grants.Clear();
+        _grants[keyId] = (grants, Expiry);
+    }
+
+    /// <summary>A grant of the key was created, retired or revoked (here or, by notice, on another node).</summary>
+    public void DropGrants(string keyId) => _grants.TryRemove(keyId, out _);
 
     public string? GetAlias(string account, string alias) =>
         _aliases.TryGetValue((account, alias), out var e) && e.Expires > Now ? e.KeyId : null;
@@ -91,6 +106,7 @@ internal sealed class KeyCache(TimeProvider clock)
     public void DropKey(string keyId)
     {
         _keys[keyId] = (null, long.MaxValue, Expiry);
+        _grants.TryRemove(keyId, out _);
         foreach (var k in _materials.Keys) if (k.KeyId == keyId) _materials.TryRemove(k, out _);
         foreach (var (k, v) in _aliases) if (v.KeyId == keyId) _aliases.TryRemove(k, out _);
     }

@@ -15,8 +15,11 @@ internal sealed partial class KmsService
     /// <summary>The kms: action of the caller's operation (ReEncrypt is authorized as ReEncryptFrom and ReEncryptTo by its callers).</summary>
     private static string ActionOf(Caller caller) => "kms:" + caller.Operation;
 
-    private async ValueTask AuthorizeKeyAsync(Caller caller, KeyRecord key, string action, string? requestAlias, CancellationToken ct)
+    /// <param name="grantCondition">Narrows which grants may allow the action (CreateGrant by a grantee); a grant never allows when it returns false.</param>
+    private async ValueTask AuthorizeKeyAsync(Caller caller, KeyRecord key, string action, string? requestAlias, CancellationToken ct,
+        Func<GrantRecord, bool>? grantCondition = null)
     {
+        CheckGrantTokens(caller);
         var policy = PolicyDocument.ForKey(key.Policy);
         IReadOnlyList<string>? aliases = null;
         if (policy.UsesResourceAliases || caller.Principal.Policies.Any(p => p.UsesResourceAliases))
@@ -39,6 +42,9 @@ internal sealed partial class KmsService
         };
         var decision = Authorization.Decide(caller.Principal, key.AccountId, policy, context);
         if (decision == AccessDecision.Allow) return;
+        // A grant can allow what the policies do not allow, never what they explicitly deny.
+        if (decision is AccessDecision.NoKeyPolicyAllows or AccessDecision.NoIdentityPolicyAllows
+            && await GrantAllowsAsync(caller, key, action, grantCondition, ct)) return;
         throw new KmsException(KmsErrorCode.AccessDeniedException, Authorization.Message(decision, caller.Arn, action, resource));
     }
 

@@ -37,6 +37,9 @@ internal sealed partial class KmsService
                 var slash = change.Id.IndexOf('/', StringComparison.Ordinal);
                 if (slash > 0) _cache.DropAlias(change.Id[..slash], change.Id[(slash + 1)..]);
                 break;
+            case StorageChangeKind.Grants:
+                _cache.DropGrants(change.Id);
+                break;
             case StorageChangeKind.CustomKeyStore:
                 CustomKeyStoresChanged?.Invoke();
                 break;

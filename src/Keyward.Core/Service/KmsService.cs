@@ -39,7 +39,7 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
     /// <param name="fresh">Read from storage, not the cache (a read that precedes a write).</param>
     /// <param name="action">The kms: action to authorize on the key; the caller's operation when null.</param>
     private async ValueTask<KeyRecord> ResolveKeyAsync(Caller caller, string keyId, bool allowAlias, CancellationToken ct, bool fresh = false,
-        string? action = null)
+        string? action = null, Func<GrantRecord, bool>? grantCondition = null)
     {
         string id;
         string? alias = null;
@@ -83,7 +83,7 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
         // A key of another account is reached only by its ARN (or an alias ARN), and only if its key policy allows the caller.
         if (key is null || key.AccountId != account)
             throw Faults.KeyNotFound(options.KeyArn(account, id));
-        await AuthorizeKeyAsync(caller, key, action ?? ActionOf(caller), alias, ct);
+        await AuthorizeKeyAsync(caller, key, action ?? ActionOf(caller), alias, ct, grantCondition);
         return key;
     }
 

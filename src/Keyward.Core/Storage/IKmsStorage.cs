@@ -115,6 +115,21 @@ internal interface IKmsStorage : IDisposable
     /// <summary>Adds or overwrites tags, then removes <paramref name="removeKeys"/>, in one transaction.</summary>
     ValueTask ChangeTagsAsync(string keyId, IReadOnlyList<TagRecord> upsert, IReadOnlyList<string> removeKeys, CancellationToken cancellationToken = default);
 
+    // Grants (removed with their key).
+
+    ValueTask CreateGrantAsync(GrantRecord grant, CancellationToken cancellationToken = default);
+
+    ValueTask<GrantRecord?> GetGrantAsync(string grantId, CancellationToken cancellationToken = default);
+
+    /// <summary>Grants of a key ordered by grant id, after <paramref name="afterGrantId"/>.</summary>
+    ValueTask<IReadOnlyList<GrantRecord>> ListGrantsAsync(string keyId, string? afterGrantId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Grants whose retiring principal is <paramref name="retiringPrincipal"/>, ordered by grant id.</summary>
+    ValueTask<IReadOnlyList<GrantRecord>> ListRetirableGrantsAsync(string retiringPrincipal, string? afterGrantId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>False if there was no such grant of that key.</summary>
+    ValueTask<bool> DeleteGrantAsync(string keyId, string grantId, CancellationToken cancellationToken = default);
+
     // Background job leases: one node at a time runs a job; a dead node's lease expires.
 
     /// <summary>

@@ -9,6 +9,8 @@ internal enum StorageChangeKind
     Alias,
     /// <summary>A custom key store changed or was deleted (Id the store id).</summary>
     CustomKeyStore,
+    /// <summary>A grant of the key Id was created, retired or revoked.</summary>
+    Grants,
 }
 
 /// <summary>A committed change another node may have cached the old state of.</summary>

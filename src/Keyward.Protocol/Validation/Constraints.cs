@@ -4,6 +4,14 @@ namespace Keyward.Protocol.Validation;
 internal static class Constraints
 {
     public const int KeyIdMax = 2048;
+
+    /// <summary>GrantOperation values of the 2014-11-01 model.</summary>
+    public static readonly string[] GrantOperations =
+    [
+        "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "Sign", "Verify",
+        "GetPublicKey", "CreateGrant", "RetireGrant", "DescribeKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext",
+        "GenerateMac", "VerifyMac", "DeriveSharedSecret",
+    ];
     public const int PlaintextMax = 4096;
     public const int CiphertextMax = 6144;
     public const int DescriptionMax = 8192;

@@ -32,6 +32,14 @@ internal static class Members
         }
     }
 
+    /// <summary>A principal ARN of a grant (GranteePrincipal, RetiringPrincipal): 1..256 of [\w+=,.@:/-].</summary>
+    public static void Principal(ValidationErrors e, string? value, string member, bool required)
+    {
+        if (required) e.Required(value, member);
+        e.Length(value, member, 1, 256);
+        e.Pattern(value, member, "^[\\w+=,.@:/-]+$", s => s.All(c => char.IsAsciiLetterOrDigit(c) || "_+=,.@:/-".Contains(c)));
+    }
+
     public static void Paging(ValidationErrors e, int? limit, string? marker)
     {
         e.Range(limit, "limit", 1, Constraints.LimitMax);

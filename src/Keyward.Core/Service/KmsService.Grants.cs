@@ -1,0 +1,220 @@
+using System.Security.Cryptography;
+using Keyward.Core.Identity;
+using Keyward.Core.Keys;
+using Keyward.Protocol.Errors;
+using Keyward.Protocol.Model;
+using Keyward.Protocol.Operations;
+
+namespace Keyward.Core.Service;
+
+/// <summary>
+/// Grants: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant, and their use.
+/// A grant lets its grantee perform its operations on its key when the key policy and identity
+/// policies do not (an explicit Deny still wins), subject to its encryption context constraints.
+/// Grants are strongly consistent here (one database), so a grant is usable at once, with or
+/// without its grant token; a token that is not a Keyward grant token is InvalidGrantTokenException.
+/// </summary>
+internal sealed partial class KmsService
+{
+    private const string GrantTokenPrefix = "kwgt1.";
+
+    // Operations that take an encryption context: the only ones grant constraints apply to (AWS).
+    private static readonly HashSet<string> ContextOperations = new(StringComparer.Ordinal)
+    {
+        "Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
+        "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext",
+    };
+
+    public async ValueTask<CreateGrantResponse> CreateGrantAsync(Caller caller, CreateGrantRequest request, CancellationToken ct)
+    {
+        var operations = request.Operations!.Distinct(StringComparer.Ordinal).ToList();
+        if (operations.Count == 0) throw KmsException.Validation("Operations must name at least one grant operation.");
+        // A grantee with the CreateGrant operation may pass on only what its own grant allows.
+        var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct,
+            grantCondition: g => operations.All(o => g.Operations.Contains(o, StringComparer.Ordinal)));
+        RequireNotPendingDeletion(key);
+        var constraints = request.Constraints;
+        if (constraints?.EncryptionContextEquals is { } equals) CheckContext(equals, "constraints.encryptionContextEquals");
+        if (constraints?.EncryptionContextSubset is { } subset) CheckContext(subset, "constraints.encryptionContextSubset");
+        if (request.DryRun == true) throw Faults.DryRun();
+        var name = request.Name ?? string.Empty;
+        if (name.Length > 0)
+        {
+            // Name makes CreateGrant idempotent: the same grant again returns the existing one.
+            foreach (var existing in await AllGrantsAsync(key.KeyId, fresh: true, ct))
+                if (existing.Name == name && SameGrant(existing, request, operations))
+                    return new CreateGrantResponse { GrantId = existing.GrantId, GrantToken = NewGrantToken(existing.GrantId) };
+        }
+        var grant = new GrantRecord
+        {
+            GrantId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
+            KeyId = key.KeyId,
+            Name = name,
+            GranteePrincipal = request.GranteePrincipal!,
+            RetiringPrincipal = request.RetiringPrincipal,
+            IssuingAccount = Principal.RootArn(caller.AccountId),
+            Operations = operations,
+            EncryptionContextEquals = constraints?.EncryptionContextEquals,
+            EncryptionContextSubset = constraints?.EncryptionContextSubset,
+            CreationDate = Now(),
+        };
+        await storage.CreateGrantAsync(grant, ct);
+        _cache.DropGrants(key.KeyId);
+        return new CreateGrantResponse { GrantId = grant.GrantId, GrantToken = NewGrantToken(grant.GrantId) };
+    }
+
+    public async ValueTask<ListGrantsResponse> ListGrantsAsync(Caller caller, ListGrantsRequest request, CancellationToken ct)
+    {
+        var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct);
+        var limit = request.Limit ?? 50;
+        var rows = (await storage.ListGrantsAsync(key.KeyId, Paging.DecodeMarker(request.Marker), 1000, ct))
+            .Where(g => (request.GrantId is null || g.GrantId == request.GrantId) && (request.GranteePrincipal is null || g.GranteePrincipal == request.GranteePrincipal))
+            .Take(limit + 1).ToList();
+        return GrantPage(rows, limit);
+    }
+
+    public async ValueTask<ListGrantsResponse> ListRetirableGrantsAsync(Caller caller, ListRetirableGrantsRequest request, CancellationToken ct)
+    {
+        AuthorizeAccount(caller);
+        var limit = request.Limit ?? 50;
+        var rows = await storage.ListRetirableGrantsAsync(request.RetiringPrincipal!, Paging.DecodeMarker(request.Marker), limit + 1, ct);
+        return GrantPage(rows, limit);
+    }
+
+    /// <summary>
+    /// Retires a grant, named by its token or by key and grant id. Allowed to the grant's retiring principal, to its
+    /// grantee when the grant includes RetireGrant, and to principals the key policy allows kms:RetireGrant.
+    /// </summary>
+    public async ValueTask RetireGrantAsync(Caller caller, RetireGrantRequest request, CancellationToken ct)
+    {
+        GrantRecord? grant;
+        if (request.GrantToken is { } token)
+        {
+            var id = GrantIdOf(token) ?? throw InvalidGrantToken();
+            grant = await storage.GetGrantAsync(id, ct);
+            if (grant is null) throw KmsException.NotFound($"Grant {id} does not exist.");
+        }
+        else if (request.KeyId is { } keyId && request.GrantId is { } grantId)
+        {
+            var key = await GetKeyForGrantAsync(caller, keyId, ct);
+            grant = await storage.GetGrantAsync(grantId, ct);
+            if (grant is null || grant.KeyId != key.KeyId) throw KmsException.NotFound($"Grant {grantId} does not exist for {Arn(key)}.");
+        }
+        else throw KmsException.Validation("Specify either GrantToken, or both KeyId and GrantId.");
+
+        var mayRetire = caller.Arn == grant.RetiringPrincipal
+                        || (caller.Arn == grant.GranteePrincipal && grant.Operations.Contains("RetireGrant", StringComparer.Ordinal));
+        var keyRecord = await GetKeyAsync(grant.KeyId, fresh: false, ct) ?? throw KmsException.NotFound($"Grant {grant.GrantId} does not exist.");
+        if (!mayRetire) await AuthorizeKeyAsync(caller, keyRecord, "kms:RetireGrant", null, ct, grantCondition: _ => false);
+        if (request.DryRun == true) throw Faults.DryRun();
+        await storage.DeleteGrantAsync(grant.KeyId, grant.GrantId, ct);
+        _cache.DropGrants(grant.KeyId);
+    }
+
+    public async ValueTask RevokeGrantAsync(Caller caller, RevokeGrantRequest request, CancellationToken ct)
+    {
+        // Revoking is for those the key policy (or identity policies) allow; a grant cannot grant revocation.
+        var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct, grantCondition: _ => false);
+        if (request.DryRun == true) throw Faults.DryRun();
+        if (!await storage.DeleteGrantAsync(key.KeyId, request.GrantId!, ct))
+            throw KmsException.NotFound($"Grant {request.GrantId} does not exist for {Arn(key)}.");
+        _cache.DropGrants(key.KeyId);
+    }
+
+    /// <summary>True if a grant of the key lets the caller perform <paramref name="action"/> with the request's encryption context.</summary>
+    private async ValueTask<bool> GrantAllowsAsync(Caller caller, KeyRecord key, string action, Func<GrantRecord, bool>? condition, CancellationToken ct)
+    {
+        var operation = action.StartsWith("kms:", StringComparison.Ordinal) ? action[4..] : action;
+        foreach (var grant in await AllGrantsAsync(key.KeyId, fresh: false, ct))
+        {
+            if (!string.Equals(grant.GranteePrincipal, caller.Arn, StringComparison.Ordinal)) continue;
+            if (!grant.Operations.Contains(operation, StringComparer.Ordinal)) continue;
+            if (ContextOperations.Contains(operation) && Spec(key).Family == KeyFamily.Symmetric && !ConstraintsHold(grant, caller.EncryptionContext)) continue;
+            if (condition is not null && !condition(grant)) continue;
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Grant constraints: keys compare case-insensitively, values exactly (AWS's GrantConstraints).</summary>
+    private static bool ConstraintsHold(GrantRecord grant, IReadOnlyDictionary<string, string>? context)
+    {
+        context ??= new Dictionary<string, string>();
+        bool Has(string k, string v) => context.Any(p => string.Equals(p.Key, k, StringComparison.OrdinalIgnoreCase) && string.Equals(p.Value, v, StringComparison.Ordinal));
+        if (grant.EncryptionContextEquals is { } equals && (equals.Count != context.Count || !equals.All(p => Has(p.Key, p.Value)))) return false;
+        if (grant.EncryptionContextSubset is { } subset && !subset.All(p => Has(p.Key, p.Value))) return false;
+        return true;
+    }
+
+    private async ValueTask<IReadOnlyList<GrantRecord>> AllGrantsAsync(string keyId, bool fresh, CancellationToken ct)
+    {
+        if (!fresh && _cache.GetGrants(keyId) is { } cached) return cached;
+        var grants = await storage.ListGrantsAsync(keyId, null, 10_000, ct);
+        _cache.PutGrants(keyId, grants);
+        return grants;
+    }
+
+    /// <summary>The key of a RetireGrant by key and grant id: found, but authorized only afterwards (the retiring principal needs no key permission).</summary>
+    private async ValueTask<KeyRecord> GetKeyForGrantAsync(Caller caller, string keyId, CancellationToken ct)
+    {
+        var id = keyId.StartsWith("arn:", StringComparison.Ordinal) ? keyId[(keyId.LastIndexOf('/') + 1)..] : keyId;
+        if (!KeyIds.IsKeyId(id)) throw Faults.InvalidKeyId(keyId);
+        return await GetKeyAsync(id.ToLowerInvariant(), fresh: false, ct) ?? throw Faults.KeyNotFound(options.KeyArn(caller.AccountId, id));
+    }
+
+    /// <summary>Every grant token the request carries must be one (grant tokens are not secret; they name a grant).</summary>
+    private static void CheckGrantTokens(Caller caller)
+    {
+        if (caller.GrantTokens is not { } tokens) return;
+        foreach (var t in tokens) if (GrantIdOf(t) is null) throw InvalidGrantToken();
+    }
+
+    private static string NewGrantToken(string grantId) => GrantTokenPrefix + grantId + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    private static string? GrantIdOf(string token)
+    {
+        if (!token.StartsWith(GrantTokenPrefix, StringComparison.Ordinal)) return null;
+        var parts = token[GrantTokenPrefix.Length..].Split('.');
+        return parts.Length == 2 && parts[0].Length == 64 && parts[0].All(char.IsAsciiHexDigitLower) ? parts[0] : null;
+    }
+
+    private static KmsException InvalidGrantToken() => new(KmsErrorCode.InvalidGrantTokenException, "The grant token is not valid.");
+
+    private static bool SameGrant(GrantRecord g, CreateGrantRequest r, IReadOnlyList<string> operations) =>
+        g.GranteePrincipal == r.GranteePrincipal && g.RetiringPrincipal == r.RetiringPrincipal
+        && g.Operations.Order(StringComparer.Ordinal).SequenceEqual(operations.Order(StringComparer.Ordinal))
+        && SameContext(g.EncryptionContextEquals, r.Constraints?.EncryptionContextEquals)
+        && SameContext(g.EncryptionContextSubset, r.Constraints?.EncryptionContextSubset);
+
+    private static bool SameContext(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b) =>
+        (a is null && b is null) || (a is not null && b is not null && a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value));
+
+    private ListGrantsResponse GrantPage(IReadOnlyList<GrantRecord> rows, int limit)
+    {
+        var page = rows.Take(limit).ToList();
+        var truncated = rows.Count > limit;
+        return new ListGrantsResponse
+        {
+            Grants = page.Select(g => new GrantListEntry
+            {
+                KeyId = options.KeyArn(AccountOf(g.IssuingAccount), g.KeyId),
+                GrantId = g.GrantId,
+                Name = g.Name.Length > 0 ? g.Name : null,
+                CreationDate = g.CreationDate,
+                GranteePrincipal = g.GranteePrincipal,
+                RetiringPrincipal = g.RetiringPrincipal,
+                IssuingAccount = g.IssuingAccount,
+                Operations = [.. g.Operations],
+                Constraints = g.EncryptionContextEquals is null && g.EncryptionContextSubset is null ? null : new GrantConstraints
+                {
+                    EncryptionContextEquals = g.EncryptionContextEquals?.ToDictionary(),
+                    EncryptionContextSubset = g.EncryptionContextSubset?.ToDictionary(),
+                },
+            }).ToList(),
+            Truncated = truncated,
+            NextMarker = truncated ? Paging.EncodeMarker(page[^1].GrantId) : null,
+        };
+    }
+
+    private static string AccountOf(string rootArn) => rootArn.Split(':')[4];
+}

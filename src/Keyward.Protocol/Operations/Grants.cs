@@ -1,0 +1,101 @@
+using Keyward.Protocol.Model;
+using Keyward.Protocol.Validation;
+
+namespace Keyward.Protocol.Operations;
+
+internal sealed class CreateGrantRequest : IValidatable, IGrantTokens
+{
+    public string? KeyId { get; set; }
+    public string? GranteePrincipal { get; set; }
+    public string? RetiringPrincipal { get; set; }
+    public List<string>? Operations { get; set; }
+    public GrantConstraints? Constraints { get; set; }
+    public List<string>? GrantTokens { get; set; }
+    public string? Name { get; set; }
+    public bool? DryRun { get; set; }
+
+    public void Validate(ValidationErrors e)
+    {
+        Members.KeyId(e, KeyId);
+        Members.Principal(e, GranteePrincipal, "granteePrincipal", required: true);
+        Members.Principal(e, RetiringPrincipal, "retiringPrincipal", required: false);
+        e.Required(Operations, "operations");
+        if (Operations is not null)
+            for (var i = 0; i < Operations.Count; i++) e.Enum(Operations[i], $"operations.{i + 1}.member", Validation.Constraints.GrantOperations);
+        Members.GrantTokens(e, GrantTokens);
+        e.Length(Name, "name", 1, 256);
+        e.Pattern(Name, "name", "^[a-zA-Z0-9:/_-]+$", Validation.Constraints.IsAliasText);
+    }
+}
+
+internal sealed class CreateGrantResponse
+{
+    public string? GrantToken { get; set; }
+    public string? GrantId { get; set; }
+}
+
+internal sealed class ListGrantsRequest : IValidatable
+{
+    public string? KeyId { get; set; }
+    public int? Limit { get; set; }
+    public string? Marker { get; set; }
+    public string? GrantId { get; set; }
+    public string? GranteePrincipal { get; set; }
+
+    public void Validate(ValidationErrors e)
+    {
+        Members.KeyId(e, KeyId);
+        Members.Paging(e, Limit, Marker);
+        e.Length(GrantId, "grantId", 1, 128);
+        Members.Principal(e, GranteePrincipal, "granteePrincipal", required: false);
+    }
+}
+
+internal sealed class ListRetirableGrantsRequest : IValidatable
+{
+    public int? Limit { get; set; }
+    public string? Marker { get; set; }
+    public string? RetiringPrincipal { get; set; }
+
+    public void Validate(ValidationErrors e)
+    {
+        Members.Paging(e, Limit, Marker);
+        Members.Principal(e, RetiringPrincipal, "retiringPrincipal", required: true);
+    }
+}
+
+internal sealed class ListGrantsResponse
+{
+    public List<GrantListEntry>? Grants { get; set; }
+    public string? NextMarker { get; set; }
+    public bool Truncated { get; set; }
+}
+
+internal sealed class RetireGrantRequest : IValidatable
+{
+    public string? GrantToken { get; set; }
+    public string? KeyId { get; set; }
+    public string? GrantId { get; set; }
+    public bool? DryRun { get; set; }
+
+    public void Validate(ValidationErrors e)
+    {
+        e.Length(GrantToken, "grantToken", 1, Validation.Constraints.GrantTokenMax);
+        Members.KeyId(e, KeyId, required: false);
+        e.Length(GrantId, "grantId", 1, 128);
+    }
+}
+
+internal sealed class RevokeGrantRequest : IValidatable
+{
+    public string? KeyId { get; set; }
+    public string? GrantId { get; set; }
+    public bool? DryRun { get; set; }
+
+    public void Validate(ValidationErrors e)
+    {
+        Members.KeyId(e, KeyId);
+        e.Required(GrantId, "grantId");
+        e.Length(GrantId, "grantId", 1, 128);
+    }
+}

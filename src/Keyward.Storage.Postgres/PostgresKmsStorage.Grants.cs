@@ -1,0 +1,53 @@
+using Keyward.Core.Keys;
+using Npgsql;
+
+namespace Keyward.Storage.Postgres;
+
+internal sealed partial class PostgresKmsStorage
+{
+    public ValueTask CreateGrantAsync(GrantRecord grant, CancellationToken cancellationToken = default) => Write(async (c, tx, ct) =>
+    {
+        await using var cmd = Command(c, tx, $"INSERT INTO grants ({StorageRows.GrantColumns}) VALUES (@id, @key, @name, @grantee, @retiring, @issuer, @ops, @subset, @equals, @created)");
+        Text(cmd, "id", grant.GrantId);
+        Text(cmd, "key", grant.KeyId);
+        Text(cmd, "name", grant.Name);
+        Text(cmd, "grantee", grant.GranteePrincipal);
+        Text(cmd, "retiring", grant.RetiringPrincipal);
+        Text(cmd, "issuer", grant.IssuingAccount);
+        Text(cmd, "ops", string.Join(',', grant.Operations));
+        Text(cmd, "subset", StorageRows.ContextJson(grant.EncryptionContextSubset));
+        Text(cmd, "equals", StorageRows.ContextJson(grant.EncryptionContextEquals));
+        Time(cmd, "created", grant.CreationDate);
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }, cancellationToken).AsUnit();
+
+    public ValueTask<GrantRecord?> GetGrantAsync(string grantId, CancellationToken cancellationToken = default) => Read(async (c, ct) =>
+    {
+        await using var cmd = Command(c, null, $"SELECT {StorageRows.GrantColumns} FROM grants WHERE grant_id = @id");
+        Text(cmd, "id", grantId);
+        return await ReadOne(cmd, StorageRows.Grant, ct);
+    }, cancellationToken);
+
+    public ValueTask<IReadOnlyList<GrantRecord>> ListGrantsAsync(string keyId, string? afterGrantId, int limit, CancellationToken cancellationToken = default) =>
+        Read((c, ct) => ListGrants(c, "key_id", keyId, afterGrantId, limit, ct), cancellationToken);
+
+    public ValueTask<IReadOnlyList<GrantRecord>> ListRetirableGrantsAsync(string retiringPrincipal, string? afterGrantId, int limit, CancellationToken cancellationToken = default) =>
+        Read((c, ct) => ListGrants(c, "retiring_principal", retiringPrincipal, afterGrantId, limit, ct), cancellationToken);
+
+    public ValueTask<bool> DeleteGrantAsync(string keyId, string grantId, CancellationToken cancellationToken = default) => Write(async (c, tx, ct) =>
+    {
+        await using var cmd = Command(c, tx, "DELETE FROM grants WHERE key_id = @key AND grant_id = @id");
+        Text(cmd, "key", keyId);
+        Text(cmd, "id", grantId);
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }, cancellationToken);
+
+    private static async Task<IReadOnlyList<GrantRecord>> ListGrants(NpgsqlConnection c, string column, string value, string? after, int limit, CancellationToken ct)
+    {
+        await using var cmd = Command(c, null, $"SELECT {StorageRows.GrantColumns} FROM grants WHERE {column} = @v AND grant_id > @after ORDER BY grant_id LIMIT @limit");
+        Text(cmd, "v", value);
+        Text(cmd, "after", after ?? string.Empty);
+        Int(cmd, "limit", limit);
+        return await ReadAll(cmd, StorageRows.Grant, ct);
+    }
+}
