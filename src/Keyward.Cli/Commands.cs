@@ -32,6 +32,11 @@ internal static class Commands
             --data-dir <path>, --config <json>, --database <uri>   as for serve
           db migrate   apply pending schema migrations and exit (serve also applies them at start)
             --data-dir <path>, --database <uri>   as for serve
+          audit verify check the audit log's hash chain; names the first edited, removed or reordered event
+            --data-dir <path>, --database <uri>   as for serve
+          audit query  print audit events as JSON lines
+            --data-dir <path>, --database <uri>   as for serve
+            --key <id|arn>, --principal <arn>, --event <name>, --since <time>, --until <time>
           help         show this text
 
         The bootstrap credential comes from KEYWARD_ACCESS_KEY_ID and KEYWARD_SECRET_ACCESS_KEY,
@@ -52,6 +57,7 @@ internal static class Commands
                 "serve" => await ServeAsync(args[1..]),
                 "seal" when args.Length > 1 && args[1] == "migrate" => await SealMigrateAsync(args[2..]),
                 "db" when args.Length > 1 && args[1] == "migrate" => await DbMigrateAsync(args[2..]),
+                "audit" when args.Length > 1 && args[1] is "verify" or "query" => await AuditAsync(args[1], args[2..]),
                 _ => Fail($"unknown command '{args[0]}'"),
             };
         }
@@ -138,6 +144,40 @@ internal static class Commands
             await host.WaitForShutdownAsync();
         }
         return 0;
+    }
+
+    private static async Task<int> AuditAsync(string verb, string[] args)
+    {
+        var options = new KmsServerOptions { Database = Env("KEYWARD_DATABASE") };
+        string? key = null, principal = null, eventName = null;
+        DateTimeOffset? since = null, until = null;
+        try
+        {
+            for (var i = 0; i < args.Length; i += 2)
+            {
+                var value = i + 1 < args.Length ? args[i + 1] : throw new UsageException($"option {args[i]} needs a value");
+                switch (args[i])
+                {
+                    case "--data-dir": options = options with { DataDir = value }; break;
+                    case "--database": options = options with { Database = value }; break;
+                    case "--key" when verb == "query": key = value; break;
+                    case "--principal" when verb == "query": principal = value; break;
+                    case "--event" when verb == "query": eventName = value; break;
+                    case "--since" when verb == "query": since = AuditCommand.ParseTime(value); break;
+                    case "--until" when verb == "query": until = AuditCommand.ParseTime(value); break;
+                    default: throw new UsageException($"unknown option '{args[i]}'");
+                }
+            }
+            return verb == "verify"
+                ? await AuditCommand.VerifyAsync(options, Console.Out)
+                : await AuditCommand.QueryAsync(options, Console.Out, key, principal, eventName, since, until);
+        }
+        catch (ServerConfigurationException e) { return Fail(e.Message); }
+        catch (Keyward.Core.Storage.StorageUnavailableException e)
+        {
+            Console.Error.WriteLine($"keyward: {e.Message} ({e.InnerException?.Message})");
+            return 1;
+        }
     }
 
     private static async Task<int> DbMigrateAsync(string[] args)

@@ -181,5 +181,27 @@ internal static class PostgresMigrations
         END $$;
         CREATE TRIGGER grants_changed AFTER INSERT OR DELETE ON grants FOR EACH ROW EXECUTE FUNCTION keyward_notify_grant();
         """,
+
+        // 4: the audit log and key usage, as SQLite's migration 7.
+        """
+        CREATE TABLE audit_events (
+            seq            bigint PRIMARY KEY,
+            event_time     bigint NOT NULL,
+            event_name     text NOT NULL,
+            principal_arn  text NOT NULL,
+            key_arns       text,
+            json           text NOT NULL,
+            prev_hash      bytea NOT NULL,
+            hash           bytea NOT NULL
+        );
+        CREATE INDEX audit_events_by_time ON audit_events (event_time);
+        CREATE TABLE key_usage (
+            key_arn     text PRIMARY KEY,
+            event_time  bigint NOT NULL,
+            operation   text NOT NULL,
+            event_id    text NOT NULL,
+            request_id  text NOT NULL
+        );
+        """,
     ];
 }

@@ -66,16 +66,24 @@ internal sealed partial class SqliteKmsStorage : IKmsStorage
 
     // One writer at a time (SQLite has one anyway); waiting is asynchronous so writers queued
     // behind an fsync do not hold thread-pool threads. The commit itself blocks its thread.
-    private async ValueTask<T> Write<T>(Func<SqliteConnection, SqliteTransaction, T> body)
+    private async ValueTask<T> Write<T>(Func<SqliteConnection, SqliteTransaction, T> body, bool synchronousFull = true)
     {
         await _pool.WriteLock.WaitAsync();
         var c = _pool.Rent();
         try
         {
-            using var tx = c.BeginTransaction();
-            var result = body(c, tx);
-            tx.Commit();
-            return result;
+            if (!synchronousFull) Pragma(c, "PRAGMA synchronous=NORMAL");
+            try
+            {
+                using var tx = c.BeginTransaction();
+                var result = body(c, tx);
+                tx.Commit();
+                return result;
+            }
+            finally
+            {
+                if (!synchronousFull) Pragma(c, "PRAGMA synchronous=FULL");
+            }
         }
         finally
         {
@@ -84,12 +92,19 @@ internal sealed partial class SqliteKmsStorage : IKmsStorage
         }
     }
 
-    private async ValueTask Write(Action<SqliteConnection, SqliteTransaction> body) =>
+    private async ValueTask Write(Action<SqliteConnection, SqliteTransaction> body, bool synchronousFull = true) =>
         await Write((c, tx) =>
         {
             body(c, tx);
             return true;
-        });
+        }, synchronousFull);
+
+    private static void Pragma(SqliteConnection c, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
 
     private static SqliteCommand Command(SqliteConnection c, SqliteTransaction? tx, string sql)
     {

@@ -155,5 +155,27 @@ internal static class SqliteMigrations
         CREATE INDEX grants_by_key ON grants (key_id, grant_id);
         CREATE INDEX grants_by_retiring ON grants (retiring_principal, grant_id) WHERE retiring_principal IS NOT NULL;
         """,
+
+        // 7: the audit log (a hash chain; key_arns are the touched keys separated by spaces) and the last use of each key.
+        """
+        CREATE TABLE audit_events (
+            seq            INTEGER PRIMARY KEY,
+            event_time     INTEGER NOT NULL,
+            event_name     TEXT NOT NULL,
+            principal_arn  TEXT NOT NULL,
+            key_arns       TEXT,
+            json           TEXT NOT NULL,
+            prev_hash      BLOB NOT NULL,
+            hash           BLOB NOT NULL
+        ) STRICT;
+        CREATE INDEX audit_events_by_time ON audit_events (event_time);
+        CREATE TABLE key_usage (
+            key_arn     TEXT PRIMARY KEY,
+            event_time  INTEGER NOT NULL,
+            operation   TEXT NOT NULL,
+            event_id    TEXT NOT NULL,
+            request_id  TEXT NOT NULL
+        ) STRICT;
+        """,
     ];
 }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text;
 using System.Text.Json;
+using Keyward.Core.Audit;
 using Keyward.Core.Import;
 using Keyward.Core.Keys;
 
@@ -119,4 +120,14 @@ internal static class StorageRows
         using var doc = JsonDocument.Parse(json);
         return doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal);
     }
+
+    public const string AuditColumns = "seq, event_time, event_name, principal_arn, key_arns, json, prev_hash, hash";
+
+    public static AuditRecord Audit(DbDataReader r) =>
+        new(r.GetInt64(0), Time(r.GetInt64(1)), r.GetString(2), r.GetString(3), NullableString(r, 4), r.GetString(5), (byte[])r.GetValue(6), (byte[])r.GetValue(7));
+
+    public static KeyUsageRecord KeyUsage(DbDataReader r) => new(r.GetString(0), Time(r.GetInt64(1)), r.GetString(2), r.GetString(3), r.GetString(4));
+
+    /// <summary>The key_arns column: the touched keys separated by spaces (ARNs hold none), or null.</summary>
+    public static string? KeyArns(AuditEvent e) => e.KeyArns.Count == 0 ? null : string.Join(' ', e.KeyArns.Distinct(StringComparer.Ordinal));
 }

@@ -15,7 +15,25 @@ internal sealed record Caller(Principal Principal, KmsOperation Operation)
     public string? UserAgent { get; init; }
     public IReadOnlyList<string>? GrantTokens { get; init; }
     public IReadOnlyDictionary<string, string>? EncryptionContext { get; init; }
+    /// <summary>The access key the request was signed with (not secret; recorded in the audit log).</summary>
+    public string? AccessKeyId { get; init; }
+
+    /// <summary>What the audit record needs from the service: the keys the request touched (shared by <c>with</c> copies).</summary>
+    public AuditFacts Audit { get; init; } = new();
 
     /// <summary>A caller for work the server does on its own behalf (tests, the lifecycle job): the account's root.</summary>
     public static Caller Root(string accountId, KmsOperation operation) => new(Principal.Root(accountId), operation);
+}
+
+/// <summary>The keys one request touched, in the order it touched them (for the audit record's resources).</summary>
+internal sealed class AuditFacts
+{
+    private readonly List<string> _keyArns = [];
+
+    public IReadOnlyList<string> KeyArns => _keyArns;
+
+    public void Touch(string keyArn)
+    {
+        if (!_keyArns.Contains(keyArn)) _keyArns.Add(keyArn);
+    }
 }

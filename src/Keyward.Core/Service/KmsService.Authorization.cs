@@ -19,6 +19,7 @@ internal sealed partial class KmsService
     private async ValueTask AuthorizeKeyAsync(Caller caller, KeyRecord key, string action, string? requestAlias, CancellationToken ct,
         Func<GrantRecord, bool>? grantCondition = null)
     {
+        caller.Audit.Touch(Arn(key));
         CheckGrantTokens(caller);
         var policy = PolicyDocument.ForKey(key.Policy);
         IReadOnlyList<string>? aliases = null;

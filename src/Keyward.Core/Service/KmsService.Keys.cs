@@ -63,6 +63,7 @@ internal sealed partial class KmsService
         };
         // Durable (committed with synchronous=FULL / fsync) before the client hears of the key.
         await storage.CreateKeyAsync(key, material, tags, ct);
+        caller.Audit.Touch(Arn(key));
         _cache.PutKey(key);
         if (material is not null) _cache.PutMaterial(material);
         return new CreateKeyResponse { KeyMetadata = ToMetadata(key) };

@@ -130,6 +130,20 @@ internal interface IKmsStorage : IDisposable
     /// <summary>False if there was no such grant of that key.</summary>
     ValueTask<bool> DeleteGrantAsync(string keyId, string grantId, CancellationToken cancellationToken = default);
 
+    // Audit log.
+
+    /// <summary>
+    /// Appends events to the hash chain in one transaction (in order, after the last stored event, under a lock
+    /// that serializes appenders across nodes) and records the successful key uses among them. The commit may
+    /// skip the disk flush (the WAL is written; see docs/operations.md on the audit log's durability).
+    /// </summary>
+    ValueTask AppendAuditEventsAsync(IReadOnlyList<Audit.AuditEvent> events, CancellationToken cancellationToken = default);
+
+    /// <summary>Stored events in sequence order after <paramref name="afterSequence"/>.</summary>
+    ValueTask<IReadOnlyList<Audit.AuditRecord>> ReadAuditEventsAsync(long afterSequence, int limit, CancellationToken cancellationToken = default);
+
+    ValueTask<Audit.KeyUsageRecord?> GetKeyLastUsageAsync(string keyArn, CancellationToken cancellationToken = default);
+
     // Background job leases: one node at a time runs a job; a dead node's lease expires.
 
     /// <summary>

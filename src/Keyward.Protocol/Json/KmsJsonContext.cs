@@ -26,6 +26,8 @@ namespace Keyward.Protocol.Json;
 [JsonSerializable(typeof(ListGrantsResponse))]
 [JsonSerializable(typeof(RetireGrantRequest))]
 [JsonSerializable(typeof(RevokeGrantRequest))]
+[JsonSerializable(typeof(GetKeyLastUsageRequest))]
+[JsonSerializable(typeof(GetKeyLastUsageResponse))]
 [JsonSerializable(typeof(CreateKeyRequest))]
 [JsonSerializable(typeof(CreateKeyResponse))]
 [JsonSerializable(typeof(DescribeKeyRequest))]

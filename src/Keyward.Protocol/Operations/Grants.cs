@@ -21,7 +21,11 @@ internal sealed class CreateGrantRequest : IValidatable, IGrantTokens
         Members.Principal(e, RetiringPrincipal, "retiringPrincipal", required: false);
         e.Required(Operations, "operations");
         if (Operations is not null)
-            for (var i = 0; i < Operations.Count; i++) e.Enum(Operations[i], $"operations.{i + 1}.member", Validation.Constraints.GrantOperations);
+            for (var i = 0; i < Operations.Count; i++)
+            {
+                if (Operations[i] is null) e.Add(null, $"operations.{i + 1}.member", "Member must not be null");
+                else e.Enum(Operations[i], $"operations.{i + 1}.member", Validation.Constraints.GrantOperations);
+            }
         Members.GrantTokens(e, GrantTokens);
         e.Length(Name, "name", 1, 256);
         e.Pattern(Name, "name", "^[a-zA-Z0-9:/_-]+$", Validation.Constraints.IsAliasText);

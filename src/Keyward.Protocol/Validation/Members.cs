@@ -15,7 +15,11 @@ internal static class Members
     {
         e.Count(tokens, "grantTokens", 0, Constraints.GrantTokensMax);
         if (tokens is null) return;
-        foreach (var t in tokens) e.Length(t, "grantTokens", 1, Constraints.GrantTokenMax);
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            if (tokens[i] is null) e.Add(null, $"grantTokens.{i + 1}.member", "Member must not be null");
+            else e.Length(tokens[i], "grantTokens", 1, Constraints.GrantTokenMax);
+        }
     }
 
     public static void Tags(ValidationErrors e, List<Tag>? tags, string member = "tags")

@@ -68,6 +68,7 @@ internal sealed class KmsDispatcher(KmsService service)
         KmsOperation.GetParametersForImport => Run(body, caller, Json.GetParametersForImportRequest, Json.GetParametersForImportResponse, (r, c) => service.GetParametersForImportAsync(c, r, ct)),
         KmsOperation.ImportKeyMaterial => Run(body, caller, Json.ImportKeyMaterialRequest, Json.KeyMaterialResponse, (r, c) => service.ImportKeyMaterialAsync(c, r, ct)),
         KmsOperation.DeleteImportedKeyMaterial => Run(body, caller, Json.DeleteImportedKeyMaterialRequest, Json.KeyMaterialResponse, (r, c) => service.DeleteImportedKeyMaterialAsync(c, r, ct)),
+        KmsOperation.GetKeyLastUsage => Run(body, caller, Json.GetKeyLastUsageRequest, Json.GetKeyLastUsageResponse, (r, c) => service.GetKeyLastUsageAsync(c, r, ct)),
         KmsOperation.CreateGrant => Run(body, caller, Json.CreateGrantRequest, Json.CreateGrantResponse, (r, c) => service.CreateGrantAsync(c, r, ct)),
         KmsOperation.ListGrants => Run(body, caller, Json.ListGrantsRequest, Json.ListGrantsResponse, (r, c) => service.ListGrantsAsync(c, r, ct)),
         KmsOperation.ListRetirableGrants => Run(body, caller, Json.ListRetirableGrantsRequest, Json.ListGrantsResponse, (r, c) => service.ListRetirableGrantsAsync(c, r, ct)),

@@ -8,6 +8,7 @@ using Keyward.Core.Storage;
 using Keyward.Protocol;
 using Keyward.Protocol.Errors;
 using Keyward.Protocol.SigV4;
+using Keyward.Server.Audit;
 using Keyward.Server.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -21,7 +22,7 @@ namespace Keyward.Server.Dispatch;
 /// unexpected is KMSInternalException with the request id, its detail only in the log.
 /// </summary>
 internal sealed class KmsRequestHandler(
-    KmsDispatcher dispatcher, SigV4Verifier verifier, CredentialStore credentials, int maxBodyBytes, ILogger logger)
+    KmsDispatcher dispatcher, SigV4Verifier verifier, CredentialStore credentials, int maxBodyBytes, AuditRecorder audit, ILogger logger)
 {
     private const string ContentType = "application/x-amz-json-1.1";
 
@@ -31,6 +32,8 @@ internal sealed class KmsRequestHandler(
         context.Response.Headers["x-amzn-RequestId"] = requestId;
         var operationName = "-";
         RequestBody? body = null;
+        // Set once the request is authenticated: from then on every outcome is audited before it is answered.
+        Caller? caller = null;
         try
         {
             var request = context.Request;
@@ -52,14 +55,21 @@ internal sealed class KmsRequestHandler(
                 throw new KmsException(KmsErrorCode.UnknownOperationException);
             operationName = operation.ToString();
 
-            var caller = new Caller(principal, operation)
+            caller = new Caller(principal, operation)
             {
                 SourceIp = context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null,
                 UserAgent = request.Headers.UserAgent.ToString(),
+                AccessKeyId = sig.AccessKeyId,
             };
             var response = await dispatcher.InvokeAsync(operation, body.Memory, caller, context.RequestAborted);
             try
             {
+                // Fail closed: no response leaves before its audit record is written.
+                if (await TryAuditAsync(caller, requestId, body, null, null) is { } refused)
+                {
+                    await WriteRefusalAsync(context, refused, requestId);
+                    return;
+                }
                 context.Response.StatusCode = 200;
                 context.Response.ContentType = ContentType;
                 context.Response.ContentLength = response.Length;
@@ -70,26 +80,25 @@ internal sealed class KmsRequestHandler(
         catch (KmsException e)
         {
             Log.Rejected(logger, requestId, KmsErrors.TypeName(e.Code));
-            await WriteErrorAsync(context, e.Code, e.Message);
+            await FailAsync(e.Code, e.Message);
         }
         catch (KeyStoreException e)
         {
             Log.KeyStoreFailed(logger, requestId, operationName, e.Failure.ToString(), e.Message);
             var mapped = Faults.FromKeyStore(e);
-            await WriteErrorAsync(context, mapped.Code, mapped.Code == KmsErrorCode.KMSInternalException ? InternalMessage(requestId) : mapped.Message);
+            await FailAsync(mapped.Code, mapped.Code == KmsErrorCode.KMSInternalException ? InternalMessage(requestId) : mapped.Message);
         }
         catch (StorageUnavailableException e)
         {
             // Retryable (HTTP 503): nothing was acknowledged, and a retry succeeds once the database is back.
             Log.StorageUnavailable(logger, requestId, operationName, e.InnerException?.Message ?? e.Message);
-            await WriteErrorAsync(context, KmsErrorCode.DependencyTimeoutException,
-                "The request could not be completed because the database is unavailable. Retry the request.");
+            await FailAsync(KmsErrorCode.DependencyTimeoutException, "The request could not be completed because the database is unavailable. Retry the request.");
         }
         catch (BadHttpRequestException)
         {
             // Kestrel could not read the body (malformed chunking, a client that stalls): the
             // client's fault, answered as unreadable input, not as a server error.
-            await WriteErrorAsync(context, KmsErrorCode.SerializationException, "The request body could not be read.");
+            await FailAsync(KmsErrorCode.SerializationException, "The request body could not be read.");
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -98,13 +107,49 @@ internal sealed class KmsRequestHandler(
         catch (Exception e)
         {
             Log.InternalError(logger, e, requestId, operationName);
-            await WriteErrorAsync(context, KmsErrorCode.KMSInternalException, InternalMessage(requestId));
+            await FailAsync(KmsErrorCode.KMSInternalException, InternalMessage(requestId));
         }
         finally
         {
             body?.Dispose();
         }
+
+        async Task FailAsync(KmsErrorCode code, string message)
+        {
+            // An authenticated call is audited with its error; if even that fails, the answer is an internal error.
+            if (caller is not null && await TryAuditAsync(caller, requestId, body, KmsErrors.TypeName(code), message) is { } refused)
+            {
+                await WriteRefusalAsync(context, refused, requestId);
+                return;
+            }
+            await WriteErrorAsync(context, code, message);
+        }
     }
+
+    /// <summary>Appends the call's audit event; on failure returns the error that refuses the request instead.</summary>
+    private async ValueTask<KmsErrorCode?> TryAuditAsync(Caller caller, string requestId, RequestBody? body, string? errorCode, string? errorMessage)
+    {
+        try
+        {
+            await audit.RecordAsync(caller, requestId, body?.Memory ?? ReadOnlyMemory<byte>.Empty, errorCode, errorMessage, CancellationToken.None);
+            return null;
+        }
+        catch (StorageUnavailableException e)
+        {
+            Log.StorageUnavailable(logger, requestId, caller.Operation.ToString(), e.InnerException?.Message ?? e.Message);
+            return KmsErrorCode.DependencyTimeoutException;
+        }
+        catch (Exception e)
+        {
+            Log.AuditFailed(logger, e, requestId, caller.Operation.ToString());
+            return KmsErrorCode.KMSInternalException;
+        }
+    }
+
+    /// <summary>The answer to a request refused because its audit record could not be written (retryable when the database is away).</summary>
+    private Task WriteRefusalAsync(HttpContext context, KmsErrorCode code, string requestId) => code == KmsErrorCode.DependencyTimeoutException
+        ? WriteErrorAsync(context, code, "The request could not be completed because the database is unavailable. Retry the request.")
+        : WriteErrorAsync(context, code, InternalMessage(requestId));
 
     private KmsException TooLarge() =>
         new(KmsErrorCode.RequestEntityTooLargeException, $"The request body exceeds the limit of {maxBodyBytes} bytes.");

@@ -73,6 +73,8 @@ internal sealed class KmsHost : IAsyncDisposable
             await storage.MigrateAsync(ct);
             // A first start stores the check value; if another process won that race, its value must match too.
             if (check is null) RequireSameRootKey(barrier, await storage.GetOrAddSettingAsync(RootKeyBarrier.CheckSetting, barrier.CreateCheckValue(), ct));
+            // The audit log records key usage from the first start on (GetKeyLastUsage's TrackingStartDate).
+            await storage.GetOrAddSettingAsync(KmsService.TrackingStartSetting, BitConverter.GetBytes(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), ct);
 
             var keyStore = new SoftwareKeyStore(barrier);
             var kms = new KmsOptions { Region = options.Region };
@@ -109,7 +111,9 @@ internal sealed class KmsHost : IAsyncDisposable
             var app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Keyward.Kms");
             hsmLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Keyward.Hsm");
-            var handler = new KmsRequestHandler(new KmsDispatcher(service), verifier, credentials, options.MaxRequestBodyBytes, logger);
+            var auditLog = new Keyward.Core.Audit.AuditLog(storage);
+            var handler = new KmsRequestHandler(new KmsDispatcher(service), verifier, credentials, options.MaxRequestBodyBytes,
+                new Audit.AuditRecorder(auditLog, options.Region), logger);
             app.Run(handler.HandleAsync);
 
             var job = new KeyLifecycleJob(service, storage, NodeName, options.LifecycleJobInterval, logger);

@@ -40,4 +40,7 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Information, "Custom key store connections synced with the database: {Count} opened or closed")]
     public static partial void StoresSynced(ILogger logger, int count);
+
+    [LoggerMessage(13, LogLevel.Error, "Request {RequestId} ({Operation}): the audit record could not be written; the request is refused")]
+    public static partial void AuditFailed(ILogger logger, Exception exception, string requestId, string operation);
 }

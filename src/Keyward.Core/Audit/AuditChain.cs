@@ -1,0 +1,39 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Keyward.Core.Audit;
+
+/// <summary>
+/// The hash chain of the audit log: event n stores hash(n) = SHA-256(hash(n−1) ‖ sequence n as 8 bytes
+/// big-endian ‖ UTF-8 JSON of event n), with 32 zero bytes before the first event. Editing an event
+/// changes its hash; removing or reordering events breaks the sequence or the link to the previous
+/// hash. One chain serves every node (appends serialize on a database lock; docs/multi-node.md).
+/// </summary>
+internal static class AuditChain
+{
+    public static readonly byte[] Genesis = new byte[32];
+
+    public static byte[] Hash(ReadOnlySpan<byte> previous, long sequence, string json)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var input = new byte[previous.Length + 8 + bytes.Length];
+        previous.CopyTo(input);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(input.AsSpan(previous.Length), sequence);
+        bytes.CopyTo(input.AsSpan(previous.Length + 8));
+        return SHA256.HashData(input);
+    }
+
+    /// <summary>What <c>keyward audit verify</c> found: null when the chain is intact.</summary>
+    public static string? Check(AuditRecord record, long expectedSequence, byte[] previousHash)
+    {
+        if (record.Sequence != expectedSequence)
+            return record.Sequence > expectedSequence
+                ? $"event {expectedSequence} is missing (the next stored event is {record.Sequence}): events were removed"
+                : $"event {record.Sequence} appears out of order after event {expectedSequence - 1}: events were reordered";
+        if (!CryptographicOperations.FixedTimeEquals(record.PreviousHash, previousHash))
+            return $"event {record.Sequence} does not follow event {record.Sequence - 1} (its link to the previous hash is broken): events were removed, reordered or replaced";
+        if (!CryptographicOperations.FixedTimeEquals(record.Hash, Hash(previousHash, record.Sequence, record.Json)))
+            return $"event {record.Sequence} was modified (its content does not match its hash)";
+        return null;
+    }
+}

@@ -1,0 +1,23 @@
+namespace Keyward.Core.Audit;
+
+/// <summary>
+/// One API call, ready to append: the CloudTrail-format JSON (never plaintext, key material or a
+/// secret) and the columns that index it. <see cref="KeyArns"/> are the keys it touched;
+/// <see cref="UsedKey"/> marks a successful cryptographic operation (GetKeyLastUsage counts those).
+/// </summary>
+internal sealed record AuditEvent(
+    DateTimeOffset EventTime,
+    string EventName,
+    string EventId,
+    string RequestId,
+    string PrincipalArn,
+    IReadOnlyList<string> KeyArns,
+    bool UsedKey,
+    string Json);
+
+/// <summary>A stored event with its place in the chain.</summary>
+internal sealed record AuditRecord(long Sequence, DateTimeOffset EventTime, string EventName, string PrincipalArn, string? KeyArn, string Json,
+    byte[] PreviousHash, byte[] Hash);
+
+/// <summary>The last successful cryptographic use of a key (GetKeyLastUsage).</summary>
+internal sealed record KeyUsageRecord(string KeyArn, DateTimeOffset Timestamp, string Operation, string EventId, string RequestId);

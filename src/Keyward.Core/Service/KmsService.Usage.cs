@@ -1,0 +1,28 @@
+using Keyward.Core.Identity;
+using Keyward.Protocol.Operations;
+
+namespace Keyward.Core.Service;
+
+internal sealed partial class KmsService
+{
+    /// <summary>The setting that records when the audit log began (GetKeyLastUsage's TrackingStartDate).</summary>
+    public const string TrackingStartSetting = "audit-tracking-start";
+
+    /// <summary>The last successful cryptographic use of a key, from the audit log's key usage records.</summary>
+    public async ValueTask<GetKeyLastUsageResponse> GetKeyLastUsageAsync(Caller caller, GetKeyLastUsageRequest request, CancellationToken ct)
+    {
+        var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct);
+        var start = await storage.GetOrAddSettingAsync(TrackingStartSetting, BitConverter.GetBytes(Now().ToUnixTimeMilliseconds()), ct);
+        var usage = await storage.GetKeyLastUsageAsync(Arn(key), ct);
+        return new GetKeyLastUsageResponse
+        {
+            KeyId = Arn(key),
+            KeyCreationDate = key.CreationDate,
+            TrackingStartDate = DateTimeOffset.FromUnixTimeMilliseconds(BitConverter.ToInt64(start)),
+            KeyLastUsage = usage is null ? null : new KeyLastUsageData
+            {
+                Timestamp = usage.Timestamp, Operation = usage.Operation, CloudTrailEventId = usage.EventId, KmsRequestId = usage.RequestId,
+            },
+        };
+    }
+}

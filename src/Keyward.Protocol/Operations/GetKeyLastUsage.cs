@@ -1,0 +1,26 @@
+using Keyward.Protocol.Validation;
+
+namespace Keyward.Protocol.Operations;
+
+internal sealed class GetKeyLastUsageRequest : IValidatable
+{
+    public string? KeyId { get; set; }
+
+    public void Validate(ValidationErrors e) => Members.KeyId(e, KeyId);
+}
+
+internal sealed class GetKeyLastUsageResponse
+{
+    public string? KeyId { get; set; }
+    public DateTimeOffset? KeyCreationDate { get; set; }
+    public DateTimeOffset? TrackingStartDate { get; set; }
+    public KeyLastUsageData? KeyLastUsage { get; set; }
+}
+
+internal sealed class KeyLastUsageData
+{
+    public DateTimeOffset? Timestamp { get; set; }
+    public string? Operation { get; set; }
+    public string? CloudTrailEventId { get; set; }
+    public string? KmsRequestId { get; set; }
+}

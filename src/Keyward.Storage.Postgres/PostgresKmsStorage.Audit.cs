@@ -1,0 +1,72 @@
+using Keyward.Core.Audit;
+
+namespace Keyward.Storage.Postgres;
+
+internal sealed partial class PostgresKmsStorage
+{
+    // Serializes appends to the one chain across nodes (pg_advisory_xact_lock key).
+    private const long AuditLock = 0x4b_77_41_75_64_69_74; // "KwAudit"
+
+    public ValueTask AppendAuditEventsAsync(IReadOnlyList<AuditEvent> events, CancellationToken cancellationToken = default) => Write(async (c, tx, ct) =>
+    {
+        if (events.Count == 0) return 0;
+        // The commit does not wait for the WAL flush (written within wal_writer_delay); the chain stays consistent.
+        await Execute(c, tx, "SET LOCAL synchronous_commit = off", ct);
+        await Execute(c, tx, "SELECT pg_advisory_xact_lock(" + AuditLock + ")", ct);
+        long seq;
+        byte[] previous;
+        await using (var head = Command(c, tx, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"))
+        await using (var r = await head.ExecuteReaderAsync(ct))
+        {
+            (seq, previous) = await r.ReadAsync(ct) ? (r.GetInt64(0), (byte[])r.GetValue(1)) : (0L, AuditChain.Genesis);
+        }
+        foreach (var e in events)
+        {
+            seq++;
+            var hash = AuditChain.Hash(previous, seq, e.Json);
+            await using (var insert = Command(c, tx, $"INSERT INTO audit_events ({StorageRows.AuditColumns}) VALUES (@seq, @t, @name, @principal, @keys, @json, @prev, @hash)"))
+            {
+                Long(insert, "seq", seq);
+                Time(insert, "t", e.EventTime);
+                Text(insert, "name", e.EventName);
+                Text(insert, "principal", e.PrincipalArn);
+                Text(insert, "keys", StorageRows.KeyArns(e));
+                Text(insert, "json", e.Json);
+                Bytes(insert, "prev", previous);
+                Bytes(insert, "hash", hash);
+                await insert.ExecuteNonQueryAsync(ct);
+            }
+            previous = hash;
+            if (!e.UsedKey) continue;
+            foreach (var arn in e.KeyArns.Distinct(StringComparer.Ordinal))
+            {
+                await using var usage = Command(c, tx,
+                    "INSERT INTO key_usage (key_arn, event_time, operation, event_id, request_id) VALUES (@arn, @t, @op, @event, @request) " +
+                    "ON CONFLICT (key_arn) DO UPDATE SET event_time = excluded.event_time, operation = excluded.operation, " +
+                    "event_id = excluded.event_id, request_id = excluded.request_id WHERE excluded.event_time >= key_usage.event_time");
+                Text(usage, "arn", arn);
+                Time(usage, "t", e.EventTime);
+                Text(usage, "op", e.EventName);
+                Text(usage, "event", e.EventId);
+                Text(usage, "request", e.RequestId);
+                await usage.ExecuteNonQueryAsync(ct);
+            }
+        }
+        return events.Count;
+    }, cancellationToken).AsUnit();
+
+    public ValueTask<IReadOnlyList<AuditRecord>> ReadAuditEventsAsync(long afterSequence, int limit, CancellationToken cancellationToken = default) => Read(async (c, ct) =>
+    {
+        await using var cmd = Command(c, null, $"SELECT {StorageRows.AuditColumns} FROM audit_events WHERE seq > @after ORDER BY seq LIMIT @limit");
+        Long(cmd, "after", afterSequence);
+        Int(cmd, "limit", limit);
+        return await ReadAll(cmd, StorageRows.Audit, ct);
+    }, cancellationToken);
+
+    public ValueTask<KeyUsageRecord?> GetKeyLastUsageAsync(string keyArn, CancellationToken cancellationToken = default) => Read(async (c, ct) =>
+    {
+        await using var cmd = Command(c, null, "SELECT key_arn, event_time, operation, event_id, request_id FROM key_usage WHERE key_arn = @arn");
+        Text(cmd, "arn", keyArn);
+        return await ReadOne(cmd, StorageRows.KeyUsage, ct);
+    }, cancellationToken);
+}
