@@ -48,7 +48,7 @@ internal static class PolicyBench
                     "accessKeys": [ { "accessKeyId": "{{UserKey}}", "secretAccessKey": "{{UserSecret}}" } ],
                     "policies": [ { "Statement": { "Effect": "Allow", "Action": "kms:DescribeKey", "Resource": "*" } } ] } ] } ] }
                 """);
-            File.SetUnixFileMode(identities, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(identities, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             using var before = Server.Start(beforeDll, Path.Combine(work, "before-data"), null);
             using var after = Server.Start(afterDll, Path.Combine(work, "after-data"), identities);
             await before.WaitAsync();
@@ -64,7 +64,7 @@ internal static class PolicyBench
                     "Action": [ "kms:ScheduleKeyDeletion", "kms:Disable*" ], "Resource": "*" } ] }
                 """;
             var plaintext = Convert.ToBase64String(RandomNumberGenerator.GetBytes(1024));
-            byte[] Body(string keyId) => Encoding.UTF8.GetBytes($$"""{"KeyId":"{{keyId}}","Plaintext":"{{plaintext}}","EncryptionContext":{"app":"billing"}}""");
+            byte[] Body(string keyId) => Encoding.UTF8.GetBytes($$$"""{"KeyId":"{{{keyId}}}","Plaintext":"{{{plaintext}}}","EncryptionContext":{"app":"billing"}}""");
             var beforeLoad = new LoadGenerator(before.Url, RootKey, RootSecret, "us-east-1");
             var afterLoad = new LoadGenerator(after.Url, UserKey, UserSecret, "us-east-1");
             var beforeBody = Body(await CreateKeyAsync(new LoadGenerator(before.Url, RootKey, RootSecret, "us-east-1"), before.Url, policy));

@@ -194,7 +194,6 @@ internal static class PostgresMigrations
             prev_hash      bytea NOT NULL,
             hash           bytea NOT NULL
         );
-        CREATE INDEX audit_events_by_time ON audit_events (event_time);
         CREATE TABLE key_usage (
             key_arn     text PRIMARY KEY,
             event_time  bigint NOT NULL,

@@ -1,56 +1,107 @@
 using Keyward.Core.Audit;
+using Microsoft.Data.Sqlite;
 
 namespace Keyward.Storage.Sqlite;
 
 internal sealed partial class SqliteKmsStorage
 {
+    // Audit appends sit on every request, so they have their own connection with prepared statements and keep the
+    // chain head in memory (this process is the database's only writer). They still take the write lock: SQLite
+    // has one writer. The connection commits with synchronous=NORMAL: the event is in the WAL (safe from a process
+    // crash) and reaches the disk with the next FULL commit or checkpoint; the chain stays consistent.
+    private SqliteConnection? _audit;
+    private SqliteCommand? _auditInsert;
+    private SqliteCommand? _usageUpsert;
+    private (long Sequence, byte[] Hash)? _auditHead;
+
     public async ValueTask AppendAuditEventsAsync(IReadOnlyList<AuditEvent> events, CancellationToken cancellationToken = default)
     {
         if (events.Count == 0) return;
-        // Audit appends commit without waiting for the disk flush (synchronous=NORMAL in WAL mode): the event is in the
-        // WAL, safe from a process crash, and on disk with the next FULL commit or checkpoint. The chain stays consistent.
-        await Write((c, tx) =>
+        await _pool.WriteLock.WaitAsync(cancellationToken);
+        try
         {
-            long seq;
-            byte[] previous;
-            using (var head = Command(c, tx, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"))
-            using (var r = head.ExecuteReader())
-            {
-                (seq, previous) = r.Read() ? (r.GetInt64(0), (byte[])r.GetValue(1)) : (0L, AuditChain.Genesis);
-            }
+            var c = AuditConnection();
+            var (seq, previous) = _auditHead ??= ReadAuditHead(c);
+            using var tx = c.BeginTransaction();
+            var insert = _auditInsert!;
+            var usage = _usageUpsert!;
+            insert.Transaction = tx;
+            usage.Transaction = tx;
             foreach (var e in events)
             {
                 seq++;
                 var hash = AuditChain.Hash(previous, seq, e.Json);
-                using (var insert = Command(c, tx, $"INSERT INTO audit_events ({StorageRows.AuditColumns}) VALUES ($seq, $t, $name, $principal, $keys, $json, $prev, $hash)"))
-                {
-                    insert.Parameters.AddWithValue("$seq", seq);
-                    insert.Parameters.AddWithValue("$t", Ms(e.EventTime));
-                    insert.Parameters.AddWithValue("$name", e.EventName);
-                    insert.Parameters.AddWithValue("$principal", e.PrincipalArn);
-                    insert.Parameters.AddWithValue("$keys", (object?)StorageRows.KeyArns(e) ?? DBNull.Value);
-                    insert.Parameters.AddWithValue("$json", e.Json);
-                    insert.Parameters.AddWithValue("$prev", previous);
-                    insert.Parameters.AddWithValue("$hash", hash);
-                    insert.ExecuteNonQuery();
-                }
+                insert.Parameters["$seq"].Value = seq;
+                insert.Parameters["$t"].Value = Ms(e.EventTime);
+                insert.Parameters["$name"].Value = e.EventName;
+                insert.Parameters["$principal"].Value = e.PrincipalArn;
+                insert.Parameters["$keys"].Value = (object?)StorageRows.KeyArns(e) ?? DBNull.Value;
+                insert.Parameters["$json"].Value = e.Json;
+                insert.Parameters["$prev"].Value = previous;
+                insert.Parameters["$hash"].Value = hash;
+                insert.ExecuteNonQuery();
                 previous = hash;
                 if (!e.UsedKey) continue;
                 foreach (var arn in e.KeyArns.Distinct(StringComparer.Ordinal))
                 {
-                    using var usage = Command(c, tx,
-                        "INSERT INTO key_usage (key_arn, event_time, operation, event_id, request_id) VALUES ($arn, $t, $op, $event, $request) " +
-                        "ON CONFLICT (key_arn) DO UPDATE SET event_time = excluded.event_time, operation = excluded.operation, " +
-                        "event_id = excluded.event_id, request_id = excluded.request_id WHERE excluded.event_time >= key_usage.event_time");
-                    usage.Parameters.AddWithValue("$arn", arn);
-                    usage.Parameters.AddWithValue("$t", Ms(e.EventTime));
-                    usage.Parameters.AddWithValue("$op", e.EventName);
-                    usage.Parameters.AddWithValue("$event", e.EventId);
-                    usage.Parameters.AddWithValue("$request", e.RequestId);
+                    usage.Parameters["$arn"].Value = arn;
+                    usage.Parameters["$t"].Value = Ms(e.EventTime);
+                    usage.Parameters["$op"].Value = e.EventName;
+                    usage.Parameters["$event"].Value = e.EventId;
+                    usage.Parameters["$request"].Value = e.RequestId;
                     usage.ExecuteNonQuery();
                 }
             }
-        }, synchronousFull: false);
+            try { tx.Commit(); }
+            catch
+            {
+                _auditHead = null; // re-read after a failed commit
+                throw;
+            }
+            _auditHead = (seq, previous);
+        }
+        catch
+        {
+            _auditHead = null;
+            throw;
+        }
+        finally { _pool.WriteLock.Release(); }
+    }
+
+    private SqliteConnection AuditConnection()
+    {
+        if (_audit is not null) return _audit;
+        var c = _pool.Rent();
+        using (var pragma = c.CreateCommand())
+        {
+            pragma.CommandText = "PRAGMA synchronous=NORMAL";
+            pragma.ExecuteNonQuery();
+        }
+        _auditInsert = c.CreateCommand();
+        _auditInsert.CommandText = $"INSERT INTO audit_events ({StorageRows.AuditColumns}) VALUES ($seq, $t, $name, $principal, $keys, $json, $prev, $hash)";
+        foreach (var p in new[] { "$seq", "$t", "$name", "$principal", "$keys", "$json", "$prev", "$hash" }) _auditInsert.Parameters.Add(new SqliteParameter(p, null));
+        _usageUpsert = c.CreateCommand();
+        _usageUpsert.CommandText =
+            "INSERT INTO key_usage (key_arn, event_time, operation, event_id, request_id) VALUES ($arn, $t, $op, $event, $request) " +
+            "ON CONFLICT (key_arn) DO UPDATE SET event_time = excluded.event_time, operation = excluded.operation, " +
+            "event_id = excluded.event_id, request_id = excluded.request_id WHERE excluded.event_time >= key_usage.event_time";
+        foreach (var p in new[] { "$arn", "$t", "$op", "$event", "$request" }) _usageUpsert.Parameters.Add(new SqliteParameter(p, null));
+        return _audit = c;
+    }
+
+    private static (long, byte[]) ReadAuditHead(SqliteConnection c)
+    {
+        using var head = c.CreateCommand();
+        head.CommandText = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1";
+        using var r = head.ExecuteReader();
+        return r.Read() ? (r.GetInt64(0), (byte[])r.GetValue(1)) : (0L, AuditChain.Genesis);
+    }
+
+    private void DisposeAudit()
+    {
+        _auditInsert?.Dispose();
+        _usageUpsert?.Dispose();
+        _audit?.Dispose();
     }
 
     public ValueTask<IReadOnlyList<AuditRecord>> ReadAuditEventsAsync(long afterSequence, int limit, CancellationToken cancellationToken = default) => Read(c =>

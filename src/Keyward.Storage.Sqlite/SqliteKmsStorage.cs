@@ -53,7 +53,11 @@ internal sealed partial class SqliteKmsStorage : IKmsStorage
         return (byte[])read.ExecuteScalar()!;
     });
 
-    public void Dispose() => _pool.Dispose();
+    public void Dispose()
+    {
+        DisposeAudit();
+        _pool.Dispose();
+    }
 
     // Plumbing.
 

@@ -168,7 +168,6 @@ internal static class SqliteMigrations
             prev_hash      BLOB NOT NULL,
             hash           BLOB NOT NULL
         ) STRICT;
-        CREATE INDEX audit_events_by_time ON audit_events (event_time);
         CREATE TABLE key_usage (
             key_arn     TEXT PRIMARY KEY,
             event_time  INTEGER NOT NULL,
