@@ -7,11 +7,9 @@ internal sealed partial class PostgresKmsStorage
     // Serializes appends to the one chain across nodes (pg_advisory_xact_lock key).
     private const long AuditLock = 0x4b_77_41_75_64_69_74; // "KwAudit"
 
-    public ValueTask AppendAuditEventsAsync(IReadOnlyList<AuditEvent> events, CancellationToken cancellationToken = default) => Write(async (c, tx, ct) =>
+    public ValueTask AppendAuditEventsAsync(IReadOnlyList<AuditEvent> events, string journalId, long journalOffset, CancellationToken cancellationToken = default) => Write(async (c, tx, ct) =>
     {
         if (events.Count == 0) return 0;
-        // The commit does not wait for the WAL flush (written within wal_writer_delay); the chain stays consistent.
-        await Execute(c, tx, "SET LOCAL synchronous_commit = off", ct);
         await Execute(c, tx, "SELECT pg_advisory_xact_lock(" + AuditLock + ")", ct);
         long seq;
         byte[] previous;
@@ -51,6 +49,12 @@ internal sealed partial class PostgresKmsStorage
                 Text(usage, "request", e.RequestId);
                 await usage.ExecuteNonQueryAsync(ct);
             }
+        }
+        await using (var offset = Command(c, tx, "INSERT INTO settings (name, value) VALUES (@n, @v) ON CONFLICT (name) DO UPDATE SET value = excluded.value"))
+        {
+            Text(offset, "n", AuditLog.OffsetSettingPrefix + journalId);
+            Bytes(offset, "v", BitConverter.GetBytes(journalOffset));
+            await offset.ExecuteNonQueryAsync(ct);
         }
         return events.Count;
     }, cancellationToken).AsUnit();

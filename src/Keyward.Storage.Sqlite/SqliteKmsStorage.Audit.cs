@@ -5,16 +5,16 @@ namespace Keyward.Storage.Sqlite;
 
 internal sealed partial class SqliteKmsStorage
 {
-    // Audit appends sit on every request, so they have their own connection with prepared statements and keep the
+    // Audit appends come from the indexer in batches, on their own connection with prepared statements, and keep the
     // chain head in memory (this process is the database's only writer). They still take the write lock: SQLite
-    // has one writer. The connection commits with synchronous=NORMAL: the event is in the WAL (safe from a process
-    // crash) and reaches the disk with the next FULL commit or checkpoint; the chain stays consistent.
+    // has one writer. Commits are durable (synchronous=FULL) like every other write.
     private SqliteConnection? _audit;
     private SqliteCommand? _auditInsert;
     private SqliteCommand? _usageUpsert;
+    private SqliteCommand? _journalOffset;
     private (long Sequence, byte[] Hash)? _auditHead;
 
-    public async ValueTask AppendAuditEventsAsync(IReadOnlyList<AuditEvent> events, CancellationToken cancellationToken = default)
+    public async ValueTask AppendAuditEventsAsync(IReadOnlyList<AuditEvent> events, string journalId, long journalOffset, CancellationToken cancellationToken = default)
     {
         if (events.Count == 0) return;
         await _pool.WriteLock.WaitAsync(cancellationToken);
@@ -41,7 +41,10 @@ internal sealed partial class SqliteKmsStorage
                 insert.Parameters["$hash"].Value = hash;
                 insert.ExecuteNonQuery();
                 previous = hash;
-                if (!e.UsedKey) continue;
+            }
+            // One usage row per key per batch: the last successful use in it.
+            foreach (var e in LastUses(events))
+            {
                 foreach (var arn in e.KeyArns.Distinct(StringComparer.Ordinal))
                 {
                     usage.Parameters["$arn"].Value = arn;
@@ -52,6 +55,11 @@ internal sealed partial class SqliteKmsStorage
                     usage.ExecuteNonQuery();
                 }
             }
+            var offset = _journalOffset!;
+            offset.Transaction = tx;
+            offset.Parameters["$n"].Value = Keyward.Core.Audit.AuditLog.OffsetSettingPrefix + journalId;
+            offset.Parameters["$v"].Value = BitConverter.GetBytes(journalOffset);
+            offset.ExecuteNonQuery();
             try { tx.Commit(); }
             catch
             {
@@ -68,13 +76,22 @@ internal sealed partial class SqliteKmsStorage
         finally { _pool.WriteLock.Release(); }
     }
 
+    /// <summary>For each key, the last event of the batch that used it (events are in order).</summary>
+    internal static IEnumerable<AuditEvent> LastUses(IReadOnlyList<AuditEvent> events)
+    {
+        var last = new Dictionary<string, AuditEvent>(StringComparer.Ordinal);
+        foreach (var e in events)
+            if (e.UsedKey) foreach (var arn in e.KeyArns) last[arn] = e with { KeyArns = [arn] };
+        return last.Values;
+    }
+
     private SqliteConnection AuditConnection()
     {
         if (_audit is not null) return _audit;
         var c = _pool.Rent();
         using (var pragma = c.CreateCommand())
         {
-            pragma.CommandText = "PRAGMA synchronous=NORMAL";
+            pragma.CommandText = "PRAGMA synchronous=FULL";
             pragma.ExecuteNonQuery();
         }
         _auditInsert = c.CreateCommand();
@@ -86,6 +103,10 @@ internal sealed partial class SqliteKmsStorage
             "ON CONFLICT (key_arn) DO UPDATE SET event_time = excluded.event_time, operation = excluded.operation, " +
             "event_id = excluded.event_id, request_id = excluded.request_id WHERE excluded.event_time >= key_usage.event_time";
         foreach (var p in new[] { "$arn", "$t", "$op", "$event", "$request" }) _usageUpsert.Parameters.Add(new SqliteParameter(p, null));
+        _journalOffset = c.CreateCommand();
+        _journalOffset.CommandText = "INSERT INTO settings (name, value) VALUES ($n, $v) ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+        _journalOffset.Parameters.Add(new SqliteParameter("$n", null));
+        _journalOffset.Parameters.Add(new SqliteParameter("$v", null));
         return _audit = c;
     }
 
@@ -101,6 +122,7 @@ internal sealed partial class SqliteKmsStorage
     {
         _auditInsert?.Dispose();
         _usageUpsert?.Dispose();
+        _journalOffset?.Dispose();
         _audit?.Dispose();
     }
 

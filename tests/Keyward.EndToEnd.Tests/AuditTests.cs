@@ -39,6 +39,8 @@ public sealed class AuditTests : IAsyncLifetime
 
     private async Task<List<JsonElement>> EventsAsync(params string[] filter)
     {
+        // The journal reaches the database within milliseconds; wait for it rather than race it.
+        await _server.Host.FlushAuditAsync();
         var (code, stdout, stderr) = await Keyward(["audit", "query", "--data-dir", _server.DataDir, .. filter]);
         Assert.True(code == 0, stderr);
         return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
@@ -160,22 +162,46 @@ public sealed class AuditTests : IAsyncLifetime
     {
         using var root = _server.Client();
         var key = (await root.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
-        // The database refuses every new audit row (as a full disk or a broken volume would).
-        await SqlAsync(Database, "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit storage refused'); END;");
+        var journal = Path.Combine(_server.DataDir, "audit.journal");
+        // The journal cannot be written (a volume gone read-only, a full disk): every request is refused.
+        File.Move(journal, journal + ".aside");
+        Directory.CreateDirectory(journal);
+        await Task.Delay(1200); // the journal's path is checked about once a second
         using var raw = new RawClient(_server.Url);
-        var reply = await raw.SendAsync("Encrypt", $$"""{"KeyId":"{{key}}","Plaintext":"{{Convert.ToBase64String(Encoding.UTF8.GetBytes(Secret))}}"}""");
-        Assert.Equal(500, reply.Status);
-        Assert.Equal("KMSInternalException", reply.Type);
-        Assert.DoesNotContain("CiphertextBlob", reply.Raw);
-        var error = await raw.SendAsync("DescribeKey", """{"KeyId":"alias/none"}""");
-        Assert.Equal("KMSInternalException", error.Type);
-
-        await SqlAsync(Database, "DROP TRIGGER audit_refused;");
-        var ok = await raw.SendAsync("Encrypt", $$"""{"KeyId":"{{key}}","Plaintext":"AQID"}""");
-        Assert.Equal(200, ok.Status);
-        var verify = await Keyward("audit", "verify", "--data-dir", _server.DataDir);
-        Assert.Equal(0, verify.Code);
+        try
+        {
+            var reply = await raw.SendAsync("Encrypt", $$"""{"KeyId":"{{key}}","Plaintext":"{{Convert.ToBase64String(Encoding.UTF8.GetBytes(Secret))}}"}""");
+            Assert.Equal(500, reply.Status);
+            Assert.Equal("KMSInternalException", reply.Type);
+            Assert.DoesNotContain("CiphertextBlob", reply.Raw);
+            Assert.Equal("KMSInternalException", (await raw.SendAsync("DescribeKey", """{"KeyId":"alias/none"}""")).Type);
+        }
+        finally
+        {
+            Directory.Delete(journal);
+            File.Move(journal + ".aside", journal);
+        }
+        Assert.Equal(200, (await raw.SendAsync("Encrypt", $$"""{"KeyId":"{{key}}","Plaintext":"AQID"}""")).Status);
         Assert.Equal(2, (await EventsAsync("--key", key)).Count); // CreateKey and the last Encrypt; nothing of the refused ones
+    }
+
+    [Fact]
+    public async Task Events_wait_in_the_journal_while_the_database_refuses_them()
+    {
+        using var root = _server.Client();
+        var key = (await root.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+        await _server.Host.FlushAuditAsync();
+        // The database refuses audit rows: requests still succeed (their events are in the journal)…
+        await SqlAsync(Database, "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit storage refused'); END;");
+        for (var i = 0; i < 5; i++) await root.EncryptAsync(new EncryptRequest { KeyId = key, Plaintext = new MemoryStream([1]) });
+        await Task.Delay(300);
+        await SqlAsync(Database, "DROP TRIGGER audit_refused;");
+        // …and reach the chain, once each and in order, when it accepts them again.
+        var events = await EventsAsync("--key", key);
+        Assert.Equal(["CreateKey", "Encrypt", "Encrypt", "Encrypt", "Encrypt", "Encrypt"], events.Select(e => e.GetProperty("eventName").GetString()));
+        Assert.Equal(events.Count, events.Select(e => e.GetProperty("eventID").GetString()).Distinct().Count());
+        var verify = await Keyward("audit", "verify", "--data-dir", _server.DataDir);
+        Assert.True(verify.Code == 0, verify.Stdout);
     }
 
     [Fact]

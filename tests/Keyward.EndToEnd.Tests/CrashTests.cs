@@ -15,7 +15,7 @@ public sealed class CrashTests : IDisposable
 {
     private readonly string _dataDir = Directory.CreateTempSubdirectory("keyward-crash").FullName;
 
-    private sealed record Sealed(string KeyId, byte[] Blob, byte[] Plaintext, string Context);
+    private sealed record Sealed(string KeyId, byte[] Blob, byte[] Plaintext, string Context, string RequestId);
 
     [Fact]
     public async Task Nothing_acknowledged_is_lost_when_the_server_is_killed_mid_load()
@@ -44,11 +44,11 @@ public sealed class CrashTests : IDisposable
                     {
                         var plaintext = RandomNumberGenerator.GetBytes(64);
                         var context = $"{w}-{n}-{i}";
-                        var blob = (await kms.EncryptAsync(new EncryptRequest
+                        var encrypted = await kms.EncryptAsync(new EncryptRequest
                         {
                             KeyId = id, Plaintext = new MemoryStream(plaintext), EncryptionContext = new() { ["n"] = context },
-                        })).CiphertextBlob.ToArray();
-                        blobs.Add(new Sealed(id, blob, plaintext, context));
+                        });
+                        blobs.Add(new Sealed(id, encrypted.CiphertextBlob.ToArray(), plaintext, context, encrypted.ResponseMetadata.RequestId));
                     }
                     var alias = $"alias/crash-{w}-{n}";
                     await kms.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = id });
@@ -98,6 +98,17 @@ public sealed class CrashTests : IDisposable
             var plain = (await client.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(s.Blob), EncryptionContext = new() { ["n"] = s.Context } })).Plaintext.ToArray();
             Assert.Equal(s.Plaintext, plain);
         }
+
+        // Every acknowledged request was audited before its answer: the journal the kill left behind was indexed at
+        // start, so each acknowledged Encrypt is in the chain exactly once, and the chain is intact.
+        var keyward = Path.Combine(AppContext.BaseDirectory, "keyward.dll");
+        var query = await ExternalProcess.RunAsync("dotnet", [keyward, "audit", "query", "--data-dir", _dataDir, "--event", "Encrypt"]);
+        Assert.True(query.Code == 0, query.Stderr);
+        var requestIds = query.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("requestID").GetString()).ToList();
+        foreach (var s in blobs) Assert.Single(requestIds, id => id == s.RequestId);
+        var verify = await ExternalProcess.RunAsync("dotnet", [keyward, "audit", "verify", "--data-dir", _dataDir]);
+        Assert.True(verify.Code == 0, verify.Stdout + verify.Stderr);
     }
 
     [Fact]

@@ -308,8 +308,11 @@ public sealed class MultiNodeTests
     {
         await using var cluster = await NodeCluster.StartAsync(nodes: 1);
         using (var a = cluster.Client(0)) await a.CreateKeyAsync(new CreateKeyRequest());
+        // The good node stops (SIGTERM: its audit journal is indexed on the way out), so only the refused node could write.
+        Assert.Equal(0, await cluster.Node(0).TerminateAsync());
         const string Snapshot = "SELECT string_agg(t, '|' ORDER BY t) FROM (SELECT name || encode(value, 'hex') AS t FROM settings UNION ALL " +
-                                "SELECT key_id || version FROM keys UNION ALL SELECT version::text FROM schema_migrations UNION ALL SELECT name FROM job_leases) s";
+                                "SELECT key_id || version FROM keys UNION ALL SELECT version::text FROM schema_migrations UNION ALL SELECT name FROM job_leases " +
+                                "UNION ALL SELECT seq || encode(hash, 'hex') FROM audit_events) s";
         var before = await cluster.Postgres.PsqlAsync(cluster.Database, Snapshot);
 
         // A data directory with a different root key file.

@@ -134,10 +134,10 @@ internal interface IKmsStorage : IDisposable
 
     /// <summary>
     /// Appends events to the hash chain in one transaction (in order, after the last stored event, under a lock
-    /// that serializes appenders across nodes) and records the successful key uses among them. The commit may
-    /// skip the disk flush (the WAL is written; see docs/operations.md on the audit log's durability).
+    /// that serializes appenders across nodes), records the successful key uses among them, and records in the
+    /// same transaction that the node's audit journal <paramref name="journalId"/> is indexed up to <paramref name="journalOffset"/>.
     /// </summary>
-    ValueTask AppendAuditEventsAsync(IReadOnlyList<Audit.AuditEvent> events, CancellationToken cancellationToken = default);
+    ValueTask AppendAuditEventsAsync(IReadOnlyList<Audit.AuditEvent> events, string journalId, long journalOffset, CancellationToken cancellationToken = default);
 
     /// <summary>Stored events in sequence order after <paramref name="afterSequence"/>.</summary>
     ValueTask<IReadOnlyList<Audit.AuditRecord>> ReadAuditEventsAsync(long afterSequence, int limit, CancellationToken cancellationToken = default);

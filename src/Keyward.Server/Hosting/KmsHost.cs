@@ -36,6 +36,9 @@ internal sealed class KmsHost : IAsyncDisposable
     private readonly SoftwareKeyStore _keyStore;
     private readonly KmsService _service;
     private readonly KeyLifecycleJob _lifecycleJob;
+    private Keyward.Core.Audit.AuditLog _auditLog = null!;
+
+    public const string AuditJournalFile = "audit.journal";
     private readonly CustomKeyStoreSyncJob? _storeSync;
 
     /// <summary>The address actually bound (useful with port 0).</summary>
@@ -63,6 +66,7 @@ internal sealed class KmsHost : IAsyncDisposable
         var storage = OpenStorage(options);
         ISeal? seal = null;
         KmsService? service = null;
+        Keyward.Core.Audit.AuditLog? auditLog = null;
         try
         {
             // The seal is checked before anything is written, migrations included.
@@ -111,14 +115,18 @@ internal sealed class KmsHost : IAsyncDisposable
             var app = builder.Build();
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Keyward.Kms");
             hsmLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Keyward.Hsm");
-            var auditLog = new Keyward.Core.Audit.AuditLog(storage);
+            // The journal lives with the node (its data directory); its entries go into the database's chain.
+            auditLog = new Keyward.Core.Audit.AuditLog(storage, new Keyward.Core.Audit.AuditJournal(Path.Combine(options.DataDir, AuditJournalFile)));
+            auditLog.IndexFailed += e => Log.AuditIndexFailed(logger, e.GetType().Name, e is StorageUnavailableException ? e.InnerException?.Message ?? e.Message : e.Message);
+            await auditLog.StartAsync(ct);
+            service.FlushAudit = auditLog.FlushAsync;
             var handler = new KmsRequestHandler(new KmsDispatcher(service), verifier, credentials, options.MaxRequestBodyBytes,
                 new Audit.AuditRecorder(auditLog, options.Region), logger);
             app.Run(handler.HandleAsync);
 
             var job = new KeyLifecycleJob(service, storage, NodeName, options.LifecycleJobInterval, logger);
             var storeSync = storage is PostgresKmsStorage ? new CustomKeyStoreSyncJob(service, options.StoreSyncInterval, logger) : null;
-            var host = new KmsHost(app, storage, seal, keyStore, service, job, storeSync);
+            var host = new KmsHost(app, storage, seal, keyStore, service, job, storeSync) { _auditLog = auditLog };
             await app.StartAsync(ct);
             host.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
             if (options.RunLifecycleJob) job.Start();
@@ -129,12 +137,16 @@ internal sealed class KmsHost : IAsyncDisposable
         catch
         {
             // Custom key stores reconnected at start-up hold HSM sessions and health timers.
+            if (auditLog is not null) await auditLog.DisposeAsync();
             service?.Dispose();
             seal?.Dispose();
             storage.Dispose();
             throw;
         }
     }
+
+    /// <summary>Waits until every audit event so far is in the database (tests; the indexer runs on its own).</summary>
+    public Task FlushAuditAsync() => _auditLog.FlushAsync(CancellationToken.None);
 
     /// <summary>Runs the lifecycle job once, now (tests; the job also runs on its own).</summary>
     public Task<LifecycleRun> RunLifecycleJobAsync() => _lifecycleJob.RunOnceAsync();
@@ -146,6 +158,7 @@ internal sealed class KmsHost : IAsyncDisposable
         await _lifecycleJob.DisposeAsync();
         if (_storeSync is not null) await _storeSync.DisposeAsync();
         await _app.StopAsync();
+        await _auditLog.DisposeAsync();
         await _app.DisposeAsync();
         _service.Dispose();
         _keyStore.Dispose();

@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(13, LogLevel.Error, "Request {RequestId} ({Operation}): the audit record could not be written; the request is refused")]
     public static partial void AuditFailed(ILogger logger, Exception exception, string requestId, string operation);
+
+    [LoggerMessage(14, LogLevel.Warning, "Moving audit journal entries into the database failed ({Kind}); they stay in the journal and are retried: {Detail}")]
+    public static partial void AuditIndexFailed(ILogger logger, string kind, string detail);
 }

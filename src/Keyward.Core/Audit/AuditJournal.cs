@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Text;
+
+namespace Keyward.Core.Audit;
+
+/// <summary>
+/// The node-local, append-only journal that makes the audit log fail closed at the cost of one write():
+/// a request's event is appended here (and reaches the operating system) before its response is sent;
+/// <see cref="AuditLog"/> then moves journal entries into the database's hash chain in the background.
+/// One line per event, tab-separated: time (Unix ms), event name, event id, request id, principal ARN,
+/// key ARNs (space-separated), used-key flag, event JSON (which holds no raw tab or newline). The first
+/// line names the journal ("keyward-audit-journal 1 &lt;id&gt;"); the database remembers, per journal id,
+/// the offset up to which entries are in the chain, in the same transaction as the entries.
+/// </summary>
+internal sealed class AuditJournal : IDisposable
+{
+    private const string Magic = "keyward-audit-journal 1 ";
+    private readonly string _path;
+    // Kept open for appends (one write() per batch); the path is checked about once a second, so a journal
+    // that was removed or replaced makes appends fail within a second rather than writing to a lost file.
+    private FileStream? _writer;
+    private long _checkedAt;
+
+    public string Id { get; private set; }
+    public long HeaderLength { get; private set; }
+
+    public AuditJournal(string path)
+    {
+        _path = path;
+        if (!File.Exists(path)) Create(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        var header = ReadLine(stream, 0) ?? throw new InvalidDataException($"{path} has no header line.");
+        if (!header.Text.StartsWith(Magic, StringComparison.Ordinal)) throw new InvalidDataException($"{path} is not a Keyward audit journal.");
+        Id = header.Text[Magic.Length..];
+        HeaderLength = header.End;
+        // A write cut short by a crash left a partial line: its request never got a response, so it goes.
+        var length = stream.Length;
+        if (length > HeaderLength)
+        {
+            stream.Position = length - 1;
+            if (stream.ReadByte() != '\n')
+            {
+                var end = LastNewline(stream, length);
+                stream.SetLength(Math.Max(end, HeaderLength));
+            }
+        }
+    }
+
+    public long Length => new FileInfo(_path).Length;
+
+    /// <summary>Appends whole lines with one write; throws if the journal cannot be written (the requests then fail).</summary>
+    public void Append(ReadOnlySpan<byte> lines)
+    {
+        var now = Environment.TickCount64;
+        if (now - _checkedAt > 1000)
+        {
+            _checkedAt = now;
+            if (!File.Exists(_path)) CloseWriter();
+        }
+        try
+        {
+            _writer ??= Open();
+            _writer.Write(lines);
+        }
+        catch
+        {
+            CloseWriter();
+            throw;
+        }
+    }
+
+    private FileStream Open()
+    {
+        var stream = new FileStream(_path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+        stream.Seek(0, SeekOrigin.End);
+        return stream;
+    }
+
+    private void CloseWriter()
+    {
+        try { _writer?.Dispose(); } catch (IOException) { }
+        _writer = null;
+    }
+
+    public void Dispose() => CloseWriter();
+
+    /// <summary>Complete entries from <paramref name="offset"/>, at most <paramref name="max"/>, and the offset after them.</summary>
+    public (List<AuditEvent> Events, long End) Read(long offset, int max)
+    {
+        var events = new List<AuditEvent>();
+        using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        var position = Math.Max(offset, HeaderLength);
+        // One read of what is there (bounded), then split at newlines; a partial last line waits for the next read.
+        var available = (int)Math.Min(stream.Length - position, 8L << 20);
+        if (available <= 0) return (events, position);
+        var buffer = new byte[available];
+        stream.Position = position;
+        stream.ReadExactly(buffer);
+        var start = 0;
+        while (events.Count < max)
+        {
+            var newline = Array.IndexOf(buffer, (byte)'\n', start);
+            if (newline < 0) break;
+            events.Add(Parse(Encoding.UTF8.GetString(buffer, start, newline - start)));
+            start = newline + 1;
+        }
+        return (events, position + start);
+    }
+
+    /// <summary>Starts a new, empty journal with a new id (after everything in the old one is in the database).</summary>
+    public void Rotate()
+    {
+        CloseWriter();
+        var next = _path + ".next";
+        Create(next);
+        File.Move(next, _path, overwrite: true);
+        using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var header = ReadLine(stream, 0) ?? throw new InvalidDataException($"{_path} has no header line.");
+        Id = header.Text[Magic.Length..];
+        HeaderLength = header.End;
+    }
+
+    public static byte[] Format(IEnumerable<AuditEvent> events)
+    {
+        var text = new StringBuilder();
+        foreach (var e in events)
+        {
+            text.Append(e.EventTime.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)).Append('\t')
+                .Append(e.EventName).Append('\t').Append(e.EventId).Append('\t').Append(e.RequestId).Append('\t')
+                .Append(e.PrincipalArn).Append('\t').AppendJoin(' ', e.KeyArns).Append('\t').Append(e.UsedKey ? '1' : '0').Append('\t')
+                .Append(e.Json).Append('\n');
+        }
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    private static AuditEvent Parse(string line)
+    {
+        var f = line.Split('\t', 8);
+        if (f.Length != 8) throw new InvalidDataException("A malformed audit journal entry.");
+        return new AuditEvent(DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(f[0], CultureInfo.InvariantCulture)), f[1], f[2], f[3], f[4],
+            f[5].Length == 0 ? [] : f[5].Split(' '), f[6] == "1", f[7]);
+    }
+
+    private static void Create(string path)
+    {
+        var header = Encoding.UTF8.GetBytes(Magic + Guid.NewGuid().ToString("N") + "\n");
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+        stream.Write(header);
+        stream.Flush(flushToDisk: true);
+    }
+
+    /// <summary>The line starting at <paramref name="start"/> if it is complete (ends with a newline).</summary>
+    private static (string Text, long End)? ReadLine(FileStream stream, long start)
+    {
+        stream.Position = start;
+        var bytes = new List<byte>(2048);
+        int b;
+        while ((b = stream.ReadByte()) >= 0)
+        {
+            if (b == '\n') return (Encoding.UTF8.GetString(bytes.ToArray()), stream.Position);
+            bytes.Add((byte)b);
+        }
+        return null;
+    }
+
+    private static long LastNewline(FileStream stream, long length)
+    {
+        for (var p = length - 1; p >= 0; p--)
+        {
+            stream.Position = p;
+            if (stream.ReadByte() == '\n') return p + 1;
+        }
+        return 0;
+    }
+}
