@@ -32,6 +32,8 @@ internal static class Commands
             --data-dir <path>, --config <json>, --database <uri>   as for serve
           db migrate   apply pending schema migrations and exit (serve also applies them at start)
             --data-dir <path>, --database <uri>   as for serve
+          identities check <file>      validate an --identities file; list principals and access key ids
+          identities new-access-key    print a new access key pair to paste into an --identities file
           audit verify check the audit log's hash chain; names the first edited, removed or reordered event
             --data-dir <path>, --database <uri>   as for serve
           audit query  print audit events as JSON lines
@@ -58,6 +60,8 @@ internal static class Commands
                 "seal" when args.Length > 1 && args[1] == "migrate" => await SealMigrateAsync(args[2..]),
                 "db" when args.Length > 1 && args[1] == "migrate" => await DbMigrateAsync(args[2..]),
                 "audit" when args.Length > 1 && args[1] is "verify" or "query" => await AuditAsync(args[1], args[2..]),
+                "identities" when args.Length == 3 && args[1] == "check" => IdentitiesCheck(args[2]),
+                "identities" when args.Length == 2 && args[1] == "new-access-key" => IdentitiesCommand.NewAccessKey(Console.Out),
                 _ => Fail($"unknown command '{args[0]}'"),
             };
         }
@@ -144,6 +148,16 @@ internal static class Commands
             await host.WaitForShutdownAsync();
         }
         return 0;
+    }
+
+    private static int IdentitiesCheck(string file)
+    {
+        try { return IdentitiesCommand.Check(file, Console.Out); }
+        catch (ServerConfigurationException e)
+        {
+            Console.Error.WriteLine($"keyward: {e.Message}");
+            return 1;
+        }
     }
 
     private static async Task<int> AuditAsync(string verb, string[] args)

@@ -147,4 +147,29 @@ public sealed class AccessControlTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<Keyward.Server.Hosting.ServerConfigurationException>(() => new ServerFixture { IdentitiesFile = file }.InitializeAsync());
         Assert.Contains("chmod 600", error.Message);
     }
+
+    [Fact]
+    public async Task The_identities_commands_check_a_file_and_make_access_keys()
+    {
+        var keyward = Path.Combine(AppContext.BaseDirectory, "keyward.dll");
+        var file = Path.Combine(_dir, "identities.json");
+        var check = await ExternalProcess.RunAsync("dotnet", [keyward, "identities", "check", file]);
+        Assert.True(check.Code == 0, check.Stderr);
+        Assert.Contains($"arn:aws:iam::{Account}:user/app\t0 identity policies\tAKIAAPPUSER000000001", check.Stdout);
+        Assert.Contains($"arn:aws:iam::{Account}:user/auditor\t2 identity policies", check.Stdout);
+        Assert.Contains("6 principals, 6 access keys", check.Stdout);
+        Assert.DoesNotContain("secret", check.Stdout + check.Stderr);
+
+        var broken = Path.Combine(_dir, "broken.json");
+        await File.WriteAllTextAsync(broken, """{ "accounts": [ { "id": "1234", "users": [] } ] }""");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(broken, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var refused = await ExternalProcess.RunAsync("dotnet", [keyward, "identities", "check", broken]);
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("must be 12 digits", refused.Stderr);
+
+        var made = await ExternalProcess.RunAsync("dotnet", [keyward, "identities", "new-access-key"]);
+        using var doc = System.Text.Json.JsonDocument.Parse(made.Stdout);
+        Assert.Matches("^AKIA[A-Z2-7]{16}$", doc.RootElement.GetProperty("accessKeyId").GetString());
+        Assert.Equal(40, doc.RootElement.GetProperty("secretAccessKey").GetString()!.Length);
+    }
 }
