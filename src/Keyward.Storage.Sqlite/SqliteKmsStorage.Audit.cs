@@ -10,6 +10,9 @@ internal sealed partial class SqliteKmsStorage
     // has one writer. Commits are durable (synchronous=FULL) like every other write.
     private SqliteConnection? _audit;
     private SqliteCommand? _auditInsert;
+    private SqliteCommand? _auditInsertMany;
+    private const int RowsPerInsert = 32;
+    private static readonly string[] AuditParameters = ["$seq", "$t", "$name", "$principal", "$keys", "$json", "$prev", "$hash"];
     private SqliteCommand? _usageUpsert;
     private SqliteCommand? _journalOffset;
     private (long Sequence, byte[] Hash)? _auditHead;
@@ -23,25 +26,20 @@ internal sealed partial class SqliteKmsStorage
             var c = AuditConnection();
             var (seq, previous) = _auditHead ??= ReadAuditHead(c);
             using var tx = c.BeginTransaction();
-            var insert = _auditInsert!;
             var usage = _usageUpsert!;
-            insert.Transaction = tx;
             usage.Transaction = tx;
-            foreach (var e in events)
+            // Rows go in RowsPerInsert at a time (one prepared multi-row INSERT), the rest one by one.
+            var rows = new (long Seq, AuditEvent Event, byte[] Previous, byte[] Hash)[events.Count];
+            for (var i = 0; i < events.Count; i++)
             {
                 seq++;
-                var hash = AuditChain.Hash(previous, seq, e.Json);
-                insert.Parameters["$seq"].Value = seq;
-                insert.Parameters["$t"].Value = Ms(e.EventTime);
-                insert.Parameters["$name"].Value = e.EventName;
-                insert.Parameters["$principal"].Value = e.PrincipalArn;
-                insert.Parameters["$keys"].Value = (object?)StorageRows.KeyArns(e) ?? DBNull.Value;
-                insert.Parameters["$json"].Value = e.Json;
-                insert.Parameters["$prev"].Value = previous;
-                insert.Parameters["$hash"].Value = hash;
-                insert.ExecuteNonQuery();
+                var hash = AuditChain.Hash(previous, seq, events[i].Json);
+                rows[i] = (seq, events[i], previous, hash);
                 previous = hash;
             }
+            var done = 0;
+            for (; done + RowsPerInsert <= rows.Length; done += RowsPerInsert) InsertRows(_auditInsertMany!, tx, rows.AsSpan(done, RowsPerInsert));
+            for (; done < rows.Length; done++) InsertRows(_auditInsert!, tx, rows.AsSpan(done, 1));
             // One usage row per key per batch: the last successful use in it.
             foreach (var e in LastUses(events))
             {
@@ -94,9 +92,8 @@ internal sealed partial class SqliteKmsStorage
             pragma.CommandText = "PRAGMA synchronous=FULL";
             pragma.ExecuteNonQuery();
         }
-        _auditInsert = c.CreateCommand();
-        _auditInsert.CommandText = $"INSERT INTO audit_events ({StorageRows.AuditColumns}) VALUES ($seq, $t, $name, $principal, $keys, $json, $prev, $hash)";
-        foreach (var p in new[] { "$seq", "$t", "$name", "$principal", "$keys", "$json", "$prev", "$hash" }) _auditInsert.Parameters.Add(new SqliteParameter(p, null));
+        _auditInsert = InsertCommand(c, 1);
+        _auditInsertMany = InsertCommand(c, RowsPerInsert);
         _usageUpsert = c.CreateCommand();
         _usageUpsert.CommandText =
             "INSERT INTO key_usage (key_arn, event_time, operation, event_id, request_id) VALUES ($arn, $t, $op, $event, $request) " +
@@ -110,6 +107,35 @@ internal sealed partial class SqliteKmsStorage
         return _audit = c;
     }
 
+    private static SqliteCommand InsertCommand(SqliteConnection c, int rows)
+    {
+        var cmd = c.CreateCommand();
+        var values = Enumerable.Range(0, rows).Select(r => "(" + string.Join(", ", AuditParameters.Select(p => p + r)) + ")");
+        cmd.CommandText = $"INSERT INTO audit_events ({StorageRows.AuditColumns}) VALUES {string.Join(", ", values)}";
+        for (var r = 0; r < rows; r++) foreach (var p in AuditParameters) cmd.Parameters.Add(new SqliteParameter(p + r, null));
+        return cmd;
+    }
+
+    private static void InsertRows(SqliteCommand cmd, SqliteTransaction tx, ReadOnlySpan<(long Seq, AuditEvent Event, byte[] Previous, byte[] Hash)> rows)
+    {
+        cmd.Transaction = tx;
+        var p = cmd.Parameters;
+        for (var r = 0; r < rows.Length; r++)
+        {
+            var (seq, e, previous, hash) = rows[r];
+            var b = r * AuditParameters.Length;
+            p[b].Value = seq;
+            p[b + 1].Value = Ms(e.EventTime);
+            p[b + 2].Value = e.EventName;
+            p[b + 3].Value = e.PrincipalArn;
+            p[b + 4].Value = (object?)StorageRows.KeyArns(e) ?? DBNull.Value;
+            p[b + 5].Value = e.Json;
+            p[b + 6].Value = previous;
+            p[b + 7].Value = hash;
+        }
+        cmd.ExecuteNonQuery();
+    }
+
     private static (long, byte[]) ReadAuditHead(SqliteConnection c)
     {
         using var head = c.CreateCommand();
@@ -121,6 +147,7 @@ internal sealed partial class SqliteKmsStorage
     private void DisposeAudit()
     {
         _auditInsert?.Dispose();
+        _auditInsertMany?.Dispose();
         _usageUpsert?.Dispose();
         _journalOffset?.Dispose();
         _audit?.Dispose();
