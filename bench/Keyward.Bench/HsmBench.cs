@@ -98,11 +98,11 @@ internal static class HsmBench
                 httpHsm.Add(await load.RunAsync("Encrypt", hsmBody, c, warmup, duration));
                 httpSoft.Add(await load.RunAsync("Encrypt", softBody, c, warmup, duration));
             }
-            var baseline = Median(direct);
+            var baseline = LoadGenerator.Result.Median(direct);
             Print(c, "direct C_Encrypt loop (CKM_AES_GCM, 1 KiB)", baseline, baseline);
-            Print(c, "HSM key store Encrypt (pool, failover, framing)", Median(keyStore), baseline);
-            Print(c, "Encrypt request over HTTP, HSM-store key", Median(httpHsm), baseline);
-            Print(c, "Encrypt request over HTTP, default-store key", Median(httpSoft), baseline);
+            Print(c, "HSM key store Encrypt (pool, failover, framing)", LoadGenerator.Result.Median(keyStore), baseline);
+            Print(c, "Encrypt request over HTTP, HSM-store key", LoadGenerator.Result.Median(httpHsm), baseline);
+            Print(c, "Encrypt request over HTTP, default-store key", LoadGenerator.Result.Median(httpSoft), baseline);
         }
         baselineHsm.Dispose();
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
@@ -145,13 +145,6 @@ internal static class HsmBench
     }
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
-
-    private static LoadGenerator.Result Median(List<LoadGenerator.Result> runs)
-    {
-        static double Mid(IEnumerable<double> xs) { var a = xs.Order().ToArray(); return a[a.Length / 2]; }
-        return new LoadGenerator.Result(Mid(runs.Select(r => r.RequestsPerSecond)), Mid(runs.Select(r => r.P50Ms)),
-            Mid(runs.Select(r => r.P99Ms)), runs.Sum(r => r.Errors));
-    }
 
     private static void Print(int c, string name, LoadGenerator.Result r, LoadGenerator.Result baseline) =>
         Console.WriteLine(FormattableString.Invariant(

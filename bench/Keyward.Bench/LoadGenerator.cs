@@ -14,7 +14,15 @@ internal sealed class LoadGenerator(IReadOnlyList<Uri> urls, string accessKeyId,
 {
     public LoadGenerator(Uri url, string accessKeyId, string secret, string region) : this([url], accessKeyId, secret, region) { }
 
-    public sealed record Result(double RequestsPerSecond, double P50Ms, double P99Ms, long Errors);
+    public sealed record Result(double RequestsPerSecond, double P50Ms, double P99Ms, long Errors)
+    {
+        /// <summary>The median of each figure over rounds (errors are summed).</summary>
+        public static Result Median(IReadOnlyList<Result> runs)
+        {
+            static double Mid(IEnumerable<double> xs) { var a = xs.Order().ToArray(); return a[a.Length / 2]; }
+            return new Result(Mid(runs.Select(r => r.RequestsPerSecond)), Mid(runs.Select(r => r.P50Ms)), Mid(runs.Select(r => r.P99Ms)), runs.Sum(r => r.Errors));
+        }
+    }
 
     public async Task<Result> RunAsync(string operation, byte[] body, int concurrency, TimeSpan warmup, TimeSpan duration)
     {

@@ -83,8 +83,8 @@ internal static class PolicyBench
                     b.Add(await beforeLoad.RunAsync("Encrypt", beforeBody, c, warmup, duration));
                     a.Add(await afterLoad.RunAsync("Encrypt", afterBody, c, warmup, duration));
                 }
-                var mb = Median(b);
-                var ma = Median(a);
+                var mb = LoadGenerator.Result.Median(b);
+                var ma = LoadGenerator.Result.Median(a);
                 Console.WriteLine(FormattableString.Invariant($"| {c} | before ({beforeRef}): Encrypt, no access control, no audit | {mb.RequestsPerSecond:F0} | {mb.P50Ms:F2} | {mb.P99Ms:F2} | {mb.Errors} | 100 % |"));
                 Console.WriteLine(FormattableString.Invariant($"| {c} | after: Encrypt as an IAM user, policy with conditions, audited | {ma.RequestsPerSecond:F0} | {ma.P50Ms:F2} | {ma.P99Ms:F2} | {ma.Errors} | {ma.RequestsPerSecond / mb.RequestsPerSecond:P0} |"));
             }
@@ -107,11 +107,6 @@ internal static class PolicyBench
         return JsonDocument.Parse(text).RootElement.GetProperty("KeyMetadata").GetProperty("KeyId").GetString()!;
     }
 
-    private static LoadGenerator.Result Median(List<LoadGenerator.Result> runs)
-    {
-        static double Mid(IEnumerable<double> xs) { var a = xs.Order().ToArray(); return a[a.Length / 2]; }
-        return new LoadGenerator.Result(Mid(runs.Select(r => r.RequestsPerSecond)), Mid(runs.Select(r => r.P50Ms)), Mid(runs.Select(r => r.P99Ms)), runs.Sum(r => r.Errors));
-    }
 
     private static async Task Run(string file, string[] args, bool check = true)
     {

@@ -64,7 +64,7 @@ internal static class PostgresBench
                 for (var r = 0; r < rounds; r++)
                     for (var t = 0; t < targets.Length; t++)
                         results[t].Add(await targets[t].Load.RunAsync(operation, operation == "Encrypt" ? encryptBodies[t] : createBody, c, warmup, duration));
-                var medians = results.Select(Median).ToArray();
+                var medians = results.Select(LoadGenerator.Result.Median).ToArray();
                 for (var t = 0; t < targets.Length; t++)
                     Console.WriteLine(FormattableString.Invariant(
                         $"| {c} | {label} | {targets[t].Name} | {medians[t].RequestsPerSecond:F0} | {medians[t].P50Ms:F2} | {medians[t].P99Ms:F2} | {medians[t].Errors} | {medians[t].RequestsPerSecond / medians[0].RequestsPerSecond:P0} |"));
@@ -79,12 +79,6 @@ internal static class PostgresBench
         Listen = "http://127.0.0.1:0", DataDir = dataDir, Database = database, AccessKeyId = AccessKey, SecretAccessKey = Secret, Console = TextWriter.Null,
     });
 
-    private static LoadGenerator.Result Median(List<LoadGenerator.Result> runs)
-    {
-        static double Mid(IEnumerable<double> xs) { var a = xs.Order().ToArray(); return a[a.Length / 2]; }
-        return new LoadGenerator.Result(Mid(runs.Select(r => r.RequestsPerSecond)), Mid(runs.Select(r => r.P50Ms)),
-            Mid(runs.Select(r => r.P99Ms)), runs.Sum(r => r.Errors));
-    }
 
     private static async Task<JsonElement> Call(LoadGenerator load, Uri url, string operation, string body)
     {

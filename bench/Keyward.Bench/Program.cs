@@ -75,19 +75,13 @@ foreach (var c in levels)
     for (var r = 0; r < rounds; r++)
         for (var w = 0; w < workloads.Length; w++)
             results[w].Add(await workloads[w].Load.RunAsync(workloads[w].Operation, workloads[w].Body, c, warmup, duration));
-    var medians = results.Select(Median).ToArray();
+    var medians = results.Select(LoadGenerator.Result.Median).ToArray();
     for (var w = 0; w < workloads.Length; w++) Print(c, workloads[w].Name, medians[w], medians[workloads[w].Baseline]);
 }
 await baseline.StopAsync();
 Directory.Delete(dataDir, recursive: true);
 return 0;
 
-static LoadGenerator.Result Median(List<LoadGenerator.Result> runs)
-{
-    static double Mid(IEnumerable<double> xs) { var a = xs.Order().ToArray(); return a[a.Length / 2]; }
-    return new LoadGenerator.Result(Mid(runs.Select(r => r.RequestsPerSecond)), Mid(runs.Select(r => r.P50Ms)),
-        Mid(runs.Select(r => r.P99Ms)), runs.Sum(r => r.Errors));
-}
 
 static void Print(int c, string name, LoadGenerator.Result r, LoadGenerator.Result baseline) =>
     Console.WriteLine(FormattableString.Invariant(
