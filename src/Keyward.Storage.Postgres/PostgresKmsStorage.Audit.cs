@@ -29,7 +29,7 @@ internal sealed partial class PostgresKmsStorage
                 Text(insert, "name", e.EventName);
                 Text(insert, "principal", e.PrincipalArn);
                 Text(insert, "keys", StorageRows.KeyArns(e));
-                Text(insert, "json", e.Json);
+                Bytes(insert, "json", e.Json);
                 Bytes(insert, "prev", previous);
                 Bytes(insert, "hash", hash);
                 await insert.ExecuteNonQueryAsync(ct);

@@ -190,7 +190,7 @@ internal static class PostgresMigrations
             event_name     text NOT NULL,
             principal_arn  text NOT NULL,
             key_arns       text,
-            json           text NOT NULL,
+            json           bytea NOT NULL,
             prev_hash      bytea NOT NULL,
             hash           bytea NOT NULL
         );

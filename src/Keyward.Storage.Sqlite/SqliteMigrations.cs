@@ -156,7 +156,8 @@ internal static class SqliteMigrations
         CREATE INDEX grants_by_retiring ON grants (retiring_principal, grant_id) WHERE retiring_principal IS NOT NULL;
         """,
 
-        // 7: the audit log (a hash chain; key_arns are the touched keys separated by spaces) and the last use of each key.
+        // 7: the audit log (a hash chain over the UTF-8 JSON in `json`; key_arns are the touched keys separated by spaces)
+        // and the last use of each key.
         """
         CREATE TABLE audit_events (
             seq            INTEGER PRIMARY KEY,
@@ -164,7 +165,7 @@ internal static class SqliteMigrations
             event_name     TEXT NOT NULL,
             principal_arn  TEXT NOT NULL,
             key_arns       TEXT,
-            json           TEXT NOT NULL,
+            json           BLOB NOT NULL,
             prev_hash      BLOB NOT NULL,
             hash           BLOB NOT NULL
         ) STRICT;

@@ -124,7 +124,8 @@ internal static class StorageRows
     public const string AuditColumns = "seq, event_time, event_name, principal_arn, key_arns, json, prev_hash, hash";
 
     public static AuditRecord Audit(DbDataReader r) =>
-        new(r.GetInt64(0), Time(r.GetInt64(1)), r.GetString(2), r.GetString(3), NullableString(r, 4), r.GetString(5), (byte[])r.GetValue(6), (byte[])r.GetValue(7));
+        new(r.GetInt64(0), Time(r.GetInt64(1)), r.GetString(2), r.GetString(3), NullableString(r, 4), Encoding.UTF8.GetString((byte[])r.GetValue(5)),
+            (byte[])r.GetValue(6), (byte[])r.GetValue(7));
 
     public static KeyUsageRecord KeyUsage(DbDataReader r) => new(r.GetString(0), Time(r.GetInt64(1)), r.GetString(2), r.GetString(3), r.GetString(4));
 

@@ -13,6 +13,7 @@ namespace Keyward.EndToEnd.Tests;
 /// `--config` naming a SoftHSM2 token, in their own processes. A store connected through one node
 /// serves its keys on the other, and a disconnect through one node cuts the other off too.
 /// </summary>
+[Collection(PostgresCollection.Name)]
 public sealed class MultiNodeHsmTests
 {
     private const string Cluster = "cluster-keywardmultinode";

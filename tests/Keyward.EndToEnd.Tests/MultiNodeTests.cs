@@ -15,6 +15,7 @@ namespace Keyward.EndToEnd.Tests;
 /// the other node within the stated bound, a node killed under load loses nothing acknowledged,
 /// a database restart gives retryable AWS errors and heals by itself, and due work runs once.
 /// </summary>
+[Collection(PostgresCollection.Name)]
 public sealed class MultiNodeTests
 {
     private static MemoryStream Bytes(string s) => new(System.Text.Encoding.UTF8.GetBytes(s));

@@ -415,7 +415,7 @@ public abstract class StorageContract : IAsyncLifetime
     {
         const string KeyA = "arn:aws:kms:us-east-1:111122223333:key/a", KeyB = "arn:aws:kms:us-east-1:111122223333:key/b";
         Keyward.Core.Audit.AuditEvent Event(int i, string key, bool used) => new(T0.AddSeconds(i), used ? "Encrypt" : "DescribeKey", $"event-{i}", $"request-{i}",
-            "arn:aws:iam::111122223333:user/app", [key], used, $$"""{"n":{{i}},"text":"{{new string('x', i)}}"}""");
+            "arn:aws:iam::111122223333:user/app", [key], used, System.Text.Encoding.UTF8.GetBytes($$"""{"n":{{i}},"text":"{{new string('x', i)}}"}"""));
         // 70 events in one append (whole multi-row inserts and single rows), then 5 more.
         await Storage.AppendAuditEventsAsync(Enumerable.Range(1, 70).Select(i => Event(i, i % 2 == 0 ? KeyA : KeyB, used: i != 70)).ToList(), "journal-1", 1234);
         await Storage.AppendAuditEventsAsync(Enumerable.Range(71, 5).Select(i => Event(i, KeyA, used: false)).ToList(), "journal-1", 2345);

@@ -13,9 +13,10 @@ internal static class AuditChain
 {
     public static readonly byte[] Genesis = new byte[32];
 
-    public static byte[] Hash(ReadOnlySpan<byte> previous, long sequence, string json)
+    public static byte[] Hash(ReadOnlySpan<byte> previous, long sequence, string json) => Hash(previous, sequence, Encoding.UTF8.GetBytes(json));
+
+    public static byte[] Hash(ReadOnlySpan<byte> previous, long sequence, ReadOnlySpan<byte> bytes)
     {
-        var bytes = Encoding.UTF8.GetBytes(json);
         var input = new byte[previous.Length + 8 + bytes.Length];
         previous.CopyTo(input);
         System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(input.AsSpan(previous.Length), sequence);

@@ -1,7 +1,7 @@
 namespace Keyward.Core.Audit;
 
 /// <summary>
-/// One API call, ready to append: the CloudTrail-format JSON (never plaintext, key material or a
+/// One API call, ready to append: the CloudTrail-format JSON as UTF-8 (never plaintext, key material or a
 /// secret) and the columns that index it. <see cref="KeyArns"/> are the keys it touched;
 /// <see cref="UsedKey"/> marks a successful cryptographic operation (GetKeyLastUsage counts those).
 /// </summary>
@@ -13,7 +13,7 @@ internal sealed record AuditEvent(
     string PrincipalArn,
     IReadOnlyList<string> KeyArns,
     bool UsedKey,
-    string Json);
+    byte[] Json);
 
 /// <summary>A stored event with its place in the chain.</summary>
 internal sealed record AuditRecord(long Sequence, DateTimeOffset EventTime, string EventName, string PrincipalArn, string? KeyArn, string Json,

@@ -101,7 +101,7 @@ internal sealed class AuditJournal : IDisposable
         {
             var newline = Array.IndexOf(buffer, (byte)'\n', start);
             if (newline < 0) break;
-            events.Add(Parse(Encoding.UTF8.GetString(buffer, start, newline - start)));
+            events.Add(Parse(buffer.AsSpan(start, newline - start)));
             start = newline + 1;
         }
         return (events, position + start);
@@ -122,24 +122,47 @@ internal sealed class AuditJournal : IDisposable
 
     public static byte[] Format(IEnumerable<AuditEvent> events)
     {
-        var text = new StringBuilder();
+        using var buffer = new MemoryStream(2048);
+        Span<byte> scratch = stackalloc byte[1024];
         foreach (var e in events)
         {
-            text.Append(e.EventTime.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)).Append('\t')
-                .Append(e.EventName).Append('\t').Append(e.EventId).Append('\t').Append(e.RequestId).Append('\t')
-                .Append(e.PrincipalArn).Append('\t').AppendJoin(' ', e.KeyArns).Append('\t').Append(e.UsedKey ? '1' : '0').Append('\t')
-                .Append(e.Json).Append('\n');
+            var head = $"{e.EventTime.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}\t{e.EventName}\t{e.EventId}\t{e.RequestId}\t{e.PrincipalArn}\t{string.Join(' ', e.KeyArns)}\t{(e.UsedKey ? '1' : '0')}\t";
+            var n = Encoding.UTF8.GetByteCount(head);
+            if (n <= scratch.Length)
+            {
+                Encoding.UTF8.GetBytes(head, scratch);
+                buffer.Write(scratch[..n]);
+            }
+            else buffer.Write(Encoding.UTF8.GetBytes(head));
+            buffer.Write(e.Json);
+            buffer.WriteByte((byte)'\n');
         }
-        return Encoding.UTF8.GetBytes(text.ToString());
+        return buffer.ToArray();
     }
 
-    private static AuditEvent Parse(string line)
+    private static AuditEvent Parse(ReadOnlySpan<byte> line)
     {
-        var f = line.Split('\t', 8);
-        if (f.Length != 8) throw new InvalidDataException("A malformed audit journal entry.");
-        return new AuditEvent(DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(f[0], CultureInfo.InvariantCulture)), f[1], f[2], f[3], f[4],
-            f[5].Length == 0 ? [] : f[5].Split(' '), f[6] == "1", f[7]);
+        // Seven tabs separate eight fields; the last (the JSON) holds no raw tab.
+        Span<int> starts = stackalloc int[9];
+        var at = 0;
+        for (var i = 0; i < 7; i++)
+        {
+            var tab = line[at..].IndexOf((byte)'\t');
+            if (tab < 0) throw new InvalidDataException("A malformed audit journal entry.");
+            starts[i] = at;
+            at += tab + 1;
+        }
+        starts[7] = at;
+        starts[8] = line.Length + 1;
+        var keys = Text(line, starts, 5);
+        return new AuditEvent(DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(Field(line, starts, 0), CultureInfo.InvariantCulture)),
+            Text(line, starts, 1), Text(line, starts, 2), Text(line, starts, 3), Text(line, starts, 4),
+            keys.Length == 0 ? [] : keys.Split(' '), Field(line, starts, 6).SequenceEqual("1"u8), line[starts[7]..].ToArray());
     }
+
+    private static ReadOnlySpan<byte> Field(ReadOnlySpan<byte> line, ReadOnlySpan<int> starts, int i) => line[starts[i]..(starts[i + 1] - 1)];
+
+    private static string Text(ReadOnlySpan<byte> line, ReadOnlySpan<int> starts, int i) => Encoding.UTF8.GetString(Field(line, starts, i));
 
     private static void Create(string path)
     {

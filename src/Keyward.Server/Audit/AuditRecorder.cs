@@ -46,7 +46,7 @@ internal sealed class AuditRecorder(AuditLog log, string region)
         await log.AppendAsync(new AuditEvent(now, operation.ToString(), eventId, requestId, caller.Arn, caller.Audit.KeyArns, usedKey, json), ct);
     }
 
-    private string Build(Caller caller, string requestId, string eventId, DateTimeOffset now, ReadOnlyMemory<byte> body, string? errorCode, string? errorMessage)
+    private byte[] Build(Caller caller, string requestId, string eventId, DateTimeOffset now, ReadOnlyMemory<byte> body, string? errorCode, string? errorMessage)
     {
         using var buffer = new MemoryStream(1024);
         using (var w = new Utf8JsonWriter(buffer))
@@ -98,7 +98,7 @@ internal sealed class AuditRecorder(AuditLog log, string region)
             }
             w.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        return buffer.ToArray();
     }
 
     /// <summary>

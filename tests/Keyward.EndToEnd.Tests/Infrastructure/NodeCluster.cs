@@ -101,3 +101,13 @@ public sealed class NodeCluster : IAsyncDisposable
         foreach (var d in _dataDirs) try { Directory.Delete(d, recursive: true); } catch (IOException) { }
     }
 }
+
+/// <summary>
+/// The test classes that use the shared private PostgreSQL server run one after another: one of them
+/// restarts the server under load, which must not cut the others off.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class PostgresCollection
+{
+    public const string Name = "postgres";
+}
