@@ -35,22 +35,18 @@ internal sealed partial class PostgresKmsStorage
                 await insert.ExecuteNonQueryAsync(ct);
             }
             previous = hash;
-            if (!e.UsedKey) continue;
-            foreach (var arn in e.KeyArns.Distinct(StringComparer.Ordinal))
-            {
-                await using var usage = Command(c, tx,
-                    "INSERT INTO key_usage (key_arn, event_time, operation, event_id, request_id) VALUES (@arn, @t, @op, @event, @request) " +
-                    "ON CONFLICT (key_arn) DO UPDATE SET event_time = excluded.event_time, operation = excluded.operation, " +
-                    "event_id = excluded.event_id, request_id = excluded.request_id WHERE excluded.event_time >= key_usage.event_time");
-                Text(usage, "arn", arn);
-                Time(usage, "t", e.EventTime);
-                Text(usage, "op", e.EventName);
-                Text(usage, "event", e.EventId);
-                Text(usage, "request", e.RequestId);
-                await usage.ExecuteNonQueryAsync(ct);
-            }
         }
-        await using (var offset = Command(c, tx, "INSERT INTO settings (name, value) VALUES (@n, @v) ON CONFLICT (name) DO UPDATE SET value = excluded.value"))
+        foreach (var (arn, e) in StorageRows.LastKeyUses(events))
+        {
+            await using var usage = Command(c, tx, StorageRows.KeyUsageUpsert);
+            Text(usage, "arn", arn);
+            Time(usage, "t", e.EventTime);
+            Text(usage, "op", e.EventName);
+            Text(usage, "event", e.EventId);
+            Text(usage, "request", e.RequestId);
+            await usage.ExecuteNonQueryAsync(ct);
+        }
+        await using (var offset = Command(c, tx, StorageRows.SettingUpsert))
         {
             Text(offset, "n", AuditLog.OffsetSettingPrefix + journalId);
             Bytes(offset, "v", BitConverter.GetBytes(journalOffset));

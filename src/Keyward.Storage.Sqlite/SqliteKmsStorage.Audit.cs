@@ -40,70 +40,44 @@ internal sealed partial class SqliteKmsStorage
             var done = 0;
             for (; done + RowsPerInsert <= rows.Length; done += RowsPerInsert) InsertRows(_auditInsertMany!, tx, rows.AsSpan(done, RowsPerInsert));
             for (; done < rows.Length; done++) InsertRows(_auditInsert!, tx, rows.AsSpan(done, 1));
-            // One usage row per key per batch: the last successful use in it.
-            foreach (var e in LastUses(events))
+            foreach (var (arn, e) in StorageRows.LastKeyUses(events))
             {
-                foreach (var arn in e.KeyArns.Distinct(StringComparer.Ordinal))
-                {
-                    usage.Parameters["$arn"].Value = arn;
-                    usage.Parameters["$t"].Value = Ms(e.EventTime);
-                    usage.Parameters["$op"].Value = e.EventName;
-                    usage.Parameters["$event"].Value = e.EventId;
-                    usage.Parameters["$request"].Value = e.RequestId;
-                    usage.ExecuteNonQuery();
-                }
+                usage.Parameters["@arn"].Value = arn;
+                usage.Parameters["@t"].Value = Ms(e.EventTime);
+                usage.Parameters["@op"].Value = e.EventName;
+                usage.Parameters["@event"].Value = e.EventId;
+                usage.Parameters["@request"].Value = e.RequestId;
+                usage.ExecuteNonQuery();
             }
             var offset = _journalOffset!;
             offset.Transaction = tx;
-            offset.Parameters["$n"].Value = Keyward.Core.Audit.AuditLog.OffsetSettingPrefix + journalId;
-            offset.Parameters["$v"].Value = BitConverter.GetBytes(journalOffset);
+            offset.Parameters["@n"].Value = Keyward.Core.Audit.AuditLog.OffsetSettingPrefix + journalId;
+            offset.Parameters["@v"].Value = BitConverter.GetBytes(journalOffset);
             offset.ExecuteNonQuery();
-            try { tx.Commit(); }
-            catch
-            {
-                _auditHead = null; // re-read after a failed commit
-                throw;
-            }
+            tx.Commit();
             _auditHead = (seq, previous);
         }
         catch
         {
-            _auditHead = null;
+            _auditHead = null; // re-read the head after any failure
             throw;
         }
         finally { _pool.WriteLock.Release(); }
-    }
-
-    /// <summary>For each key, the last event of the batch that used it (events are in order).</summary>
-    internal static IEnumerable<AuditEvent> LastUses(IReadOnlyList<AuditEvent> events)
-    {
-        var last = new Dictionary<string, AuditEvent>(StringComparer.Ordinal);
-        foreach (var e in events)
-            if (e.UsedKey) foreach (var arn in e.KeyArns) last[arn] = e with { KeyArns = [arn] };
-        return last.Values;
     }
 
     private SqliteConnection AuditConnection()
     {
         if (_audit is not null) return _audit;
         var c = _pool.Rent();
-        using (var pragma = c.CreateCommand())
-        {
-            pragma.CommandText = "PRAGMA synchronous=FULL";
-            pragma.ExecuteNonQuery();
-        }
         _auditInsert = InsertCommand(c, 1);
         _auditInsertMany = InsertCommand(c, RowsPerInsert);
         _usageUpsert = c.CreateCommand();
-        _usageUpsert.CommandText =
-            "INSERT INTO key_usage (key_arn, event_time, operation, event_id, request_id) VALUES ($arn, $t, $op, $event, $request) " +
-            "ON CONFLICT (key_arn) DO UPDATE SET event_time = excluded.event_time, operation = excluded.operation, " +
-            "event_id = excluded.event_id, request_id = excluded.request_id WHERE excluded.event_time >= key_usage.event_time";
-        foreach (var p in new[] { "$arn", "$t", "$op", "$event", "$request" }) _usageUpsert.Parameters.Add(new SqliteParameter(p, null));
+        _usageUpsert.CommandText = StorageRows.KeyUsageUpsert;
+        foreach (var p in new[] { "@arn", "@t", "@op", "@event", "@request" }) _usageUpsert.Parameters.Add(new SqliteParameter(p, null));
         _journalOffset = c.CreateCommand();
-        _journalOffset.CommandText = "INSERT INTO settings (name, value) VALUES ($n, $v) ON CONFLICT (name) DO UPDATE SET value = excluded.value";
-        _journalOffset.Parameters.Add(new SqliteParameter("$n", null));
-        _journalOffset.Parameters.Add(new SqliteParameter("$v", null));
+        _journalOffset.CommandText = StorageRows.SettingUpsert;
+        _journalOffset.Parameters.Add(new SqliteParameter("@n", null));
+        _journalOffset.Parameters.Add(new SqliteParameter("@v", null));
         return _audit = c;
     }
 

@@ -129,6 +129,24 @@ internal static class StorageRows
 
     public static KeyUsageRecord KeyUsage(DbDataReader r) => new(r.GetString(0), Time(r.GetInt64(1)), r.GetString(2), r.GetString(3), r.GetString(4));
 
+    /// <summary>Records the last successful use of a key (parameters @arn, @t, @op, @event, @request); an older use never overwrites a newer one.</summary>
+    public const string KeyUsageUpsert =
+        "INSERT INTO key_usage (key_arn, event_time, operation, event_id, request_id) VALUES (@arn, @t, @op, @event, @request) " +
+        "ON CONFLICT (key_arn) DO UPDATE SET event_time = excluded.event_time, operation = excluded.operation, " +
+        "event_id = excluded.event_id, request_id = excluded.request_id WHERE excluded.event_time >= key_usage.event_time";
+
+    /// <summary>Writes a setting, replacing its value (parameters @n, @v).</summary>
+    public const string SettingUpsert = "INSERT INTO settings (name, value) VALUES (@n, @v) ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+
+    /// <summary>For each key a batch of events used, the last event that used it (events are in order): one usage row per key per batch.</summary>
+    public static IEnumerable<(string KeyArn, AuditEvent Event)> LastKeyUses(IReadOnlyList<AuditEvent> events)
+    {
+        var last = new Dictionary<string, AuditEvent>(StringComparer.Ordinal);
+        foreach (var e in events)
+            if (e.UsedKey) foreach (var arn in e.KeyArns) last[arn] = e;
+        return last.Select(p => (p.Key, p.Value));
+    }
+
     /// <summary>The key_arns column: the touched keys separated by spaces (ARNs hold none), or null.</summary>
     public static string? KeyArns(AuditEvent e) => e.KeyArns.Count == 0 ? null : string.Join(' ', e.KeyArns.Distinct(StringComparer.Ordinal));
 }

@@ -19,13 +19,13 @@ internal sealed partial class KmsService
     private async ValueTask AuthorizeKeyAsync(Caller caller, KeyRecord key, string action, string? requestAlias, CancellationToken ct,
         Func<GrantRecord, bool>? grantCondition = null)
     {
-        caller.Audit.Touch(Arn(key));
+        var resource = Arn(key);
+        caller.Audit.Touch(resource);
         CheckGrantTokens(caller);
         var policy = PolicyDocument.ForKey(key.Policy);
         IReadOnlyList<string>? aliases = null;
         if (policy.UsesResourceAliases || caller.Principal.Policies.Any(p => p.UsesResourceAliases))
             aliases = (await storage.ListAliasesAsync(key.AccountId, key.KeyId, null, 100, ct)).Select(a => a.AliasName).ToList();
-        var resource = Arn(key);
         var context = new AuthorizationContext
         {
             PrincipalArn = caller.Arn,

@@ -97,22 +97,7 @@ internal sealed partial class KmsService
     /// <summary>Logs in to the cluster and records CONNECTED, or FAILED with the reason, unless the store changed meanwhile.</summary>
     private async Task FinishConnectAsync(CustomKeyStoreRecord connecting)
     {
-        IHsmKeyStore? connection = null;
-        string? error = null;
-        byte[]? password = null;
-        try
-        {
-            password = UnwrapPassword(connecting);
-            connection = hsmClusters.Connect(connecting.CloudHsmClusterId!, password);
-        }
-        catch (KeyStoreConnectException e) { error = e.ErrorCode; }
-        catch (Exception) { error = "INTERNAL_ERROR"; }
-        finally { if (password is not null) CryptographicOperations.ZeroMemory(password); }
-
-        if (connection is not null && !_stores.TryAdd(connecting.CustomKeyStoreId, connection))
-        {
-            connection.Dispose();
-        }
+        var (error, _) = ConnectHsm(connecting);
         var final = connecting with
         {
             ConnectionState = error is null ? CustomKeyStores.Connected : CustomKeyStores.Failed,
@@ -124,6 +109,27 @@ internal sealed partial class KmsService
             var now = await storage.GetCustomKeyStoreAsync(connecting.CustomKeyStoreId, CancellationToken.None);
             if (now?.ConnectionState != CustomKeyStores.Connected) _stores.Close(connecting.CustomKeyStoreId);
         }
+    }
+
+    /// <summary>
+    /// Logs in to the store's cluster with its password (zeroed afterwards) and keeps the connection in this process.
+    /// Returns AWS's ConnectionErrorCode on failure, and whether this call added the connection (false if one was there).
+    /// </summary>
+    private (string? Error, bool Added) ConnectHsm(CustomKeyStoreRecord store)
+    {
+        IHsmKeyStore connection;
+        byte[]? password = null;
+        try
+        {
+            password = UnwrapPassword(store);
+            connection = hsmClusters.Connect(store.CloudHsmClusterId!, password);
+        }
+        catch (KeyStoreConnectException e) { return (e.ErrorCode, false); }
+        catch (Exception) { return ("INTERNAL_ERROR", false); }
+        finally { if (password is not null) CryptographicOperations.ZeroMemory(password); }
+        if (_stores.TryAdd(store.CustomKeyStoreId, connection)) return (null, true);
+        connection.Dispose();
+        return (null, false);
     }
 
     public async ValueTask DisconnectCustomKeyStoreAsync(Caller caller, CustomKeyStoreIdRequest request, CancellationToken ct)

@@ -88,6 +88,7 @@ internal sealed partial class KmsService
     public async ValueTask RetireGrantAsync(Caller caller, RetireGrantRequest request, CancellationToken ct)
     {
         GrantRecord? grant;
+        KeyRecord? key = null;
         if (request.GrantToken is { } token)
         {
             var id = GrantIdOf(token) ?? throw InvalidGrantToken();
@@ -96,7 +97,8 @@ internal sealed partial class KmsService
         }
         else if (request.KeyId is { } keyId && request.GrantId is { } grantId)
         {
-            var key = await GetKeyForGrantAsync(caller, keyId, ct);
+            // Found, but authorized only below: the retiring principal needs no permission on the key.
+            (key, _) = await FindKeyAsync(caller, keyId, allowAlias: false, fresh: false, ct);
             grant = await storage.GetGrantAsync(grantId, ct);
             if (grant is null || grant.KeyId != key.KeyId) throw KmsException.NotFound($"Grant {grantId} does not exist for {Arn(key)}.");
         }
@@ -104,7 +106,7 @@ internal sealed partial class KmsService
 
         var mayRetire = caller.Arn == grant.RetiringPrincipal
                         || (caller.Arn == grant.GranteePrincipal && grant.Operations.Contains("RetireGrant", StringComparer.Ordinal));
-        var keyRecord = await GetKeyAsync(grant.KeyId, fresh: false, ct) ?? throw KmsException.NotFound($"Grant {grant.GrantId} does not exist.");
+        var keyRecord = key ?? await GetKeyAsync(grant.KeyId, fresh: false, ct) ?? throw KmsException.NotFound($"Grant {grant.GrantId} does not exist.");
         if (!mayRetire) await AuthorizeKeyAsync(caller, keyRecord, "kms:RetireGrant", null, ct, grantCondition: _ => false);
         if (request.DryRun == true) throw Faults.DryRun();
         await storage.DeleteGrantAsync(grant.KeyId, grant.GrantId, ct);
@@ -152,14 +154,6 @@ internal sealed partial class KmsService
         var grants = await storage.ListGrantsAsync(keyId, null, 10_000, ct);
         _cache.PutGrants(keyId, grants);
         return grants;
-    }
-
-    /// <summary>The key of a RetireGrant by key and grant id: found, but authorized only afterwards (the retiring principal needs no key permission).</summary>
-    private async ValueTask<KeyRecord> GetKeyForGrantAsync(Caller caller, string keyId, CancellationToken ct)
-    {
-        var id = keyId.StartsWith("arn:", StringComparison.Ordinal) ? keyId[(keyId.LastIndexOf('/') + 1)..] : keyId;
-        if (!KeyIds.IsKeyId(id)) throw Faults.InvalidKeyId(keyId);
-        return await GetKeyAsync(id.ToLowerInvariant(), fresh: false, ct) ?? throw Faults.KeyNotFound(options.KeyArn(caller.AccountId, id));
     }
 
     /// <summary>Every grant token the request carries must be one (grant tokens are not secret; they name a grant).</summary>

@@ -64,7 +64,8 @@ internal sealed partial class KmsService
             if (record.ConnectionState != CustomKeyStores.Connected) continue;
             connected.Add(record.CustomKeyStoreId);
             if (_stores.TryGet(record.CustomKeyStoreId, out _)) continue;
-            if (ConnectLocally(record)) changed++;
+            // Logged in here without rewriting the record; a failure is tried again on the next sync.
+            if (ConnectHsm(record).Added) changed++;
         }
         foreach (var id in _stores.ConnectedIds())
         {
@@ -77,20 +78,5 @@ internal sealed partial class KmsService
         foreach (var id in _stores.RecordIds())
             if (!records.Any(r => r.CustomKeyStoreId == id)) _stores.ForgetRecord(id);
         return changed;
-    }
-
-    private bool ConnectLocally(CustomKeyStoreRecord record)
-    {
-        byte[]? password = null;
-        try
-        {
-            password = UnwrapPassword(record);
-            var connection = hsmClusters.Connect(record.CloudHsmClusterId!, password);
-            if (_stores.TryAdd(record.CustomKeyStoreId, connection)) return true;
-            connection.Dispose();
-            return false;
-        }
-        catch (Exception e) when (e is KeyStores.KeyStoreConnectException or KeyStores.KeyStoreException) { return false; }
-        finally { if (password is not null) System.Security.Cryptography.CryptographicOperations.ZeroMemory(password); }
     }
 }

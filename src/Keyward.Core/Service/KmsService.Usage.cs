@@ -21,7 +21,9 @@ internal sealed partial class KmsService
             try { await flush(ct).WaitAsync(TimeSpan.FromSeconds(2), ct); }
             catch (TimeoutException) { }
         }
-        var start = await storage.GetOrAddSettingAsync(TrackingStartSetting, BitConverter.GetBytes(Now().ToUnixTimeMilliseconds()), ct);
+        // The host records the tracking start at its first start; a read, not a write, on every call.
+        var start = await storage.GetSettingAsync(TrackingStartSetting, ct)
+                    ?? await storage.GetOrAddSettingAsync(TrackingStartSetting, BitConverter.GetBytes(Now().ToUnixTimeMilliseconds()), ct);
         var usage = await storage.GetKeyLastUsageAsync(Arn(key), ct);
         return new GetKeyLastUsageResponse
         {

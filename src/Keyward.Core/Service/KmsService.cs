@@ -41,6 +41,17 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
     private async ValueTask<KeyRecord> ResolveKeyAsync(Caller caller, string keyId, bool allowAlias, CancellationToken ct, bool fresh = false,
         string? action = null, Func<GrantRecord, bool>? grantCondition = null)
     {
+        var (key, alias) = await FindKeyAsync(caller, keyId, allowAlias, fresh, ct);
+        await AuthorizeKeyAsync(caller, key, action ?? ActionOf(caller), alias, ct, grantCondition);
+        return key;
+    }
+
+    /// <summary>
+    /// The key a KeyId member names, without authorizing the caller (<see cref="ResolveKeyAsync"/> does), and the
+    /// alias it was named by, if any.
+    /// </summary>
+    private async ValueTask<(KeyRecord Key, string? Alias)> FindKeyAsync(Caller caller, string keyId, bool allowAlias, bool fresh, CancellationToken ct)
+    {
         string id;
         string? alias = null;
         string account = caller.AccountId;
@@ -83,8 +94,7 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
         // A key of another account is reached only by its ARN (or an alias ARN), and only if its key policy allows the caller.
         if (key is null || key.AccountId != account)
             throw Faults.KeyNotFound(options.KeyArn(account, id));
-        await AuthorizeKeyAsync(caller, key, action ?? ActionOf(caller), alias, ct, grantCondition);
-        return key;
+        return (key, alias);
     }
 
     /// <summary>A key record by id, from the cache unless <paramref name="fresh"/>; a storage read refills the cache.</summary>

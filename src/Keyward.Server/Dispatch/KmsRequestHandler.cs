@@ -25,6 +25,7 @@ internal sealed class KmsRequestHandler(
     KmsDispatcher dispatcher, SigV4Verifier verifier, CredentialStore credentials, int maxBodyBytes, AuditRecorder audit, ILogger logger)
 {
     private const string ContentType = "application/x-amz-json-1.1";
+    private const string DatabaseUnavailable = "The request could not be completed because the database is unavailable. Retry the request.";
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -92,7 +93,7 @@ internal sealed class KmsRequestHandler(
         {
             // Retryable (HTTP 503): nothing was acknowledged, and a retry succeeds once the database is back.
             Log.StorageUnavailable(logger, requestId, operationName, e.InnerException?.Message ?? e.Message);
-            await FailAsync(KmsErrorCode.DependencyTimeoutException, "The request could not be completed because the database is unavailable. Retry the request.");
+            await FailAsync(KmsErrorCode.DependencyTimeoutException, DatabaseUnavailable);
         }
         catch (BadHttpRequestException)
         {
@@ -148,7 +149,7 @@ internal sealed class KmsRequestHandler(
 
     /// <summary>The answer to a request refused because its audit record could not be written (retryable when the database is away).</summary>
     private Task WriteRefusalAsync(HttpContext context, KmsErrorCode code, string requestId) => code == KmsErrorCode.DependencyTimeoutException
-        ? WriteErrorAsync(context, code, "The request could not be completed because the database is unavailable. Retry the request.")
+        ? WriteErrorAsync(context, code, DatabaseUnavailable)
         : WriteErrorAsync(context, code, InternalMessage(requestId));
 
     private KmsException TooLarge() =>

@@ -36,7 +36,7 @@ internal sealed class KmsHost : IAsyncDisposable
     private readonly SoftwareKeyStore _keyStore;
     private readonly KmsService _service;
     private readonly KeyLifecycleJob _lifecycleJob;
-    private Keyward.Core.Audit.AuditLog _auditLog = null!;
+    private readonly Keyward.Core.Audit.AuditLog _auditLog;
 
     public const string AuditJournalFile = "audit.journal";
     private readonly CustomKeyStoreSyncJob? _storeSync;
@@ -48,8 +48,9 @@ internal sealed class KmsHost : IAsyncDisposable
     public static readonly string NodeName = $"{Environment.MachineName}/{Environment.ProcessId}/{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
 
     private KmsHost(WebApplication app, IKmsStorage storage, ISeal seal, SoftwareKeyStore keyStore, KmsService service, KeyLifecycleJob job,
-        CustomKeyStoreSyncJob? storeSync)
+        CustomKeyStoreSyncJob? storeSync, Keyward.Core.Audit.AuditLog auditLog)
     {
+        _auditLog = auditLog;
         _storeSync = storeSync;
         _service = service;
         _app = app;
@@ -126,7 +127,7 @@ internal sealed class KmsHost : IAsyncDisposable
 
             var job = new KeyLifecycleJob(service, storage, NodeName, options.LifecycleJobInterval, logger);
             var storeSync = storage is PostgresKmsStorage ? new CustomKeyStoreSyncJob(service, options.StoreSyncInterval, logger) : null;
-            var host = new KmsHost(app, storage, seal, keyStore, service, job, storeSync) { _auditLog = auditLog };
+            var host = new KmsHost(app, storage, seal, keyStore, service, job, storeSync, auditLog);
             await app.StartAsync(ct);
             host.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
             if (options.RunLifecycleJob) job.Start();
