@@ -14,24 +14,32 @@ internal sealed class LoadGenerator(IReadOnlyList<Uri> urls, string accessKeyId,
 {
     public LoadGenerator(Uri url, string accessKeyId, string secret, string region) : this([url], accessKeyId, secret, region) { }
 
-    public sealed record Result(double RequestsPerSecond, double P50Ms, double P99Ms, long Errors)
+    /// <summary>One measured period; <see cref="ServerCpuUs"/> is the server's CPU time per request (NaN when not measured).</summary>
+    public sealed record Result(double RequestsPerSecond, double P50Ms, double P99Ms, long Errors, double ServerCpuUs = double.NaN)
     {
         /// <summary>The median of each figure over rounds (errors are summed).</summary>
         public static Result Median(IReadOnlyList<Result> runs)
         {
             static double Mid(IEnumerable<double> xs) { var a = xs.Order().ToArray(); return a[a.Length / 2]; }
-            return new Result(Mid(runs.Select(r => r.RequestsPerSecond)), Mid(runs.Select(r => r.P50Ms)), Mid(runs.Select(r => r.P99Ms)), runs.Sum(r => r.Errors));
+            return new Result(Mid(runs.Select(r => r.RequestsPerSecond)), Mid(runs.Select(r => r.P50Ms)), Mid(runs.Select(r => r.P99Ms)), runs.Sum(r => r.Errors),
+                Mid(runs.Select(r => r.ServerCpuUs)));
         }
     }
 
-    public async Task<Result> RunAsync(string operation, byte[] body, int concurrency, TimeSpan warmup, TimeSpan duration)
+    /// <param name="serverCpu">Reads the server process's total CPU time, when it is a separate process: the
+    /// measured period then also reports CPU per request, which the machine's other load disturbs less than throughput.</param>
+    public async Task<Result> RunAsync(string operation, byte[] body, int concurrency, TimeSpan warmup, TimeSpan duration, Func<TimeSpan>? serverCpu = null)
     {
         var handlers = urls.Select(_ => new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan }).ToArray();
         var clients = urls.Select((u, i) => new HttpClient(handlers[i]) { BaseAddress = u }).ToArray();
         try
         {
             await Drive(clients, operation, body, concurrency, warmup, record: false);
-            return await Drive(clients, operation, body, concurrency, duration, record: true);
+            var cpuBefore = serverCpu?.Invoke();
+            var result = await Drive(clients, operation, body, concurrency, duration, record: true);
+            if (serverCpu is null) return result;
+            var requests = result.RequestsPerSecond * duration.TotalSeconds;
+            return result with { ServerCpuUs = (serverCpu() - cpuBefore!.Value).TotalMicroseconds / requests };
         }
         finally
         {

@@ -9,5 +9,5 @@ using Keyward.MicroBench;
 var config = DefaultConfig.Instance
     .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance))
     .WithOptions(ConfigOptions.DisableOptimizationsValidator);
-// Pick with --filter, e.g. --filter '*Signing*'; with no filter both classes run.
-BenchmarkSwitcher.FromTypes([typeof(HotPathBenchmarks), typeof(SigningBenchmarks)]).Run(args.Length > 0 ? args : ["--filter", "*"], config);
+// Pick with --filter, e.g. --filter '*Signing*'; with no filter every class runs.
+BenchmarkSwitcher.FromTypes([typeof(HotPathBenchmarks), typeof(SigningBenchmarks), typeof(AccessControlBenchmarks)]).Run(args.Length > 0 ? args : ["--filter", "*"], config);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -46,6 +47,8 @@ internal sealed class AuditJournal : IDisposable
         }
     }
 
+    public string FilePath => _path;
+
     public long Length => new FileInfo(_path).Length;
 
     /// <summary>Appends whole lines with one write; throws if the journal cannot be written (the requests then fail).</summary>
@@ -93,51 +96,76 @@ internal sealed class AuditJournal : IDisposable
         // One read of what is there (bounded), then split at newlines; a partial last line waits for the next read.
         var available = (int)Math.Min(stream.Length - position, 8L << 20);
         if (available <= 0) return (events, position);
-        var buffer = new byte[available];
-        stream.Position = position;
-        stream.ReadExactly(buffer);
-        var start = 0;
-        while (events.Count < max)
+        // Pooled: a fresh array of megabytes every tenth of a second lands on the large object heap and brings
+        // full collections with it. (The journal holds no secrets, so the array goes back unzeroed.)
+        var buffer = ArrayPool<byte>.Shared.Rent(available);
+        try
         {
-            var newline = Array.IndexOf(buffer, (byte)'\n', start);
-            if (newline < 0) break;
-            events.Add(Parse(buffer.AsSpan(start, newline - start)));
-            start = newline + 1;
+            stream.Position = position;
+            stream.ReadExactly(buffer.AsSpan(0, available));
+            var start = 0;
+            while (events.Count < max)
+            {
+                var newline = buffer.AsSpan(start, available - start).IndexOf((byte)'\n');
+                if (newline < 0) break;
+                events.Add(Parse(buffer.AsSpan(start, newline)));
+                start += newline + 1;
+            }
+            return (events, position + start);
         }
-        return (events, position + start);
+        finally { ArrayPool<byte>.Shared.Return(buffer); }
     }
 
-    /// <summary>Starts a new, empty journal with a new id (after everything in the old one is in the database).</summary>
-    public void Rotate()
+    /// <summary>
+    /// Starts a new, empty journal with a new id at this path (under the caller's append lock) and returns the path
+    /// the old one now has, <c>&lt;path&gt;.&lt;old id&gt;</c>: the indexer finishes it there and then deletes it.
+    /// A crash between the two steps leaves no journal at the path; the next start creates one.
+    /// </summary>
+    public string Retire()
     {
         CloseWriter();
-        var next = _path + ".next";
-        Create(next);
-        File.Move(next, _path, overwrite: true);
+        var retired = RetiredPath(_path, Id);
+        File.Move(_path, retired);
+        Create(_path);
         using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         var header = ReadLine(stream, 0) ?? throw new InvalidDataException($"{_path} has no header line.");
         Id = header.Text[Magic.Length..];
         HeaderLength = header.End;
+        return retired;
     }
 
-    public static byte[] Format(IEnumerable<AuditEvent> events)
+    public static string RetiredPath(string path, string id) => $"{path}.{id}";
+
+    /// <summary>
+    /// Journals retired next to <paramref name="path"/> and not yet deleted (fully indexed ones are deleted). There is
+    /// at most one: the current journal is retired only after the previous retired one is indexed and deleted.
+    /// </summary>
+    public static IEnumerable<string> Retired(string path)
     {
-        using var buffer = new MemoryStream(2048);
-        Span<byte> scratch = stackalloc byte[1024];
-        foreach (var e in events)
-        {
-            var head = $"{e.EventTime.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}\t{e.EventName}\t{e.EventId}\t{e.RequestId}\t{e.PrincipalArn}\t{string.Join(' ', e.KeyArns)}\t{(e.UsedKey ? '1' : '0')}\t";
-            var n = Encoding.UTF8.GetByteCount(head);
-            if (n <= scratch.Length)
-            {
-                Encoding.UTF8.GetBytes(head, scratch);
-                buffer.Write(scratch[..n]);
-            }
-            else buffer.Write(Encoding.UTF8.GetBytes(head));
-            buffer.Write(e.Json);
-            buffer.WriteByte((byte)'\n');
-        }
-        return buffer.ToArray();
+        // Filtered by hand: .NET's "name.*" pattern also matches "name" itself.
+        var full = Path.GetFullPath(path);
+        var prefix = full + ".";
+        return Directory.EnumerateFiles(Path.GetDirectoryName(full)!)
+            .Where(f => f.StartsWith(prefix, StringComparison.Ordinal) && f.Length == prefix.Length + 32)
+            .Order(StringComparer.Ordinal);
+    }
+
+    public void Delete()
+    {
+        CloseWriter();
+        File.Delete(_path);
+    }
+
+    /// <summary>The journal line of <paramref name="e"/>, newline included.</summary>
+    public static byte[] Format(AuditEvent e)
+    {
+        var head = $"{e.EventTime.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}\t{e.EventName}\t{e.EventId}\t{e.RequestId}\t{e.PrincipalArn}\t{string.Join(' ', e.KeyArns)}\t{(e.UsedKey ? '1' : '0')}\t";
+        var headLength = Encoding.UTF8.GetByteCount(head);
+        var line = new byte[headLength + e.Json.Length + 1];
+        Encoding.UTF8.GetBytes(head, line);
+        e.Json.CopyTo(line, headLength);
+        line[^1] = (byte)'\n';
+        return line;
     }
 
     private static AuditEvent Parse(ReadOnlySpan<byte> line)

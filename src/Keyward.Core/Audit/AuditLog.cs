@@ -1,12 +1,10 @@
-using System.Collections.Concurrent;
 using Keyward.Core.Storage;
 
 namespace Keyward.Core.Audit;
 
 /// <summary>
 /// The audit log of one node. A request's event is appended to the node's <see cref="AuditJournal"/> before
-/// its response is sent, and the request fails if that write fails (fail closed). Appends combine: the caller
-/// that takes the lock writes every event queued so far with one write(). A background indexer moves journal
+/// its response is sent, and the request fails if that write fails (fail closed); each append is one write() under a lock. A background indexer moves journal
 /// entries into the database's hash chain in large batches, exactly once (the journal offset is stored in the
 /// same transaction), replaying at start whatever a crash left unindexed. Queries, verification and
 /// GetKeyLastUsage read the database, so they lag the journal by the indexer's delay (<see cref="FlushAsync"/>
@@ -16,23 +14,27 @@ internal sealed class AuditLog : IAsyncDisposable
 {
     /// <summary>The settings row that holds how far a journal is indexed.</summary>
     public const string OffsetSettingPrefix = "audit-journal:";
-    private const int MaxBatch = 512;
-    private const long RotateBytes = 16L << 20;
+    private const int MaxBatch = 4096;
     private static readonly TimeSpan IndexInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly IKmsStorage _storage;
     private readonly AuditJournal _journal;
-    private readonly ConcurrentQueue<(AuditEvent Event, TaskCompletionSource Done)> _queue = new();
-    private readonly SemaphoreSlim _append = new(1, 1);
+    private readonly long _rotateBytes;
+    // Retired journals (oldest first) and how far each is indexed; only the indexer touches this list.
+    private readonly List<(AuditJournal Journal, long Indexed)> _retired = [];
+    private volatile int _retiredPending;
+    private readonly Lock _gate = new();
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private long _indexed;
     private Task? _indexer;
 
-    public AuditLog(IKmsStorage storage, AuditJournal journal)
+    /// <param name="rotateBytes">The journal is retired to a new one once it is larger than this (tests pass a small value).</param>
+    public AuditLog(IKmsStorage storage, AuditJournal journal, long rotateBytes = 16L << 20)
     {
         _storage = storage;
         _journal = journal;
+        _rotateBytes = rotateBytes;
     }
 
     /// <summary>Raised when indexing into the database fails (it is retried); never carries event content.</summary>
@@ -41,36 +43,26 @@ internal sealed class AuditLog : IAsyncDisposable
     /// <summary>Reads how far the journal is indexed, indexes the rest, and starts the background indexer.</summary>
     public async Task StartAsync(CancellationToken ct)
     {
-        _indexed = await OffsetAsync(ct);
+        foreach (var path in AuditJournal.Retired(_journal.FilePath))
+        {
+            var retired = new AuditJournal(path);
+            _retired.Add((retired, await OffsetAsync(retired, ct)));
+        }
+        _retiredPending = _retired.Count;
+        _indexed = await OffsetAsync(_journal, ct);
         await IndexAsync(ct);
         _indexer = Task.Run(LoopAsync);
     }
 
-    public async ValueTask AppendAsync(AuditEvent e, CancellationToken ct)
+    /// <summary>
+    /// Appends <paramref name="e"/> to the journal with one write() under a lock; throws if it cannot be written
+    /// (the request then fails). A plain lock, not an async queue: the write reaches only the page cache and takes
+    /// microseconds, while handing requests between threads cost a third of Encrypt's throughput.
+    /// </summary>
+    public void Append(AuditEvent e)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _queue.Enqueue((e, done));
-        while (!done.Task.IsCompleted)
-        {
-            await _append.WaitAsync(ct);
-            try
-            {
-                if (done.Task.IsCompleted) break;
-                var batch = new List<(AuditEvent Event, TaskCompletionSource Done)>();
-                while (batch.Count < MaxBatch && _queue.TryDequeue(out var item)) batch.Add(item);
-                try
-                {
-                    _journal.Append(AuditJournal.Format(batch.Select(b => b.Event)));
-                    foreach (var b in batch) b.Done.TrySetResult();
-                }
-                catch (Exception failure)
-                {
-                    foreach (var b in batch) b.Done.TrySetException(failure);
-                }
-            }
-            finally { _append.Release(); }
-        }
-        await done.Task;
+        var line = AuditJournal.Format(e);
+        lock (_gate) _journal.Append(line);
     }
 
     /// <summary>Waits until every event appended so far is in the database.</summary>
@@ -78,10 +70,9 @@ internal sealed class AuditLog : IAsyncDisposable
     {
         long target;
         string id;
-        await _append.WaitAsync(ct);
-        try { (target, id) = (_journal.Length, _journal.Id); }
-        finally { _append.Release(); }
-        while (Volatile.Read(ref _indexed) < target && _journal.Id == id)
+        lock (_gate) (target, id) = (_journal.Length, _journal.Id);
+        // Once that journal is retired, what is left of it is in the retired list until the indexer deletes it.
+        while (_journal.Id == id ? Volatile.Read(ref _indexed) < target : _retiredPending > 0)
         {
             Wake();
             await Task.Delay(5, ct);
@@ -117,29 +108,56 @@ internal sealed class AuditLog : IAsyncDisposable
 
     private async Task IndexAsync(CancellationToken ct)
     {
-        while (true)
+        // Retired journals first, to their end (nothing is appended to them any more), then deleted.
+        while (_retired.Count > 0)
         {
-            var (events, end) = _journal.Read(Volatile.Read(ref _indexed), 1000);
-            if (events.Count == 0) break;
-            await _storage.AppendAuditEventsAsync(events, _journal.Id, end, ct);
-            Volatile.Write(ref _indexed, end);
+            var (retired, indexed) = _retired[0];
+            while (await IndexBatchAsync(retired, indexed, ct) is { } batch)
+            {
+                indexed = batch.End;
+                _retired[0] = (retired, indexed);
+                if (!batch.Full) break;
+            }
+            if (indexed < retired.Length) return;
+            retired.Delete();
+            _retired.RemoveAt(0);
+            _retiredPending = _retired.Count;
         }
-        // Everything indexed and the journal large: start a new one (under the append lock, so nothing is lost).
-        if (_journal.Length <= RotateBytes) return;
-        await _append.WaitAsync(ct);
-        try
+        while (await IndexBatchAsync(_journal, Volatile.Read(ref _indexed), ct) is { } batch)
         {
-            if (_journal.Length != Volatile.Read(ref _indexed)) return;
-            _journal.Rotate();
+            Volatile.Write(ref _indexed, batch.End);
+            // Under steady load there is always a new entry by now: going round again would commit (and fsync)
+            // a handful of events at a time, back to back. Only a full batch (a backlog) goes round at once.
+            if (!batch.Full) break;
+        }
+        // A large journal is retired to a new one under the append lock; its unindexed tail is indexed next pass.
+        if (_journal.Length <= _rotateBytes) return;
+        string retiredPath;
+        long retiredIndexed;
+        lock (_gate)
+        {
+            retiredIndexed = Volatile.Read(ref _indexed);
+            retiredPath = _journal.Retire();
             Volatile.Write(ref _indexed, _journal.HeaderLength);
+            _retiredPending = _retired.Count + 1;
         }
-        finally { _append.Release(); }
+        _retired.Add((new AuditJournal(retiredPath), retiredIndexed));
+        _retiredPending = _retired.Count;
     }
 
-    private async Task<long> OffsetAsync(CancellationToken ct) =>
-        await _storage.GetSettingAsync(OffsetSettingPrefix + _journal.Id, ct) is { Length: 8 } bytes
-            ? Math.Min(BitConverter.ToInt64(bytes), _journal.Length)
-            : _journal.HeaderLength;
+    /// <summary>Indexes up to <see cref="MaxBatch"/> entries of <paramref name="journal"/> from <paramref name="offset"/>; null when there were none.</summary>
+    private async Task<(long End, bool Full)?> IndexBatchAsync(AuditJournal journal, long offset, CancellationToken ct)
+    {
+        var (events, end) = journal.Read(offset, MaxBatch);
+        if (events.Count == 0) return null;
+        await _storage.AppendAuditEventsAsync(events, journal.Id, end, ct);
+        return (end, events.Count == MaxBatch);
+    }
+
+    private async Task<long> OffsetAsync(AuditJournal journal, CancellationToken ct) =>
+        await _storage.GetSettingAsync(OffsetSettingPrefix + journal.Id, ct) is { Length: 8 } bytes
+            ? Math.Min(BitConverter.ToInt64(bytes), journal.Length)
+            : journal.HeaderLength;
 
     public async ValueTask DisposeAsync()
     {
@@ -150,7 +168,7 @@ internal sealed class AuditLog : IAsyncDisposable
         catch (Exception e) { IndexFailed?.Invoke(e); }
         _stop.Dispose();
         _wake.Dispose();
-        _append.Dispose();
         _journal.Dispose();
+        foreach (var (retired, _) in _retired) retired.Dispose();
     }
 }

@@ -36,14 +36,14 @@ internal sealed class AuditRecorder(AuditLog log, string region)
     ];
 
     /// <summary>Appends the event of <paramref name="caller"/>'s request; throws if the log cannot be written.</summary>
-    public async ValueTask RecordAsync(Caller caller, string requestId, ReadOnlyMemory<byte> body, string? errorCode, string? errorMessage, CancellationToken ct)
+    public void Record(Caller caller, string requestId, ReadOnlyMemory<byte> body, string? errorCode, string? errorMessage)
     {
         var now = DateTimeOffset.UtcNow;
         var eventId = Guid.NewGuid().ToString("D");
         var operation = caller.Operation;
         var json = Build(caller, requestId, eventId, now, body, errorCode, errorMessage);
         var usedKey = errorCode is null && Cryptographic.Contains(operation);
-        await log.AppendAsync(new AuditEvent(now, operation.ToString(), eventId, requestId, caller.Arn, caller.Audit.KeyArns, usedKey, json), ct);
+        log.Append(new AuditEvent(now, operation.ToString(), eventId, requestId, caller.Arn, caller.Audit.KeyArns, usedKey, json));
     }
 
     private byte[] Build(Caller caller, string requestId, string eventId, DateTimeOffset now, ReadOnlyMemory<byte> body, string? errorCode, string? errorMessage)

@@ -66,7 +66,7 @@ internal sealed class KmsRequestHandler(
             try
             {
                 // Fail closed: no response leaves before its audit record is written.
-                if (await TryAuditAsync(caller, requestId, body, null, null) is { } refused)
+                if (TryAudit(caller, requestId, body, null, null) is { } refused)
                 {
                     await WriteRefusalAsync(context, refused, requestId);
                     return;
@@ -118,7 +118,7 @@ internal sealed class KmsRequestHandler(
         async Task FailAsync(KmsErrorCode code, string message)
         {
             // An authenticated call is audited with its error; if even that fails, the answer is an internal error.
-            if (caller is not null && await TryAuditAsync(caller, requestId, body, KmsErrors.TypeName(code), message) is { } refused)
+            if (caller is not null && TryAudit(caller, requestId, body, KmsErrors.TypeName(code), message) is { } refused)
             {
                 await WriteRefusalAsync(context, refused, requestId);
                 return;
@@ -128,11 +128,11 @@ internal sealed class KmsRequestHandler(
     }
 
     /// <summary>Appends the call's audit event; on failure returns the error that refuses the request instead.</summary>
-    private async ValueTask<KmsErrorCode?> TryAuditAsync(Caller caller, string requestId, RequestBody? body, string? errorCode, string? errorMessage)
+    private KmsErrorCode? TryAudit(Caller caller, string requestId, RequestBody? body, string? errorCode, string? errorMessage)
     {
         try
         {
-            await audit.RecordAsync(caller, requestId, body?.Memory ?? ReadOnlyMemory<byte>.Empty, errorCode, errorMessage, CancellationToken.None);
+            audit.Record(caller, requestId, body?.Memory ?? ReadOnlyMemory<byte>.Empty, errorCode, errorMessage);
             return null;
         }
         catch (StorageUnavailableException e)

@@ -1,0 +1,89 @@
+using System.Text;
+using Keyward.Core.Audit;
+using Keyward.Storage.Sqlite;
+
+namespace Keyward.Storage.Tests;
+
+/// <summary>
+/// The node-local audit journal and its indexer into a real SQLite database: rotation to a new journal while
+/// the old one still has unindexed entries, and replay of a retired journal left behind by a crash.
+/// </summary>
+public sealed class AuditJournalTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("keyward-journal").FullName;
+
+    private string JournalPath => Path.Combine(_dir, "audit.journal");
+
+    private static AuditEvent Event(int i) => new(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000 + i), "Encrypt", $"event-{i}", $"request-{i}",
+        "arn:aws:iam::111122223333:user/app", ["arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"], true,
+        Encoding.UTF8.GetBytes($$"""{"eventID":"event-{{i}}","padding":"{{new string('x', 200)}}"}"""));
+
+    private static async Task<List<AuditRecord>> ReadAll(SqliteKmsStorage storage)
+    {
+        var all = new List<AuditRecord>();
+        while (true)
+        {
+            var page = await storage.ReadAuditEventsAsync(all.Count == 0 ? 0 : all[^1].Sequence, 500);
+            if (page.Count == 0) return all;
+            all.AddRange(page);
+        }
+    }
+
+    private static void AssertChain(List<AuditRecord> records, int count)
+    {
+        Assert.Equal(count, records.Count);
+        var previous = AuditChain.Genesis;
+        for (var i = 0; i < records.Count; i++)
+        {
+            Assert.Null(AuditChain.Check(records[i], i + 1, previous));
+            Assert.Contains($"\"event-{i + 1}\"", records[i].Json);
+            previous = records[i].Hash;
+        }
+    }
+
+    [Fact]
+    public async Task A_large_journal_is_retired_and_every_entry_is_indexed_once_in_order()
+    {
+        using var storage = new SqliteKmsStorage(Path.Combine(_dir, "k.db"));
+        await storage.MigrateAsync();
+        var log = new AuditLog(storage, new AuditJournal(JournalPath), rotateBytes: 4096);
+        await log.StartAsync(CancellationToken.None);
+        var ids = new HashSet<string>();
+        for (var i = 1; i <= 300; i++)
+        {
+            log.Append(Event(i));
+            if (i % 25 == 0) await log.FlushAsync(CancellationToken.None);
+            ids.Add(File.ReadLines(JournalPath).First());
+        }
+        await log.FlushAsync(CancellationToken.None);
+        await log.DisposeAsync();
+
+        Assert.True(ids.Count > 5, $"the journal was retired {ids.Count - 1} times");
+        AssertChain(await ReadAll(storage), 300);
+        // Fully indexed retired journals are deleted; the current one stays.
+        Assert.Equal(["audit.journal"], Directory.GetFiles(_dir, "audit.journal*").Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task A_retired_journal_left_by_a_crash_is_indexed_at_the_next_start_before_the_current_one()
+    {
+        using var storage = new SqliteKmsStorage(Path.Combine(_dir, "k.db"));
+        await storage.MigrateAsync();
+        // A node appended 10 events, retired its journal (unindexed), appended 5 more and died before indexing any.
+        var journal = new AuditJournal(JournalPath);
+        for (var i = 1; i <= 10; i++) journal.Append(AuditJournal.Format(Event(i)));
+        var retired = journal.Retire();
+        for (var i = 11; i <= 15; i++) journal.Append(AuditJournal.Format(Event(i)));
+        journal.Dispose();
+        Assert.True(File.Exists(retired));
+
+        var log = new AuditLog(storage, new AuditJournal(JournalPath));
+        await log.StartAsync(CancellationToken.None);
+        await log.DisposeAsync();
+
+        AssertChain(await ReadAll(storage), 15);
+        Assert.False(File.Exists(retired));
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
