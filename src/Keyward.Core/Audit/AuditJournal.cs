@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 
@@ -159,13 +160,36 @@ internal sealed class AuditJournal : IDisposable
     /// <summary>The journal line of <paramref name="e"/>, newline included.</summary>
     public static byte[] Format(AuditEvent e)
     {
-        var head = $"{e.EventTime.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}\t{e.EventName}\t{e.EventId}\t{e.RequestId}\t{e.PrincipalArn}\t{string.Join(' ', e.KeyArns)}\t{(e.UsedKey ? '1' : '0')}\t";
-        var headLength = Encoding.UTF8.GetByteCount(head);
-        var line = new byte[headLength + e.Json.Length + 1];
-        Encoding.UTF8.GetBytes(head, line);
-        e.Json.CopyTo(line, headLength);
-        line[^1] = (byte)'\n';
-        return line;
+        var line = new ArrayBufferWriter<byte>(256 + e.Json.Length);
+        WriteHead(line, e.EventTime, e.EventName, e.EventId, e.RequestId, e.PrincipalArn, e.KeyArns, e.UsedKey);
+        line.Write(e.Json);
+        line.Write("\n"u8);
+        return line.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Writes the fields before the event JSON (each followed by a tab); the caller then writes the JSON, which must
+    /// hold no raw tab or newline (JSON text escapes both), and a newline.
+    /// </summary>
+    public static void WriteHead(IBufferWriter<byte> line, DateTimeOffset time, string eventName, ReadOnlySpan<char> eventId, string requestId,
+        string principalArn, IReadOnlyList<string> keyArns, bool usedKey)
+    {
+        Utf8Formatter.TryFormat(time.ToUnixTimeMilliseconds(), line.GetSpan(20), out var n);
+        line.Advance(n);
+        Field(line, "\t"u8, eventName);
+        Field(line, "\t"u8, eventId);
+        Field(line, "\t"u8, requestId);
+        Field(line, "\t"u8, principalArn);
+        line.Write("\t"u8);
+        for (var i = 0; i < keyArns.Count; i++) Field(line, i == 0 ? ""u8 : " "u8, keyArns[i]);
+        line.Write(usedKey ? "\t1\t"u8 : "\t0\t"u8);
+    }
+
+    private static void Field(IBufferWriter<byte> line, ReadOnlySpan<byte> separator, ReadOnlySpan<char> value)
+    {
+        line.Write(separator);
+        var n = Encoding.UTF8.GetBytes(value, line.GetSpan(Encoding.UTF8.GetMaxByteCount(value.Length)));
+        line.Advance(n);
     }
 
     private static AuditEvent Parse(ReadOnlySpan<byte> line)

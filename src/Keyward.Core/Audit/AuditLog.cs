@@ -55,15 +55,17 @@ internal sealed class AuditLog : IAsyncDisposable
     }
 
     /// <summary>
-    /// Appends <paramref name="e"/> to the journal with one write() under a lock; throws if it cannot be written
-    /// (the request then fails). A plain lock, not an async queue: the write reaches only the page cache and takes
-    /// microseconds, while handing requests between threads cost a third of Encrypt's throughput.
+    /// Appends one journal line (<see cref="AuditJournal.WriteHead"/>, the event JSON, a newline) with one write()
+    /// under a lock; throws if it cannot be written (the request then fails). A plain lock, not an async queue: the
+    /// write reaches only the page cache and takes microseconds, while handing requests between threads cost a third
+    /// of Encrypt's throughput.
     /// </summary>
-    public void Append(AuditEvent e)
+    public void Append(ReadOnlySpan<byte> line)
     {
-        var line = AuditJournal.Format(e);
         lock (_gate) _journal.Append(line);
     }
+
+    public void Append(AuditEvent e) => Append(AuditJournal.Format(e));
 
     /// <summary>Waits until every event appended so far is in the database.</summary>
     public async Task FlushAsync(CancellationToken ct)

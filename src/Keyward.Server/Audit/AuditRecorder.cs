@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Keyward.Core.Audit;
 using Keyward.Core.Identity;
 using Keyward.Protocol;
@@ -35,104 +37,144 @@ internal sealed class AuditRecorder(AuditLog log, string region)
         KmsOperation.GenerateMac, KmsOperation.VerifyMac, KmsOperation.DeriveSharedSecret,
     ];
 
+    // One line buffer and JSON writer per thread, reused: Record never awaits, so a thread finishes one event before
+    // it starts another. The line holds no secret (only allowlisted members are copied), so it is not zeroed.
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_line;
+    [ThreadStatic] private static Utf8JsonWriter? t_json;
+
     /// <summary>Appends the event of <paramref name="caller"/>'s request; throws if the log cannot be written.</summary>
     public void Record(Caller caller, string requestId, ReadOnlyMemory<byte> body, string? errorCode, string? errorMessage)
     {
+        var line = t_line ??= new ArrayBufferWriter<byte>(2048);
+        line.ResetWrittenCount();
         var now = DateTimeOffset.UtcNow;
-        var eventId = Guid.NewGuid().ToString("D");
+        Span<char> eventId = stackalloc char[36];
+        Guid.NewGuid().TryFormat(eventId, out _, "D");
         var operation = caller.Operation;
-        var json = Build(caller, requestId, eventId, now, body, errorCode, errorMessage);
+        var name = OperationNames[(int)operation];
         var usedKey = errorCode is null && Cryptographic.Contains(operation);
-        log.Append(new AuditEvent(now, operation.ToString(), eventId, requestId, caller.Arn, caller.Audit.KeyArns, usedKey, json));
+        AuditJournal.WriteHead(line, now, name, eventId, requestId, caller.Arn, caller.Audit.KeyArns, usedKey);
+        var w = t_json ??= new Utf8JsonWriter(line);
+        w.Reset(line);
+        WriteEvent(w, caller, name, requestId, eventId, now, body.Span, errorCode, errorMessage);
+        w.Flush();
+        line.Write("\n"u8);
+        log.Append(line.WrittenSpan);
+        if (line.Capacity > 64 * 1024) t_line = null; // an unusually large event does not stay pinned to the thread
     }
 
-    private byte[] Build(Caller caller, string requestId, string eventId, DateTimeOffset now, ReadOnlyMemory<byte> body, string? errorCode, string? errorMessage)
+    private static readonly string[] OperationNames = Enum.GetValues<KmsOperation>().Select(o => o.ToString()).ToArray();
+
+    private void WriteEvent(Utf8JsonWriter w, Caller caller, string name, string requestId, ReadOnlySpan<char> eventId, DateTimeOffset now,
+        ReadOnlySpan<byte> body, string? errorCode, string? errorMessage)
     {
-        using var buffer = new MemoryStream(1024);
-        using (var w = new Utf8JsonWriter(buffer))
+        w.WriteStartObject();
+        w.WriteString("eventVersion", "1.11");
+        w.WriteStartObject("userIdentity");
+        var p = caller.Principal;
+        var userName = p.IsRoot ? null : p.Arn[(p.Arn.IndexOf('/', StringComparison.Ordinal) + 1)..];
+        w.WriteString("type", p.IsRoot ? "Root" : p.Arn.Contains(":user/", StringComparison.Ordinal) ? "IAMUser" : "Role");
+        w.WriteString("principalId", p.IsRoot ? p.AccountId : $"{p.AccountId}:{userName}");
+        w.WriteString("arn", p.Arn);
+        w.WriteString("accountId", p.AccountId);
+        if (caller.AccessKeyId is { } accessKey) w.WriteString("accessKeyId", accessKey);
+        if (userName is not null) w.WriteString("userName", userName);
+        w.WriteEndObject();
+        Span<char> time = stackalloc char[20];
+        now.UtcDateTime.TryFormat(time, out var timeLength, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        w.WriteString("eventTime", time[..timeLength]);
+        w.WriteString("eventSource", "kms.amazonaws.com");
+        w.WriteString("eventName", name);
+        w.WriteString("awsRegion", region);
+        w.WriteString("sourceIPAddress", caller.SourceIp ?? "");
+        w.WriteString("userAgent", caller.UserAgent ?? "");
+        w.WritePropertyName("requestParameters");
+        WriteParameters(w, body);
+        w.WriteNull("responseElements");
+        w.WriteString("requestID", requestId);
+        w.WriteString("eventID", eventId);
+        w.WriteBoolean("readOnly", Cryptographic.Contains(caller.Operation) || caller.Operation == KmsOperation.GenerateRandom
+                                    || name.StartsWith("Describe", StringComparison.Ordinal) || name.StartsWith("List", StringComparison.Ordinal)
+                                    || name.StartsWith("Get", StringComparison.Ordinal));
+        w.WriteStartArray("resources");
+        foreach (var arn in caller.Audit.KeyArns)
         {
             w.WriteStartObject();
-            w.WriteString("eventVersion", "1.11");
-            w.WriteStartObject("userIdentity");
-            var p = caller.Principal;
-            var name = p.IsRoot ? null : p.Arn[(p.Arn.IndexOf('/', StringComparison.Ordinal) + 1)..];
-            w.WriteString("type", p.IsRoot ? "Root" : p.Arn.Contains(":user/", StringComparison.Ordinal) ? "IAMUser" : "Role");
-            w.WriteString("principalId", p.IsRoot ? p.AccountId : $"{p.AccountId}:{name}");
-            w.WriteString("arn", p.Arn);
-            w.WriteString("accountId", p.AccountId);
-            if (caller.AccessKeyId is { } accessKey) w.WriteString("accessKeyId", accessKey);
-            if (name is not null && !p.IsRoot) w.WriteString("userName", name);
-            w.WriteEndObject();
-            w.WriteString("eventTime", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
-            w.WriteString("eventSource", "kms.amazonaws.com");
-            w.WriteString("eventName", caller.Operation.ToString());
-            w.WriteString("awsRegion", region);
-            w.WriteString("sourceIPAddress", caller.SourceIp ?? "");
-            w.WriteString("userAgent", caller.UserAgent ?? "");
-            w.WritePropertyName("requestParameters");
-            WriteParameters(w, body);
-            w.WriteNull("responseElements");
-            w.WriteString("requestID", requestId);
-            w.WriteString("eventID", eventId);
-            var op = caller.Operation.ToString();
-            w.WriteBoolean("readOnly", Cryptographic.Contains(caller.Operation) || caller.Operation == KmsOperation.GenerateRandom
-                                        || op.StartsWith("Describe", StringComparison.Ordinal) || op.StartsWith("List", StringComparison.Ordinal) || op.StartsWith("Get", StringComparison.Ordinal));
-            w.WriteStartArray("resources");
-            foreach (var arn in caller.Audit.KeyArns)
-            {
-                w.WriteStartObject();
-                w.WriteString("accountId", arn.Split(':')[4]);
-                w.WriteString("type", "AWS::KMS::Key");
-                w.WriteString("ARN", arn);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteString("eventType", "AwsApiCall");
-            w.WriteBoolean("managementEvent", true);
-            w.WriteString("recipientAccountId", caller.Audit.KeyArns.Count > 0 ? caller.Audit.KeyArns[0].Split(':')[4] : p.AccountId);
-            w.WriteString("eventCategory", "Management");
-            if (errorCode is not null)
-            {
-                w.WriteString("errorCode", errorCode);
-                w.WriteString("errorMessage", errorMessage ?? "");
-            }
+            w.WriteString("accountId", AccountOf(arn));
+            w.WriteString("type", "AWS::KMS::Key");
+            w.WriteString("ARN", arn);
             w.WriteEndObject();
         }
-        return buffer.ToArray();
+        w.WriteEndArray();
+        w.WriteString("eventType", "AwsApiCall");
+        w.WriteBoolean("managementEvent", true);
+        w.WriteString("recipientAccountId", caller.Audit.KeyArns.Count > 0 ? AccountOf(caller.Audit.KeyArns[0]) : p.AccountId);
+        w.WriteString("eventCategory", "Management");
+        if (errorCode is not null)
+        {
+            w.WriteString("errorCode", errorCode);
+            w.WriteString("errorMessage", errorMessage ?? "");
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>The account of a key ARN (arn:aws:kms:region:account:key/id).</summary>
+    private static ReadOnlySpan<char> AccountOf(string arn)
+    {
+        var rest = arn.AsSpan();
+        for (var i = 0; i < 4; i++) rest = rest[(rest.IndexOf(':') + 1)..];
+        var end = rest.IndexOf(':');
+        return end < 0 ? rest : rest[..end];
     }
 
     /// <summary>
-    /// The allowlisted members of the request body, camelCased; null when the body is not a JSON object or a
-    /// member cannot be re-encoded (a lone surrogate: the request itself is answered with its own error).
+    /// The allowlisted members of the request body, camelCased, copied as they came; null when the body is not a
+    /// JSON object or is not valid JSON and UTF-8 (the request itself is answered with its own error). The body is
+    /// read in place: no copy of a body that may hold plaintext (the handler zeroes it after the response).
     /// </summary>
-    private static void WriteParameters(Utf8JsonWriter w, ReadOnlyMemory<byte> body)
+    private static void WriteParameters(Utf8JsonWriter w, ReadOnlySpan<byte> body)
     {
-        if (Parameters(body) is { } json) w.WriteRawValue(json, skipInputValidation: true);
-        else w.WriteNullValue();
-    }
-
-    private static byte[]? Parameters(ReadOnlyMemory<byte> body)
-    {
-        if (body.Span.Trim(" \t\r\n"u8).IsEmpty) return null;
+        // First pass: validate the whole body and note where the allowed members are; nothing is written unless it is valid.
+        const int MaxMembers = 32;
+        var names = t_names ??= new JsonEncodedText[MaxMembers];
+        Span<(int Start, int Length)> values = stackalloc (int, int)[MaxMembers];
+        var count = 0;
         try
         {
-            // Parsed in place (no copy of a body that may hold plaintext; the handler zeroes it after the response).
-            using var doc = JsonDocument.Parse(body);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) return null;
-            using var buffer = new MemoryStream();
-            using (var w = new Utf8JsonWriter(buffer))
+            if (!Utf8.IsValid(body)) { w.WriteNullValue(); return; }
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) { w.WriteNullValue(); return; }
+            Span<char> name = stackalloc char[64];
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                w.WriteStartObject();
-                foreach (var member in doc.RootElement.EnumerateObject())
+                // Escaped names are unescaped first, as the request's own deserialization does.
+                JsonEncodedText camel = default;
+                var known = reader.ValueSpan.Length <= name.Length && CamelNames.TryGetValue(name[..reader.CopyString(name)], out camel);
+                reader.Read();
+                var start = (int)reader.TokenStartIndex;
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) reader.Skip();
+                if (known && count < MaxMembers)
                 {
-                    if (!Allowed.Contains(member.Name)) continue;
-                    w.WritePropertyName(char.ToLowerInvariant(member.Name[0]) + member.Name[1..]);
-                    member.Value.WriteTo(w);
+                    names[count] = camel;
+                    values[count++] = (start, (int)reader.BytesConsumed - start);
                 }
-                w.WriteEndObject();
             }
-            return buffer.ToArray();
+            while (reader.Read()) { } // the rest must be valid too (nothing may follow the object)
         }
-        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException) { return null; }
+        catch (JsonException) { w.WriteNullValue(); return; }
+        w.WriteStartObject();
+        for (var i = 0; i < count; i++)
+        {
+            w.WritePropertyName(names[i]);
+            w.WriteRawValue(body.Slice(values[i].Start, values[i].Length), skipInputValidation: true);
+        }
+        w.WriteEndObject();
     }
+
+    [ThreadStatic] private static JsonEncodedText[]? t_names;
+
+    // Wire name → its camelCased, pre-encoded form in the event.
+    private static readonly Dictionary<string, JsonEncodedText>.AlternateLookup<ReadOnlySpan<char>> CamelNames =
+        Allowed.ToDictionary(n => n, n => JsonEncodedText.Encode(char.ToLowerInvariant(n[0]) + n[1..]), StringComparer.Ordinal)
+            .GetAlternateLookup<ReadOnlySpan<char>>();
 }

@@ -1,0 +1,74 @@
+using System.Text;
+using System.Text.Json;
+using Keyward.Core.Audit;
+using Keyward.Core.Identity;
+using Keyward.Protocol;
+using Keyward.Server.Audit;
+using Keyward.Storage.Sqlite;
+
+namespace Keyward.EndToEnd.Tests;
+
+/// <summary>
+/// The event the recorder writes to the journal, for request bodies the server may receive: which members reach
+/// requestParameters, and that a body which is not a valid JSON object leaves them null rather than failing the record.
+/// </summary>
+public sealed class AuditRecorderTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("keyward-recorder").FullName;
+
+    private JsonElement Record(string body, string? error = null)
+    {
+        var journal = Path.Combine(_dir, Guid.NewGuid().ToString("N"));
+        using var storage = new SqliteKmsStorage(Path.Combine(_dir, "k.db"));
+        var log = new AuditLog(storage, new AuditJournal(journal));
+        var caller = new Caller(new Principal("111122223333", "arn:aws:iam::111122223333:user/app"), KmsOperation.Encrypt)
+        {
+            SourceIp = "127.0.0.1", UserAgent = "test", AccessKeyId = "AKIATEST",
+        };
+        caller.Audit.Touch("arn:aws:kms:us-east-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+        new AuditRecorder(log, "us-east-1").Record(caller, "request-1", Encoding.UTF8.GetBytes(body), error, error is null ? null : "it failed");
+        var line = File.ReadLines(journal).Skip(1).Single();
+        var fields = line.Split('\t');
+        Assert.Equal(8, fields.Length);
+        Assert.Equal(["Encrypt", "request-1", "arn:aws:iam::111122223333:user/app"], new[] { fields[1], fields[3], fields[4] });
+        Assert.Equal(error is null ? "1" : "0", fields[6]);
+        var e = JsonDocument.Parse(fields[7]).RootElement.Clone();
+        Assert.Equal(fields[2], e.GetProperty("eventID").GetString());
+        Assert.Equal("444455556666", e.GetProperty("recipientAccountId").GetString());
+        Assert.Equal("444455556666", e.GetProperty("resources")[0].GetProperty("accountId").GetString());
+        return e.GetProperty("requestParameters");
+    }
+
+    [Fact]
+    public void Allowlisted_members_are_copied_camelcased_and_the_plaintext_is_not()
+    {
+        var p = Record("""{ "KeyId" : "alias/a\"b", "Plaintext": "c2VjcmV0", "EncryptionContext": {"k": ["x", {"y": 1}]}, "GrantTokens": ["tok"] }""");
+        Assert.Equal("alias/a\"b", p.GetProperty("keyId").GetString());
+        Assert.Equal(JsonValueKind.Array, p.GetProperty("encryptionContext").GetProperty("k").ValueKind);
+        Assert.False(p.TryGetProperty("plaintext", out _));
+        Assert.False(p.TryGetProperty("grantTokens", out _));
+        Assert.DoesNotContain("c2VjcmV0", p.GetRawText());
+    }
+
+    [Fact]
+    public void An_escaped_member_name_is_recognised_as_the_deserializer_would()
+    {
+        var p = Record("""{"K\u0065yId":"k1","Pl\u0061intext":"c2VjcmV0"}""");
+        Assert.Equal("k1", p.GetProperty("keyId").GetString());
+        Assert.DoesNotContain("c2VjcmV0", p.GetRawText());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("[1,2]")]
+    [InlineData("""{"KeyId":"k1" """)]
+    [InlineData("""{"KeyId":"k1"} trailing""")]
+    [InlineData("""{"KeyId":"\u12"}""")]
+    [InlineData("not json")]
+    public void A_body_that_is_not_a_valid_object_gives_null_parameters(string body)
+    {
+        Assert.Equal(JsonValueKind.Null, Record(body, "SerializationException").ValueKind);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
