@@ -39,6 +39,8 @@ internal static class Commands
           audit query  print audit events as JSON lines
             --data-dir <path>, --database <uri>   as for serve
             --key <id|arn>, --principal <arn>, --event <name>, --since <time>, --until <time>
+          xks-proxy --config <json>   run the XKS proxy (docs/xks-proxy.md); the HSM PIN comes from
+                       the environment variable the file names (default KEYWARD_XKS_PIN)
           help         show this text
 
         The bootstrap credential comes from KEYWARD_ACCESS_KEY_ID and KEYWARD_SECRET_ACCESS_KEY,
@@ -57,6 +59,7 @@ internal static class Commands
             return args[0] switch
             {
                 "serve" => await ServeAsync(args[1..]),
+                "xks-proxy" when args.Length == 3 && args[1] == "--config" => await XksProxyAsync(args[2]),
                 "seal" when args.Length > 1 && args[1] == "migrate" => await SealMigrateAsync(args[2..]),
                 "db" when args.Length > 1 && args[1] == "migrate" => await DbMigrateAsync(args[2..]),
                 "audit" when args.Length > 1 && args[1] is "verify" or "query" => await AuditAsync(args[1], args[2..]),
@@ -69,6 +72,23 @@ internal static class Commands
         {
             return Fail(e.Message);
         }
+    }
+
+    private static async Task<int> XksProxyAsync(string config)
+    {
+        Keyward.XksProxy.XksProxyHost host;
+        try { host = await Keyward.XksProxy.XksProxyHost.StartAsync(Keyward.XksProxy.XksProxyOptions.Load(config), config); }
+        catch (Keyward.XksProxy.XksConfigurationException e) { return Fail(e.Message); }
+        catch (Keyward.Core.KeyStores.KeyStoreConnectException e) { return Fail(e.Message); }
+        catch (IOException e) { return Fail($"cannot start the XKS proxy: {e.Message}"); }
+        await using (host)
+        {
+            var stop = new TaskCompletionSource();
+            using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
+            await stop.Task;
+        }
+        return 0;
     }
 
     private static async Task<int> ServeAsync(string[] args)

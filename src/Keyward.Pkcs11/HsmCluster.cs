@@ -37,10 +37,11 @@ internal sealed class HsmCluster : IDisposable
 
     /// <summary>
     /// Logs in to every HSM. At least one must answer; HSMs that do not are retried by the health
-    /// check. Creates the cluster key when no HSM has one yet. Throws <see cref="KeyStoreConnectException"/>.
+    /// check. Creates the cluster key when no HSM has one yet, unless <paramref name="clusterKey"/> is false (the XKS
+    /// proxy only uses keys the HSM owner made). Throws <see cref="KeyStoreConnectException"/>.
     /// </summary>
     /// <param name="log">Receives one line when an HSM leaves or returns to service (token labels and CKR names, never secrets).</param>
-    public static HsmCluster Connect(HsmClusterOptions options, ReadOnlySpan<byte> pin, Action<string>? log = null)
+    public static HsmCluster Connect(HsmClusterOptions options, ReadOnlySpan<byte> pin, Action<string>? log = null, bool clusterKey = true)
     {
         var hsms = new List<Hsm>();
         Exception? last = null;
@@ -60,6 +61,7 @@ internal sealed class HsmCluster : IDisposable
             throw new KeyStoreConnectException(ConnectionErrorCode(last), $"No HSM of cluster {options.Id} could be used: {last?.Message}");
         }
         var cluster = new HsmCluster(options, [.. hsms], log);
+        if (!clusterKey) return cluster;
         try { cluster.EnsureClusterKey(); }
         catch (Exception e) when (Pkcs11Errors.IsHsmFailure(e))
         {

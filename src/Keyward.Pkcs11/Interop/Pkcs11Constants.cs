@@ -26,7 +26,7 @@ internal static class CKR
 /// <summary>CKA_* attribute types.</summary>
 internal static class CKA
 {
-    public const nuint CLASS = 0x0, TOKEN = 0x1, PRIVATE = 0x2, LABEL = 0x3, VALUE = 0x11, KEY_TYPE = 0x100, ID = 0x102,
+    public const nuint CLASS = 0x0, TOKEN = 0x1, PRIVATE = 0x2, LABEL = 0x3, VALUE = 0x11, KEY_TYPE = 0x100, ID = 0x102, START_DATE = 0x110, END_DATE = 0x111,
         SENSITIVE = 0x103, ENCRYPT = 0x104, DECRYPT = 0x105, WRAP = 0x106, UNWRAP = 0x107, SIGN = 0x108, VERIFY = 0x10A,
         DERIVE = 0x10C, MODULUS = 0x120, MODULUS_BITS = 0x121, PUBLIC_EXPONENT = 0x122, VALUE_LEN = 0x161,
         EXTRACTABLE = 0x162, LOCAL = 0x163, NEVER_EXTRACTABLE = 0x164, ALWAYS_SENSITIVE = 0x165, MODIFIABLE = 0x170;

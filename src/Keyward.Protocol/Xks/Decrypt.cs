@@ -1,0 +1,15 @@
+namespace Keyward.Protocol.Xks;
+
+internal sealed class XksDecryptRequest
+{
+    public XksRequestMetadata? RequestMetadata { get; set; }
+    public byte[]? Ciphertext { get; set; }
+    public byte[]? CiphertextMetadata { get; set; }
+    public string? EncryptionAlgorithm { get; set; }
+    public byte[]? AdditionalAuthenticatedData { get; set; }
+    public byte[]? AuthenticationTag { get; set; }
+    public byte[]? InitializationVector { get; set; }
+}
+
+/// <summary>The decrypted plaintext: a secret the handler zeroes once it is serialized.</summary>
+internal sealed record XksDecryptResponse(byte[] Plaintext);

@@ -1,0 +1,17 @@
+namespace Keyward.Protocol.Xks;
+
+/// <summary>An XKS Encrypt request; <see cref="Plaintext"/> is a secret the handler zeroes after use.</summary>
+internal sealed class XksEncryptRequest
+{
+    public XksRequestMetadata? RequestMetadata { get; set; }
+    public byte[]? Plaintext { get; set; }
+    public byte[]? AdditionalAuthenticatedData { get; set; }
+    public string? EncryptionAlgorithm { get; set; }
+    public string? CiphertextDataIntegrityValueAlgorithm { get; set; }
+}
+
+internal sealed record XksEncryptResponse(byte[] Ciphertext, byte[] InitializationVector, byte[] AuthenticationTag)
+{
+    public byte[]? CiphertextMetadata { get; init; }
+    public byte[]? CiphertextDataIntegrityValue { get; init; }
+}

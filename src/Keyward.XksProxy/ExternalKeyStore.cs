@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Keyward.Core.KeyStores;
+using Keyward.Pkcs11;
+using Keyward.Pkcs11.Interop;
+using Keyward.Protocol.Xks;
+
+namespace Keyward.XksProxy;
+
+/// <summary>
+/// The external keys behind the proxy: AES-256 secret keys on the HSMs of one PKCS#11 cluster, each named by its
+/// CKA_LABEL (the external key id). Usage is the key's CKA_ENCRYPT / CKA_DECRYPT; status is its validity period
+/// (CKA_START_DATE / CKA_END_DATE): a key whose end date has passed, or whose start date has not come, is DISABLED.
+/// Encryption is AES-GCM in the HSM with a 96-bit IV from the HSM's generator, over <see cref="XksCrypto.HsmAad"/>.
+/// Failures carry the specification's error names and never plaintext, key material or a PIN.
+/// </summary>
+internal sealed class ExternalKeyStore(HsmCluster cluster, TimeProvider time)
+{
+    public const int IvSize = Pkcs11Session.GcmIvSize;
+    public const int TagSize = Pkcs11Session.GcmTagSize;
+
+    public HsmCluster Cluster => cluster;
+
+    public XksKeyMetadataResponse Metadata(string keyId) => Run(keyId, (session, key) =>
+    {
+        var usage = new List<string>(2);
+        if (session.GetBool(key, CKA.ENCRYPT) == true) usage.Add("ENCRYPT");
+        if (session.GetBool(key, CKA.DECRYPT) == true) usage.Add("DECRYPT");
+        return new XksKeyMetadataResponse("AES_256", usage, Enabled(session, key) ? "ENABLED" : "DISABLED");
+    });
+
+    /// <summary>Encrypts in the HSM; returns IV, ciphertext (the plaintext's length) and tag.</summary>
+    public (byte[] Iv, byte[] Ciphertext, byte[] Tag) Encrypt(string keyId, ReadOnlySpan<byte> plaintext, byte[] hsmAad)
+    {
+        var input = plaintext.ToArray();
+        try
+        {
+            return Run(keyId, (session, key) =>
+            {
+                Usable(session, key, CKA.ENCRYPT, "encrypt");
+                var iv = new byte[IvSize];
+                session.GenerateRandom(iv);
+                var sealedData = session.EncryptGcm(key, iv, hsmAad, input);
+                return (iv, sealedData[..^TagSize], sealedData[^TagSize..]);
+            });
+        }
+        finally { CryptographicOperations.ZeroMemory(input); }
+    }
+
+    /// <summary>Decrypts in the HSM; a ciphertext, IV, AAD or tag that does not authenticate is InvalidCiphertextException.</summary>
+    public byte[] Decrypt(string keyId, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, byte[] hsmAad)
+    {
+        var ivCopy = iv.ToArray();
+        var sealedData = new byte[ciphertext.Length + tag.Length];
+        ciphertext.CopyTo(sealedData);
+        tag.CopyTo(sealedData.AsSpan(ciphertext.Length));
+        // The session pool decides whether a failed C_Decrypt was about the input (SoftHSM says CKR_GENERAL_ERROR for
+        // a tag mismatch; a probe tells it from a device failure) and passes a data error on from outside this call.
+        try { return Run(keyId, (session, key) => { Usable(session, key, CKA.DECRYPT, "decrypt"); return session.DecryptGcm(key, ivCopy, hsmAad, sealedData); }); }
+        catch (Pkcs11Exception e) when (e.Kind == Pkcs11ErrorKind.Data) { throw InvalidCiphertext(); }
+        catch (KeyStoreException e) when (e.Failure == KeyStoreFailure.InvalidCiphertext) { throw InvalidCiphertext(); }
+    }
+
+    private static XksException InvalidCiphertext() => new(XksErrorName.InvalidCiphertextException, "The ciphertext, IV, AAD or authentication tag is invalid.");
+
+    private void Usable(Pkcs11Session session, nuint key, nuint usage, string what)
+    {
+        if (!Enabled(session, key)) throw new XksException(XksErrorName.InvalidStateException, "The external key is disabled.");
+        if (session.GetBool(key, usage) != true) throw new XksException(XksErrorName.InvalidKeyUsageException, $"The external key cannot {what}.");
+    }
+
+    private bool Enabled(Pkcs11Session session, nuint key)
+    {
+        var today = time.GetUtcNow().ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+        var start = Date(session.GetBytes(key, CKA.START_DATE));
+        var end = Date(session.GetBytes(key, CKA.END_DATE));
+        return (start is null || string.CompareOrdinal(start, today) <= 0) && (end is null || string.CompareOrdinal(today, end) <= 0);
+    }
+
+    /// <summary>A CK_DATE (YYYYMMDD in ASCII); null when absent or empty, as PKCS#11 leaves unset dates.</summary>
+    private static string? Date(byte[]? value) =>
+        value is { Length: 8 } && value.All(b => b is >= (byte)'0' and <= (byte)'9') ? Encoding.ASCII.GetString(value) : null;
+
+    private T Run<T>(string keyId, Func<Pkcs11Session, nuint, T> operation)
+    {
+        try
+        {
+            return cluster.Run((hsm, session) =>
+            {
+                var label = "xks:" + keyId;
+                for (var attempt = 0; ; attempt++)
+                {
+                    var key = hsm.Handle(session, label, s => Find(s, keyId))
+                              ?? throw new XksException(XksErrorName.KeyNotFoundException, "The external key was not found.");
+                    try { return operation(session, key); }
+                    catch (Pkcs11Exception e) when (e.Kind == Pkcs11ErrorKind.Object && attempt == 0)
+                    {
+                        hsm.ForgetHandle(label); // the object was replaced or removed since its handle was cached
+                    }
+                }
+            });
+        }
+        catch (KeyStoreException e) when (e.Failure == KeyStoreFailure.Unavailable)
+        {
+            throw new XksException(XksErrorName.InternalException, "No HSM is available.");
+        }
+        catch (KeyStoreException e) when (e.Failure == KeyStoreFailure.Timeout)
+        {
+            throw new XksException(XksErrorName.DependencyTimeoutException, "The HSM did not answer in time.");
+        }
+    }
+
+    /// <summary>An AES-256 secret key labelled <paramref name="keyId"/>; a label on anything else is not an external key.</summary>
+    private static nuint? Find(Pkcs11Session session, string keyId)
+    {
+        var found = session.Find(new Template().ULong(CKA.CLASS, CKO.SECRET_KEY).ULong(CKA.KEY_TYPE, CKK.AES).Text(CKA.LABEL, keyId), 2);
+        if (found.Length == 0) return null;
+        // CKA_VALUE_LEN is a CK_ULONG (native width); a module that hides it is taken at its word for AES.
+        var length = session.GetBytes(found[0], CKA.VALUE_LEN);
+        return length is not { Length: 8 } || BitConverter.ToUInt64(length) == 32 ? found[0] : null;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+
+namespace Keyward.XksProxy;
+
+/// <summary>The byte layouts the XKS specification fixes: the AAD given to the HSM, and the CDIV.</summary>
+internal static class XksCrypto
+{
+    public const int MaxMetadata = 20;
+
+    /// <summary>
+    /// The AAD the HSM authenticates, as the specification recommends: be16(len AAD) ‖ AAD ‖ u8(len metadata) ‖ metadata,
+    /// a missing field counting as empty. ciphertextMetadata is thereby authenticated along with the caller's AAD.
+    /// </summary>
+    public static byte[] HsmAad(ReadOnlySpan<byte> aad, ReadOnlySpan<byte> metadata)
+    {
+        if (aad.Length > ushort.MaxValue) throw new ArgumentOutOfRangeException(nameof(aad));
+        if (metadata.Length > MaxMetadata) throw new ArgumentOutOfRangeException(nameof(metadata));
+        var output = new byte[2 + aad.Length + 1 + metadata.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(output, (ushort)aad.Length);
+        aad.CopyTo(output.AsSpan(2));
+        output[2 + aad.Length] = (byte)metadata.Length;
+        metadata.CopyTo(output.AsSpan(3 + aad.Length));
+        return output;
+    }
+
+    /// <summary>
+    /// ciphertextDataIntegrityValue (spec Appendix C): SHA-256 over AAD ‖ ciphertextMetadata ‖ IV ‖ ciphertext ‖ tag,
+    /// the decoded bytes without length prefixes, absent fields empty.
+    /// </summary>
+    public static byte[] Cdiv(ReadOnlySpan<byte> aad, ReadOnlySpan<byte> metadata, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(aad);
+        hash.AppendData(metadata);
+        hash.AppendData(iv);
+        hash.AppendData(ciphertext);
+        hash.AppendData(tag);
+        return hash.GetHashAndReset();
+    }
+}

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Keyward.EndToEnd.Tests.Infrastructure;
+using Keyward.Pkcs11;
+using Keyward.Pkcs11.Interop;
+using Keyward.Tests.Shared;
+using Keyward.XksProxy;
+
+namespace Keyward.EndToEnd.Tests;
+
+/// <summary>
+/// `keyward xks-proxy` in process on 127.0.0.1 in front of a SoftHSM2 token, driven with curl --aws-sigv4 (which
+/// also signs content-type) for service kms-xks-proxy: the four operations, the AAD and CDIV of the specification,
+/// and the errors for a bad secret, an unknown key, an unknown prefix, a wrong method and a tampered ciphertext.
+/// </summary>
+public sealed class XksProxyTests : IAsyncLifetime
+{
+    private const string AccessKey = "AKIAXKSPROXYTEST2345";
+    private const string Secret = "xksTestSecret0123456789abcdefghijABCDEFGHIJ/+=";
+    private const string OtherKey = "AKIAXKSPROXYOTHER2345";
+    private const string OtherSecret = "xksOtherSecret0123456789abcdefghijABCDEFGHIJ+";
+    private readonly string _token = SoftHsm.NewToken();
+    private readonly string _work = Directory.CreateTempSubdirectory("keyward-xks").FullName;
+    private XksProxyHost _proxy = null!;
+
+    public async Task InitializeAsync()
+    {
+        Environment.SetEnvironmentVariable("KEYWARD_XKS_TEST_PIN", SoftHsm.Pin);
+        using (var hsm = new Hsm(Pkcs11Module.Load(SoftHsm.Module), _token, Encoding.UTF8.GetBytes(SoftHsm.Pin), 2, TimeSpan.FromSeconds(5)))
+        {
+            hsm.Open();
+            hsm.Run(s =>
+            {
+                foreach (var (label, use) in new[] { ("ext-key-1", AesKeyUse.EncryptDecrypt), ("xks-health", AesKeyUse.EncryptDecrypt), ("wrap-only", AesKeyUse.WrapUnwrap) })
+                    s.GenerateKey(CKM.AES_KEY_GEN, Template.AesKey(use, token: true, extractable: false, generate: true).Text(CKA.LABEL, label));
+                return 0;
+            });
+        }
+        var options = new XksProxyOptions
+        {
+            Listen = "http://127.0.0.1:0",
+            AllowPlainHttp = true,
+            Cluster = new HsmClusterOptions { Id = "xks-test", Module = SoftHsm.Module, Hsms = [new HsmOptions { Token = _token }] },
+            PinEnvironmentVariable = "KEYWARD_XKS_TEST_PIN",
+            HealthCheckKey = "xks-health",
+            Tenants =
+            [
+                new XksTenantOptions { UriPathPrefix = "/tenant-a", Credentials = [new XksCredential { AccessKeyId = AccessKey, SecretAccessKey = Secret }] },
+                new XksTenantOptions
+                {
+                    UriPathPrefix = "", Keys = ["wrap-only"],
+                    Credentials = [new XksCredential { AccessKeyId = OtherKey, SecretAccessKey = OtherSecret }],
+                },
+            ],
+        };
+        _proxy = await XksProxyHost.StartAsync(options, configPath: null);
+    }
+
+    private static string Metadata(string op) =>
+        $$"""{"awsPrincipalArn":"arn:aws:iam::111122223333:user/app","kmsOperation":"{{op}}","kmsRequestId":"{{Guid.NewGuid()}}","kmsKeyArn":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","someFutureField":1}""";
+
+    /// <summary>curl --aws-sigv4 with a JSON content type (curl then signs content-type;host;x-amz-date).</summary>
+    private async Task<(int Status, JsonElement Body)> Curl(string path, string body, string key = AccessKey, string secret = Secret, string method = "POST")
+    {
+        var args = new List<string>
+        {
+            "-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, "--aws-sigv4", "aws:amz:us-east-1:kms-xks-proxy", "--user", $"{key}:{secret}",
+            "-H", "Content-Type: application/json", "--data-binary", body, new Uri(_proxy.Address, path).ToString(),
+        };
+        var (code, stdout, stderr) = await ExternalProcess.RunAsync("curl", [.. args], new Dictionary<string, string>(), _work);
+        Assert.True(code == 0, stderr);
+        var newline = stdout.LastIndexOf('\n');
+        var status = int.Parse(stdout[(newline + 1)..].Trim());
+        var text = stdout[..newline];
+        return (status, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    private static void AssertError(int expectedStatus, string expectedName, (int Status, JsonElement Body) response)
+    {
+        Assert.Equal(expectedStatus, response.Status);
+        Assert.Equal(expectedName, response.Body.GetProperty("errorName").GetString());
+    }
+
+    [Fact]
+    public async Task Metadata_encrypt_and_decrypt_round_trip_with_aad_and_cdiv()
+    {
+        var meta = await Curl("/tenant-a/kms/xks/v1/keys/ext-key-1/metadata", $$"""{"requestMetadata":{{Metadata("CreateKey")}}}""");
+        Assert.Equal(200, meta.Status);
+        Assert.Equal("AES_256", meta.Body.GetProperty("keySpec").GetString());
+        Assert.Equal(["ENCRYPT", "DECRYPT"], meta.Body.GetProperty("keyUsage").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("ENABLED", meta.Body.GetProperty("keyStatus").GetString());
+
+        var plaintext = Encoding.UTF8.GetBytes(new string('p', 4300));
+        var aad = Encoding.UTF8.GetBytes(new string('a', 8192));
+        var enc = await Curl("/tenant-a/kms/xks/v1/keys/ext-key-1/encrypt",
+            $$"""{"requestMetadata":{{Metadata("Encrypt")}},"plaintext":"{{Convert.ToBase64String(plaintext)}}","additionalAuthenticatedData":"{{Convert.ToBase64String(aad)}}","encryptionAlgorithm":"AES_GCM","ciphertextDataIntegrityValueAlgorithm":"SHA_256"}""");
+        Assert.Equal(200, enc.Status);
+        var ct = Convert.FromBase64String(enc.Body.GetProperty("ciphertext").GetString()!);
+        var iv = Convert.FromBase64String(enc.Body.GetProperty("initializationVector").GetString()!);
+        var tag = Convert.FromBase64String(enc.Body.GetProperty("authenticationTag").GetString()!);
+        Assert.Equal((plaintext.Length, 12, 16), (ct.Length, iv.Length, tag.Length));
+        Assert.Equal(XksCrypto.Cdiv(aad, [], iv, ct, tag), Convert.FromBase64String(enc.Body.GetProperty("ciphertextDataIntegrityValue").GetString()!));
+
+        string Decrypt(byte[] c, byte[] a) =>
+            $$"""{"requestMetadata":{{Metadata("Decrypt")}},"ciphertext":"{{Convert.ToBase64String(c)}}","additionalAuthenticatedData":"{{Convert.ToBase64String(a)}}","encryptionAlgorithm":"AES_GCM","authenticationTag":"{{Convert.ToBase64String(tag)}}","initializationVector":"{{Convert.ToBase64String(iv)}}"}""";
+        var dec = await Curl("/tenant-a/kms/xks/v1/keys/ext-key-1/decrypt", Decrypt(ct, aad));
+        Assert.Equal(200, dec.Status);
+        Assert.Equal(plaintext, Convert.FromBase64String(dec.Body.GetProperty("plaintext").GetString()!));
+
+        // A flipped bit in the ciphertext, or different AAD, gives InvalidCiphertextException and nothing else.
+        var flipped = (byte[])ct.Clone();
+        flipped[7] ^= 1;
+        AssertError(400, "InvalidCiphertextException", await Curl("/tenant-a/kms/xks/v1/keys/ext-key-1/decrypt", Decrypt(flipped, aad)));
+        AssertError(400, "InvalidCiphertextException", await Curl("/tenant-a/kms/xks/v1/keys/ext-key-1/decrypt", Decrypt(ct, [1, 2, 3])));
+    }
+
+    [Fact]
+    public async Task The_health_check_is_deep_and_reports_each_hsm()
+    {
+        var health = await Curl("/tenant-a/kms/xks/v1/health", """{"requestMetadata":{"kmsRequestId":"r-1","kmsOperation":"KmsHealthCheck"}}""");
+        Assert.Equal(200, health.Status);
+        Assert.Equal(1, health.Body.GetProperty("xksProxyFleetSize").GetInt32());
+        var hsm = Assert.Single(health.Body.GetProperty("ekmFleetDetails").EnumerateArray());
+        Assert.Equal((_token, "ACTIVE"), (hsm.GetProperty("id").GetString(), hsm.GetProperty("healthStatus").GetString()));
+    }
+
+    [Fact]
+    public async Task Each_failure_gets_the_specified_error_name_and_status()
+    {
+        var body = $$"""{"requestMetadata":{{Metadata("DescribeKey")}}}""";
+        AssertError(401, "AuthenticationFailedException", await Curl("/tenant-a/kms/xks/v1/keys/ext-key-1/metadata", body, secret: "wrongSecret0123456789abcdefghijABCDEFGHIJKLMN"));
+        // Credentials belong to their prefix: tenant-a's key is unknown at the root prefix and the other way round.
+        AssertError(401, "AuthenticationFailedException", await Curl("/kms/xks/v1/keys/ext-key-1/metadata", body));
+        AssertError(404, "KeyNotFoundException", await Curl("/tenant-a/kms/xks/v1/keys/no-such-key/metadata", body));
+        AssertError(404, "KeyNotFoundException", await Curl("/kms/xks/v1/keys/ext-key-1/metadata", body, OtherKey, OtherSecret));
+        AssertError(404, "InvalidUriPathException", await Curl("/tenant-b/kms/xks/v1/keys/ext-key-1/metadata", body));
+        AssertError(404, "InvalidUriPathException", await Curl("/tenant-a/kms/xks/v2/keys/ext-key-1/metadata", body));
+        AssertError(400, "ValidationException", await Curl("/tenant-a/kms/xks/v1/keys/ext-key-1/metadata", "{not json"));
+        AssertError(400, "ValidationException", await Curl("/tenant-a/kms/xks/v1/keys/ext-key-1/encrypt",
+            $$"""{"requestMetadata":{{Metadata("Encrypt")}},"plaintext":"***","encryptionAlgorithm":"AES_GCM"}"""));
+        AssertError(400, "InvalidKeyUsageException", await Curl("/kms/xks/v1/keys/wrap-only/encrypt",
+            $$"""{"requestMetadata":{{Metadata("Encrypt")}},"plaintext":"AAAA","encryptionAlgorithm":"AES_GCM"}""", OtherKey, OtherSecret));
+        AssertError(501, "UnsupportedOperationException", await Curl("/tenant-a/kms/xks/v1/keys/ext-key-1/encrypt",
+            $$"""{"requestMetadata":{{Metadata("Encrypt")}},"plaintext":"{{Convert.ToBase64String(new byte[9000])}}","encryptionAlgorithm":"AES_GCM"}"""));
+        var get = await Curl("/tenant-a/kms/xks/v1/health", "", method: "GET");
+        Assert.Equal((int)HttpStatusCode.MethodNotAllowed, get.Status);
+    }
+
+    [Fact]
+    public void The_cdiv_matches_the_specification_test_vector()
+    {
+        var cdiv = XksCrypto.Cdiv(Convert.FromBase64String("cHJvamVjdD1uaWxlLGRlcGFydG1lbnQ9bWFya2V0aW5n"), Convert.FromBase64String("a2V5X3ZlcnNpb249MQ=="),
+            Convert.FromBase64String("HMrlRw85cAJUd5Ax"), Convert.FromBase64String("ghxkK1txeDNn3q8Y"), Convert.FromBase64String("vBxN2ncH1oEkR8WVXpmyYQ=="));
+        Assert.Equal("qHA/ImC9h5HsLRXqCyPmWgYx7tzyoTplzILbP0fPXsc=", Convert.ToBase64String(cdiv));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _proxy.DisposeAsync();
+        Directory.Delete(_work, recursive: true);
+    }
+}
