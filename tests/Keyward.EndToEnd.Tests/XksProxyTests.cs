@@ -147,6 +147,44 @@ public sealed class XksProxyTests : IAsyncLifetime
         Assert.Equal((int)HttpStatusCode.MethodNotAllowed, get.Status);
     }
 
+    /// <summary>The AWS SDK for .NET's own SigV4 signer (AWSSDK.Core's AWS4Signer) for service kms-xks-proxy, as KMS signs.</summary>
+    [Fact]
+    public async Task A_request_signed_by_the_aws_sdk_signer_is_accepted_and_one_signed_with_another_secret_is_not()
+    {
+        async Task<HttpResponseMessage> Send(string secret)
+        {
+            var body = Encoding.UTF8.GetBytes($$"""{"requestMetadata":{{Metadata("DescribeKey")}}}""");
+            var config = new Amazon.KeyManagementService.AmazonKeyManagementServiceConfig
+            {
+                ServiceURL = _proxy.Address.ToString(), AuthenticationRegion = "us-east-1", AuthenticationServiceName = "kms-xks-proxy",
+            };
+            var request = new Amazon.Runtime.Internal.DefaultRequest(new Amazon.KeyManagementService.Model.DescribeKeyRequest(), "kms-xks-proxy")
+            {
+                HttpMethod = "POST", Endpoint = _proxy.Address, ResourcePath = "/tenant-a/kms/xks/v1/keys/ext-key-1/metadata", Content = body,
+                AuthenticationRegion = "us-east-1",
+            };
+            request.Headers["Content-Type"] = "application/json";
+            var signed = new Amazon.Runtime.Internal.Auth.AWS4Signer().SignRequest(request, config, null, AccessKey, secret);
+            request.Headers["Authorization"] = signed.ForAuthorizationHeader;
+            using var http = new HttpClient();
+            var message = new HttpRequestMessage(HttpMethod.Post, new Uri(_proxy.Address, request.ResourcePath)) { Content = new ByteArrayContent(body) };
+            foreach (var (name, value) in request.Headers)
+            {
+                if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)) message.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(value);
+                else if (!name.Equals("Host", StringComparison.OrdinalIgnoreCase) && !name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                    message.Headers.TryAddWithoutValidation(name, value);
+            }
+            return await http.SendAsync(message);
+        }
+
+        using var ok = await Send(Secret);
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Contains("\"keySpec\":\"AES_256\"", await ok.Content.ReadAsStringAsync());
+        using var refused = await Send(OtherSecret);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("AuthenticationFailedException", await refused.Content.ReadAsStringAsync());
+    }
+
     [Fact]
     public void The_cdiv_matches_the_specification_test_vector()
     {
