@@ -69,6 +69,8 @@ internal sealed class XksTenantOptions
     public List<string>? Keys { get; set; }
     /// <summary>Requests per second before ThrottlingException (AWS's default quota per external key store).</summary>
     public int RequestsPerSecond { get; set; } = 1800;
+    /// <summary>Secondary authorization rules; every signed request is allowed when absent.</summary>
+    public XksAuthorizationOptions? Authorization { get; set; }
 
     public void Validate()
     {
@@ -84,6 +86,7 @@ internal sealed class XksTenantOptions
                 throw new XksConfigurationException($"The secret of '{c.AccessKeyId}' must be 43-64 characters of a-zA-Z0-9/+=.");
         }
         if (RequestsPerSecond < 1) throw new XksConfigurationException($"Tenant '{UriPathPrefix}': requestsPerSecond must be positive.");
+        Authorization?.Validate(UriPathPrefix);
     }
 }
 

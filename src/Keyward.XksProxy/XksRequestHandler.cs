@@ -51,11 +51,11 @@ internal sealed class XksRequestHandler(XksTenants tenants, XksOperations operat
             {
                 "health" => Run(body, XksJsonContext.Default.XksHealthRequest, r => { kmsRequestId = r.RequestMetadata?.KmsRequestId; return operations.Health(); },
                     XksJsonContext.Default.XksHealthResponse),
-                "metadata" => Run(body, XksJsonContext.Default.XksKeyMetadataRequest, r => { kmsRequestId = Required(r.RequestMetadata).KmsRequestId; return operations.Metadata(route.KeyId!); },
+                "metadata" => Run(body, XksJsonContext.Default.XksKeyMetadataRequest, r => { kmsRequestId = r.RequestMetadata?.KmsRequestId; Authorize(tenant, r.RequestMetadata); return operations.Metadata(route.KeyId!); },
                     XksJsonContext.Default.XksKeyMetadataResponse),
-                "encrypt" => Run(body, XksJsonContext.Default.XksEncryptRequest, r => { kmsRequestId = Required(r.RequestMetadata).KmsRequestId; return operations.Encrypt(route.KeyId!, r); },
+                "encrypt" => Run(body, XksJsonContext.Default.XksEncryptRequest, r => { kmsRequestId = r.RequestMetadata?.KmsRequestId; Authorize(tenant, r.RequestMetadata); return operations.Encrypt(route.KeyId!, r); },
                     XksJsonContext.Default.XksEncryptResponse),
-                _ => RunDecrypt(body, route.KeyId!, id => kmsRequestId = id),
+                _ => RunDecrypt(body, route.KeyId!, m => { kmsRequestId = m?.KmsRequestId; Authorize(tenant, m); }),
             };
             context.Response.StatusCode = 200;
             context.Response.ContentType = "application/json";
@@ -82,10 +82,13 @@ internal sealed class XksRequestHandler(XksTenants tenants, XksOperations operat
         }
     }
 
-    private byte[] RunDecrypt(byte[] body, string keyId, Action<string?> requestId)
+    /// <summary>Checks the required metadata and the tenant's secondary authorization (AccessDeniedException names the rule).</summary>
+    private static void Authorize(XksTenants.Tenant tenant, XksRequestMetadata? metadata) => XksAuthorization.Check(tenant.Authorization, Required(metadata));
+
+    private byte[] RunDecrypt(byte[] body, string keyId, Action<XksRequestMetadata?> authorize)
     {
         var request = Parse(body, XksJsonContext.Default.XksDecryptRequest);
-        requestId(Required(request.RequestMetadata).KmsRequestId);
+        authorize(request.RequestMetadata);
         var plaintext = operations.Decrypt(keyId, request);
         try { return JsonSerializer.SerializeToUtf8Bytes(new XksDecryptResponse(plaintext), XksJsonContext.Default.XksDecryptResponse); }
         finally { CryptographicOperations.ZeroMemory(plaintext); }

@@ -58,7 +58,10 @@ internal sealed class XksTenants(string? path, XksProxyOptions initial, TimeProv
             // Any region: the region in the credential scope is the KMS Region of the caller's key store.
             Verifier = new SigV4Verifier("kms-xks-proxy", _ => true, id => _secrets.GetValueOrDefault(id), time);
             Limiter = limiter;
+            Authorization = options.Authorization;
         }
+
+        public XksAuthorizationOptions? Authorization { get; }
 
         public string Prefix { get; }
         public SigV4Verifier Verifier { get; }

@@ -14,51 +14,79 @@ namespace Keyward.EndToEnd.Tests;
 /// also signs content-type) for service kms-xks-proxy: the four operations, the AAD and CDIV of the specification,
 /// and the errors for a bad secret, an unknown key, an unknown prefix, a wrong method and a tampered ciphertext.
 /// </summary>
-public sealed class XksProxyTests : IAsyncLifetime
+public sealed class XksProxyTests(XksProxyTests.Proxy fixture) : IClassFixture<XksProxyTests.Proxy>
 {
     private const string AccessKey = "AKIAXKSPROXYTEST2345";
     private const string Secret = "xksTestSecret0123456789abcdefghijABCDEFGHIJ/+=";
     private const string OtherKey = "AKIAXKSPROXYOTHER2345";
     private const string OtherSecret = "xksOtherSecret0123456789abcdefghijABCDEFGHIJ+";
-    private readonly string _token = SoftHsm.NewToken();
-    private readonly string _work = Directory.CreateTempSubdirectory("keyward-xks").FullName;
-    private XksProxyHost _proxy = null!;
+    private const string RuledKey = "AKIAXKSPROXYRULES2345";
+    private const string RuledSecret = "xksRuledSecret0123456789abcdefghijABCDEFGHIJ+";
+    private XksProxyHost _proxy => fixture.Host;
+    private string _token => fixture.Token;
+    private string _work => fixture.Work;
 
-    public async Task InitializeAsync()
+    /// <summary>One SoftHSM token with three keys and one proxy for the whole class (tokens are a per-process budget).</summary>
+    public sealed class Proxy : IAsyncLifetime
     {
-        Environment.SetEnvironmentVariable("KEYWARD_XKS_TEST_PIN", SoftHsm.Pin);
-        using (var hsm = new Hsm(Pkcs11Module.Load(SoftHsm.Module), _token, Encoding.UTF8.GetBytes(SoftHsm.Pin), 2, TimeSpan.FromSeconds(5)))
+        public string Token { get; } = SoftHsm.NewToken();
+        public string Work { get; } = Directory.CreateTempSubdirectory("keyward-xks").FullName;
+        internal XksProxyHost Host { get; private set; } = null!;
+        public string ConfigPath => Path.Combine(Work, "xks-proxy.json");
+
+        public async Task InitializeAsync()
         {
-            hsm.Open();
-            hsm.Run(s =>
+            Environment.SetEnvironmentVariable("KEYWARD_XKS_TEST_PIN", SoftHsm.Pin);
+            using (var hsm = new Hsm(Pkcs11Module.Load(SoftHsm.Module), Token, Encoding.UTF8.GetBytes(SoftHsm.Pin), 2, TimeSpan.FromSeconds(5)))
             {
-                foreach (var (label, use) in new[] { ("ext-key-1", AesKeyUse.EncryptDecrypt), ("xks-health", AesKeyUse.EncryptDecrypt), ("wrap-only", AesKeyUse.WrapUnwrap) })
-                    s.GenerateKey(CKM.AES_KEY_GEN, Template.AesKey(use, token: true, extractable: false, generate: true).Text(CKA.LABEL, label));
-                return 0;
-            });
-        }
-        var options = new XksProxyOptions
-        {
-            Listen = "http://127.0.0.1:0",
-            AllowPlainHttp = true,
-            Cluster = new HsmClusterOptions { Id = "xks-test", Module = SoftHsm.Module, Hsms = [new HsmOptions { Token = _token }] },
-            PinEnvironmentVariable = "KEYWARD_XKS_TEST_PIN",
-            HealthCheckKey = "xks-health",
-            Tenants =
-            [
-                new XksTenantOptions { UriPathPrefix = "/tenant-a", Credentials = [new XksCredential { AccessKeyId = AccessKey, SecretAccessKey = Secret }] },
-                new XksTenantOptions
+                hsm.Open();
+                hsm.Run(s =>
                 {
-                    UriPathPrefix = "", Keys = ["wrap-only"],
-                    Credentials = [new XksCredential { AccessKeyId = OtherKey, SecretAccessKey = OtherSecret }],
+                    foreach (var (label, use) in new[] { ("ext-key-1", AesKeyUse.EncryptDecrypt), ("xks-health", AesKeyUse.EncryptDecrypt), ("wrap-only", AesKeyUse.WrapUnwrap) })
+                        s.GenerateKey(CKM.AES_KEY_GEN, Template.AesKey(use, token: true, extractable: false, generate: true).Text(CKA.LABEL, label));
+                    return 0;
+                });
+            }
+            await File.WriteAllTextAsync(ConfigPath, Config([AccessKey]));
+            Host = await XksProxyHost.StartAsync(XksProxyOptions.Load(ConfigPath), ConfigPath);
+        }
+
+        /// <summary>The configuration file, with tenant-a holding the credentials named (for the rotation test).</summary>
+        public string Config(IEnumerable<string> tenantAKeys) => JsonSerializer.Serialize(new
+        {
+            listen = "http://127.0.0.1:0", allowPlainHttp = true,
+            cluster = new { id = "xks-test", module = SoftHsm.Module, hsms = new[] { new { token = Token } } },
+            pinEnvironmentVariable = "KEYWARD_XKS_TEST_PIN", healthCheckKey = "xks-health",
+            tenants = new object[]
+            {
+                new { uriPathPrefix = "/tenant-a", credentials = tenantAKeys.Select(k => new { accessKeyId = k, secretAccessKey = k == AccessKey ? Secret : OtherSecret }).ToArray() },
+                new { uriPathPrefix = "", keys = new[] { "wrap-only" }, credentials = new[] { new { accessKeyId = OtherKey, secretAccessKey = OtherSecret } } },
+                new
+                {
+                    uriPathPrefix = "/ruled", credentials = new[] { new { accessKeyId = RuledKey, secretAccessKey = RuledSecret } },
+                    authorization = new
+                    {
+                        @default = "deny",
+                        rules = new object[]
+                        {
+                            new { name = "billing uses the key", effect = "allow", awsPrincipalArn = new[] { "arn:aws:iam::111122223333:role/billing-*" },
+                                  kmsOperation = new[] { "Encrypt", "Decrypt", "GenerateDataKey*", "DescribeKey", "CreateKey" } },
+                            new { name = "not through other services", effect = "deny", kmsViaService = new[] { "*" } },
+                        },
+                    },
                 },
-            ],
-        };
-        _proxy = await XksProxyHost.StartAsync(options, configPath: null);
+            },
+        });
+
+        public async Task DisposeAsync()
+        {
+            await Host.DisposeAsync();
+            Directory.Delete(Work, recursive: true);
+        }
     }
 
-    private static string Metadata(string op) =>
-        $$"""{"awsPrincipalArn":"arn:aws:iam::111122223333:user/app","kmsOperation":"{{op}}","kmsRequestId":"{{Guid.NewGuid()}}","kmsKeyArn":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","someFutureField":1}""";
+    private static string Metadata(string op, string principal = "arn:aws:iam::111122223333:user/app", string? via = null) =>
+        $$"""{"awsPrincipalArn":"{{principal}}","kmsOperation":"{{op}}","kmsRequestId":"{{Guid.NewGuid()}}","kmsKeyArn":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"{{(via is null ? "" : $",\"kmsViaService\":\"{via}\"")}},"someFutureField":1}""";
 
     /// <summary>curl --aws-sigv4 with a JSON content type (curl then signs content-type;host;x-amz-date).</summary>
     private async Task<(int Status, JsonElement Body)> Curl(string path, string body, string key = AccessKey, string secret = Secret, string method = "POST")
@@ -186,6 +214,59 @@ public sealed class XksProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Secondary_authorization_names_the_rule_that_denied_and_exempts_health()
+    {
+        var encrypt = (string metadata) => $$"""{"requestMetadata":{{metadata}},"plaintext":"AAAA","encryptionAlgorithm":"AES_GCM"}""";
+        var allowed = await Curl("/ruled/kms/xks/v1/keys/ext-key-1/encrypt", encrypt(Metadata("Encrypt", "arn:aws:iam::111122223333:role/billing-app")), RuledKey, RuledSecret);
+        Assert.Equal(200, allowed.Status);
+        var other = await Curl("/ruled/kms/xks/v1/keys/ext-key-1/encrypt", encrypt(Metadata("Encrypt", "arn:aws:iam::444455556666:role/billing-app")), RuledKey, RuledSecret);
+        AssertError(403, "AccessDeniedException", other);
+        Assert.Contains("default is deny", other.Body.GetProperty("errorMessage").GetString());
+        var via = await Curl("/ruled/kms/xks/v1/keys/ext-key-1/encrypt", encrypt(Metadata("Encrypt", "arn:aws:iam::111122223333:role/billing-app", via: "s3.amazonaws.com")), RuledKey, RuledSecret);
+        AssertError(403, "AccessDeniedException", via);
+        Assert.Contains("'not through other services'", via.Body.GetProperty("errorMessage").GetString());
+        var operation = await Curl("/ruled/kms/xks/v1/keys/ext-key-1/encrypt", encrypt(Metadata("ReEncrypt", "arn:aws:iam::111122223333:role/billing-app")), RuledKey, RuledSecret);
+        AssertError(403, "AccessDeniedException", operation);
+        var health = await Curl("/ruled/kms/xks/v1/health", """{"requestMetadata":{"kmsRequestId":"r-2","kmsOperation":"KmsHealthCheck"}}""", RuledKey, RuledSecret);
+        Assert.Equal(200, health.Status);
+    }
+
+    [Fact]
+    public async Task Credentials_rotate_through_the_configuration_file_without_a_restart()
+    {
+        var body = $$"""{"requestMetadata":{{Metadata("DescribeKey")}}}""";
+        const string path = "/tenant-a/kms/xks/v1/keys/ext-key-1/metadata";
+        try
+        {
+            Assert.Equal(200, (await Curl(path, body)).Status);
+            AssertError(401, "AuthenticationFailedException", await Curl(path, body, OtherKey, OtherSecret));
+            // Both credentials during the rotation, then only the new one.
+            await Rewrite([AccessKey, OtherKey]);
+            Assert.Equal(200, (await Curl(path, body)).Status);
+            Assert.Equal(200, (await Curl(path, body, OtherKey, OtherSecret)).Status);
+            await Rewrite([OtherKey]);
+            AssertError(401, "AuthenticationFailedException", await Curl(path, body));
+            Assert.Equal(200, (await Curl(path, body, OtherKey, OtherSecret)).Status);
+            // A broken file keeps the last good credentials.
+            await File.WriteAllTextAsync(fixture.ConfigPath, "{ not json");
+            File.SetLastWriteTimeUtc(fixture.ConfigPath, DateTime.UtcNow.AddSeconds(5));
+            await Task.Delay(1100);
+            Assert.Equal(200, (await Curl(path, body, OtherKey, OtherSecret)).Status);
+        }
+        finally { await Rewrite([AccessKey]); }
+    }
+
+    /// <summary>Writes the configuration with new tenant-a credentials and waits past the proxy's once-a-second look.</summary>
+    private async Task Rewrite(string[] keys)
+    {
+        await File.WriteAllTextAsync(fixture.ConfigPath, fixture.Config(keys));
+        File.SetLastWriteTimeUtc(fixture.ConfigPath, DateTime.UtcNow.AddSeconds(Interlocked.Increment(ref _stamp) * 10));
+        await Task.Delay(1100);
+    }
+
+    private static int _stamp = 1;
+
+    [Fact]
     public void The_cdiv_matches_the_specification_test_vector()
     {
         var cdiv = XksCrypto.Cdiv(Convert.FromBase64String("cHJvamVjdD1uaWxlLGRlcGFydG1lbnQ9bWFya2V0aW5n"), Convert.FromBase64String("a2V5X3ZlcnNpb249MQ=="),
@@ -193,9 +274,4 @@ public sealed class XksProxyTests : IAsyncLifetime
         Assert.Equal("qHA/ImC9h5HsLRXqCyPmWgYx7tzyoTplzILbP0fPXsc=", Convert.ToBase64String(cdiv));
     }
 
-    public async Task DisposeAsync()
-    {
-        await _proxy.DisposeAsync();
-        Directory.Delete(_work, recursive: true);
-    }
 }
