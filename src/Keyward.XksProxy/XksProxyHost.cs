@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -55,6 +56,16 @@ internal sealed class XksProxyHost : IAsyncDisposable
                 {
                     https.ServerCertificate = t.Certificate;
                     https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                    // The specification's suites only (AES-256-GCM or ChaCha20-Poly1305, forward secret).
+                    if (!OperatingSystem.IsWindows())
+                    {
+                        var suites = new CipherSuitesPolicy(
+                        [
+                            TlsCipherSuite.TLS_AES_256_GCM_SHA384, TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+                            TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+                        ]);
+                        https.OnAuthenticate = (_, ssl) => ssl.CipherSuitesPolicy = suites;
+                    }
                     if (t.ClientCa is null) return;
                     https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
                     https.ClientCertificateValidation = (certificate, _, _) => ClientAllowed(certificate, t.ClientCa, options.Tls!.ClientSubject);

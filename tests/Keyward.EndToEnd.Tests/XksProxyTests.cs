@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Keyward.EndToEnd.Tests.Infrastructure;
@@ -265,6 +267,78 @@ public sealed class XksProxyTests(XksProxyTests.Proxy fixture) : IClassFixture<X
     }
 
     private static int _stamp = 1;
+
+    /// <summary>HTTPS with mutual TLS: the configured CA and subject are required; other clients and weaker suites end the handshake.</summary>
+    [Fact]
+    public async Task Mutual_tls_accepts_the_configured_client_and_refuses_others()
+    {
+        var dir = Directory.CreateTempSubdirectory("keyward-xks-tls").FullName;
+        var now = DateTimeOffset.UtcNow;
+        using var ca = Ca("Keyward test client CA");
+        using var otherCa = Ca("Another CA");
+        using var serverCa = Ca("Keyward test server CA");
+        string Write(string name, string text) { var path = Path.Combine(dir, name); File.WriteAllText(path, text); return path; }
+        (string Cert, string Key) Issue(X509Certificate2 issuer, string subject, bool server)
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var req = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+            req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
+            if (server)
+            {
+                var san = new SubjectAlternativeNameBuilder();
+                san.AddIpAddress(IPAddress.Loopback);
+                req.CertificateExtensions.Add(san.Build());
+            }
+            using var cert = req.Create(issuer, now.AddHours(-1), now.AddHours(1), RandomNumberGenerator.GetBytes(8));
+            var name = Guid.NewGuid().ToString("N");
+            return (Write(name + ".pem", cert.ExportCertificatePem()), Write(name + ".key", key.ExportPkcs8PrivateKeyPem()));
+        }
+
+        var server = Issue(serverCa, "CN=127.0.0.1", server: true);
+        var good = Issue(ca, "CN=cks.kms.us-east-1.amazonaws.com", server: false);
+        var wrongSubject = Issue(ca, "CN=someone.example.com", server: false);
+        var wrongCa = Issue(otherCa, "CN=cks.kms.us-east-1.amazonaws.com", server: false);
+        var options = XksProxyOptions.Load(fixture.ConfigPath);
+        options.Listen = "https://127.0.0.1:0";
+        options.AllowPlainHttp = false;
+        options.Tls = new XksTlsOptions
+        {
+            Certificate = server.Cert, Key = server.Key, ClientCa = Write("client-ca.pem", ca.ExportCertificatePem()), ClientSubject = "CN=cks.kms.us-east-1.amazonaws.com",
+        };
+        var serverCaFile = Write("server-ca.pem", serverCa.ExportCertificatePem());
+        await using var https = await XksProxyHost.StartAsync(options, configPath: null);
+        var url = new Uri(https.Address, "/tenant-a/kms/xks/v1/health").ToString();
+        async Task<(int Code, string Out)> Call(params string[] extra)
+        {
+            var args = new List<string> { "-s", "-o", "-", "-w", "\n%{http_code}", "--cacert", serverCaFile, "--aws-sigv4", "aws:amz:us-east-1:kms-xks-proxy",
+                "--user", $"{AccessKey}:{Secret}", "-H", "Content-Type: application/json", "--data-binary", """{"requestMetadata":{"kmsRequestId":"r","kmsOperation":"KmsHealthCheck"}}""" };
+            args.AddRange(extra);
+            args.Add(url);
+            var (code, stdout, _) = await ExternalProcess.RunAsync("curl", args, new Dictionary<string, string>(), dir);
+            return (code, stdout);
+        }
+
+        var ok = await Call("--cert", good.Cert, "--key", good.Key);
+        Assert.Equal(0, ok.Code);
+        Assert.EndsWith("200", ok.Out);
+        Assert.Contains("ACTIVE", ok.Out);
+        Assert.NotEqual(0, (await Call()).Code);
+        Assert.NotEqual(0, (await Call("--cert", wrongSubject.Cert, "--key", wrongSubject.Key)).Code);
+        Assert.NotEqual(0, (await Call("--cert", wrongCa.Cert, "--key", wrongCa.Key)).Code);
+        // TLS 1.2 with one of the specified suites works; with AES-128 it does not.
+        Assert.Equal(0, (await Call("--cert", good.Cert, "--key", good.Key, "--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384")).Code);
+        Assert.NotEqual(0, (await Call("--cert", good.Cert, "--key", good.Key, "--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256")).Code);
+        Directory.Delete(dir, recursive: true);
+
+        static X509Certificate2 Ca(string name)
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var req = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+            req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+            req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+            return req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        }
+    }
 
     [Fact]
     public void The_cdiv_matches_the_specification_test_vector()
