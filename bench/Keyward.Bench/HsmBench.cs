@@ -22,7 +22,7 @@ namespace Keyward.Bench;
 /// </summary>
 internal static class HsmBench
 {
-    private const string Pin = "bench-user-pin";
+    internal const string Pin = "bench-user-pin";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -110,7 +110,7 @@ internal static class HsmBench
     }
 
     /// <summary>Runs <paramref name="concurrency"/> threads, each calling the operation its factory makes, closed-loop.</summary>
-    private static LoadGenerator.Result Loop(int concurrency, TimeSpan warmup, TimeSpan duration, Func<Action> perThread)
+    internal static LoadGenerator.Result Loop(int concurrency, TimeSpan warmup, TimeSpan duration, Func<Action> perThread)
     {
         var latencies = new List<double>[concurrency];
         var errors = 0L;
@@ -151,7 +151,7 @@ internal static class HsmBench
             $"| {c} | {name} | {r.RequestsPerSecond:F0} | {r.P50Ms:F3} | {r.P99Ms:F3} | {r.Errors} | {r.RequestsPerSecond / baseline.RequestsPerSecond:P0} |"));
 
     /// <summary>A private SoftHSM configuration and token (softhsm2-util), set in the native environment before the module loads.</summary>
-    private static void SetUpSoftHsm(string dir, string token)
+    internal static void SetUpSoftHsm(string dir, string token)
     {
         Directory.CreateDirectory(Path.Combine(dir, "tokens"));
         var config = Path.Combine(dir, "softhsm2.conf");

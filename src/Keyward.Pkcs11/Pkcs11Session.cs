@@ -89,17 +89,25 @@ internal sealed unsafe class Pkcs11Session(Pkcs11Module module, nuint handle, in
     }
 
     /// <summary>A byte-array attribute; null if it is sensitive, absent or unavailable.</summary>
-    public byte[]? GetBytes(nuint obj, nuint type)
+    public byte[]? GetBytes(nuint obj, nuint type) => TryGetBytes(obj, type, out var value) == CKR.OK ? value : null;
+
+    /// <summary>A byte-array attribute and the return value of reading it (CKR_OK with an empty array when the attribute is empty).</summary>
+    public nuint TryGetBytes(nuint obj, nuint type, out byte[]? value)
     {
+        value = null;
         var a = new CK_ATTRIBUTE { type = type };
-        if (F->C_GetAttributeValue(handle, obj, &a, 1) != CKR.OK || a.ulValueLen == nuint.MaxValue) return null;
-        var value = new byte[(int)a.ulValueLen];
-        fixed (byte* p = value)
+        var rv = F->C_GetAttributeValue(handle, obj, &a, 1);
+        if (rv != CKR.OK) return rv;
+        if (a.ulValueLen == nuint.MaxValue) return CKR.ATTRIBUTE_SENSITIVE;
+        var bytes = new byte[(int)a.ulValueLen];
+        fixed (byte* p = bytes)
         {
             a.pValue = p;
-            if (F->C_GetAttributeValue(handle, obj, &a, 1) != CKR.OK) return null;
+            rv = F->C_GetAttributeValue(handle, obj, &a, 1);
+            if (rv != CKR.OK) return rv;
         }
-        return value;
+        value = bytes;
+        return CKR.OK;
     }
 
     /// <summary>Sets a CK_BBOOL attribute (e.g. CKA_EXTRACTABLE to false, which PKCS#11 allows one way only).</summary>
@@ -108,6 +116,16 @@ internal sealed unsafe class Pkcs11Session(Pkcs11Module module, nuint handle, in
         byte v = value ? (byte)1 : (byte)0;
         var a = new CK_ATTRIBUTE { type = type, pValue = &v, ulValueLen = 1 };
         Pkcs11Module.Check("C_SetAttributeValue", F->C_SetAttributeValue(handle, obj, &a, 1));
+    }
+
+    /// <summary>Sets a byte-array attribute (e.g. CKA_END_DATE, which disables an external key of the XKS proxy).</summary>
+    public void SetBytes(nuint obj, nuint type, ReadOnlySpan<byte> value)
+    {
+        fixed (byte* p = value)
+        {
+            var a = new CK_ATTRIBUTE { type = type, pValue = p, ulValueLen = (nuint)value.Length };
+            Pkcs11Module.Check("C_SetAttributeValue", F->C_SetAttributeValue(handle, obj, &a, 1));
+        }
     }
 
     /// <summary>AES-GCM with a 96-bit IV and a 128-bit tag: returns ciphertext ‖ tag.</summary>

@@ -34,7 +34,7 @@ internal sealed class XksProxyHost : IAsyncDisposable
         Address = address;
     }
 
-    public static async Task<XksProxyHost> StartAsync(XksProxyOptions options, string? configPath, CancellationToken ct = default)
+    public static async Task<XksProxyHost> StartAsync(XksProxyOptions options, string? configPath, bool quiet = false, CancellationToken ct = default)
     {
         options.Validate();
         var pinText = Environment.GetEnvironmentVariable(options.PinEnvironmentVariable)
@@ -42,7 +42,7 @@ internal sealed class XksProxyHost : IAsyncDisposable
         var pin = Encoding.UTF8.GetBytes(pinText);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
+        if (!quiet) builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         var tls = LoadTls(options);
         var listen = new Uri(options.Listen);

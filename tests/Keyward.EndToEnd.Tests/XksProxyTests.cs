@@ -340,6 +340,33 @@ public sealed class XksProxyTests(XksProxyTests.Proxy fixture) : IClassFixture<X
         }
     }
 
+    /// <summary>The owner disables the external key in the HSM (an end date in the past): KMS is refused within a second, then served again once re-enabled.</summary>
+    [Fact]
+    public async Task A_key_disabled_in_the_hsm_is_refused_and_reported_disabled()
+    {
+        using var hsm = new Hsm(Pkcs11Module.Load(SoftHsm.Module), _token, Encoding.UTF8.GetBytes(SoftHsm.Pin), 2, TimeSpan.FromSeconds(5));
+        hsm.Open();
+        // A public (CKA_PRIVATE false) key: SoftHSM 2.6 answers CKR_GENERAL_ERROR to other sessions reading a date set on a
+        // private object after its creation (the proxy then treats the key as disabled: fail closed).
+        hsm.Run(s => s.GenerateKey(CKM.AES_KEY_GEN, new Template().ULong(CKA.CLASS, CKO.SECRET_KEY).ULong(CKA.KEY_TYPE, CKK.AES).ULong(CKA.VALUE_LEN, 32)
+            .Bool(CKA.TOKEN, true).Bool(CKA.PRIVATE, false).Bool(CKA.SENSITIVE, true).Bool(CKA.EXTRACTABLE, false)
+            .Bool(CKA.ENCRYPT, true).Bool(CKA.DECRYPT, true).Text(CKA.LABEL, "ext-key-2")));
+        void SetEndDate(string date) => hsm.Run(s => { s.SetBytes(HsmCluster.FindSecretKey(s, "ext-key-2")!.Value, CKA.END_DATE, Encoding.ASCII.GetBytes(date)); return 0; });
+        var encrypt = $$"""{"requestMetadata":{{Metadata("Encrypt")}},"plaintext":"AAAA","encryptionAlgorithm":"AES_GCM"}""";
+        const string path = "/tenant-a/kms/xks/v1/keys/ext-key-2/";
+        Assert.Equal(200, (await Curl(path + "encrypt", encrypt)).Status);
+
+        SetEndDate("20200101");
+        var meta = await Curl(path + "metadata", $$"""{"requestMetadata":{{Metadata("DescribeKey")}}}""");
+        Assert.Equal("DISABLED", meta.Body.GetProperty("keyStatus").GetString());
+        await Task.Delay(ExternalKeyStore.AttributeMaxAge + TimeSpan.FromMilliseconds(100));
+        AssertError(400, "InvalidStateException", await Curl(path + "encrypt", encrypt));
+
+        SetEndDate(DateTime.UtcNow.AddYears(1).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("ENABLED", (await Curl(path + "metadata", $$"""{"requestMetadata":{{Metadata("DescribeKey")}}}""")).Body.GetProperty("keyStatus").GetString());
+        Assert.Equal(200, (await Curl(path + "encrypt", encrypt)).Status);
+    }
+
     [Fact]
     public void The_cdiv_matches_the_specification_test_vector()
     {
