@@ -1,9 +1,8 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 
 namespace Keyward.XksProxy;
 
-/// <summary>The byte layouts the XKS specification fixes: the AAD given to the HSM, and the CDIV.</summary>
+/// <summary>The AAD layout the XKS specification recommends (the CDIV is <see cref="Keyward.Protocol.Xks.XksIntegrity"/>).</summary>
 internal static class XksCrypto
 {
     public const int MaxMetadata = 20;
@@ -22,20 +21,5 @@ internal static class XksCrypto
         output[2 + aad.Length] = (byte)metadata.Length;
         metadata.CopyTo(output.AsSpan(3 + aad.Length));
         return output;
-    }
-
-    /// <summary>
-    /// ciphertextDataIntegrityValue (spec Appendix C): SHA-256 over AAD ‖ ciphertextMetadata ‖ IV ‖ ciphertext ‖ tag,
-    /// the decoded bytes without length prefixes, absent fields empty.
-    /// </summary>
-    public static byte[] Cdiv(ReadOnlySpan<byte> aad, ReadOnlySpan<byte> metadata, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(aad);
-        hash.AppendData(metadata);
-        hash.AppendData(iv);
-        hash.AppendData(ciphertext);
-        hash.AppendData(tag);
-        return hash.GetHashAndReset();
     }
 }

@@ -26,7 +26,7 @@ internal sealed partial class XksOperations
         var hsmAad = XksCrypto.HsmAad(aad, []);
         var (iv, ciphertext, tag) = store.Encrypt(keyId, plaintext, hsmAad);
         if (!cdiv) return new XksEncryptResponse(ciphertext, iv, tag);
-        var value = XksCrypto.Cdiv(aad, [], iv, ciphertext, tag);
+        var value = Keyward.Protocol.Xks.XksIntegrity.Cdiv(aad, [], iv, ciphertext, tag);
         var check = store.Decrypt(keyId, iv, ciphertext, tag, hsmAad);
         var same = CryptographicOperations.FixedTimeEquals(check, plaintext);
         CryptographicOperations.ZeroMemory(check);

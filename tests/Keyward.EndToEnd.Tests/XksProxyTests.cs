@@ -130,7 +130,7 @@ public sealed class XksProxyTests(XksProxyTests.Proxy fixture) : IClassFixture<X
         var iv = Convert.FromBase64String(enc.Body.GetProperty("initializationVector").GetString()!);
         var tag = Convert.FromBase64String(enc.Body.GetProperty("authenticationTag").GetString()!);
         Assert.Equal((plaintext.Length, 12, 16), (ct.Length, iv.Length, tag.Length));
-        Assert.Equal(XksCrypto.Cdiv(aad, [], iv, ct, tag), Convert.FromBase64String(enc.Body.GetProperty("ciphertextDataIntegrityValue").GetString()!));
+        Assert.Equal(Keyward.Protocol.Xks.XksIntegrity.Cdiv(aad, [], iv, ct, tag), Convert.FromBase64String(enc.Body.GetProperty("ciphertextDataIntegrityValue").GetString()!));
 
         string Decrypt(byte[] c, byte[] a) =>
             $$"""{"requestMetadata":{{Metadata("Decrypt")}},"ciphertext":"{{Convert.ToBase64String(c)}}","additionalAuthenticatedData":"{{Convert.ToBase64String(a)}}","encryptionAlgorithm":"AES_GCM","authenticationTag":"{{Convert.ToBase64String(tag)}}","initializationVector":"{{Convert.ToBase64String(iv)}}"}""";
@@ -370,7 +370,7 @@ public sealed class XksProxyTests(XksProxyTests.Proxy fixture) : IClassFixture<X
     [Fact]
     public void The_cdiv_matches_the_specification_test_vector()
     {
-        var cdiv = XksCrypto.Cdiv(Convert.FromBase64String("cHJvamVjdD1uaWxlLGRlcGFydG1lbnQ9bWFya2V0aW5n"), Convert.FromBase64String("a2V5X3ZlcnNpb249MQ=="),
+        var cdiv = Keyward.Protocol.Xks.XksIntegrity.Cdiv(Convert.FromBase64String("cHJvamVjdD1uaWxlLGRlcGFydG1lbnQ9bWFya2V0aW5n"), Convert.FromBase64String("a2V5X3ZlcnNpb249MQ=="),
             Convert.FromBase64String("HMrlRw85cAJUd5Ax"), Convert.FromBase64String("ghxkK1txeDNn3q8Y"), Convert.FromBase64String("vBxN2ncH1oEkR8WVXpmyYQ=="));
         Assert.Equal("qHA/ImC9h5HsLRXqCyPmWgYx7tzyoTplzILbP0fPXsc=", Convert.ToBase64String(cdiv));
     }
