@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Keyward.Protocol;
+using Keyward.Protocol.Model;
 using Keyward.Protocol.SigV4;
 using Keyward.Protocol.Xks;
 using Microsoft.AspNetCore.Http;
@@ -29,33 +31,34 @@ internal sealed class XksRequestHandler(XksTenants tenants, XksOperations operat
         var path = context.Features.Get<IHttpRequestFeature>()!.RawTarget ?? "/";
         var operation = "-";
         string? kmsRequestId = null;
-        byte[]? body = null;
+        RequestBody? body = null;
         try
         {
             var route = Route(path) ?? throw new XksException(XksErrorName.InvalidUriPathException, "The URI path is not an XKS Proxy API path.");
             operation = route.Operation;
             var tenant = tenants.Find(route.Prefix) ?? throw new XksException(XksErrorName.InvalidUriPathException, "The URI path prefix is not configured.");
-            if (!HttpMethods.IsPost(context.Request.Method))
+            var request = context.Request;
+            if (!HttpMethods.IsPost(request.Method))
             {
                 context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
                 context.Response.Headers.Allow = "POST";
                 return;
             }
-            body = await ReadBodyAsync(context);
-            var request = context.Request;
-            var sig = tenant.Verifier.Verify(new SigV4Request(request.Method, path, string.Empty, name => Header(request.Headers, name), body));
+            if (request.ContentLength > MaxBody) throw TooLarge();
+            body = new RequestBody(request.ContentLength);
+            if (!await body.ReadAsync(request.Body, MaxBody, context.RequestAborted)) throw TooLarge();
+            var sig = tenant.Verifier.Verify(new SigV4Request(request.Method, path, string.Empty, name => Header(request.Headers, name), body.Memory));
             if (!sig.Succeeded) throw new XksException(XksErrorName.AuthenticationFailedException, "The request signature is not valid.");
             if (!tenant.Limiter.TryTake()) throw new XksException(XksErrorName.ThrottlingException, "The request rate of this URI path prefix is exceeded.");
             if (route.KeyId is { } keyId && !tenant.MayUse(keyId)) throw new XksException(XksErrorName.KeyNotFoundException, "The external key was not found.");
+            var json = XksJsonContext.Default;
             byte[] response = route.Operation switch
             {
-                "health" => Run(body, XksJsonContext.Default.XksHealthRequest, r => { kmsRequestId = r.RequestMetadata?.KmsRequestId; return operations.Health(); },
-                    XksJsonContext.Default.XksHealthResponse),
-                "metadata" => Run(body, XksJsonContext.Default.XksKeyMetadataRequest, r => { kmsRequestId = r.RequestMetadata?.KmsRequestId; Authorize(tenant, r.RequestMetadata); return operations.Metadata(route.KeyId!); },
-                    XksJsonContext.Default.XksKeyMetadataResponse),
-                "encrypt" => Run(body, XksJsonContext.Default.XksEncryptRequest, r => { kmsRequestId = r.RequestMetadata?.KmsRequestId; Authorize(tenant, r.RequestMetadata); return operations.Encrypt(route.KeyId!, r); },
-                    XksJsonContext.Default.XksEncryptResponse),
-                _ => RunDecrypt(body, route.KeyId!, m => { kmsRequestId = m?.KmsRequestId; Authorize(tenant, m); }),
+                // Health is exempt from secondary authorization and needs only kmsRequestId and kmsOperation.
+                "health" => Run(body, json.XksHealthRequest, json.XksHealthResponse, null, ref kmsRequestId, _ => operations.Health()),
+                "metadata" => Run(body, json.XksKeyMetadataRequest, json.XksKeyMetadataResponse, tenant, ref kmsRequestId, _ => operations.Metadata(route.KeyId!)),
+                "encrypt" => Run(body, json.XksEncryptRequest, json.XksEncryptResponse, tenant, ref kmsRequestId, r => operations.Encrypt(route.KeyId!, r)),
+                _ => Run(body, json.XksDecryptRequest, json.XksDecryptResponse, tenant, ref kmsRequestId, r => operations.Decrypt(route.KeyId!, r)),
             };
             context.Response.StatusCode = 200;
             context.Response.ContentType = "application/json";
@@ -78,30 +81,33 @@ internal sealed class XksRequestHandler(XksTenants tenants, XksOperations operat
         }
         finally
         {
-            if (body is not null) CryptographicOperations.ZeroMemory(body);
+            body?.Dispose();
         }
     }
 
-    /// <summary>Checks the required metadata and the tenant's secondary authorization (AccessDeniedException names the rule).</summary>
-    private static void Authorize(XksTenants.Tenant tenant, XksRequestMetadata? metadata) => XksAuthorization.Check(tenant.Authorization, Required(metadata));
-
-    private byte[] RunDecrypt(byte[] body, string keyId, Action<XksRequestMetadata?> authorize)
+    /// <summary>
+    /// Parses the request, records its kmsRequestId for the log, checks the required metadata and the tenant's
+    /// secondary authorization (AccessDeniedException names the rule; null for health, which is exempt), runs the
+    /// operation and serializes its answer. Plaintext in the request or the response is zeroed, as in the KMS dispatcher.
+    /// </summary>
+    private static byte[] Run<TRequest, TResponse>(RequestBody body, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType,
+        XksTenants.Tenant? authorizeFor, ref string? kmsRequestId, Func<TRequest, TResponse> call)
+        where TRequest : IXksRequest
     {
-        var request = Parse(body, XksJsonContext.Default.XksDecryptRequest);
-        authorize(request.RequestMetadata);
-        var plaintext = operations.Decrypt(keyId, request);
-        try { return JsonSerializer.SerializeToUtf8Bytes(new XksDecryptResponse(plaintext), XksJsonContext.Default.XksDecryptResponse); }
-        finally { CryptographicOperations.ZeroMemory(plaintext); }
+        var request = Parse(body.Memory.Span, requestType);
+        TResponse response;
+        try
+        {
+            kmsRequestId = request.RequestMetadata?.KmsRequestId;
+            if (authorizeFor is not null) XksAuthorization.Check(authorizeFor.Authorization, Required(request.RequestMetadata));
+            response = call(request);
+        }
+        finally { (request as ISensitive)?.ZeroSecrets(); }
+        try { return JsonSerializer.SerializeToUtf8Bytes(response, responseType); }
+        finally { (response as ISensitive)?.ZeroSecrets(); }
     }
 
-    private static byte[] Run<TRequest, TResponse>(byte[] body, JsonTypeInfo<TRequest> requestType, Func<TRequest, TResponse> call, JsonTypeInfo<TResponse> responseType)
-    {
-        var request = Parse(body, requestType);
-        try { return JsonSerializer.SerializeToUtf8Bytes(call(request), responseType); }
-        finally { if (request is XksEncryptRequest { Plaintext: { } p }) CryptographicOperations.ZeroMemory(p); }
-    }
-
-    private static T Parse<T>(byte[] body, JsonTypeInfo<T> type)
+    private static T Parse<T>(ReadOnlySpan<byte> body, JsonTypeInfo<T> type)
     {
         try { return JsonSerializer.Deserialize(body, type) ?? throw new XksException(XksErrorName.ValidationException, "The request body is not a JSON object."); }
         catch (JsonException) { throw new XksException(XksErrorName.ValidationException, "The request body is not valid JSON of the expected shape (members, types, Base64)."); }
@@ -132,34 +138,11 @@ internal sealed class XksRequestHandler(XksTenants tenants, XksOperations operat
         return null;
     }
 
-    private static async Task<byte[]> ReadBodyAsync(HttpContext context)
-    {
-        if (context.Request.ContentLength > MaxBody) throw TooLarge();
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        try
-        {
-            int n;
-            while ((n = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-            {
-                if (buffer.Length + n > MaxBody) throw TooLarge();
-                buffer.Write(chunk, 0, n);
-            }
-            return buffer.ToArray();
-        }
-        finally
-        {
-            // The body may hold plaintext: the copies go too.
-            CryptographicOperations.ZeroMemory(chunk);
-            CryptographicOperations.ZeroMemory(buffer.GetBuffer());
-        }
-    }
-
     private static XksException TooLarge() =>
         new(XksErrorName.UnsupportedOperationException, $"The request body exceeds this proxy's limit of {MaxBody} bytes.");
 
     private static string? Header(IHeaderDictionary headers, string name) =>
-        headers.TryGetValue(name, out var values) ? string.Join(',', values.ToArray()) : null;
+        !headers.TryGetValue(name, out var values) ? null : values.Count == 1 ? values[0] ?? string.Empty : string.Join(',', values.ToArray());
 
     private static async Task WriteErrorAsync(HttpContext context, XksErrorName name, string message)
     {

@@ -1,6 +1,9 @@
+using System.Security.Cryptography;
+using Keyward.Protocol.Model;
+
 namespace Keyward.Protocol.Xks;
 
-internal sealed class XksDecryptRequest
+internal sealed class XksDecryptRequest : IXksRequest
 {
     public XksRequestMetadata? RequestMetadata { get; set; }
     public byte[]? Ciphertext { get; set; }
@@ -12,4 +15,7 @@ internal sealed class XksDecryptRequest
 }
 
 /// <summary>The decrypted plaintext: a secret the handler zeroes once it is serialized.</summary>
-internal sealed record XksDecryptResponse(byte[] Plaintext);
+internal sealed record XksDecryptResponse(byte[] Plaintext) : ISensitive
+{
+    public void ZeroSecrets() => CryptographicOperations.ZeroMemory(Plaintext);
+}

@@ -1,6 +1,6 @@
 namespace Keyward.Protocol.Xks;
 
-internal sealed class XksHealthRequest
+internal sealed class XksHealthRequest : IXksRequest
 {
     public XksRequestMetadata? RequestMetadata { get; set; }
 }

@@ -1,6 +1,6 @@
 namespace Keyward.Protocol.Xks;
 
-internal sealed class XksKeyMetadataRequest
+internal sealed class XksKeyMetadataRequest : IXksRequest
 {
     public XksRequestMetadata? RequestMetadata { get; set; }
 }

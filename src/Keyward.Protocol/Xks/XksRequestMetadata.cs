@@ -14,3 +14,9 @@ internal sealed class XksRequestMetadata
     public string? AwsSourceVpc { get; set; }
     public string? AwsSourceVpce { get; set; }
 }
+
+/// <summary>Every XKS request carries requestMetadata.</summary>
+internal interface IXksRequest
+{
+    XksRequestMetadata? RequestMetadata { get; }
+}

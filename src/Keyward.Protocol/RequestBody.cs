@@ -1,10 +1,10 @@
 using System.Buffers;
 using System.Security.Cryptography;
 
-namespace Keyward.Server.Dispatch;
+namespace Keyward.Protocol;
 
 /// <summary>
-/// A request body in a pooled buffer. It may hold plaintext (base64), so the used part is
+/// A request body in a pooled buffer (the KMS server and the XKS proxy). It may hold plaintext (base64), so the used part is
 /// zeroed before the buffer goes back to the pool.
 /// </summary>
 internal sealed class RequestBody : IDisposable
