@@ -54,21 +54,12 @@ internal static class PolicyBench
             await before.WaitAsync();
             await after.WaitAsync();
 
-            const string policy = """
-                { "Version": "2012-10-17", "Statement": [
-                  { "Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::111122223333:root" }, "Action": "kms:*", "Resource": "*" },
-                  { "Sid": "App encrypts for billing", "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::111122223333:user/app" },
-                    "Action": [ "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*" ], "Resource": "*",
-                    "Condition": { "StringEquals": { "kms:EncryptionContext:app": "billing" }, "IpAddress": { "aws:SourceIp": "127.0.0.0/8" } } },
-                  { "Sid": "No deletion but by root", "Effect": "Deny", "NotPrincipal": { "AWS": "arn:aws:iam::111122223333:root" },
-                    "Action": [ "kms:ScheduleKeyDeletion", "kms:Disable*" ], "Resource": "*" } ] }
-                """;
             var plaintext = Convert.ToBase64String(RandomNumberGenerator.GetBytes(1024));
             byte[] Body(string keyId) => Encoding.UTF8.GetBytes($$$"""{"KeyId":"{{{keyId}}}","Plaintext":"{{{plaintext}}}","EncryptionContext":{"app":"billing"}}""");
             var beforeLoad = new LoadGenerator(before.Url, RootKey, RootSecret, "us-east-1");
             var afterLoad = new LoadGenerator(after.Url, UserKey, UserSecret, "us-east-1");
-            var beforeBody = Body(await CreateKeyAsync(new LoadGenerator(before.Url, RootKey, RootSecret, "us-east-1"), before.Url, policy));
-            var afterBody = Body(await CreateKeyAsync(new LoadGenerator(after.Url, RootKey, RootSecret, "us-east-1"), after.Url, policy));
+            var beforeBody = Body(await CreateKeyAsync(new LoadGenerator(before.Url, RootKey, RootSecret, "us-east-1"), before.Url, BenchPolicy.Json));
+            var afterBody = Body(await CreateKeyAsync(new LoadGenerator(after.Url, RootKey, RootSecret, "us-east-1"), after.Url, BenchPolicy.Json));
 
             // Both servers first run until the JIT has settled (tiered compilation promotes the hot paths for several
             // seconds after the first requests; a short per-cell warm-up left that inside the measured periods).

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using Keyward.Bench;
 using Keyward.Core;
 using Keyward.Core.Audit;
 using Keyward.Core.Identity;
@@ -17,22 +18,13 @@ namespace Keyward.MicroBench;
 
 /// <summary>
 /// What access control and the audit log add to one Encrypt, in process: the service call as the account
-/// root under the default key policy (the baseline) and as an IAM user under the policy of `bench/run policy`;
+/// root under the default key policy (the baseline) and as an IAM user under <see cref="BenchPolicy"/> (that of `bench/run policy`);
 /// building and journaling the audit event; and indexing events into the SQLite hash chain (per event, from
 /// batches of 256 as the indexer writes them).
 /// </summary>
 [MemoryDiagnoser]
 public class AccessControlBenchmarks
 {
-    private const string Policy = """
-        { "Version": "2012-10-17", "Statement": [
-          { "Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::111122223333:root" }, "Action": "kms:*", "Resource": "*" },
-          { "Sid": "App encrypts for billing", "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::111122223333:user/app" },
-            "Action": [ "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*" ], "Resource": "*",
-            "Condition": { "StringEquals": { "kms:EncryptionContext:app": "billing" }, "IpAddress": { "aws:SourceIp": "127.0.0.0/8" } } },
-          { "Sid": "No deletion but by root", "Effect": "Deny", "NotPrincipal": { "AWS": "arn:aws:iam::111122223333:root" },
-            "Action": [ "kms:ScheduleKeyDeletion", "kms:Disable*" ], "Resource": "*" } ] }
-        """;
 
     private readonly byte[] _plaintext = RandomNumberGenerator.GetBytes(1024);
     private readonly Dictionary<string, string> _context = new() { ["app"] = "billing" };
@@ -64,7 +56,7 @@ public class AccessControlBenchmarks
         {
             Policies = [PolicyDocument.Parse("""{ "Statement": { "Effect": "Allow", "Action": "kms:DescribeKey", "Resource": "*" } }""", keyPolicy: false)],
         };
-        var keyId = _service.CreateKeyAsync(_root with { Operation = KmsOperation.CreateKey }, new CreateKeyRequest { Policy = Policy }, default)
+        var keyId = _service.CreateKeyAsync(_root with { Operation = KmsOperation.CreateKey }, new CreateKeyRequest { Policy = BenchPolicy.Json }, default)
             .AsTask().GetAwaiter().GetResult().KeyMetadata!.KeyId!;
         _encrypt = new EncryptRequest { KeyId = keyId, Plaintext = _plaintext, EncryptionContext = _context };
         _body = Encoding.UTF8.GetBytes($$$"""{"KeyId":"{{{keyId}}}","Plaintext":"{{{Convert.ToBase64String(_plaintext)}}}","EncryptionContext":{"app":"billing"}}""");
