@@ -41,29 +41,21 @@ internal sealed class ExternalKeyStore(HsmCluster cluster, TimeProvider time)
     });
 
     /// <summary>Encrypts in the HSM; returns IV, ciphertext (the plaintext's length) and tag.</summary>
-    public (byte[] Iv, byte[] Ciphertext, byte[] Tag) Encrypt(string keyId, ReadOnlySpan<byte> plaintext, byte[] hsmAad)
+    /// <remarks>The caller owns (and zeroes) <paramref name="plaintext"/>; it is passed to the HSM as it is.</remarks>
+    public (byte[] Iv, byte[] Ciphertext, byte[] Tag) Encrypt(string keyId, byte[] plaintext, byte[] hsmAad) => Run(keyId, (session, key) =>
     {
-        var input = plaintext.ToArray();
-        try
-        {
-            return Run(keyId, (session, key) =>
-            {
-                Usable(session, keyId, key, encrypt: true);
-                var iv = new byte[IvSize];
-                session.GenerateRandom(iv);
-                byte[] sealedData;
-                try { sealedData = session.EncryptGcm(key, iv, hsmAad, input); }
-                catch (Pkcs11Exception e) when (e.ReturnValue == CKR.KEY_FUNCTION_NOT_PERMITTED) { throw NotPermitted(keyId, "encrypt"); }
-                return (iv, sealedData[..^TagSize], sealedData[^TagSize..]);
-            });
-        }
-        finally { CryptographicOperations.ZeroMemory(input); }
-    }
+        Usable(session, keyId, key, encrypt: true);
+        var iv = new byte[IvSize];
+        session.GenerateRandom(iv);
+        byte[] sealedData;
+        try { sealedData = session.EncryptGcm(key, iv, hsmAad, plaintext); }
+        catch (Pkcs11Exception e) when (e.ReturnValue == CKR.KEY_FUNCTION_NOT_PERMITTED) { throw NotPermitted(keyId, "encrypt"); }
+        return (iv, sealedData[..^TagSize], sealedData[^TagSize..]);
+    });
 
     /// <summary>Decrypts in the HSM; a ciphertext, IV, AAD or tag that does not authenticate is InvalidCiphertextException.</summary>
-    public byte[] Decrypt(string keyId, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, byte[] hsmAad)
+    public byte[] Decrypt(string keyId, byte[] iv, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, byte[] hsmAad)
     {
-        var ivCopy = iv.ToArray();
         var sealedData = new byte[ciphertext.Length + tag.Length];
         ciphertext.CopyTo(sealedData);
         tag.CopyTo(sealedData.AsSpan(ciphertext.Length));
@@ -74,7 +66,7 @@ internal sealed class ExternalKeyStore(HsmCluster cluster, TimeProvider time)
             return Run(keyId, (session, key) =>
             {
                 Usable(session, keyId, key, encrypt: false);
-                try { return session.DecryptGcm(key, ivCopy, hsmAad, sealedData); }
+                try { return session.DecryptGcm(key, iv, hsmAad, sealedData); }
                 catch (Pkcs11Exception e) when (e.ReturnValue == CKR.KEY_FUNCTION_NOT_PERMITTED) { throw NotPermitted(keyId, "decrypt"); }
             });
         }
