@@ -28,6 +28,9 @@ internal static class Commands
                                       (env KEYWARD_IDENTITIES; mode 0600; docs/identities.md)
             --tls-cert <pem>          certificate (chain) for an https:// listen address (env KEYWARD_TLS_CERT)
             --tls-key <pem>           its private key (env KEYWARD_TLS_KEY)
+            --xks-ca <pem>            certificate authorities of external key store proxies (private CA;
+                                      default: the system's roots; env KEYWARD_XKS_CA; docs/external-key-stores.md)
+            --xks-allow-http <bool>   accept http:// proxy endpoints (tests; AWS accepts only https://)
           seal migrate move a stopped server from the file seal to the PKCS#11 seal in --config
             --data-dir <path>, --config <json>, --database <uri>   as for serve
           db migrate   apply pending schema migrations and exit (serve also applies them at start)
@@ -102,6 +105,7 @@ internal static class Commands
             TlsKeyFile = Env("KEYWARD_TLS_KEY"),
             Database = Env("KEYWARD_DATABASE"),
             IdentitiesFile = Env("KEYWARD_IDENTITIES"),
+            XksTrustedCertificateAuthoritiesFile = Env("KEYWARD_XKS_CA"),
         };
         string? config = Env("KEYWARD_CONFIG");
         for (var i = 0; i < args.Length; i++)
@@ -123,6 +127,11 @@ internal static class Commands
                 "--account-id" => options with { AccountId = value },
                 "--tls-cert" => options with { TlsCertificateFile = value },
                 "--tls-key" => options with { TlsKeyFile = value },
+                "--xks-ca" => options with { XksTrustedCertificateAuthoritiesFile = value },
+                "--xks-allow-http" => options with
+                {
+                    XksAllowPlainHttp = value switch { "true" => true, "false" => false, _ => throw new UsageException("--xks-allow-http needs true or false") },
+                },
                 // --deletion-interval is the option's earlier name, still accepted.
                 "--lifecycle-interval" or "--deletion-interval" => options with
                 {

@@ -7,14 +7,18 @@ internal sealed partial class PostgresKmsStorage
 {
     private const string KeyColumns =
         "key_id, account_id, creation_date, description, key_spec, key_usage, origin, key_state, deletion_date, pending_window_days, current_material_id, policy, version, " +
-        "rotation_period_days, next_rotation_date, on_demand_rotation_start, on_demand_rotations, expiration_model, valid_to, custom_key_store_id";
+        "rotation_period_days, next_rotation_date, on_demand_rotation_start, on_demand_rotations, expiration_model, valid_to, custom_key_store_id, xks_key_id";
 
     public ValueTask CreateKeyAsync(KeyRecord key, MaterialRecord? material, IReadOnlyList<TagRecord> tags, CancellationToken cancellationToken = default) => Write(async (c, tx, ct) =>
     {
-        await using (var cmd = Command(c, tx, $"INSERT INTO keys ({KeyColumns}) VALUES (@id, @acct, @created, @desc, @spec, @usage, @origin, @state, @del, @win, @mat, @policy, @ver, @rot, @next, @od, @ods, @exp, @vt, @cks)"))
+        await using (var cmd = Command(c, tx, $"INSERT INTO keys ({KeyColumns}) VALUES (@id, @acct, @created, @desc, @spec, @usage, @origin, @state, @del, @win, @mat, @policy, @ver, @rot, @next, @od, @ods, @exp, @vt, @cks, @xks)"))
         {
             BindKey(cmd, key);
-            await cmd.ExecuteNonQueryAsync(ct);
+            try { await cmd.ExecuteNonQueryAsync(ct); }
+            catch (PostgresException e) when (e.SqlState == UniqueViolation)
+            {
+                throw new Keyward.Core.Storage.StorageConflictException("The external key is already used by a KMS key of its custom key store.", e);
+            }
         }
         if (material is not null) await UpsertMaterial(c, tx, material, ct);
         foreach (var t in tags) await UpsertTag(c, tx, key.KeyId, t, ct);
@@ -107,6 +111,7 @@ internal sealed partial class PostgresKmsStorage
         Text(cmd, "exp", k.ExpirationModel);
         Time(cmd, "vt", k.ValidTo);
         Text(cmd, "cks", k.CustomKeyStoreId);
+        Text(cmd, "xks", k.XksKeyId);
     }
 
 }

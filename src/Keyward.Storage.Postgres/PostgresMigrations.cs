@@ -202,5 +202,17 @@ internal static class PostgresMigrations
             request_id  text NOT NULL
         );
         """,
+
+        // 5: external key stores: the XKS proxy's address and credential (the secret wrapped by the barrier),
+        // and each external key's id, unique within its store.
+        """
+        ALTER TABLE custom_key_stores ADD COLUMN xks_proxy_uri_endpoint text;
+        ALTER TABLE custom_key_stores ADD COLUMN xks_proxy_uri_path text;
+        ALTER TABLE custom_key_stores ADD COLUMN xks_proxy_connectivity text;
+        ALTER TABLE custom_key_stores ADD COLUMN xks_access_key_id text;
+        ALTER TABLE custom_key_stores ADD COLUMN xks_secret bytea;
+        ALTER TABLE keys ADD COLUMN xks_key_id text;
+        CREATE UNIQUE INDEX keys_by_xks_key ON keys (custom_key_store_id, xks_key_id) WHERE xks_key_id IS NOT NULL;
+        """,
     ];
 }

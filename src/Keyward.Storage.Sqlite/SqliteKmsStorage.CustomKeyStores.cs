@@ -7,13 +7,13 @@ internal sealed partial class SqliteKmsStorage
 {
     private const string StoreColumns =
         "custom_key_store_id, account_id, name, store_type, cloud_hsm_cluster_id, trust_anchor_certificate, key_store_password, " +
-        "connection_state, connection_error_code, creation_date, version";
+        "connection_state, connection_error_code, creation_date, version, xks_proxy_uri_endpoint, xks_proxy_uri_path, xks_proxy_connectivity, xks_access_key_id, xks_secret";
 
     private const int SqliteConstraintUnique = 2067;
 
     public ValueTask<bool> CreateCustomKeyStoreAsync(CustomKeyStoreRecord store, CancellationToken cancellationToken = default) => Write((c, tx) =>
     {
-        using var cmd = Command(c, tx, $"INSERT INTO custom_key_stores ({StoreColumns}) VALUES ($id, $acct, $name, $type, $cluster, $anchor, $pw, $state, $err, $created, $ver) " +
+        using var cmd = Command(c, tx, $"INSERT INTO custom_key_stores ({StoreColumns}) VALUES ($id, $acct, $name, $type, $cluster, $anchor, $pw, $state, $err, $created, $ver, $xep, $xpath, $xconn, $xakid, $xsecret) " +
             "ON CONFLICT (account_id, name) DO NOTHING");
         BindStore(cmd, store);
         return cmd.ExecuteNonQuery() == 1;
@@ -42,7 +42,8 @@ internal sealed partial class SqliteKmsStorage
         var next = store with { Version = store.Version + 1 };
         using var cmd = Command(c, tx,
             "UPDATE custom_key_stores SET name = $name, cloud_hsm_cluster_id = $cluster, trust_anchor_certificate = $anchor, key_store_password = $pw, " +
-            "connection_state = $state, connection_error_code = $err, version = $ver WHERE custom_key_store_id = $id AND version = $expected");
+            "connection_state = $state, connection_error_code = $err, version = $ver, xks_proxy_uri_endpoint = $xep, xks_proxy_uri_path = $xpath, " +
+            "xks_proxy_connectivity = $xconn, xks_access_key_id = $xakid, xks_secret = $xsecret WHERE custom_key_store_id = $id AND version = $expected");
         BindStore(cmd, next);
         cmd.Parameters.AddWithValue("$expected", store.Version);
         try { return cmd.ExecuteNonQuery() == 1 ? next : null; }
@@ -79,6 +80,11 @@ internal sealed partial class SqliteKmsStorage
         cmd.Parameters.AddWithValue("$err", (object?)s.ConnectionErrorCode ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$created", Ms(s.CreationDate));
         cmd.Parameters.AddWithValue("$ver", s.Version);
+        cmd.Parameters.AddWithValue("$xep", (object?)s.XksProxyUriEndpoint ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$xpath", (object?)s.XksProxyUriPath ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$xconn", (object?)s.XksProxyConnectivity ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$xakid", (object?)s.XksAccessKeyId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$xsecret", (object?)s.XksSecret ?? DBNull.Value);
     }
 
 }

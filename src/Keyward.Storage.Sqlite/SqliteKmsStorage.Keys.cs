@@ -7,14 +7,18 @@ internal sealed partial class SqliteKmsStorage
 {
     private const string KeyColumns =
         "key_id, account_id, creation_date, description, key_spec, key_usage, origin, key_state, deletion_date, pending_window_days, current_material_id, policy, version, " +
-        "rotation_period_days, next_rotation_date, on_demand_rotation_start, on_demand_rotations, expiration_model, valid_to, custom_key_store_id";
+        "rotation_period_days, next_rotation_date, on_demand_rotation_start, on_demand_rotations, expiration_model, valid_to, custom_key_store_id, xks_key_id";
 
     public ValueTask CreateKeyAsync(KeyRecord key, MaterialRecord? material, IReadOnlyList<TagRecord> tags, CancellationToken cancellationToken = default) => Write((c, tx) =>
     {
-        using (var cmd = Command(c, tx, $"INSERT INTO keys ({KeyColumns}) VALUES ($id, $acct, $created, $desc, $spec, $usage, $origin, $state, $del, $win, $mat, $policy, $ver, $rot, $next, $od, $ods, $exp, $vt, $cks)"))
+        using (var cmd = Command(c, tx, $"INSERT INTO keys ({KeyColumns}) VALUES ($id, $acct, $created, $desc, $spec, $usage, $origin, $state, $del, $win, $mat, $policy, $ver, $rot, $next, $od, $ods, $exp, $vt, $cks, $xks)"))
         {
             BindKey(cmd, key);
-            cmd.ExecuteNonQuery();
+            try { cmd.ExecuteNonQuery(); }
+            catch (SqliteException e) when (e.SqliteExtendedErrorCode == SqliteConstraintUnique)
+            {
+                throw new Keyward.Core.Storage.StorageConflictException("The external key is already used by a KMS key of its custom key store.", e);
+            }
         }
         if (material is not null) UpsertMaterial(c, tx, material);
         foreach (var t in tags) UpsertTag(c, tx, key.KeyId, t);
@@ -107,6 +111,7 @@ internal sealed partial class SqliteKmsStorage
         cmd.Parameters.AddWithValue("$exp", (object?)k.ExpirationModel ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$vt", Nullable(k.ValidTo));
         cmd.Parameters.AddWithValue("$cks", (object?)k.CustomKeyStoreId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$xks", (object?)k.XksKeyId ?? DBNull.Value);
     }
 
     private static IReadOnlyList<KeyRecord> ReadKeys(SqliteCommand cmd)

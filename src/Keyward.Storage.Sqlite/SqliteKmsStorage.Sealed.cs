@@ -14,11 +14,13 @@ internal sealed partial class SqliteKmsStorage
             using var r = cmd.ExecuteReader();
             while (r.Read()) values.Add(new SealedValue(kind, r.GetString(0), r.GetString(1), (byte[])r[2]));
         }
-        // HSM-store material is wrapped under its cluster key inside the HSMs, not by the barrier.
+        // HSM-store material is wrapped under its cluster key inside the HSMs, not by the barrier; an external key store
+        // key's KMS-side material is the barrier's, like a default-store key's.
         Collect("SELECT m.key_id, m.material_id, m.wrapped FROM key_materials m JOIN keys k ON k.key_id = m.key_id " +
-                "WHERE m.wrapped IS NOT NULL AND k.custom_key_store_id IS NULL", SealedKind.KeyMaterial);
+                "WHERE m.wrapped IS NOT NULL AND (k.custom_key_store_id IS NULL OR k.xks_key_id IS NOT NULL)", SealedKind.KeyMaterial);
         Collect("SELECT key_id, token_id, wrapped_private_key FROM import_parameters", SealedKind.ImportWrappingKey);
         Collect("SELECT custom_key_store_id, '', key_store_password FROM custom_key_stores WHERE key_store_password IS NOT NULL", SealedKind.CustomKeyStorePassword);
+        Collect("SELECT custom_key_store_id, '', xks_secret FROM custom_key_stores WHERE xks_secret IS NOT NULL", SealedKind.XksProxySecret);
         Collect($"SELECT name, '', value FROM settings WHERE name = '{RootKeyBarrier.CheckSetting}'", SealedKind.SealCheck);
         return (IReadOnlyList<SealedValue>)values;
     });
@@ -32,6 +34,7 @@ internal sealed partial class SqliteKmsStorage
                 SealedKind.KeyMaterial => "UPDATE key_materials SET wrapped = $v WHERE key_id = $a AND material_id = $b",
                 SealedKind.ImportWrappingKey => "UPDATE import_parameters SET wrapped_private_key = $v WHERE key_id = $a AND token_id = $b",
                 SealedKind.CustomKeyStorePassword => "UPDATE custom_key_stores SET key_store_password = $v WHERE custom_key_store_id = $a AND $b = ''",
+                SealedKind.XksProxySecret => "UPDATE custom_key_stores SET xks_secret = $v WHERE custom_key_store_id = $a AND $b = ''",
                 _ => "UPDATE settings SET value = $v WHERE name = $a AND $b = ''",
             });
             cmd.Parameters.AddWithValue("$v", v.Value);

@@ -177,5 +177,17 @@ internal static class SqliteMigrations
             request_id  TEXT NOT NULL
         ) STRICT;
         """,
+
+        // 8: external key stores: the XKS proxy's address and credential (the secret wrapped by the barrier),
+        // and each external key's id, unique within its store.
+        """
+        ALTER TABLE custom_key_stores ADD COLUMN xks_proxy_uri_endpoint TEXT;
+        ALTER TABLE custom_key_stores ADD COLUMN xks_proxy_uri_path TEXT;
+        ALTER TABLE custom_key_stores ADD COLUMN xks_proxy_connectivity TEXT;
+        ALTER TABLE custom_key_stores ADD COLUMN xks_access_key_id TEXT;
+        ALTER TABLE custom_key_stores ADD COLUMN xks_secret BLOB;
+        ALTER TABLE keys ADD COLUMN xks_key_id TEXT;
+        CREATE UNIQUE INDEX keys_by_xks_key ON keys (custom_key_store_id, xks_key_id) WHERE xks_key_id IS NOT NULL;
+        """,
     ];
 }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Keyward.Core.KeyStores;
 using Keyward.Protocol.SigV4;
 using Keyward.Protocol.Xks;
 
@@ -13,8 +14,8 @@ namespace Keyward.Xks;
 /// The KMS side of an external key store: calls an XKS proxy (Keyward's or any vendor's) as AWS KMS does. Requests
 /// are SigV4-signed for service kms-xks-proxy over host and x-amz-date; each attempt times out after 250 ms and a
 /// network timeout is retried once (KMS developer guide, "Monitoring external key stores"). Every answer is checked
-/// against the specification (lengths, Base64, the CDIV when asked for); a failure is an <see cref="XksClientException"/>
-/// whose kind the key store maps to AWS's errors. Never logs or carries plaintext.
+/// against the specification (lengths, Base64, the CDIV when asked for); a failure is an <see cref="XksProxyException"/>
+/// whose kind the service maps to AWS's errors. Never logs or carries plaintext.
 /// </summary>
 internal sealed class XksClient(HttpClient http, Uri endpoint, string uriPath, string accessKeyId, string secretAccessKey, string region, TimeProvider time)
 {
@@ -102,11 +103,15 @@ internal sealed class XksClient(HttpClient http, Uri endpoint, string uriPath, s
             {
                 // A network timeout: retried once, as KMS does.
                 if (attempt == 0) continue;
-                throw new XksClientException(XksClientFailure.Timeout, $"The XKS proxy did not answer {operation} within {AttemptTimeout.TotalMilliseconds:F0} ms (twice).");
+                throw new XksProxyException(XksProxyFailure.Timeout, $"The XKS proxy did not answer {operation} within {AttemptTimeout.TotalMilliseconds:F0} ms (twice).");
             }
-            catch (HttpRequestException e) when (e.InnerException is SocketException or IOException || e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError)
+            catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.SecureConnectionError)
             {
-                throw new XksClientException(XksClientFailure.Unreachable, $"The XKS proxy could not be reached for {operation}: {e.HttpRequestError}.");
+                throw new XksProxyException(XksProxyFailure.Tls, $"The TLS handshake with the XKS proxy failed for {operation}.");
+            }
+            catch (HttpRequestException e) when (e.InnerException is SocketException or IOException || e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError)
+            {
+                throw new XksProxyException(XksProxyFailure.Unreachable, $"The XKS proxy could not be reached for {operation}: {e.HttpRequestError}.");
             }
         }
     }
@@ -124,25 +129,16 @@ internal sealed class XksClient(HttpClient http, Uri endpoint, string uriPath, s
         return request;
     }
 
-    private static XksClientException Invalid(string operation) =>
-        new(XksClientFailure.InvalidResponse, $"The XKS proxy's response to {operation} does not follow the XKS Proxy API.");
+    private static XksProxyException Invalid(string operation) =>
+        new(XksProxyFailure.InvalidResponse, $"The XKS proxy's response to {operation} does not follow the XKS Proxy API.");
 
-    private static XksClientException Refused(HttpStatusCode status, byte[] body, string operation)
+    private static XksProxyException Refused(HttpStatusCode status, byte[] body, string operation)
     {
         XksError? error = null;
         try { error = JsonSerializer.Deserialize(body, XksJsonContext.Default.XksError); }
         catch (JsonException) { }
         if (XksErrors.Parse(error?.ErrorName) is not { } name)
-            throw new XksClientException(XksClientFailure.InvalidResponse, $"The XKS proxy answered {operation} with HTTP {(int)status} and a body that is not an XKS error.");
-        return new XksClientException(XksClientFailure.Refused, $"The XKS proxy refused {operation}: {name}.") { ErrorName = name };
+            throw new XksProxyException(XksProxyFailure.InvalidResponse, $"The XKS proxy answered {operation} with HTTP {(int)status} and a body that is not an XKS error.");
+        return new XksProxyException(XksProxyFailure.Refused, $"The XKS proxy refused {operation}: {name}.") { ErrorName = name };
     }
-}
-
-internal enum XksClientFailure { Unreachable, Timeout, InvalidResponse, Refused }
-
-/// <summary>A failed call to an XKS proxy; <see cref="ErrorName"/> is the proxy's error when it answered with one.</summary>
-internal sealed class XksClientException(XksClientFailure failure, string message) : Exception(message)
-{
-    public XksClientFailure Failure { get; } = failure;
-    public XksErrorName? ErrorName { get; init; }
 }

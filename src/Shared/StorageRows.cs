@@ -47,6 +47,7 @@ internal static class StorageRows
         ExpirationModel = NullableString(r, 17),
         ValidTo = NullableTime(r, 18),
         CustomKeyStoreId = NullableString(r, 19),
+        XksKeyId = NullableString(r, 20),
     };
 
     public static MaterialRecord Material(DbDataReader r) =>
@@ -74,6 +75,11 @@ internal static class StorageRows
         ConnectionErrorCode = NullableString(r, 8),
         CreationDate = Time(r.GetInt64(9)),
         Version = r.GetInt64(10),
+        XksProxyUriEndpoint = NullableString(r, 11),
+        XksProxyUriPath = NullableString(r, 12),
+        XksProxyConnectivity = NullableString(r, 13),
+        XksAccessKeyId = NullableString(r, 14),
+        XksSecret = NullableBytes(r, 15),
     };
 
     public static AliasRecord Alias(DbDataReader r) =>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Keyward.Core.KeyStores;
 using Keyward.EndToEnd.Tests.Infrastructure;
 using Keyward.Protocol.Xks;
 using Keyward.Xks;
@@ -38,24 +39,24 @@ public sealed class XksClientTests(XksProxyTests.Proxy fixture) : IClassFixture<
         var aad = RandomNumberGenerator.GetBytes(40);
         var sealedData = await client.EncryptAsync("ext-key-1", Metadata("Encrypt"), plaintext, aad, cdiv: true, default);
         Assert.Equal(plaintext, await client.DecryptAsync("ext-key-1", Metadata("Decrypt"), sealedData, aad, default));
-        var refused = await Assert.ThrowsAsync<XksClientException>(() => client.DecryptAsync("ext-key-1", Metadata("Decrypt"), sealedData, [1], default));
-        Assert.Equal((XksClientFailure.Refused, XksErrorName.InvalidCiphertextException), (refused.Failure, refused.ErrorName));
+        var refused = await Assert.ThrowsAsync<XksProxyException>(() => client.DecryptAsync("ext-key-1", Metadata("Decrypt"), sealedData, [1], default));
+        Assert.Equal((XksProxyFailure.Refused, XksErrorName.InvalidCiphertextException), (refused.Failure, refused.ErrorName));
     }
 
     [Fact]
     public async Task A_wrong_secret_an_unknown_key_and_an_unreachable_proxy_are_told_apart()
     {
-        var wrong = await Assert.ThrowsAsync<XksClientException>(() => Client(fixture.Host.Address, "wrongSecret0123456789abcdefghijABCDEFGHIJKLMN").HealthAsync("KmsHealthCheck", "r", default));
+        var wrong = await Assert.ThrowsAsync<XksProxyException>(() => Client(fixture.Host.Address, "wrongSecret0123456789abcdefghijABCDEFGHIJKLMN").HealthAsync("KmsHealthCheck", "r", default));
         Assert.Equal(XksErrorName.AuthenticationFailedException, wrong.ErrorName);
-        var missing = await Assert.ThrowsAsync<XksClientException>(() => Client(fixture.Host.Address).GetKeyMetadataAsync("no-such-key", Metadata("CreateKey"), default));
+        var missing = await Assert.ThrowsAsync<XksProxyException>(() => Client(fixture.Host.Address).GetKeyMetadataAsync("no-such-key", Metadata("CreateKey"), default));
         Assert.Equal(XksErrorName.KeyNotFoundException, missing.ErrorName);
 
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var closed = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
         listener.Stop();
-        var unreachable = await Assert.ThrowsAsync<XksClientException>(() => Client(closed).HealthAsync("KmsHealthCheck", "r", default));
-        Assert.Equal(XksClientFailure.Unreachable, unreachable.Failure);
+        var unreachable = await Assert.ThrowsAsync<XksProxyException>(() => Client(closed).HealthAsync("KmsHealthCheck", "r", default));
+        Assert.Equal(XksProxyFailure.Unreachable, unreachable.Failure);
     }
 
     [Fact]
@@ -70,8 +71,8 @@ public sealed class XksClientTests(XksProxyTests.Proxy fixture) : IClassFixture<
         }
         // Every answer held back: two attempts of 250 ms, then Timeout.
         await using var always = new DelayingRelay(fixture.Host.Address, TimeSpan.FromMilliseconds(400), slowConnections: int.MaxValue);
-        var timeout = await Assert.ThrowsAsync<XksClientException>(() => Client(always.Address).GetKeyMetadataAsync("ext-key-1", Metadata("DescribeKey"), default));
-        Assert.Equal(XksClientFailure.Timeout, timeout.Failure);
+        var timeout = await Assert.ThrowsAsync<XksProxyException>(() => Client(always.Address).GetKeyMetadataAsync("ext-key-1", Metadata("DescribeKey"), default));
+        Assert.Equal(XksProxyFailure.Timeout, timeout.Failure);
         Assert.Equal(2, always.Connections);
     }
 }

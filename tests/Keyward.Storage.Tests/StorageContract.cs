@@ -311,6 +311,55 @@ public abstract class StorageContract : IAsyncLifetime
         Assert.Equal(CustomKeyStores.Connected, (await Storage.GetCustomKeyStoreAsync(store.CustomKeyStoreId))!.ConnectionState);
     }
 
+    private static CustomKeyStoreRecord NewExternalStore(string name) => new()
+    {
+        CustomKeyStoreId = CustomKeyStores.NewId(),
+        AccountId = "111122223333",
+        Name = name,
+        StoreType = CustomKeyStores.External,
+        XksProxyUriEndpoint = "https://xks.example.com:8443",
+        XksProxyUriPath = "/tenant/kms/xks/v1",
+        XksProxyConnectivity = CustomKeyStores.PublicEndpoint,
+        XksAccessKeyId = "AKIAXKSPROXYTEST2345",
+        XksSecret = [5, 6, 7],
+        ConnectionState = CustomKeyStores.Disconnected,
+        CreationDate = T0,
+        Version = 1,
+    };
+
+    [Fact]
+    public async Task An_external_key_store_keeps_its_proxy_settings_and_each_external_key_serves_one_kms_key()
+    {
+        var store = NewExternalStore("xks");
+        Assert.True(await Storage.CreateCustomKeyStoreAsync(store));
+        var read = (await Storage.GetCustomKeyStoreAsync(store.CustomKeyStoreId))!;
+        Assert.Equal(store with { XksSecret = null }, read with { XksSecret = null });
+        Assert.Equal(store.XksSecret, read.XksSecret);
+        var updated = await Storage.UpdateCustomKeyStoreAsync(read with { XksProxyUriPath = "/kms/xks/v1", XksAccessKeyId = "AKIAXKSPROXYOTHER2345", XksSecret = [8] });
+        read = (await Storage.GetCustomKeyStoreAsync(store.CustomKeyStoreId))!;
+        Assert.Equal(("/kms/xks/v1", "AKIAXKSPROXYOTHER2345", 2L), (read.XksProxyUriPath, read.XksAccessKeyId, updated!.Version));
+        Assert.Equal([8], read.XksSecret);
+
+        var key = NewKey() with { Origin = "EXTERNAL_KEY_STORE", CustomKeyStoreId = store.CustomKeyStoreId, XksKeyId = "ext-key-1", CurrentMaterialId = new string('a', 64) };
+        await Storage.CreateKeyAsync(key, new MaterialRecord(key.KeyId, key.CurrentMaterialId!, [4], T0), []);
+        Assert.Equal("ext-key-1", (await Storage.GetKeyAsync(key.KeyId))!.XksKeyId);
+        // The same external key in the same store is refused (nothing written); in another store it is allowed.
+        var again = NewKey() with { Origin = "EXTERNAL_KEY_STORE", CustomKeyStoreId = store.CustomKeyStoreId, XksKeyId = "ext-key-1" };
+        await Assert.ThrowsAsync<StorageConflictException>(async () => await Storage.CreateKeyAsync(again, null, []));
+        Assert.Null(await Storage.GetKeyAsync(again.KeyId));
+        var other = NewExternalStore("xks-2");
+        await Storage.CreateCustomKeyStoreAsync(other);
+        await Storage.CreateKeyAsync(again with { CustomKeyStoreId = other.CustomKeyStoreId }, null, []);
+        Assert.Equal(other.CustomKeyStoreId, (await Storage.GetKeyAsync(again.KeyId))!.CustomKeyStoreId);
+
+        // The proxy secret and the keys' KMS-side material are the barrier's: a seal migration re-wraps them.
+        var values = await Storage.ListSealedValuesAsync();
+        Assert.Contains(values, v => v.Kind == SealedKind.KeyMaterial && v.Id1 == key.KeyId);
+        Assert.Equal(2, values.Count(v => v.Kind == SealedKind.XksProxySecret));
+        await Storage.ReplaceSealedValuesAsync(values.Where(v => v.Kind == SealedKind.XksProxySecret && v.Id1 == store.CustomKeyStoreId).Select(v => v with { Value = [1, 1] }).ToList());
+        Assert.Equal([1, 1], (await Storage.GetCustomKeyStoreAsync(store.CustomKeyStoreId))!.XksSecret);
+    }
+
     [Fact]
     public async Task A_custom_key_store_with_keys_is_not_deleted()
     {

@@ -17,6 +17,8 @@ internal sealed record Caller(Principal Principal, KmsOperation Operation)
     public IReadOnlyDictionary<string, string>? EncryptionContext { get; init; }
     /// <summary>The access key the request was signed with (not secret; recorded in the audit log).</summary>
     public string? AccessKeyId { get; init; }
+    /// <summary>The request's x-amzn-RequestId; also the kmsRequestId of the calls it makes to an XKS proxy.</summary>
+    public string? RequestId { get; init; }
 
     /// <summary>What the audit record needs from the service: the keys the request touched (shared by <c>with</c> copies).</summary>
     public AuditFacts Audit { get; init; } = new();

@@ -21,8 +21,11 @@ internal sealed record KeyRecord
     public string? CurrentMaterialId { get; init; }
     public required string Policy { get; init; }
 
-    /// <summary>The custom key store that holds the key's material (Origin AWS_CLOUDHSM); null for the default store.</summary>
+    /// <summary>The custom key store that holds the key's material (Origin AWS_CLOUDHSM or EXTERNAL_KEY_STORE); null for the default store.</summary>
     public string? CustomKeyStoreId { get; init; }
+
+    /// <summary>Origin EXTERNAL_KEY_STORE: the external key's id at the XKS proxy (immutable; unique within its store).</summary>
+    public string? XksKeyId { get; init; }
 
     // Rotation (symmetric keys). Automatic rotation is on while RotationPeriodInDays is set.
     public int? RotationPeriodInDays { get; init; }

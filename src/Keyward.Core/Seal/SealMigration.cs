@@ -42,6 +42,7 @@ internal static class SealMigration
         SealedKind.KeyMaterial => (SoftwareKeyStore.MaterialPurpose, SoftwareKeyStore.Identity(v.Id1, v.Id2)),
         SealedKind.ImportWrappingKey => (ImportWrappingKeys.Purpose, ImportWrappingKeys.Identity(v.Id1, v.Id2)),
         SealedKind.CustomKeyStorePassword => (CustomKeyStores.PasswordPurpose, v.Id1),
+        SealedKind.XksProxySecret => (CustomKeyStores.XksSecretPurpose, v.Id1),
         _ => (RootKeyBarrier.CheckPurpose, RootKeyBarrier.CheckIdentity),
     };
 }

@@ -1,6 +1,7 @@
 using Keyward.Core.Keys;
 using Keyward.Core.KeyStores;
 using Keyward.Protocol.Errors;
+using Keyward.Protocol.Xks;
 
 namespace Keyward.Core.Service;
 
@@ -117,5 +118,52 @@ internal static class Faults
         KeyStoreFailure.Unsupported => Unsupported("The key store that holds this KMS key does not support this operation."),
         KeyStoreFailure.InvalidMaterial => IncorrectKeyMaterial("The key material is invalid for the key spec of this KMS key."),
         _ => Internal(),
+    };
+
+    /// <summary>
+    /// A failed call to an XKS proxy during a cryptographic operation. As in AWS, every failure of the external
+    /// configuration or connection is KMSInvalidStateException, with a message that names the cause; a ciphertext the
+    /// proxy cannot authenticate is InvalidCiphertextException, and a proxy's throttling is ThrottlingException.
+    /// </summary>
+    public static KmsException FromXksProxy(XksProxyException e, string arn, string xksKeyId) => e.Failure switch
+    {
+        XksProxyFailure.Refused when e.ErrorName == XksErrorName.InvalidCiphertextException => KmsException.InvalidCiphertext(),
+        XksProxyFailure.Refused when e.ErrorName == XksErrorName.ThrottlingException =>
+            new(KmsErrorCode.ThrottlingException, $"The external key store proxy of {arn} is throttling requests."),
+        XksProxyFailure.Timeout => XksState(arn, "the external key store proxy did not respond within the timeout (250 ms, retried once)."),
+        XksProxyFailure.Unreachable => XksState(arn, "the external key store proxy cannot be reached."),
+        XksProxyFailure.Tls => XksState(arn, "the TLS handshake with the external key store proxy failed."),
+        XksProxyFailure.InvalidResponse => XksState(arn, "the external key store proxy returned a response that does not follow the XKS Proxy API."),
+        _ => e.ErrorName switch
+        {
+            XksErrorName.InvalidStateException => XksState(arn, $"the external key {xksKeyId} is disabled or not usable in the external key manager."),
+            XksErrorName.KeyNotFoundException => XksState(arn, $"the external key store proxy did not find the external key {xksKeyId}."),
+            XksErrorName.InvalidKeyUsageException => XksState(arn, $"the external key {xksKeyId} does not allow this operation."),
+            XksErrorName.AuthenticationFailedException => XksState(arn, "the external key store proxy rejected the authentication credential."),
+            XksErrorName.AccessDeniedException => XksState(arn, "the external key store proxy denied the request (its authorization rules)."),
+            _ => XksState(arn, $"the external key store proxy rejected the request with {e.ErrorName}."),
+        },
+    };
+
+    private static KmsException XksState(string arn, string cause) =>
+        new(KmsErrorCode.KMSInvalidStateException, $"{arn} cannot be used because {cause}");
+
+    /// <summary>A failed GetHealthStatus while creating or updating an external key store, as AWS reports it.</summary>
+    public static KmsException FromXksProxyCheck(XksProxyException e) => e.Failure switch
+    {
+        XksProxyFailure.Unreachable or XksProxyFailure.Timeout =>
+            new(KmsErrorCode.XksProxyUriUnreachableException, "KMS cannot communicate with the external key store proxy at the XksProxyUriEndpoint."),
+        XksProxyFailure.Tls =>
+            new(KmsErrorCode.XksProxyInvalidConfigurationException, "The TLS handshake with the external key store proxy failed (its certificate is not trusted or does not match the host name)."),
+        XksProxyFailure.InvalidResponse =>
+            new(KmsErrorCode.XksProxyInvalidResponseException, "The external key store proxy's response does not follow the XKS Proxy API."),
+        _ => e.ErrorName switch
+        {
+            XksErrorName.AuthenticationFailedException => new(KmsErrorCode.XksProxyIncorrectAuthenticationCredentialException,
+                "The external key store proxy rejected the XksProxyAuthenticationCredential."),
+            XksErrorName.InvalidUriPathException => new(KmsErrorCode.XksProxyInvalidConfigurationException,
+                "The external key store proxy does not serve the XksProxyUriPath."),
+            _ => new(KmsErrorCode.XksProxyInvalidResponseException, $"The external key store proxy answered GetHealthStatus with {e.ErrorName}."),
+        },
     };
 }

@@ -21,7 +21,7 @@ internal sealed partial class KmsService
     {
         CheckContext(request.EncryptionContext, "encryptionContext");
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: true, ct);
-        var result = await EncryptUnderAsync(key, "Encrypt", request.EncryptionAlgorithm, request.Plaintext!,
+        var result = await EncryptUnderAsync(caller, key, "Encrypt", request.EncryptionAlgorithm, request.Plaintext!,
             request.EncryptionContext, request.DryRun == true, ct);
         return new EncryptResponse { CiphertextBlob = result.Blob, KeyId = Arn(key), EncryptionAlgorithm = result.Algorithm };
     }
@@ -52,7 +52,7 @@ internal sealed partial class KmsService
             request.SourceEncryptionAlgorithm, request.SourceEncryptionContext, request.DryRun == true, "ReEncrypt", ct);
         try
         {
-            var result = await EncryptUnderAsync(destination, "ReEncrypt", request.DestinationEncryptionAlgorithm, source.Plaintext,
+            var result = await EncryptUnderAsync(caller, destination, "ReEncrypt", request.DestinationEncryptionAlgorithm, source.Plaintext,
                 request.DestinationEncryptionContext, dryRun: false, ct);
             return new ReEncryptResponse
             {
@@ -84,7 +84,7 @@ internal sealed partial class KmsService
         var dataKey = RandomNumberGenerator.GetBytes(length);
         try
         {
-            var (blob, materialId) = await SealAsync(key, dataKey, request.EncryptionContext, ct);
+            var (blob, materialId) = await SealAsync(caller, key, dataKey, request.EncryptionContext, ct);
             var response = new GenerateDataKeyResponse { CiphertextBlob = blob, KeyId = Arn(key), KeyMaterialId = materialId };
             if (withPlaintext) response.Plaintext = dataKey;
             return response;
@@ -111,14 +111,14 @@ internal sealed partial class KmsService
     }
 
     /// <summary>Encrypt's semantics for any ENCRYPT_DECRYPT key: a symmetric blob, or RSAES-OAEP under an RSA key's public key.</summary>
-    private async ValueTask<Sealed> EncryptUnderAsync(KeyRecord key, string operation, string? algorithm, ReadOnlyMemory<byte> plaintext,
+    private async ValueTask<Sealed> EncryptUnderAsync(Caller caller, KeyRecord key, string operation, string? algorithm, ReadOnlyMemory<byte> plaintext,
         Dictionary<string, string>? context, bool dryRun, CancellationToken ct)
     {
         var spec = CheckEncryptionUse(key, operation, algorithm, context);
         if (spec.Family != KeyFamily.Rsa)
         {
             if (dryRun) throw Faults.DryRun();
-            var (blob, materialId) = await SealAsync(key, plaintext, context, ct);
+            var (blob, materialId) = await SealAsync(caller, key, plaintext, context, ct);
             return new Sealed(blob, materialId, SymmetricDefault);
         }
         var padding = AsymmetricKeys.RsaEncryptionPadding(algorithm!)!;
@@ -150,13 +150,18 @@ internal sealed partial class KmsService
         return spec;
     }
 
-    /// <summary>Encrypts under the key's current material; returns the blob and the material id used.</summary>
-    private async ValueTask<(byte[] Blob, string MaterialId)> SealAsync(KeyRecord key, ReadOnlyMemory<byte> plaintext,
+    /// <summary>
+    /// Encrypts under the key's current material; returns the blob and the material id used. A key in an external key
+    /// store encrypts twice: under its KMS-side material, then through its XKS proxy under the external key.
+    /// </summary>
+    private async ValueTask<(byte[] Blob, string MaterialId)> SealAsync(Caller caller, KeyRecord key, ReadOnlyMemory<byte> plaintext,
         Dictionary<string, string>? context, CancellationToken ct)
     {
         var material = await CurrentMaterialAsync(key, ct);
         var header = CiphertextBlob.WriteHeader(key.KeyId, material.MaterialId);
-        var payload = await StoreFor(key).EncryptAsync(material, plaintext, CiphertextBlob.Aad(header, context), ct);
+        var aad = CiphertextBlob.Aad(header, context);
+        var payload = await StoreFor(key).EncryptAsync(material, plaintext, aad, ct);
+        if (key.XksKeyId is not null) payload = await SealExternalAsync(caller, key, payload, aad, ct);
         return (CiphertextBlob.Compose(header, payload), material.MaterialId);
     }
 
@@ -198,7 +203,9 @@ internal sealed partial class KmsService
         RequireSymmetricUse(key, operation, algorithm);
         var material = await GetMaterialAsync(key.KeyId, blob.MaterialId, ct) ?? throw KmsException.InvalidCiphertext();
         if (dryRun) throw Faults.DryRun();
-        var opened = await StoreFor(key).DecryptAsync(material, blob.Payload, CiphertextBlob.Aad(blob.Header.Span, context), ct);
+        var aad = CiphertextBlob.Aad(blob.Header.Span, context);
+        var payload = key.XksKeyId is null ? blob.Payload : await OpenExternalAsync(caller, key, blob.Payload, aad, ct);
+        var opened = await StoreFor(key).DecryptAsync(material, payload, aad, ct);
         return new Opened(key, opened, blob.MaterialId, SymmetricDefault);
     }
 

@@ -9,8 +9,8 @@ using Keyward.Protocol.Operations;
 namespace Keyward.Core.Service;
 
 /// <summary>
-/// Custom key stores of type AWS_CLOUDHSM over the configured HSM clusters, with AWS's
-/// connection states: Connect moves DISCONNECTED → CONNECTING → CONNECTED or FAILED (with a
+/// Custom key stores: AWS_CLOUDHSM over the configured HSM clusters, and EXTERNAL_KEY_STORE over an XKS proxy
+/// (KmsService.ExternalKeyStores.cs). Both have AWS's connection states: Connect moves DISCONNECTED → CONNECTING → CONNECTED or FAILED (with a
 /// ConnectionErrorCode); Disconnect moves any other state to DISCONNECTED; a FAILED store must
 /// be disconnected before it is connected again. Update and Delete need DISCONNECTED.
 /// </summary>
@@ -23,7 +23,10 @@ internal sealed partial class KmsService
     {
         AuthorizeAccount(caller);
         var type = request.CustomKeyStoreType ?? CustomKeyStores.CloudHsm;
-        if (type != CustomKeyStores.CloudHsm) throw Faults.Unsupported("External key stores (EXTERNAL_KEY_STORE) are not supported by this server yet.");
+        if (type == CustomKeyStores.External) return await CreateExternalKeyStoreAsync(caller, request, ct);
+        if (request.XksProxyUriEndpoint is not null || request.XksProxyUriPath is not null || request.XksProxyAuthenticationCredential is not null
+            || request.XksProxyConnectivity is not null || request.XksProxyVpcEndpointServiceName is not null)
+            throw KmsException.Validation("The XksProxy members are valid only for an EXTERNAL_KEY_STORE custom key store.");
         if (request.CloudHsmClusterId is null || request.TrustAnchorCertificate is null || request.KeyStorePassword is null)
             throw KmsException.Validation("An AWS_CLOUDHSM custom key store needs CloudHsmClusterId, TrustAnchorCertificate and KeyStorePassword.");
         var cluster = hsmClusters.Find(request.CloudHsmClusterId) ?? throw ClusterNotFound(request.CloudHsmClusterId);
@@ -90,14 +93,17 @@ internal sealed partial class KmsService
         var connecting = await WriteStoreAsync(store with { ConnectionState = CustomKeyStores.Connecting, ConnectionErrorCode = null }, ct)
                          ?? throw Faults.StoreState($"Custom key store {store.CustomKeyStoreId} changed while connecting; try again.");
         // AWS connects in the background; the request waits a little so a quick connection is visible at once.
-        var connect = Task.Run(() => FinishConnectAsync(connecting), CancellationToken.None);
+        var connect = Task.Run(() => FinishConnectAsync(connecting, healthCheck: true), CancellationToken.None);
         await Task.WhenAny(connect, Task.Delay(ConnectWait, ct));
     }
 
-    /// <summary>Logs in to the cluster and records CONNECTED, or FAILED with the reason, unless the store changed meanwhile.</summary>
-    private async Task FinishConnectAsync(CustomKeyStoreRecord connecting)
+    /// <summary>
+    /// Logs in to the cluster (or opens the proxy client and, with <paramref name="healthCheck"/>, checks its health) and
+    /// records CONNECTED, or FAILED with the reason, unless the store changed meanwhile.
+    /// </summary>
+    private async Task FinishConnectAsync(CustomKeyStoreRecord connecting, bool healthCheck)
     {
-        var (error, _) = ConnectHsm(connecting);
+        var (error, _) = await ConnectStoreAsync(connecting, healthCheck);
         var final = connecting with
         {
             ConnectionState = error is null ? CustomKeyStores.Connected : CustomKeyStores.Failed,
@@ -110,6 +116,10 @@ internal sealed partial class KmsService
             if (now?.ConnectionState != CustomKeyStores.Connected) _stores.Close(connecting.CustomKeyStoreId);
         }
     }
+
+    /// <summary>A connection to the store in this process; AWS's ConnectionErrorCode on failure, and whether this call added it.</summary>
+    private async Task<(string? Error, bool Added)> ConnectStoreAsync(CustomKeyStoreRecord store, bool healthCheck) =>
+        store.StoreType == CustomKeyStores.External ? await ConnectExternalAsync(store, healthCheck) : ConnectHsm(store);
 
     /// <summary>
     /// Logs in to the store's cluster with its password (zeroed afterwards) and keeps the connection in this process.
@@ -152,6 +162,10 @@ internal sealed partial class KmsService
         await RetryOnConflictAsync(async () =>
         {
             var store = await GetStoreAsync(caller, request.CustomKeyStoreId!, ct);
+            if (store.StoreType == CustomKeyStores.External) return await UpdateExternalKeyStoreAsync(caller, store, request, ct);
+            if (request.XksProxyUriEndpoint is not null || request.XksProxyUriPath is not null || request.XksProxyAuthenticationCredential is not null
+                || request.XksProxyConnectivity is not null || request.XksProxyVpcEndpointServiceName is not null)
+                throw KmsException.Validation("The XksProxy members are valid only for an EXTERNAL_KEY_STORE custom key store.");
             if (store.ConnectionState != CustomKeyStores.Disconnected)
                 throw Faults.StoreState($"Custom key store {store.CustomKeyStoreId} is {store.ConnectionState}. Disconnect it before updating it.");
             var next = store;
@@ -196,15 +210,17 @@ internal sealed partial class KmsService
         foreach (var store in await storage.ListCustomKeyStoresAsync(null, ct))
         {
             _stores.Remember(store);
+            // An external key store reconnects without a health check: a proxy that is down now fails requests until it is back.
             if (store.ConnectionState is CustomKeyStores.Connected or CustomKeyStores.Connecting)
-                await FinishConnectAsync(store);
+                await FinishConnectAsync(store, healthCheck: false);
         }
     }
 
-    /// <summary>The connected HSM key store of a key in a custom key store; KMSInvalidStateException if it cannot be used now.</summary>
+    /// <summary>The store of a key's material: the connected HSM key store of a key in an AWS_CLOUDHSM store (KMSInvalidStateException if it cannot be used now), else the software store.</summary>
     private IKeyStore StoreFor(KeyRecord key)
     {
-        if (key.CustomKeyStoreId is not { } id) return keyStore;
+        // A key in an external key store holds its KMS-side material in the software store (the proxy is the outer layer).
+        if (key.CustomKeyStoreId is not { } id || key.XksKeyId is not null) return keyStore;
         return _stores.TryGet(id, out var store) && store.Available ? store : throw Faults.StoreUnavailable(Arn(key), id);
     }
 
@@ -215,6 +231,8 @@ internal sealed partial class KmsService
     private async ValueTask<T> InConnectedStoreAsync<T>(Caller caller, string storeId, Func<IHsmKeyStore, T> use, CancellationToken ct)
     {
         var record = await GetStoreAsync(caller, storeId, ct);
+        if (record.StoreType == CustomKeyStores.External)
+            throw Faults.Unsupported($"Custom key store {storeId} is an external key store; this operation needs an AWS_CLOUDHSM key store.");
         if (record.ConnectionState != CustomKeyStores.Connected || !_stores.TryGet(storeId, out var store))
             throw Faults.StoreState($"Custom key store {storeId} is {record.ConnectionState}; it must be CONNECTED.");
         var notResponding = Faults.StoreState($"No HSM of custom key store {storeId} responds.");
@@ -263,6 +281,12 @@ internal sealed partial class KmsService
         ConnectionErrorCode = s.ConnectionState == CustomKeyStores.Failed ? s.ConnectionErrorCode : null,
         CreationDate = s.CreationDate,
         CustomKeyStoreType = s.StoreType,
+        XksProxyConfiguration = s.StoreType == CustomKeyStores.External
+            ? new XksProxyConfiguration
+            {
+                AccessKeyId = s.XksAccessKeyId, Connectivity = s.XksProxyConnectivity, UriEndpoint = s.XksProxyUriEndpoint, UriPath = s.XksProxyUriPath,
+            }
+            : null,
     };
 
     private byte[] WrapPassword(string storeId, string password)

@@ -26,7 +26,7 @@ internal sealed partial class KmsService
         var (privateKey, publicKey) = AsymmetricKeys.Generate(pairSpec);
         try
         {
-            var (blob, materialId) = await SealAsync(key, privateKey, request.EncryptionContext, ct);
+            var (blob, materialId) = await SealAsync(caller, key, privateKey, request.EncryptionContext, ct);
             return new GenerateDataKeyPairResponse
             {
                 PrivateKeyCiphertextBlob = blob,

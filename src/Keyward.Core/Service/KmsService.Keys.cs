@@ -1,5 +1,6 @@
 using Keyward.Core.Identity;
 using Keyward.Core.Keys;
+using Keyward.Core.Storage;
 using Keyward.Protocol.Errors;
 using Keyward.Protocol.Model;
 using Keyward.Protocol.Operations;
@@ -24,14 +25,19 @@ internal sealed partial class KmsService
         var usage = request.KeyUsage ?? spec.DefaultUsage!;
         if (!spec.Allows(usage))
             throw KmsException.Validation($"KeyUsage {usage} is not compatible with KeySpec {keySpec}");
-        if (origin is not (Origins.AwsKms or Origins.External or Origins.AwsCloudHsm))
+        if (origin is not (Origins.AwsKms or Origins.External or Origins.AwsCloudHsm or Origins.ExternalKeyStore))
             throw Faults.Unsupported($"Origin {origin} is not supported by this server.");
-        if ((origin == Origins.AwsCloudHsm) != (request.CustomKeyStoreId is not null))
-            throw Faults.Unsupported("A KMS key in a custom key store needs both Origin AWS_CLOUDHSM and CustomKeyStoreId.");
-        if (origin == Origins.AwsCloudHsm && (keySpec != "SYMMETRIC_DEFAULT" || usage != KeySpecInfo.EncryptDecrypt))
+        var inCustomStore = origin is Origins.AwsCloudHsm or Origins.ExternalKeyStore;
+        if (inCustomStore != (request.CustomKeyStoreId is not null))
+            throw Faults.Unsupported("A KMS key in a custom key store needs both CustomKeyStoreId and Origin AWS_CLOUDHSM or EXTERNAL_KEY_STORE.");
+        if (inCustomStore && (keySpec != "SYMMETRIC_DEFAULT" || usage != KeySpecInfo.EncryptDecrypt))
             throw Faults.Unsupported($"KeySpec {keySpec} with KeyUsage {usage} is not supported in a custom key store; only symmetric encryption keys are.");
-        if (request.XksKeyId is not null)
-            throw KmsException.Validation("XksKeyId is allowed only with Origin EXTERNAL_KEY_STORE.");
+        if ((request.XksKeyId is not null) != (origin == Origins.ExternalKeyStore))
+            throw KmsException.Validation(request.XksKeyId is null
+                ? "A KMS key with Origin EXTERNAL_KEY_STORE needs an XksKeyId."
+                : "XksKeyId is allowed only with Origin EXTERNAL_KEY_STORE.");
+        if (request.XksKeyId is { } xksId && !XksKeyIdPattern.IsMatch(xksId))
+            throw KmsException.Validation("XksKeyId must be 1 to 128 characters of letters, digits, '.', '_' and '-'.");
         if (request.MultiRegion == true)
             throw Faults.Unsupported("Multi-Region keys are not supported by this server.");
 
@@ -42,10 +48,15 @@ internal sealed partial class KmsService
             ? KeyPolicies.Default(options.Partition, caller.AccountId)
             : CheckNewPolicy(caller, request.Policy, caller.AccountId, keyId, request.BypassPolicyLockoutSafetyCheck == true);
         var now = Now();
-        // A key for imported material has none until ImportKeyMaterial.
-        var material = request.CustomKeyStoreId is { } storeId
-            ? await InConnectedStoreAsync(caller, storeId, store => store.CreateMaterial(keyId, spec, now), ct)
-            : origin == Origins.External ? null : keyStore.CreateMaterial(keyId, spec, now);
+        // A key for imported material has none until ImportKeyMaterial. A key in an external key store has KMS-side
+        // material of its own (the inner layer of its double encryption) besides the external key.
+        if (origin == Origins.ExternalKeyStore) await CheckExternalKeyAsync(caller, request.CustomKeyStoreId!, request.XksKeyId!, options.KeyArn(caller.AccountId, keyId), ct);
+        var material = origin switch
+        {
+            Origins.AwsCloudHsm => await InConnectedStoreAsync(caller, request.CustomKeyStoreId!, store => store.CreateMaterial(keyId, spec, now), ct),
+            Origins.External => null,
+            _ => keyStore.CreateMaterial(keyId, spec, now),
+        };
         var key = new KeyRecord
         {
             KeyId = keyId,
@@ -59,10 +70,16 @@ internal sealed partial class KmsService
             CurrentMaterialId = material?.MaterialId,
             Policy = policy,
             CustomKeyStoreId = request.CustomKeyStoreId,
+            XksKeyId = request.XksKeyId,
             Version = 1,
         };
         // Durable (committed with synchronous=FULL / fsync) before the client hears of the key.
-        await storage.CreateKeyAsync(key, material, tags, ct);
+        try { await storage.CreateKeyAsync(key, material, tags, ct); }
+        catch (StorageConflictException) when (key.XksKeyId is not null)
+        {
+            throw new KmsException(KmsErrorCode.XksKeyAlreadyInUseException,
+                $"The external key {key.XksKeyId} is already associated with a KMS key in custom key store {key.CustomKeyStoreId}.");
+        }
         caller.Audit.Touch(Arn(key));
         _cache.PutKey(key);
         if (material is not null) _cache.PutMaterial(material);
@@ -156,7 +173,7 @@ internal sealed partial class KmsService
         {
             if (!await storage.DeleteKeyAsync(key.KeyId, key.Version, ct)) return false;
             // A key in a disconnected custom key store leaves its HSM objects behind (as AWS does); docs/operations.md.
-            if (key.CustomKeyStoreId is null) keyStore.Forget(key.KeyId);
+            if (key.CustomKeyStoreId is null || key.XksKeyId is not null) keyStore.Forget(key.KeyId);
             else if (_stores.TryGet(key.CustomKeyStoreId, out var hsmStore)) hsmStore.Forget(key.KeyId);
             _cache.DropKey(key.KeyId);
             return true;

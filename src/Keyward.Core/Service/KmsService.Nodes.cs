@@ -63,9 +63,15 @@ internal sealed partial class KmsService
             _stores.Remember(record);
             if (record.ConnectionState != CustomKeyStores.Connected) continue;
             connected.Add(record.CustomKeyStoreId);
-            if (_stores.TryGet(record.CustomKeyStoreId, out _)) continue;
+            if (_stores.IsConnected(record.CustomKeyStoreId))
+            {
+                // An external key store whose proxy settings another node changed is opened again with the new ones.
+                if (record.StoreType != CustomKeyStores.External || _stores.Settings(record.CustomKeyStoreId) == XksSettings(record)) continue;
+                _stores.Close(record.CustomKeyStoreId);
+                changed++;
+            }
             // Logged in here without rewriting the record; a failure is tried again on the next sync.
-            if (ConnectHsm(record).Added) changed++;
+            if ((await ConnectStoreAsync(record, healthCheck: false)).Added) changed++;
         }
         foreach (var id in _stores.ConnectedIds())
         {

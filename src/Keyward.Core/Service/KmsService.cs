@@ -14,14 +14,19 @@ namespace Keyward.Core.Service;
 /// usage, and AWS's cross-member rules. One partial file per group of operations.
 /// </summary>
 internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, RootKeyBarrier barrier, KmsOptions options, TimeProvider clock,
-    IHsmClusters? hsmClusterConfiguration = null) : IDisposable
+    IHsmClusters? hsmClusterConfiguration = null, IXksProxies? xksProxyClients = null) : IDisposable
 {
+    private readonly IXksProxies xksProxies = xksProxyClients ?? IXksProxies.None;
     private readonly KeyCache _cache = new(TimeProvider.System);
     private readonly ImportWrappingKeys imports = new(barrier);
     private readonly IHsmClusters hsmClusters = hsmClusterConfiguration ?? IHsmClusters.None;
     private readonly CustomKeyStoreConnections _stores = new();
 
-    public void Dispose() => _stores.Dispose();
+    public void Dispose()
+    {
+        _stores.Dispose();
+        (xksProxies as IDisposable)?.Dispose();
+    }
 
     private DateTimeOffset Now()
     {
@@ -196,6 +201,7 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
             MultiRegion = false,
             CustomKeyStoreId = key.CustomKeyStoreId,
             CloudHsmClusterId = key.CustomKeyStoreId is { } store ? _stores.Record(store)?.CloudHsmClusterId : null,
+            XksKeyConfiguration = key.XksKeyId is { } xksKeyId ? new XksKeyConfiguration { Id = xksKeyId } : null,
             // AWS reports a material id only for symmetric encryption keys.
             CurrentKeyMaterialId = spec.Family == KeyFamily.Symmetric ? key.CurrentMaterialId : null,
         };

@@ -51,4 +51,16 @@ internal enum KmsErrorCode
     CloudHsmClusterInvalidConfigurationException,
     CloudHsmClusterNotRelatedException,
     IncorrectTrustAnchorException,
+
+    // External key stores (XKS).
+    XksProxyUriUnreachableException,
+    XksProxyUriInUseException,
+    XksProxyUriEndpointInUseException,
+    XksProxyIncorrectAuthenticationCredentialException,
+    XksProxyInvalidConfigurationException,
+    XksProxyInvalidResponseException,
+    XksProxyVpcEndpointServiceNotFoundException,
+    XksKeyNotFoundException,
+    XksKeyAlreadyInUseException,
+    XksKeyInvalidConfigurationException,
 }

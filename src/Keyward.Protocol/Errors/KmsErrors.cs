@@ -51,6 +51,16 @@ internal static class KmsErrors
         KmsErrorCode.CloudHsmClusterInvalidConfigurationException => "CloudHsmClusterInvalidConfigurationException",
         KmsErrorCode.CloudHsmClusterNotRelatedException => "CloudHsmClusterNotRelatedException",
         KmsErrorCode.IncorrectTrustAnchorException => "IncorrectTrustAnchorException",
+        KmsErrorCode.XksProxyUriUnreachableException => "XksProxyUriUnreachableException",
+        KmsErrorCode.XksProxyUriInUseException => "XksProxyUriInUseException",
+        KmsErrorCode.XksProxyUriEndpointInUseException => "XksProxyUriEndpointInUseException",
+        KmsErrorCode.XksProxyIncorrectAuthenticationCredentialException => "XksProxyIncorrectAuthenticationCredentialException",
+        KmsErrorCode.XksProxyInvalidConfigurationException => "XksProxyInvalidConfigurationException",
+        KmsErrorCode.XksProxyInvalidResponseException => "XksProxyInvalidResponseException",
+        KmsErrorCode.XksProxyVpcEndpointServiceNotFoundException => "XksProxyVpcEndpointServiceNotFoundException",
+        KmsErrorCode.XksKeyNotFoundException => "XksKeyNotFoundException",
+        KmsErrorCode.XksKeyAlreadyInUseException => "XksKeyAlreadyInUseException",
+        KmsErrorCode.XksKeyInvalidConfigurationException => "XksKeyInvalidConfigurationException",
         _ => throw new ArgumentOutOfRangeException(nameof(code)),
     };
 

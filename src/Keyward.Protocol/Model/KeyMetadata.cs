@@ -27,4 +27,11 @@ internal sealed class KeyMetadata
     public int? PendingDeletionWindowInDays { get; set; }
     public List<string>? MacAlgorithms { get; set; }
     public string? CurrentKeyMaterialId { get; set; }
+    public XksKeyConfiguration? XksKeyConfiguration { get; set; }
+}
+
+/// <summary>The external key behind a KMS key in an external key store.</summary>
+internal sealed class XksKeyConfiguration
+{
+    public string? Id { get; set; }
 }

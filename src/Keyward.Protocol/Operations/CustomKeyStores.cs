@@ -86,6 +86,17 @@ internal sealed class CustomKeyStoresListEntry
     public string? ConnectionErrorCode { get; set; }
     public DateTimeOffset? CreationDate { get; set; }
     public string? CustomKeyStoreType { get; set; }
+    public XksProxyConfiguration? XksProxyConfiguration { get; set; }
+}
+
+/// <summary>An external key store's proxy settings as DescribeCustomKeyStores shows them (never the secret).</summary>
+internal sealed class XksProxyConfiguration
+{
+    public string? AccessKeyId { get; set; }
+    public string? Connectivity { get; set; }
+    public string? UriEndpoint { get; set; }
+    public string? UriPath { get; set; }
+    public string? VpcEndpointServiceName { get; set; }
 }
 
 internal sealed class UpdateCustomKeyStoreRequest : IValidatable

@@ -61,6 +61,7 @@ internal sealed class KmsRequestHandler(
                 SourceIp = context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null,
                 UserAgent = request.Headers.UserAgent.ToString(),
                 AccessKeyId = sig.AccessKeyId,
+                RequestId = requestId,
             };
             var response = await dispatcher.InvokeAsync(operation, body.Memory, caller, context.RequestAborted);
             try

@@ -86,7 +86,8 @@ internal sealed class KmsHost : IAsyncDisposable
             // HSM state changes go to the log once it exists (the app is built below).
             ILogger? hsmLogger = null;
             var hsmClusters = new HsmClusters(options.Hsm?.Clusters ?? [], message => hsmLogger?.LogWarning("{Message}", message));
-            service = new KmsService(storage, keyStore, barrier, kms, options.Clock, hsmClusters);
+            var xksProxies = new Keyward.Xks.XksProxies(options.Region, options.XksTrustedCertificateAuthoritiesFile, options.XksAllowPlainHttp);
+            service = new KmsService(storage, keyStore, barrier, kms, options.Clock, hsmClusters, xksProxies);
             if (storage is PostgresKmsStorage shared)
             {
                 // Other nodes write too: follow their changes, and connect the stores they connected.

@@ -37,6 +37,12 @@ internal sealed record KmsServerOptions
     /// <summary>False leaves the lifecycle job to explicit runs (tests that observe work before it is done).</summary>
     public bool RunLifecycleJob { get; init; } = true;
 
+    /// <summary>PEM file of the certificate authorities XKS proxies' certificates must chain to (a private CA); null trusts the system's roots.</summary>
+    public string? XksTrustedCertificateAuthoritiesFile { get; init; }
+
+    /// <summary>Accept http:// XKS proxy endpoints (tests, or a proxy on the same host). AWS accepts only https://.</summary>
+    public bool XksAllowPlainHttp { get; init; }
+
     /// <summary>HSM clusters for custom key stores, and the PKCS#11 seal (from the --config file).</summary>
     public Keyward.Pkcs11.HsmConfiguration? Hsm { get; init; }
 

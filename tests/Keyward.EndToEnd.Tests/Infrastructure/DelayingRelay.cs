@@ -5,7 +5,8 @@ namespace Keyward.EndToEnd.Tests.Infrastructure;
 
 /// <summary>
 /// A TCP relay on 127.0.0.1 in front of a real server that holds back the bytes of its first
-/// <c>slowConnections</c> connections by <c>delay</c> (a slow network or a slow proxy); later connections pass at once.
+/// <c>slowConnections</c> connections by <c>delay</c> (a slow network or a slow proxy); later connections pass at once,
+/// unless <see cref="EveryAnswerDelay"/> holds back every answer on every connection.
 /// </summary>
 internal sealed class DelayingRelay : IAsyncDisposable
 {
@@ -32,6 +33,9 @@ internal sealed class DelayingRelay : IAsyncDisposable
     }
 
     public Uri Address { get; }
+
+    /// <summary>Held back before every answer on every connection (changed at any time).</summary>
+    public TimeSpan EveryAnswerDelay { get; set; }
     public int Connections => Volatile.Read(ref _connections);
 
     private async Task RelayAsync(TcpClient client, Uri target, TimeSpan delay)
@@ -52,6 +56,7 @@ internal sealed class DelayingRelay : IAsyncDisposable
                 while ((n = await up.ReadAsync(buffer, _stop.Token)) > 0)
                 {
                     if (first && delay > TimeSpan.Zero) await Task.Delay(delay, _stop.Token);
+                    if (EveryAnswerDelay > TimeSpan.Zero) await Task.Delay(EveryAnswerDelay, _stop.Token);
                     first = false;
                     await down.WriteAsync(buffer.AsMemory(0, n), _stop.Token);
                 }

@@ -28,6 +28,12 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
     /// <summary>The --identities file (accounts, users, roles, identity policies).</summary>
     public string? IdentitiesFile { get; init; }
 
+    /// <summary>Accept http:// XKS proxy endpoints (the test proxies listen on plain HTTP).</summary>
+    public bool XksAllowPlainHttp { get; init; }
+
+    /// <summary>PEM certificate authorities for https:// XKS proxies.</summary>
+    public string? XksCaFile { get; init; }
+
     /// <summary>False keeps the data directory when the server stops (restart tests).</summary>
     public bool DeleteDataDir { get; init; } = true;
     internal KmsHost Host { get; private set; } = null!;
@@ -47,6 +53,8 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
             Console = TextWriter.Null,
             Hsm = Hsm,
             IdentitiesFile = IdentitiesFile,
+            XksAllowPlainHttp = XksAllowPlainHttp,
+            XksTrustedCertificateAuthoritiesFile = XksCaFile,
         });
     }
 
