@@ -167,7 +167,7 @@ internal static class HsmBench
         LibC.SetEnv("SOFTHSM2_CONF", config, 1);
     }
 
-    private static async Task<JsonElement> Call(KmsHost host, LoadGenerator load, string operation, string body)
+    internal static async Task<JsonElement> Call(KmsHost host, LoadGenerator load, string operation, string body)
     {
         using var http = new HttpClient { BaseAddress = host.Url };
         using var response = await http.SendAsync(load.Sign(operation, Encoding.UTF8.GetBytes(body)));

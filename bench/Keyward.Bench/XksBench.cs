@@ -6,6 +6,7 @@ using System.Text;
 using Keyward.Pkcs11;
 using Keyward.Pkcs11.Interop;
 using Keyward.Protocol.SigV4;
+using Keyward.Server.Hosting;
 using Keyward.XksProxy;
 
 namespace Keyward.Bench;
@@ -15,6 +16,9 @@ namespace Keyward.Bench;
 /// - Closed loop, per concurrency N: the direct C_EncryptInit + C_Encrypt loop (CKM_AES_GCM, 1 KiB, 96-bit IV, the
 ///   AAD layout the proxy builds) on N threads with their own sessions, then XKS Encrypt requests over HTTP
 ///   (SigV4 for kms-xks-proxy, JSON, the proxy's checks) from N workers: the ratio is what the proxy costs.
+/// - Keyward through the proxy, per concurrency N: Encrypt requests to a Keyward server for a key in an external key
+///   store backed by that proxy (double encryption: Keyward's own layer, then an XKS Encrypt), against Encrypt for a
+///   default-store key on the same server: the ratio is what holding the key outside costs a KMS client.
 /// - Open loop: XKS Encrypt sent at a fixed rate (AWS's 1,800 per second per external key store) for a fixed time,
 ///   each request at its scheduled instant whatever the previous ones did; latency is measured from that instant
 ///   (so a stall shows as latency, not as fewer requests), against KMS's 250 ms timeout and a 10 ms p99 target.
@@ -100,12 +104,50 @@ internal static class XksBench
         }
 
         Console.WriteLine();
+        await KeywardThroughProxyAsync(proxy.Address, dir, plaintext, levels, warmup, duration);
+
+        Console.WriteLine();
         var open = await OpenLoop(http, url, body, rate, TimeSpan.FromSeconds(rateSeconds));
         Console.WriteLine(FormattableString.Invariant(
             $"Open loop: {open.Sent} XKS Encrypt requests scheduled at {rate}/s for {rateSeconds:F0} s; {open.Achieved:F0} completed per second; latency from the scheduled instant p50 {open.P50:F2} ms, p99 {open.P99:F2} ms, p99.9 {open.P999:F2} ms, max {open.Max:F2} ms; {open.Errors} errors; {open.Over250} over 250 ms."));
         hsm.Dispose();
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         return 0;
+    }
+
+    /// <summary>Keyward's Encrypt for an external-key-store key (through the proxy) against Encrypt for a default-store key, same server.</summary>
+    private static async Task KeywardThroughProxyAsync(Uri proxyAddress, string dir, byte[] plaintext, int[] levels, TimeSpan warmup, TimeSpan duration)
+    {
+        const string accessKey = "AKIABENCHMARK0000001";
+        const string secret = "benchmark-secret-0123456789abcdefghijklmn";
+        await using var keyward = await KmsHost.StartAsync(new KmsServerOptions
+        {
+            Listen = "http://127.0.0.1:0", DataDir = Path.Combine(dir, "data"), AccessKeyId = accessKey, SecretAccessKey = secret, Console = TextWriter.Null,
+            XksAllowPlainHttp = true,
+        });
+        var load = new LoadGenerator(keyward.Url, accessKey, secret, "us-east-1");
+        var storeId = (await HsmBench.Call(keyward, load, "CreateCustomKeyStore",
+            $$$"""{"CustomKeyStoreName":"bench","CustomKeyStoreType":"EXTERNAL_KEY_STORE","XksProxyUriEndpoint":"{{{proxyAddress.GetLeftPart(UriPartial.Authority)}}}","XksProxyUriPath":"/bench/kms/xks/v1","XksProxyConnectivity":"PUBLIC_ENDPOINT","XksProxyAuthenticationCredential":{"AccessKeyId":"{{{AccessKey}}}","RawSecretAccessKey":"{{{Secret}}}"}}""")).GetProperty("CustomKeyStoreId").GetString();
+        await HsmBench.Call(keyward, load, "ConnectCustomKeyStore", $$"""{"CustomKeyStoreId":"{{storeId}}"}""");
+        var xksKey = (await HsmBench.Call(keyward, load, "CreateKey", $$"""{"CustomKeyStoreId":"{{storeId}}","Origin":"EXTERNAL_KEY_STORE","XksKeyId":"bench-external-key"}"""))
+            .GetProperty("KeyMetadata").GetProperty("KeyId").GetString();
+        var softKey = (await HsmBench.Call(keyward, load, "CreateKey", "{}")).GetProperty("KeyMetadata").GetProperty("KeyId").GetString();
+        var b64 = Convert.ToBase64String(plaintext);
+        var xksBody = Encoding.UTF8.GetBytes($$"""{"KeyId":"{{xksKey}}","Plaintext":"{{b64}}"}""");
+        var softBody = Encoding.UTF8.GetBytes($$"""{"KeyId":"{{softKey}}","Plaintext":"{{b64}}"}""");
+
+        Console.WriteLine("Keyward through the proxy (1 KiB Encrypt requests to Keyward, same server and run):");
+        Console.WriteLine();
+        Console.WriteLine("| concurrency | workload | ops/s | p50 ms | p99 ms | errors | ops/s ÷ default-store Encrypt |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|");
+        foreach (var c in levels)
+        {
+            var soft = await load.RunAsync("Encrypt", softBody, c, warmup, duration);
+            var xks = await load.RunAsync("Encrypt", xksBody, c, warmup, duration);
+            foreach (var (name, r) in new[] { ("Encrypt, default-store key", soft), ("Encrypt, external-key-store key (Keyward → XKS proxy → SoftHSM2)", xks) })
+                Console.WriteLine(FormattableString.Invariant(
+                    $"| {c} | {name} | {r.RequestsPerSecond:F0} | {r.P50Ms:F3} | {r.P99Ms:F3} | {r.Errors} | {r.RequestsPerSecond / soft.RequestsPerSecond:P0} |"));
+        }
     }
 
     private static HttpRequestMessage Sign(Uri url, byte[] body)

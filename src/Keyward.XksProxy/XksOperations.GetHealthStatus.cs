@@ -5,21 +5,20 @@ namespace Keyward.XksProxy;
 
 internal sealed partial class XksOperations
 {
-    private static readonly TimeSpan HealthMaxAge = TimeSpan.FromSeconds(30);
     private readonly Lock _healthGate = new();
     private (DateTimeOffset At, XksHealthResponse Response)? _health;
 
     /// <summary>
     /// GetHealthStatus: each HSM ACTIVE (a deep check with the test key passed: encrypt and decrypt a block),
-    /// DEGRADED (it answers but the deep check failed) or UNAVAILABLE (out of service). Cached for at most 30 s,
-    /// within the specification's minute. Exempt from every other check but SigV4.
+    /// DEGRADED (it answers but the deep check failed) or UNAVAILABLE (out of service). Cached for healthCacheSeconds (30 by
+    /// default), within the specification's minute. Exempt from every other check but SigV4.
     /// </summary>
     public XksHealthResponse Health()
     {
         lock (_healthGate)
         {
             var now = time.GetUtcNow();
-            if (_health is { } cached && now - cached.At < HealthMaxAge) return cached.Response;
+            if (_health is { } cached && now - cached.At < TimeSpan.FromSeconds(options.HealthCacheSeconds)) return cached.Response;
             var details = store.Cluster.Hsms.Select(hsm => new XksEkmDetail(hsm.TokenLabel, options.EkmVendor, Check(hsm))).Take(10).ToList();
             var response = new XksHealthResponse(1, options.Vendor, options.Model, options.EkmVendor, details);
             _health = (now, response);

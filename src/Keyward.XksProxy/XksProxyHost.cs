@@ -49,7 +49,7 @@ internal sealed class XksProxyHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Listen(IPAddress.Parse(listen.Host == "localhost" ? "127.0.0.1" : listen.Host), listen.Port, l =>
+            foreach (var address in ListenAddresses(listen)) k.Listen(address, listen.Port, l =>
             {
                 if (tls is not { } t) return;
                 l.UseHttps(https =>
@@ -94,6 +94,19 @@ internal sealed class XksProxyHost : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The addresses of the listen URI's host: an IP address, localhost (loopback), or a host name resolved once at start.</summary>
+    private static IPAddress[] ListenAddresses(Uri listen)
+    {
+        if (IPAddress.TryParse(listen.Host.Trim('[', ']'), out var ip)) return [ip];
+        if (listen.IsLoopback) return [IPAddress.Loopback];
+        try
+        {
+            var resolved = Dns.GetHostAddresses(listen.Host);
+            return resolved.Length > 0 ? resolved : throw new XksConfigurationException($"The listen host '{listen.Host}' has no address.");
+        }
+        catch (System.Net.Sockets.SocketException e) { throw new XksConfigurationException($"The listen host '{listen.Host}' cannot be resolved: {e.SocketErrorCode}."); }
     }
 
     private static (X509Certificate2 Certificate, X509Certificate2? ClientCa)? LoadTls(XksProxyOptions options)

@@ -21,6 +21,8 @@ internal sealed class XksProxyOptions
     public string PinEnvironmentVariable { get; set; } = "KEYWARD_XKS_PIN";
     /// <summary>Label of an AES-256 key on every HSM used by the deep health check (encrypt and decrypt a test block).</summary>
     public string? HealthCheckKey { get; set; }
+    /// <summary>How long a deep health check is reused (GetHealthStatus and /healthz); the specification allows at most a minute.</summary>
+    public int HealthCacheSeconds { get; set; } = 30;
     public string Vendor { get; set; } = "Keyward";
     public string Model { get; set; } = "Keyward XKS Proxy 1.0";
     public string EkmVendor { get; set; } = "PKCS#11";
@@ -43,6 +45,7 @@ internal sealed class XksProxyOptions
             throw new XksConfigurationException("listen must be an https:// address (http:// only with allowPlainHttp, for tests).");
         if (https && Tls is null) throw new XksConfigurationException("An https:// listen address needs tls.certificate and tls.key.");
         if (Tenants.Count == 0) throw new XksConfigurationException("No tenants: add at least one URI path prefix with its credentials.");
+        if (HealthCacheSeconds is < 0 or > 60) throw new XksConfigurationException("healthCacheSeconds must be between 0 and 60 (the specification allows a cached health check up to a minute old).");
         foreach (var t in Tenants) t.Validate();
         if (Tenants.Select(t => t.UriPathPrefix).Distinct(StringComparer.Ordinal).Count() != Tenants.Count)
             throw new XksConfigurationException("Two tenants have the same uriPathPrefix.");

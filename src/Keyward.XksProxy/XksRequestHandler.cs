@@ -34,6 +34,11 @@ internal sealed class XksRequestHandler(XksTenants tenants, XksOperations operat
         RequestBody? body = null;
         try
         {
+            if (path == LoadBalancerHealthPath && HttpMethods.IsGet(context.Request.Method))
+            {
+                await WriteLoadBalancerHealthAsync(context);
+                return;
+            }
             var route = Route(path) ?? throw new XksException(XksErrorName.InvalidUriPathException, "The URI path is not an XKS Proxy API path.");
             operation = route.Operation;
             var tenant = tenants.Find(route.Prefix) ?? throw new XksException(XksErrorName.InvalidUriPathException, "The URI path prefix is not configured.");
@@ -73,6 +78,12 @@ internal sealed class XksRequestHandler(XksTenants tenants, XksOperations operat
             await WriteErrorAsync(context, e.Name, e.Message);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested) { }
+        catch (BadHttpRequestException e)
+        {
+            // A body that ends before its Content-Length, or malformed chunking: the client's fault, not the proxy's.
+            Log.Refused(logger, operation, kmsRequestId ?? "-", nameof(XksErrorName.ValidationException), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            await WriteErrorAsync(context, XksErrorName.ValidationException, $"The request body could not be read ({e.StatusCode}).");
+        }
         catch (Exception e)
         {
             // Details stay in the log (never plaintext: exceptions here carry no request content).
@@ -83,6 +94,19 @@ internal sealed class XksRequestHandler(XksTenants tenants, XksOperations operat
         {
             body?.Dispose();
         }
+    }
+
+    /// <summary>The unauthenticated check a load balancer polls (GET; no body, no credentials, no HSM details).</summary>
+    public const string LoadBalancerHealthPath = "/healthz";
+
+    /// <summary>200 while at least one HSM is ACTIVE or DEGRADED (the deep check, cached as for GetHealthStatus), else 503.</summary>
+    private async Task WriteLoadBalancerHealthAsync(HttpContext context)
+    {
+        var health = operations.Health();
+        var serving = health.EkmFleetDetails.Any(d => d.HealthStatus != "UNAVAILABLE");
+        context.Response.StatusCode = serving ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(serving ? """{"status":"SERVING"}""" : """{"status":"UNAVAILABLE"}""");
     }
 
     /// <summary>

@@ -367,6 +367,43 @@ public sealed class XksProxyTests(XksProxyTests.Proxy fixture) : IClassFixture<X
         Assert.Equal(200, (await Curl(path + "encrypt", encrypt)).Status);
     }
 
+    /// <summary>A load balancer's health check: GET /healthz without credentials, answered from the deep health check.</summary>
+    [Fact]
+    public async Task The_load_balancer_check_needs_no_credentials_and_reports_serving()
+    {
+        using var http = new HttpClient();
+        using var response = await http.GetAsync(new Uri(_proxy.Address, "/healthz"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("""{"status":"SERVING"}""", await response.Content.ReadAsStringAsync());
+        // Only GET, and only that path: the XKS paths still need SigV4.
+        using var post = await http.PostAsync(new Uri(_proxy.Address, "/healthz"), new StringContent("{}"));
+        Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);
+    }
+
+    /// <summary>A body that cannot be read (malformed chunked encoding) is the client's fault: ValidationException (400), not InternalException.</summary>
+    [Fact]
+    public async Task An_unreadable_body_is_a_validation_error()
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(_proxy.Address.Host, _proxy.Address.Port);
+        var stream = tcp.GetStream();
+        var head = $"POST /tenant-a/kms/xks/v1/health HTTP/1.1\r\nHost: {_proxy.Address.Authority}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        var buffer = new byte[4096];
+        var read = 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (read < buffer.Length)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(read), timeout.Token);
+            if (n == 0) break;
+            read += n;
+            if (Encoding.ASCII.GetString(buffer, 0, read).Contains("}")) break;
+        }
+        var answer = Encoding.ASCII.GetString(buffer, 0, read);
+        Assert.StartsWith("HTTP/1.1 400", answer);
+        Assert.Contains("\"errorName\":\"ValidationException\"", answer);
+    }
+
     [Fact]
     public void The_cdiv_matches_the_specification_test_vector()
     {

@@ -24,7 +24,7 @@ internal static partial class SoftHsm
     }
     public const string Pin = "keyward-user-pin";
     public const string SoPin = "keyward-so-pin";
-    private const int InProcessTokens = 24;
+    private const int InProcessTokens = 32;
 
     private static readonly Lazy<string> Root = new(Initialize);
     private static int _next;

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Amazon.KeyManagementService;
+using Amazon.KeyManagementService.Model;
+using Keyward.Core.KeyStores;
+using Keyward.EndToEnd.Tests.Infrastructure;
+using Keyward.Pkcs11;
+using Keyward.Pkcs11.Interop;
+using Keyward.Tests.Shared;
+using Keyward.Xks;
+using Keyward.XksProxy;
+
+namespace Keyward.EndToEnd.Tests;
+
+/// <summary>
+/// An XKS proxy in front of two HSMs that hold the same external key (SoftHSM2 tokens behind fault-injecting shims),
+/// under load from Keyward through the AWS SDK for .NET: one HSM fails mid-load and no request fails, the proxy's
+/// GetHealthStatus reports it UNAVAILABLE and the other ACTIVE; both fail and Keyward answers KMSInvalidStateException
+/// while the load balancer check answers 503; they return and everything recovers by itself.
+/// </summary>
+public sealed class XksProxyFailoverTests : IAsyncLifetime
+{
+    private const string AccessKey = "AKIAXKSFAILOVER23456";
+    private const string Secret = "xksFailoverSecret0123456789abcdefghijABCDEFGH";
+    private readonly FaultyHsm _a = new();
+    private readonly FaultyHsm _b = new();
+    private readonly ServerFixture _server = new() { LifecycleJob = false, XksAllowPlainHttp = true };
+    private XksProxyHost _proxy = null!;
+    private AmazonKeyManagementServiceClient _kms = null!;
+
+    public async Task InitializeAsync()
+    {
+        // The same key material on both HSMs (as an HSM cluster replicates it), sensitive and not extractable.
+        var value = RandomNumberGenerator.GetBytes(32);
+        foreach (var token in new[] { _a.Token, _b.Token })
+        {
+            using var hsm = new Hsm(Pkcs11Module.Load(SoftHsm.Module), token, Encoding.UTF8.GetBytes(SoftHsm.Pin), 2, TimeSpan.FromSeconds(5));
+            hsm.Open();
+            foreach (var label in new[] { "shared-key", "health-key" })
+                hsm.Run(s => s.CreateObject(new Template().ULong(CKA.CLASS, CKO.SECRET_KEY).ULong(CKA.KEY_TYPE, CKK.AES).Bytes(CKA.VALUE, value)
+                    .Bool(CKA.TOKEN, true).Bool(CKA.PRIVATE, true).Bool(CKA.SENSITIVE, true).Bool(CKA.EXTRACTABLE, false)
+                    .Bool(CKA.ENCRYPT, true).Bool(CKA.DECRYPT, true).Text(CKA.LABEL, label)));
+        }
+        Environment.SetEnvironmentVariable("KEYWARD_XKS_FAILOVER_PIN", SoftHsm.Pin);
+        _proxy = await XksProxyHost.StartAsync(new XksProxyOptions
+        {
+            Listen = "http://127.0.0.1:0", AllowPlainHttp = true, PinEnvironmentVariable = "KEYWARD_XKS_FAILOVER_PIN", HealthCheckKey = "health-key", HealthCacheSeconds = 0,
+            Cluster = new HsmClusterOptions
+            {
+                Id = "xks-failover", HealthCheckMilliseconds = 100,
+                Hsms =
+                [
+                    new HsmOptions { Token = _a.Token, Module = _a.Module, Environment = _a.Environment },
+                    new HsmOptions { Token = _b.Token, Module = _b.Module, Environment = _b.Environment },
+                ],
+            },
+            Tenants = [new XksTenantOptions { UriPathPrefix = "/ha", Credentials = [new XksCredential { AccessKeyId = AccessKey, SecretAccessKey = Secret }] }],
+        }, configPath: null, quiet: true);
+        await _server.InitializeAsync();
+        _kms = _server.Client();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        await _proxy.DisposeAsync();
+        _a.Dispose();
+        _b.Dispose();
+    }
+
+    [Fact]
+    public async Task One_hsm_failing_mid_load_fails_no_request_and_health_shows_which()
+    {
+        var storeId = (await _kms.CreateCustomKeyStoreAsync(new CreateCustomKeyStoreRequest
+        {
+            CustomKeyStoreName = "ha", CustomKeyStoreType = CustomKeyStoreType.EXTERNAL_KEY_STORE, XksProxyUriEndpoint = _proxy.Address.GetLeftPart(UriPartial.Authority),
+            XksProxyUriPath = "/ha/kms/xks/v1", XksProxyConnectivity = XksProxyConnectivityType.PUBLIC_ENDPOINT,
+            XksProxyAuthenticationCredential = new XksProxyAuthenticationCredentialType { AccessKeyId = AccessKey, RawSecretAccessKey = Secret },
+        })).CustomKeyStoreId;
+        await _kms.ConnectCustomKeyStoreAsync(new ConnectCustomKeyStoreRequest { CustomKeyStoreId = storeId });
+        var keyId = (await _kms.CreateKeyAsync(new CreateKeyRequest { Origin = OriginType.EXTERNAL_KEY_STORE, CustomKeyStoreId = storeId, XksKeyId = "shared-key" })).KeyMetadata.KeyId;
+        var health = new XksClient(new HttpClient(), _proxy.Address, "/ha/kms/xks/v1", AccessKey, Secret, "us-east-1", TimeProvider.System);
+        async Task<string[]> Statuses() => (await health.HealthAsync("KmsHealthCheck", Guid.NewGuid().ToString(), default)).EkmFleetDetails.Select(d => d.HealthStatus).ToArray();
+        Assert.Equal(["ACTIVE", "ACTIVE"], await Statuses());
+
+        var failures = new List<string>();
+        var done = 0;
+        using var stop = new CancellationTokenSource();
+        var load = Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
+        {
+            using var client = _server.Client();
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var text = $"worker {worker} request {i}";
+                try
+                {
+                    var blob = (await client.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream(Encoding.UTF8.GetBytes(text)) })).CiphertextBlob;
+                    Assert.Equal(text, Encoding.UTF8.GetString((await client.DecryptAsync(new DecryptRequest { CiphertextBlob = blob })).Plaintext.ToArray()));
+                    Interlocked.Increment(ref done);
+                }
+                catch (AmazonKeyManagementServiceException e)
+                {
+                    lock (failures) failures.Add($"{e.ErrorCode}: {e.Message}");
+                }
+            }
+        })).ToArray();
+
+        await WaitFor(() => Task.FromResult(Volatile.Read(ref done) > 50));
+        _a.Kill();
+        var mark = Volatile.Read(ref done);
+        await WaitFor(() => Task.FromResult(Volatile.Read(ref done) > mark + 100));
+        Assert.Equal(["UNAVAILABLE", "ACTIVE"], await Statuses());
+        _a.Start();
+        await WaitFor(async () => (await Statuses())[0] == "ACTIVE"); // the cluster's health check (every 100 ms) brings A back
+        _b.Kill();
+        mark = Volatile.Read(ref done);
+        await WaitFor(() => Task.FromResult(Volatile.Read(ref done) > mark + 100));
+        stop.Cancel();
+        await Task.WhenAll(load);
+        Assert.Empty(failures);
+
+        // Both down: Keyward refuses with KMSInvalidStateException, the load balancer check with 503.
+        _a.Kill();
+        await Assert.ThrowsAsync<KMSInvalidStateException>(() => _kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream([1]) }));
+        using var http = new HttpClient();
+        await WaitFor(async () => (await http.GetAsync(new Uri(_proxy.Address, "/healthz"))).StatusCode == HttpStatusCode.ServiceUnavailable);
+        _a.Start();
+        _b.Start();
+        await WaitFor(async () =>
+        {
+            try { await _kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream([1]) }); return true; }
+            catch (KMSInvalidStateException) { return false; }
+        });
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(_proxy.Address, "/healthz"))).StatusCode);
+    }
+
+    private static async Task WaitFor(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 400; i++)
+        {
+            if (await condition()) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail("timed out waiting");
+    }
+}
