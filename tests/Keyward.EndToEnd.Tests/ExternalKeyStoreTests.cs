@@ -144,6 +144,16 @@ public sealed class ExternalKeyStoreTests(XksProxyTests.Proxy proxy) : IClassFix
         var other = (await Create("empty", endpoint, path: "/kms/xks/v1", key: OtherKey, secret: OtherSecret)).CustomKeyStoreId;
         await _kms.DeleteCustomKeyStoreAsync(new DeleteCustomKeyStoreRequest { CustomKeyStoreId = other });
         await Expect<CustomKeyStoreNotFoundException>(() => Describe(other));
+
+        // The audit log records the proxy's address, never its secret.
+        await _server.Host.FlushAuditAsync();
+        var (code, events, stderr) = await ExternalProcess.RunAsync("dotnet",
+            [System.IO.Path.Combine(AppContext.BaseDirectory, "keyward.dll"), "audit", "query", "--data-dir", _server.DataDir]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("\"xksProxyUriPath\":\"/tenant-a/kms/xks/v1\"", events);
+        Assert.Contains("\"xksKeyId\":\"ext-key-1\"", events);
+        Assert.DoesNotContain(Secret, events);
+        Assert.DoesNotContain(OtherSecret, events);
     }
 
     [Fact]

@@ -120,9 +120,15 @@ public sealed class XksProxyFailoverTests : IAsyncLifetime
         await Task.WhenAll(load);
         Assert.Empty(failures);
 
-        // Both down: Keyward refuses with KMSInvalidStateException, the load balancer check with 503.
+        // Both down: the proxy answers InternalException, Keyward KMSInvalidStateException, the load balancer check 503.
         _a.Kill();
-        await Assert.ThrowsAsync<KMSInvalidStateException>(() => _kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream([1]) }));
+        var proxyError = await Assert.ThrowsAsync<XksProxyException>(() => health.EncryptAsync("shared-key", new Keyward.Protocol.Xks.XksRequestMetadata
+        {
+            AwsPrincipalArn = "arn:aws:iam::111122223333:root", KmsOperation = "Encrypt", KmsRequestId = "r",
+        }, [1, 2, 3], null, cdiv: false, default));
+        Assert.Equal(Keyward.Protocol.Xks.XksErrorName.InternalException, proxyError.ErrorName);
+        var refused = await Assert.ThrowsAsync<KMSInvalidStateException>(() => _kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream([1]) }));
+        Assert.Contains("InternalException", refused.Message);
         using var http = new HttpClient();
         await WaitFor(async () => (await http.GetAsync(new Uri(_proxy.Address, "/healthz"))).StatusCode == HttpStatusCode.ServiceUnavailable);
         _a.Start();

@@ -24,6 +24,8 @@ public sealed class XksProxyTests(XksProxyTests.Proxy fixture) : IClassFixture<X
     private const string OtherSecret = "xksOtherSecret0123456789abcdefghijABCDEFGHIJ+";
     private const string RuledKey = "AKIAXKSPROXYRULES2345";
     private const string RuledSecret = "xksRuledSecret0123456789abcdefghijABCDEFGHIJ+";
+    private const string SlowKey = "AKIAXKSPROXYSLOW23456";
+    private const string SlowSecret = "xksSlowSecret0123456789abcdefghijABCDEFGHIJ+=";
     private XksProxyHost _proxy => fixture.Host;
     private string _token => fixture.Token;
     private string _work => fixture.Work;
@@ -63,6 +65,7 @@ public sealed class XksProxyTests(XksProxyTests.Proxy fixture) : IClassFixture<X
             {
                 new { uriPathPrefix = "/tenant-a", credentials = tenantAKeys.Select(k => new { accessKeyId = k, secretAccessKey = k == AccessKey ? Secret : OtherSecret }).ToArray() },
                 new { uriPathPrefix = "", keys = new[] { "wrap-only" }, credentials = new[] { new { accessKeyId = OtherKey, secretAccessKey = OtherSecret } } },
+                new { uriPathPrefix = "/slow", requestsPerSecond = 2, credentials = new[] { new { accessKeyId = SlowKey, secretAccessKey = SlowSecret } } },
                 new
                 {
                     uriPathPrefix = "/ruled", credentials = new[] { new { accessKeyId = RuledKey, secretAccessKey = RuledSecret } },
@@ -365,6 +368,19 @@ public sealed class XksProxyTests(XksProxyTests.Proxy fixture) : IClassFixture<X
         SetEndDate(DateTime.UtcNow.AddYears(1).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal("ENABLED", (await Curl(path + "metadata", $$"""{"requestMetadata":{{Metadata("DescribeKey")}}}""")).Body.GetProperty("keyStatus").GetString());
         Assert.Equal(200, (await Curl(path + "encrypt", encrypt)).Status);
+    }
+
+    /// <summary>A prefix's rate limit (here 2 per second, with one second of burst) answers ThrottlingException (429) beyond it.</summary>
+    [Fact]
+    public async Task Requests_beyond_a_prefix_rate_limit_are_throttled()
+    {
+        var statuses = new List<(int Status, JsonElement Body)>();
+        for (var i = 0; i < 6; i++)
+            statuses.Add(await Curl("/slow/kms/xks/v1/health", """{"requestMetadata":{"kmsRequestId":"r","kmsOperation":"KmsHealthCheck"}}""", SlowKey, SlowSecret));
+        Assert.Contains(statuses, r => r.Status == 200);
+        AssertError(429, "ThrottlingException", statuses.First(r => r.Status != 200));
+        // Other prefixes keep their own budget.
+        Assert.Equal(200, (await Curl("/tenant-a/kms/xks/v1/health", """{"requestMetadata":{"kmsRequestId":"r","kmsOperation":"KmsHealthCheck"}}""")).Status);
     }
 
     /// <summary>A load balancer's health check: GET /healthz without credentials, answered from the deep health check.</summary>

@@ -27,7 +27,7 @@ internal sealed class AuditRecorder(AuditLog log, string region)
         "Name", "GrantId", "TagKeys", "Tags", "RotationPeriodInDays", "CustomKeyStoreId", "CustomKeyStoreName", "NewCustomKeyStoreName",
         "CloudHsmClusterId", "CustomKeyStoreType", "WrappingAlgorithm", "WrappingKeySpec", "PolicyName", "Policy", "BypassPolicyLockoutSafetyCheck",
         "MultiRegion", "Limit", "IncludeKeyMaterial", "ImportType", "ExpirationModel", "ValidTo", "KeyMaterialId", "KeyMaterialDescription",
-        "DryRun", "XksKeyId",
+        "DryRun", "XksKeyId", "XksProxyUriEndpoint", "XksProxyUriPath", "XksProxyConnectivity", "XksProxyVpcEndpointServiceName",
     };
 
     private static readonly HashSet<KmsOperation> Cryptographic =
