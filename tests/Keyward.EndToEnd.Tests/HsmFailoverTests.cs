@@ -65,66 +65,30 @@ public sealed class HsmFailoverTests : IAsyncLifetime
             TrustAnchorCertificate = "-----BEGIN CERTIFICATE-----\nnot checked: the cluster names no trust anchor\n-----END CERTIFICATE-----",
         })).CustomKeyStoreId;
         await _kms.ConnectCustomKeyStoreAsync(new ConnectCustomKeyStoreRequest { CustomKeyStoreId = storeId });
-        await WaitFor(async () => (await _kms.DescribeCustomKeyStoresAsync(new DescribeCustomKeyStoresRequest { CustomKeyStoreId = storeId }))
+        await Eventually.WaitFor(async () => (await _kms.DescribeCustomKeyStoresAsync(new DescribeCustomKeyStoresRequest { CustomKeyStoreId = storeId }))
             .CustomKeyStores[0].ConnectionState == ConnectionStateType.CONNECTED);
         var keyId = (await _kms.CreateKeyAsync(new CreateKeyRequest { CustomKeyStoreId = storeId, Origin = OriginType.AWS_CLOUDHSM })).KeyMetadata.KeyId;
 
-        var failures = new List<string>();
-        var done = 0;
-        using var stop = new CancellationTokenSource();
-        var load = Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
-        {
-            using var client = _server.Client();
-            for (var i = 0; !stop.IsCancellationRequested; i++)
-            {
-                var text = $"worker {worker} request {i}";
-                try
-                {
-                    var blob = (await client.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream(Encoding.UTF8.GetBytes(text)) })).CiphertextBlob;
-                    var clear = (await client.DecryptAsync(new DecryptRequest { CiphertextBlob = blob })).Plaintext;
-                    Assert.Equal(text, Encoding.UTF8.GetString(clear.ToArray()));
-                    Interlocked.Increment(ref done);
-                }
-                catch (AmazonKeyManagementServiceException e)
-                {
-                    lock (failures) failures.Add(e.ErrorCode);
-                }
-            }
-        })).ToArray();
-
-        await WaitFor(() => Task.FromResult(Volatile.Read(ref done) > 100));
+        var load = RoundTripLoad.Start(_server, keyId);
+        await load.WaitForMoreAsync(100);
         _a.Kill();
-        var mark = Volatile.Read(ref done);
-        await WaitFor(() => Task.FromResult(Volatile.Read(ref done) > mark + 200));
+        await load.WaitForMoreAsync(200);
         _a.Start();
         await Task.Delay(500); // the health check (every 100 ms) brings A back
         _b.Kill();
-        mark = Volatile.Read(ref done);
-        await WaitFor(() => Task.FromResult(Volatile.Read(ref done) > mark + 200));
-        stop.Cancel();
-        await Task.WhenAll(load);
-        Assert.Empty(failures);
+        await load.WaitForMoreAsync(200);
+        Assert.Empty(await load.StopAsync());
 
         // Both down: requests are refused with AWS's error for a key store that cannot be reached.
         _a.Kill();
         await Assert.ThrowsAsync<KMSInvalidStateException>(() => _kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream([1]) }));
         _a.Start();
         _b.Start();
-        await WaitFor(async () =>
+        await Eventually.WaitFor(async () =>
         {
             try { await _kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream([1]) }); return true; }
             catch (KMSInvalidStateException) { return false; }
         });
         Assert.Equal(ConnectionStateType.CONNECTED, (await _kms.DescribeCustomKeyStoresAsync(new DescribeCustomKeyStoresRequest { CustomKeyStoreId = storeId })).CustomKeyStores[0].ConnectionState);
-    }
-
-    private static async Task WaitFor(Func<Task<bool>> condition)
-    {
-        for (var i = 0; i < 400; i++)
-        {
-            if (await condition()) return;
-            await Task.Delay(50);
-        }
-        Assert.Fail("timed out waiting");
     }
 }

@@ -84,41 +84,16 @@ public sealed class XksProxyFailoverTests : IAsyncLifetime
         async Task<string[]> Statuses() => (await health.HealthAsync("KmsHealthCheck", Guid.NewGuid().ToString(), default)).EkmFleetDetails.Select(d => d.HealthStatus).ToArray();
         Assert.Equal(["ACTIVE", "ACTIVE"], await Statuses());
 
-        var failures = new List<string>();
-        var done = 0;
-        using var stop = new CancellationTokenSource();
-        var load = Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
-        {
-            using var client = _server.Client();
-            for (var i = 0; !stop.IsCancellationRequested; i++)
-            {
-                var text = $"worker {worker} request {i}";
-                try
-                {
-                    var blob = (await client.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream(Encoding.UTF8.GetBytes(text)) })).CiphertextBlob;
-                    Assert.Equal(text, Encoding.UTF8.GetString((await client.DecryptAsync(new DecryptRequest { CiphertextBlob = blob })).Plaintext.ToArray()));
-                    Interlocked.Increment(ref done);
-                }
-                catch (AmazonKeyManagementServiceException e)
-                {
-                    lock (failures) failures.Add($"{e.ErrorCode}: {e.Message}");
-                }
-            }
-        })).ToArray();
-
-        await WaitFor(() => Task.FromResult(Volatile.Read(ref done) > 50));
+        var load = RoundTripLoad.Start(_server, keyId);
+        await load.WaitForMoreAsync(50);
         _a.Kill();
-        var mark = Volatile.Read(ref done);
-        await WaitFor(() => Task.FromResult(Volatile.Read(ref done) > mark + 100));
+        await load.WaitForMoreAsync(100);
         Assert.Equal(["UNAVAILABLE", "ACTIVE"], await Statuses());
         _a.Start();
-        await WaitFor(async () => (await Statuses())[0] == "ACTIVE"); // the cluster's health check (every 100 ms) brings A back
+        await Eventually.WaitFor(async () => (await Statuses())[0] == "ACTIVE"); // the cluster's health check (every 100 ms) brings A back
         _b.Kill();
-        mark = Volatile.Read(ref done);
-        await WaitFor(() => Task.FromResult(Volatile.Read(ref done) > mark + 100));
-        stop.Cancel();
-        await Task.WhenAll(load);
-        Assert.Empty(failures);
+        await load.WaitForMoreAsync(100);
+        Assert.Empty(await load.StopAsync());
 
         // Both down: the proxy answers InternalException, Keyward KMSInvalidStateException, the load balancer check 503.
         _a.Kill();
@@ -130,24 +105,14 @@ public sealed class XksProxyFailoverTests : IAsyncLifetime
         var refused = await Assert.ThrowsAsync<KMSInvalidStateException>(() => _kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream([1]) }));
         Assert.Contains("InternalException", refused.Message);
         using var http = new HttpClient();
-        await WaitFor(async () => (await http.GetAsync(new Uri(_proxy.Address, "/healthz"))).StatusCode == HttpStatusCode.ServiceUnavailable);
+        await Eventually.WaitFor(async () => (await http.GetAsync(new Uri(_proxy.Address, "/healthz"))).StatusCode == HttpStatusCode.ServiceUnavailable);
         _a.Start();
         _b.Start();
-        await WaitFor(async () =>
+        await Eventually.WaitFor(async () =>
         {
             try { await _kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream([1]) }); return true; }
             catch (KMSInvalidStateException) { return false; }
         });
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(_proxy.Address, "/healthz"))).StatusCode);
-    }
-
-    private static async Task WaitFor(Func<Task<bool>> condition)
-    {
-        for (var i = 0; i < 400; i++)
-        {
-            if (await condition()) return;
-            await Task.Delay(50);
-        }
-        Assert.Fail("timed out waiting");
     }
 }

@@ -24,9 +24,8 @@ internal sealed partial class KmsService
         AuthorizeAccount(caller);
         var type = request.CustomKeyStoreType ?? CustomKeyStores.CloudHsm;
         if (type == CustomKeyStores.External) return await CreateExternalKeyStoreAsync(caller, request, ct);
-        if (request.XksProxyUriEndpoint is not null || request.XksProxyUriPath is not null || request.XksProxyAuthenticationCredential is not null
-            || request.XksProxyConnectivity is not null || request.XksProxyVpcEndpointServiceName is not null)
-            throw KmsException.Validation("The XksProxy members are valid only for an EXTERNAL_KEY_STORE custom key store.");
+        RequireNoXksMembers(request.XksProxyUriEndpoint, request.XksProxyUriPath, request.XksProxyAuthenticationCredential, request.XksProxyConnectivity,
+            request.XksProxyVpcEndpointServiceName);
         if (request.CloudHsmClusterId is null || request.TrustAnchorCertificate is null || request.KeyStorePassword is null)
             throw KmsException.Validation("An AWS_CLOUDHSM custom key store needs CloudHsmClusterId, TrustAnchorCertificate and KeyStorePassword.");
         var cluster = hsmClusters.Find(request.CloudHsmClusterId) ?? throw ClusterNotFound(request.CloudHsmClusterId);
@@ -49,9 +48,15 @@ internal sealed partial class KmsService
             CreationDate = Now(),
             Version = 1,
         };
+        return await StoreNewAsync(record, ct);
+    }
+
+    /// <summary>Stores a new store record (DISCONNECTED, as AWS creates them); its name must be free in the account.</summary>
+    private async ValueTask<CreateCustomKeyStoreResponse> StoreNewAsync(CustomKeyStoreRecord record, CancellationToken ct)
+    {
         if (!await storage.CreateCustomKeyStoreAsync(record, ct)) throw NameInUse(record.Name);
         _stores.Remember(record);
-        return new CreateCustomKeyStoreResponse { CustomKeyStoreId = id };
+        return new CreateCustomKeyStoreResponse { CustomKeyStoreId = record.CustomKeyStoreId };
     }
 
     public async ValueTask<DescribeCustomKeyStoresResponse> DescribeCustomKeyStoresAsync(Caller caller, DescribeCustomKeyStoresRequest request, CancellationToken ct)
@@ -163,9 +168,8 @@ internal sealed partial class KmsService
         {
             var store = await GetStoreAsync(caller, request.CustomKeyStoreId!, ct);
             if (store.StoreType == CustomKeyStores.External) return await UpdateExternalKeyStoreAsync(caller, store, request, ct);
-            if (request.XksProxyUriEndpoint is not null || request.XksProxyUriPath is not null || request.XksProxyAuthenticationCredential is not null
-                || request.XksProxyConnectivity is not null || request.XksProxyVpcEndpointServiceName is not null)
-                throw KmsException.Validation("The XksProxy members are valid only for an EXTERNAL_KEY_STORE custom key store.");
+            RequireNoXksMembers(request.XksProxyUriEndpoint, request.XksProxyUriPath, request.XksProxyAuthenticationCredential, request.XksProxyConnectivity,
+                request.XksProxyVpcEndpointServiceName);
             if (store.ConnectionState != CustomKeyStores.Disconnected)
                 throw Faults.StoreState($"Custom key store {store.CustomKeyStoreId} is {store.ConnectionState}. Disconnect it before updating it.");
             var next = store;
@@ -297,11 +301,13 @@ internal sealed partial class KmsService
     }
 
     /// <summary>The crypto user's PIN in the clear; the caller zeroes it.</summary>
-    private byte[] UnwrapPassword(CustomKeyStoreRecord store)
+    private byte[] UnwrapPassword(CustomKeyStoreRecord store) => UnwrapStoreSecret(store.Password, CustomKeyStores.PasswordPurpose, store.CustomKeyStoreId);
+
+    /// <summary>A store secret the barrier wrapped for <paramref name="purpose"/> and the store id, in the clear; the caller zeroes it.</summary>
+    private byte[] UnwrapStoreSecret(byte[]? wrapped, string purpose, string storeId)
     {
-        var clear = new byte[Seal.RootKeyBarrier.UnwrappedSize(store.Password ?? [])];
-        if (store.Password is null || !barrier.TryUnwrap(store.Password, CustomKeyStores.PasswordPurpose, store.CustomKeyStoreId, clear))
-            throw Faults.Internal();
+        var clear = new byte[Seal.RootKeyBarrier.UnwrappedSize(wrapped ?? [])];
+        if (wrapped is null || !barrier.TryUnwrap(wrapped, purpose, storeId, clear)) throw Faults.Internal();
         return clear;
     }
 

@@ -57,9 +57,7 @@ internal sealed partial class KmsService
                 CreationDate = Now(),
                 Version = 1,
             };
-            if (!await storage.CreateCustomKeyStoreAsync(record, ct)) throw NameInUse(record.Name);
-            _stores.Remember(record);
-            return new CreateCustomKeyStoreResponse { CustomKeyStoreId = id };
+            return await StoreNewAsync(record, ct);
         }
         finally { CryptographicOperations.ZeroMemory(secret); }
     }
@@ -251,12 +249,13 @@ internal sealed partial class KmsService
     }
 
     /// <summary>The proxy credential's secret in the clear; the caller zeroes it.</summary>
-    private byte[] UnwrapXksSecret(CustomKeyStoreRecord store)
+    private byte[] UnwrapXksSecret(CustomKeyStoreRecord store) => UnwrapStoreSecret(store.XksSecret, CustomKeyStores.XksSecretPurpose, store.CustomKeyStoreId);
+
+    /// <summary>An AWS_CLOUDHSM store's Create and Update take none of the XksProxy members.</summary>
+    private static void RequireNoXksMembers(params object?[] members)
     {
-        var clear = new byte[Seal.RootKeyBarrier.UnwrappedSize(store.XksSecret ?? [])];
-        if (store.XksSecret is null || !barrier.TryUnwrap(store.XksSecret, CustomKeyStores.XksSecretPurpose, store.CustomKeyStoreId, clear))
-            throw Faults.Internal();
-        return clear;
+        if (members.Any(m => m is not null))
+            throw KmsException.Validation("The XksProxy members are valid only for an EXTERNAL_KEY_STORE custom key store.");
     }
 
     /// <summary>What a connection was opened with, to notice a change made through another node (the secret only as a digest of its wrapping).</summary>
