@@ -92,6 +92,7 @@ internal sealed class HsmCluster : IDisposable
     {
         var start = (int)((uint)Interlocked.Increment(ref _next) % (uint)_hsms.Length);
         Exception? last = null;
+        var busy = false;
         for (var i = 0; i < _hsms.Length; i++)
         {
             var index = (start + i) % _hsms.Length;
@@ -99,10 +100,12 @@ internal sealed class HsmCluster : IDisposable
             if (!hsm.Healthy) continue;
             try { return hsm.Run(session => operation(hsm, session)); }
             catch (Pkcs11Exception e) when (e.Kind is Pkcs11ErrorKind.Device or Pkcs11ErrorKind.Session) { last = e; }
-            catch (KeyStoreException e) when (e.Failure == KeyStoreFailure.Timeout) { last = e; }
+            catch (KeyStoreException e) when (e.Failure == KeyStoreFailure.Timeout) { last = e; busy = true; }
             catch (Pkcs11ConfigurationException e) { hsm.MarkFailed(e); last = e; }
             Report(index);
         }
+        // An HSM that answers but had no session free in time is busy, not gone: the caller may retry (DependencyTimeout).
+        if (busy) throw new KeyStoreException(KeyStoreFailure.Timeout, $"No HSM of cluster {Options.Id} had a session free in time: {last!.Message}", last);
         throw new KeyStoreException(KeyStoreFailure.Unavailable, $"No HSM of cluster {Options.Id} is available{(last is null ? "" : ": " + last.Message)}.", last);
     }
 

@@ -72,6 +72,10 @@ internal sealed class XksProxyHost : IAsyncDisposable
                 });
             });
         });
+        // PKCS#11 calls block their thread, and a slow HSM holds one per session: enough pool threads for every session
+        // to be busy while requests still get read, answered and refused (DependencyTimeoutException) without starving.
+        ThreadPool.GetMinThreads(out var workers, out var completion);
+        ThreadPool.SetMinThreads(Math.Max(workers, options.Cluster.MaxSessionsPerHsm * options.Cluster.Hsms.Count + Environment.ProcessorCount), completion);
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Keyward.XksProxy");
         HsmCluster cluster;

@@ -115,4 +115,46 @@ public sealed class XksProxyFailoverTests : IAsyncLifetime
         });
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(_proxy.Address, "/healthz"))).StatusCode);
     }
+
+    /// <summary>
+    /// An HSM that answers but is too busy to lend a session in time: DependencyTimeoutException (503, retryable), not
+    /// InternalException. One session, a 100 ms wait for it, and an HSM slowed to 150 ms a call, so one request holds
+    /// the session while the next one waits in vain.
+    /// </summary>
+    [Fact]
+    public async Task An_hsm_too_busy_to_lend_a_session_in_time_answers_DependencyTimeoutException()
+    {
+        await using var busy = await XksProxyHost.StartAsync(new XksProxyOptions
+        {
+            Listen = "http://127.0.0.1:0", AllowPlainHttp = true, PinEnvironmentVariable = "KEYWARD_XKS_FAILOVER_PIN",
+            Cluster = new HsmClusterOptions
+            {
+                Id = "xks-busy", MaxSessionsPerHsm = 1, SessionWaitMilliseconds = 100,
+                Hsms = [new HsmOptions { Token = _a.Token, Module = _a.Module, Environment = _a.Environment }],
+            },
+            Tenants = [new XksTenantOptions { UriPathPrefix = "/busy", Credentials = [new XksCredential { AccessKeyId = AccessKey, SecretAccessKey = Secret }] }],
+        }, configPath: null, quiet: true);
+        var metadata = new Keyward.Protocol.Xks.XksRequestMetadata { AwsPrincipalArn = "arn:aws:iam::111122223333:root", KmsOperation = "Encrypt", KmsRequestId = "r" };
+        var client = new XksClient(new HttpClient(), busy.Address, "/busy/kms/xks/v1", AccessKey, Secret, "us-east-1", TimeProvider.System);
+        await client.EncryptAsync("shared-key", metadata, [1], null, cdiv: false, default); // the key's handle and attributes are cached now
+
+        _a.Slow(TimeSpan.FromMilliseconds(150));
+        // Three requests 30 ms apart: whichever gets the session holds it for several slowed calls (past KMS's 250 ms,
+        // so its own outcome does not matter); the others wait 100 ms for it in vain.
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 3).Select(async i =>
+        {
+            await Task.Delay(i * 30);
+            try { await client.EncryptAsync("shared-key", metadata, [(byte)i], null, cdiv: false, default); return "served"; }
+            catch (XksProxyException e) { return e.ErrorName?.ToString() ?? e.Failure.ToString(); }
+        }));
+        Assert.Contains(nameof(Keyward.Protocol.Xks.XksErrorName.DependencyTimeoutException), outcomes);
+        Assert.DoesNotContain(nameof(Keyward.Protocol.Xks.XksErrorName.InternalException), outcomes);
+        _a.Fast();
+        // Once the slowed work drains, the HSM serves again: it was busy, never taken out of service.
+        await Eventually.WaitFor(async () =>
+        {
+            try { return (await client.EncryptAsync("shared-key", metadata, new byte[16], null, cdiv: false, default)).Ciphertext.Length == 16; }
+            catch (XksProxyException e) when (e.ErrorName == Keyward.Protocol.Xks.XksErrorName.DependencyTimeoutException || e.Failure == XksProxyFailure.Timeout) { return false; }
+        });
+    }
 }

@@ -103,7 +103,16 @@ internal sealed class FaultyHsm : IDisposable
 
     public void Start() => File.Delete(_faultFile);
 
-    public void Dispose() => Start();
+    /// <summary>Every call waits <paramref name="delay"/> first (an overloaded HSM) until <see cref="Fast"/>.</summary>
+    public void Slow(TimeSpan delay) => File.WriteAllText(_faultFile + ".slow", ((long)delay.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public void Fast() => File.Delete(_faultFile + ".slow");
+
+    public void Dispose()
+    {
+        Start();
+        Fast();
+    }
 
     private static string Compile()
     {

@@ -1,7 +1,8 @@
 /*
  * A PKCS#11 module that forwards every call to a real module (SoftHSM2 in the tests) and fails
  * on demand: while the file named by KEYWARD_FAULT_FILE exists, every call answers
- * CKR_DEVICE_ERROR, as a network HSM does when it drops off. It performs no cryptography and
+ * CKR_DEVICE_ERROR, as a network HSM does when it drops off; while that name with ".slow" appended
+ * exists, every call first waits the number of milliseconds written in it (an overloaded HSM). It performs no cryptography and
  * keeps no state of the HSM's; it only stands between Keyward and the real module, so tests can
  * take one HSM of a cluster down and bring it back. (p11-kit's RPC would put the HSM in another
  * process, but its 0.24 protocol does not carry CKM_AES_GCM or AES key-wrap parameters.)
@@ -17,7 +18,9 @@
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef unsigned long U;
 typedef U (*Fn)(U, U, U, U, U, U, U, U);
@@ -31,10 +34,20 @@ enum { I_Initialize = 0, I_OpenSession = 12, I_CloseAllSessions = 14 };
 static FunctionList *backend;
 static FunctionList own;
 static char fault_file[4096];
+static char slow_file[4100];
 static U slots[64];
 static int slot_count;
 
 static int down(void) { struct stat st; return fault_file[0] && stat(fault_file, &st) == 0; }
+
+static void maybe_wait(void)
+{
+    FILE *f = slow_file[0] ? fopen(slow_file, "r") : NULL;
+    if (!f) return;
+    long ms = 0;
+    if (fscanf(f, "%ld", &ms) == 1 && ms > 0) usleep((useconds_t)(ms * 1000));
+    fclose(f);
+}
 
 static void remember_slot(U slot)
 {
@@ -46,6 +59,7 @@ static void remember_slot(U slot)
     static U f##i(U a, U b, U c, U d, U e, U f, U g, U h) \
     { \
         if (down()) return CKR_DEVICE_ERROR; \
+        maybe_wait(); \
         return ((Fn)backend->fn[i])(a, b, c, d, e, f, g, h); \
     }
 #define F10(t) FORWARD(t##0) FORWARD(t##1) FORWARD(t##2) FORWARD(t##3) FORWARD(t##4) FORWARD(t##5) FORWARD(t##6) FORWARD(t##7) FORWARD(t##8) FORWARD(t##9)
@@ -90,6 +104,8 @@ U C_GetFunctionList(FunctionList **list)
         const char *file = getenv("KEYWARD_FAULT_FILE");
         if (!path || !file || strlen(file) >= sizeof fault_file) return 0x5UL; /* CKR_GENERAL_ERROR */
         strcpy(fault_file, file);
+        strcpy(slow_file, file);
+        strcat(slow_file, ".slow");
         void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
         if (!lib) return 0x5UL;
         U (*get)(FunctionList **) = (U (*)(FunctionList **))dlsym(lib, "C_GetFunctionList");
