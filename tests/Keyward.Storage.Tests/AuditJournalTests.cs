@@ -85,5 +85,35 @@ public sealed class AuditJournalTests : IDisposable
         Assert.False(File.Exists(retired));
     }
 
+    /// <summary>
+    /// Appends go through a memory mapping ahead of which the file holds zeros. A crash can leave an entry cut short,
+    /// even with a hole in it (a copy need not go in order): it is not read, and later appends follow the last whole
+    /// entry, leaving nothing of it behind.
+    /// </summary>
+    [Fact]
+    public void An_entry_cut_short_by_a_crash_is_dropped_and_later_appends_follow_the_last_whole_one()
+    {
+        var journal = new AuditJournal(JournalPath);
+        journal.Append(AuditJournal.Format(Event(1)));
+        journal.Append(AuditJournal.Format(Event(2)));
+        Assert.Equal(2, new AuditJournal(JournalPath).Read(0, 10).Events.Count); // another reader, while the mapping is open
+        journal.Dispose();
+        Assert.Equal((byte)'\n', File.ReadAllBytes(JournalPath)[^1]); // a clean close leaves no zeros behind
+
+        var torn = AuditJournal.Format(Event(3));
+        using (var file = new FileStream(JournalPath, FileMode.Append))
+        {
+            file.Write(torn.AsSpan(0, 40));
+            file.Write(new byte[30]);
+            file.Write(torn.AsSpan(70));
+            file.Write(new byte[4096]);
+        }
+        var reopened = new AuditJournal(JournalPath);
+        Assert.Equal(["event-1", "event-2"], reopened.Read(0, 10).Events.Select(e => e.EventId));
+        reopened.Append(AuditJournal.Format(Event(4)));
+        reopened.Dispose();
+        Assert.Equal(["event-1", "event-2", "event-4"], new AuditJournal(JournalPath).Read(0, 10).Events.Select(e => e.EventId));
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -1,58 +1,63 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
+using System.IO.MemoryMappedFiles;
 using System.Text;
 
 namespace Keyward.Core.Audit;
 
 /// <summary>
-/// The node-local, append-only journal that makes the audit log fail closed at the cost of one write():
-/// a request's event is appended here (and reaches the operating system) before its response is sent;
-/// <see cref="AuditLog"/> then moves journal entries into the database's hash chain in the background.
+/// The node-local, append-only journal that makes the audit log fail closed: a request's event is appended here
+/// (and reaches the operating system's page cache) before its response is sent; <see cref="AuditLog"/> then moves
+/// journal entries into the database's hash chain in the background.
 /// One line per event, tab-separated: time (Unix ms), event name, event id, request id, principal ARN,
-/// key ARNs (space-separated), used-key flag, event JSON (which holds no raw tab or newline). The first
+/// key ARNs (space-separated), used-key flag, event JSON (which holds no raw tab, newline or NUL). The first
 /// line names the journal ("keyward-audit-journal 1 &lt;id&gt;"); the database remembers, per journal id,
 /// the offset up to which entries are in the chain, in the same transaction as the entries.
+/// <para>
+/// Appends are a copy into a shared memory mapping of the file, not a write(): the pages are the page cache's, so
+/// an entry survives the process as a written one does, without a system call (or its lock contention) per request.
+/// The file is extended ahead of the data with zeros; the data ends at the last newline before the first NUL byte.
+/// At open, anything after that (an entry a crash cut short) is cut off, and a clean close truncates the zeros.
+/// </para>
 /// </summary>
-internal sealed class AuditJournal : IDisposable
+internal sealed unsafe class AuditJournal : IDisposable
 {
     private const string Magic = "keyward-audit-journal 1 ";
+    private const long MinimumCapacity = 1L << 20;
     private readonly string _path;
-    // Kept open for appends (one write() per batch); the path is checked about once a second, so a journal
-    // that was removed or replaced makes appends fail within a second rather than writing to a lost file.
-    private FileStream? _writer;
+    private readonly long _initialCapacity;
+    // The writer's mapping, opened at the first append. The path is checked about once a second, so a journal that
+    // was removed or replaced makes appends fail within a second rather than writing to a lost file.
+    private FileStream? _file;
+    private MemoryMappedFile? _map;
+    private MemoryMappedViewAccessor? _view;
+    private byte* _base;
+    private long _capacity;
+    private long _end;
     private long _checkedAt;
 
     public string Id { get; private set; }
     public long HeaderLength { get; private set; }
 
-    public AuditJournal(string path)
+    /// <param name="capacity">How far ahead of the data the file is extended (more when an append needs it).</param>
+    public AuditJournal(string path, long capacity = 32L << 20)
     {
         _path = path;
+        _initialCapacity = Math.Max(capacity, MinimumCapacity);
         if (!File.Exists(path)) Create(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-        var header = ReadLine(stream, 0) ?? throw new InvalidDataException($"{path} has no header line.");
-        if (!header.Text.StartsWith(Magic, StringComparison.Ordinal)) throw new InvalidDataException($"{path} is not a Keyward audit journal.");
-        Id = header.Text[Magic.Length..];
-        HeaderLength = header.End;
-        // A write cut short by a crash left a partial line: its request never got a response, so it goes.
-        var length = stream.Length;
-        if (length > HeaderLength)
-        {
-            stream.Position = length - 1;
-            if (stream.ReadByte() != '\n')
-            {
-                var end = LastNewline(stream, length);
-                stream.SetLength(Math.Max(end, HeaderLength));
-            }
-        }
+        (Id, HeaderLength, _end) = Inspect(path);
     }
 
     public string FilePath => _path;
 
-    public long Length => new FileInfo(_path).Length;
+    /// <summary>Where the journal's data ends (entries appended by this process included).</summary>
+    public long Length => Volatile.Read(ref _end);
 
-    /// <summary>Appends whole lines with one write; throws if the journal cannot be written (the requests then fail).</summary>
+    /// <summary>
+    /// Appends whole lines (the caller serializes appends); throws if the journal cannot be written (the requests then
+    /// fail). The bytes are copied before the new end is published, so a reader never sees part of a line.
+    /// </summary>
     public void Append(ReadOnlySpan<byte> lines)
     {
         var now = Environment.TickCount64;
@@ -63,8 +68,15 @@ internal sealed class AuditJournal : IDisposable
         }
         try
         {
-            _writer ??= Open();
-            _writer.Write(lines);
+            if (_view is null) OpenWriter(Inspect(_path).End, _initialCapacity);
+            var end = _end;
+            if (end + lines.Length > _capacity)
+            {
+                CloseWriter();
+                OpenWriter(end, Math.Max(_capacity * 2, end + lines.Length + _initialCapacity));
+            }
+            lines.CopyTo(new Span<byte>(_base + end, lines.Length));
+            Volatile.Write(ref _end, end + lines.Length);
         }
         catch
         {
@@ -73,17 +85,47 @@ internal sealed class AuditJournal : IDisposable
         }
     }
 
-    private FileStream Open()
+    /// <summary>Maps the file for appends at <paramref name="end"/>: whatever follows it is cut off, then zeros up to the capacity.</summary>
+    private void OpenWriter(long end, long capacity)
     {
-        var stream = new FileStream(_path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
-        stream.Seek(0, SeekOrigin.End);
-        return stream;
+        var file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+        try
+        {
+            file.SetLength(end);
+            file.SetLength(capacity);
+            _map = MemoryMappedFile.CreateFromFile(file, null, capacity, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true);
+            _view = _map.CreateViewAccessor(0, capacity, MemoryMappedFileAccess.ReadWrite);
+            byte* pointer = null;
+            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            _base = pointer + _view.PointerOffset;
+            _file = file;
+            _capacity = capacity;
+            Volatile.Write(ref _end, end);
+        }
+        catch
+        {
+            CloseWriter();
+            file.Dispose();
+            throw;
+        }
     }
 
+    /// <summary>Unmaps the file and cuts the zeros after the data off (when the file is still where it was).</summary>
     private void CloseWriter()
     {
-        try { _writer?.Dispose(); } catch (IOException) { }
-        _writer = null;
+        if (_view is not null)
+        {
+            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            _view.Dispose();
+        }
+        _map?.Dispose();
+        if (_file is not null)
+        {
+            try { _file.SetLength(Volatile.Read(ref _end)); } catch (IOException) { }
+            _file.Dispose();
+        }
+        (_view, _map, _file, _capacity) = (null, null, null, 0);
+        _base = null;
     }
 
     public void Dispose() => CloseWriter();
@@ -92,11 +134,11 @@ internal sealed class AuditJournal : IDisposable
     public (List<AuditEvent> Events, long End) Read(long offset, int max)
     {
         var events = new List<AuditEvent>();
-        using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
         var position = Math.Max(offset, HeaderLength);
-        // One read of what is there (bounded), then split at newlines; a partial last line waits for the next read.
-        var available = (int)Math.Min(stream.Length - position, 8L << 20);
+        // One read of what is there (bounded; the page cache holds what the mapping wrote), then split at newlines.
+        var available = (int)Math.Min(Length - position, 8L << 20);
         if (available <= 0) return (events, position);
+        using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         // Pooled: a fresh array of megabytes every tenth of a second lands on the large object heap and brings
         // full collections with it. (The journal holds no secrets, so the array goes back unzeroed.)
         var buffer = ArrayPool<byte>.Shared.Rent(available);
@@ -128,10 +170,8 @@ internal sealed class AuditJournal : IDisposable
         var retired = RetiredPath(_path, Id);
         File.Move(_path, retired);
         Create(_path);
-        using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        var header = ReadLine(stream, 0) ?? throw new InvalidDataException($"{_path} has no header line.");
-        Id = header.Text[Magic.Length..];
-        HeaderLength = header.End;
+        (Id, HeaderLength, var end) = Inspect(_path);
+        Volatile.Write(ref _end, end);
         return retired;
     }
 
@@ -238,13 +278,33 @@ internal sealed class AuditJournal : IDisposable
         return null;
     }
 
-    private static long LastNewline(FileStream stream, long length)
+    /// <summary>
+    /// A journal's id, header length and data end: the last newline before the first NUL byte (or the end of the file).
+    /// An entry cut short by a crash (its request never got a response) lies after it and does not count.
+    /// </summary>
+    private static (string Id, long HeaderLength, long End) Inspect(string path)
     {
-        for (var p = length - 1; p >= 0; p--)
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        var header = ReadLine(stream, 0) ?? throw new InvalidDataException($"{path} has no header line.");
+        if (!header.Text.StartsWith(Magic, StringComparison.Ordinal)) throw new InvalidDataException($"{path} is not a Keyward audit journal.");
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
         {
-            stream.Position = p;
-            if (stream.ReadByte() == '\n') return p + 1;
+            long end = header.End, position = header.End;
+            stream.Position = position;
+            int n;
+            while ((n = stream.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                var chunk = buffer.AsSpan(0, n);
+                var nul = chunk.IndexOf((byte)0);
+                var data = nul < 0 ? chunk : chunk[..nul];
+                var newline = data.LastIndexOf((byte)'\n');
+                if (newline >= 0) end = position + newline + 1;
+                if (nul >= 0) break;
+                position += n;
+            }
+            return (header.Text[Magic.Length..], header.End, end);
         }
-        return 0;
+        finally { ArrayPool<byte>.Shared.Return(buffer); }
     }
 }
