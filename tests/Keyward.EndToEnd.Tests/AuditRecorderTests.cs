@@ -32,11 +32,42 @@ public sealed class AuditRecorderTests : IDisposable
         var entry = Assert.Single(reader.Read(0, 10).Events);
         Assert.Equal(("Encrypt", "request-1", "arn:aws:iam::111122223333:user/app"), (entry.EventName, entry.RequestId, entry.PrincipalArn));
         Assert.Equal(error is null, entry.UsedKey);
-        var e = JsonDocument.Parse(entry.Json).RootElement.Clone();
+        var e = JsonDocument.Parse(CloudTrailRenderer.Render(Encoding.UTF8.GetString(entry.Json))).RootElement.Clone();
         Assert.Equal(entry.EventId, e.GetProperty("eventID").GetString());
         Assert.Equal("444455556666", e.GetProperty("recipientAccountId").GetString());
         Assert.Equal("444455556666", e.GetProperty("resources")[0].GetProperty("accountId").GetString());
         return e.GetProperty("requestParameters");
+    }
+
+    /// <summary>Events stored before the compact record (as CloudTrail JSON) are shown as they were stored.</summary>
+    [Fact]
+    public void An_event_stored_as_cloudtrail_json_is_shown_as_stored()
+    {
+        const string stored = """{"eventVersion":"1.11","eventName":"Encrypt","requestParameters":{"keyId":"k1"},"eventID":"e-1"}""";
+        Assert.Equal(stored, CloudTrailRenderer.Render(stored));
+    }
+
+    /// <summary>The compact record keeps only what CloudTrail cannot derive: far smaller than the CloudTrail JSON it renders to.</summary>
+    [Fact]
+    public void The_stored_record_is_compact_and_renders_to_the_cloudtrail_fields()
+    {
+        var journal = Path.Combine(_dir, "compact");
+        using var storage = new SqliteKmsStorage(Path.Combine(_dir, "k.db"));
+        var log = new AuditLog(storage, new AuditJournal(journal));
+        var caller = new Caller(new Principal("111122223333", "arn:aws:iam::111122223333:root"), KmsOperation.Decrypt) { SourceIp = "10.0.0.1", UserAgent = "ua" };
+        caller.Audit.Touch("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+        new AuditRecorder(log, "eu-west-1").Record(caller, "request-2", """{"KeyId":"k"}"""u8.ToArray(), "InvalidCiphertextException", "");
+        using var reader = new AuditJournal(journal);
+        var stored = Encoding.UTF8.GetString(Assert.Single(reader.Read(0, 10).Events).Json);
+        var rendered = CloudTrailRenderer.Render(stored);
+        Assert.True(stored.Length * 2 < rendered.Length, $"{stored.Length} bytes stored for {rendered.Length} rendered");
+        var e = JsonDocument.Parse(rendered).RootElement;
+        Assert.Equal(("Root", "111122223333", "eu-west-1", "10.0.0.1"), (e.GetProperty("userIdentity").GetProperty("type").GetString(),
+            e.GetProperty("userIdentity").GetProperty("principalId").GetString(), e.GetProperty("awsRegion").GetString(), e.GetProperty("sourceIPAddress").GetString()));
+        Assert.Equal(("Decrypt", "request-2", "InvalidCiphertextException", true), (e.GetProperty("eventName").GetString(), e.GetProperty("requestID").GetString(),
+            e.GetProperty("errorCode").GetString(), e.GetProperty("readOnly").GetBoolean()));
+        Assert.Equal("AWS::KMS::Key", e.GetProperty("resources")[0].GetProperty("type").GetString());
+        Assert.Equal("k", e.GetProperty("requestParameters").GetProperty("keyId").GetString());
     }
 
     [Fact]

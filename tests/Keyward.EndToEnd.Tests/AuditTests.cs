@@ -139,7 +139,7 @@ public sealed class AuditTests : IAsyncLifetime
         try
         {
             foreach (var c in copies) File.Copy(Database, Path.Combine(c, "keyward.db"));
-            await SqlAsync(Path.Combine(copies[0], "keyward.db"), "UPDATE audit_events SET json = CAST(replace(CAST(json AS TEXT), '\"eventName\":\"Encrypt\"', '\"eventName\":\"Decrypt\"') AS BLOB) WHERE seq = 4;");
+            await SqlAsync(Path.Combine(copies[0], "keyward.db"), "UPDATE audit_events SET json = CAST(replace(CAST(json AS TEXT), '\"name\":\"Encrypt\"', '\"name\":\"Decrypt\"') AS BLOB) WHERE seq = 4;");
             await SqlAsync(Path.Combine(copies[1], "keyward.db"), "DELETE FROM audit_events WHERE seq = 3;");
             await SqlAsync(Path.Combine(copies[2], "keyward.db"),
                 "UPDATE audit_events SET seq = -5 WHERE seq = 5; UPDATE audit_events SET seq = 5 WHERE seq = 6; UPDATE audit_events SET seq = 6 WHERE seq = -5;");

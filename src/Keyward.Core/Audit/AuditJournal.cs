@@ -41,7 +41,7 @@ internal sealed unsafe class AuditJournal : IDisposable
     public long HeaderLength { get; private set; }
 
     /// <param name="capacity">How far ahead of the data the file is extended (more when an append needs it).</param>
-    public AuditJournal(string path, long capacity = 32L << 20)
+    public AuditJournal(string path, long capacity = 128L << 20)
     {
         _path = path;
         _initialCapacity = Math.Max(capacity, MinimumCapacity);

@@ -30,7 +30,7 @@ internal sealed class AuditLog : IAsyncDisposable
     private Task? _indexer;
 
     /// <param name="rotateBytes">The journal is retired to a new one once it is larger than this (tests pass a small value).</param>
-    public AuditLog(IKmsStorage storage, AuditJournal journal, long rotateBytes = 16L << 20)
+    public AuditLog(IKmsStorage storage, AuditJournal journal, long rotateBytes = 64L << 20)
     {
         _storage = storage;
         _journal = journal;

@@ -10,8 +10,8 @@ using Keyward.Protocol;
 namespace Keyward.Server.Audit;
 
 /// <summary>
-/// Turns one authenticated API call into a CloudTrail-format event and appends it to the audit log before
-/// the response is sent. requestParameters copy only allowlisted request members (identifiers, contexts,
+/// Turns one authenticated API call into an audit event (its compact record, which `keyward audit query` shows as
+/// CloudTrail JSON: <see cref="CloudTrailRenderer"/>) and appends it to the audit log before the response is sent. requestParameters copy only allowlisted request members (identifiers, contexts,
 /// algorithms, policy documents), never plaintext, ciphertext, messages, signatures, MACs, key material,
 /// import tokens, grant tokens or passwords; responseElements are null, as CloudTrail records KMS calls.
 /// </summary>
@@ -65,66 +65,34 @@ internal sealed class AuditRecorder(AuditLog log, string region)
 
     private static readonly string[] OperationNames = Enum.GetValues<KmsOperation>().Select(o => o.ToString()).ToArray();
 
+    /// <summary>The event's compact record (<see cref="CloudTrailRenderer"/>: what CloudTrail shows, less what it derives).</summary>
     private void WriteEvent(Utf8JsonWriter w, Caller caller, string name, string requestId, ReadOnlySpan<char> eventId, DateTimeOffset now,
         ReadOnlySpan<byte> body, string? errorCode, string? errorMessage)
     {
         w.WriteStartObject();
-        w.WriteString("eventVersion", "1.11");
-        w.WriteStartObject("userIdentity");
-        var p = caller.Principal;
-        var userName = p.IsRoot ? null : p.Arn[(p.Arn.IndexOf('/', StringComparison.Ordinal) + 1)..];
-        w.WriteString("type", p.IsRoot ? "Root" : p.Arn.Contains(":user/", StringComparison.Ordinal) ? "IAMUser" : "Role");
-        w.WriteString("principalId", p.IsRoot ? p.AccountId : $"{p.AccountId}:{userName}");
-        w.WriteString("arn", p.Arn);
-        w.WriteString("accountId", p.AccountId);
-        if (caller.AccessKeyId is { } accessKey) w.WriteString("accessKeyId", accessKey);
-        if (userName is not null) w.WriteString("userName", userName);
-        w.WriteEndObject();
+        w.WriteNumber("v"u8, CloudTrailRenderer.CompactVersion);
         Span<char> time = stackalloc char[20];
         now.UtcDateTime.TryFormat(time, out var timeLength, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        w.WriteString("eventTime", time[..timeLength]);
-        w.WriteString("eventSource", "kms.amazonaws.com");
-        w.WriteString("eventName", name);
-        w.WriteString("awsRegion", region);
-        w.WriteString("sourceIPAddress", caller.SourceIp ?? "");
-        w.WriteString("userAgent", caller.UserAgent ?? "");
-        w.WritePropertyName("requestParameters");
+        w.WriteString("time"u8, time[..timeLength]);
+        w.WriteString("name"u8, name);
+        w.WriteString("region"u8, region);
+        w.WriteString("ip"u8, caller.SourceIp ?? "");
+        w.WriteString("ua"u8, caller.UserAgent ?? "");
+        w.WriteString("arn"u8, caller.Principal.Arn);
+        if (caller.AccessKeyId is { } accessKey) w.WriteString("akid"u8, accessKey);
+        w.WritePropertyName("params"u8);
         WriteParameters(w, body);
-        w.WriteNull("responseElements");
-        w.WriteString("requestID", requestId);
-        w.WriteString("eventID", eventId);
-        w.WriteBoolean("readOnly", Cryptographic.Contains(caller.Operation) || caller.Operation == KmsOperation.GenerateRandom
-                                    || name.StartsWith("Describe", StringComparison.Ordinal) || name.StartsWith("List", StringComparison.Ordinal)
-                                    || name.StartsWith("Get", StringComparison.Ordinal));
-        w.WriteStartArray("resources");
-        foreach (var arn in caller.Audit.KeyArns)
-        {
-            w.WriteStartObject();
-            w.WriteString("accountId", AccountOf(arn));
-            w.WriteString("type", "AWS::KMS::Key");
-            w.WriteString("ARN", arn);
-            w.WriteEndObject();
-        }
+        w.WriteString("rid"u8, requestId);
+        w.WriteString("eid"u8, eventId);
+        w.WriteStartArray("keys"u8);
+        foreach (var arn in caller.Audit.KeyArns) w.WriteStringValue(arn);
         w.WriteEndArray();
-        w.WriteString("eventType", "AwsApiCall");
-        w.WriteBoolean("managementEvent", true);
-        w.WriteString("recipientAccountId", caller.Audit.KeyArns.Count > 0 ? AccountOf(caller.Audit.KeyArns[0]) : p.AccountId);
-        w.WriteString("eventCategory", "Management");
         if (errorCode is not null)
         {
-            w.WriteString("errorCode", errorCode);
-            w.WriteString("errorMessage", errorMessage ?? "");
+            w.WriteString("err"u8, errorCode);
+            w.WriteString("msg"u8, errorMessage ?? "");
         }
         w.WriteEndObject();
-    }
-
-    /// <summary>The account of a key ARN (arn:aws:kms:region:account:key/id).</summary>
-    private static ReadOnlySpan<char> AccountOf(string arn)
-    {
-        var rest = arn.AsSpan();
-        for (var i = 0; i < 4; i++) rest = rest[(rest.IndexOf(':') + 1)..];
-        var end = rest.IndexOf(':');
-        return end < 0 ? rest : rest[..end];
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ namespace Keyward.Server.Hosting;
 
 /// <summary>
 /// `keyward audit verify` walks the hash chain from the first event and names the first event that was
-/// edited, removed or reordered. `keyward audit query` prints matching events as JSON lines. Both open the
+/// edited, removed or reordered. `keyward audit query` prints matching events as CloudTrail JSON lines. Both open the
 /// database directly (offline commands; they read, never write, and need no seal: events hold no secret).
 /// </summary>
 internal static class AuditCommand
@@ -54,7 +54,7 @@ internal static class AuditCommand
                 if (eventName is not null && r.EventName != eventName) continue;
                 if (since is { } s && r.EventTime < s) continue;
                 if (until is { } u && r.EventTime > u) continue;
-                output.WriteLine(r.Json);
+                output.WriteLine(Audit.CloudTrailRenderer.Render(r.Json));
             }
             if (page.Count < Page) break;
         }

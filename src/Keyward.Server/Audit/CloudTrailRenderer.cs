@@ -1,0 +1,97 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace Keyward.Server.Audit;
+
+/// <summary>
+/// An audit event is stored in a compact form (format 2): the facts of the call and nothing derivable, about half the
+/// bytes of its CloudTrail JSON, since every byte is written to the journal, hashed, and written twice by SQLite (WAL,
+/// checkpoint) on every request. <c>keyward audit query</c> renders it as CloudTrail JSON; the hash chain covers the
+/// stored form. Events stored before the compact form (the CloudTrail JSON itself) are shown as they are.
+/// <code>
+/// {"v":2,"time":…,"name":…,"region":…,"ip":…,"ua":…,"arn":…,"akid":…,"params":{…}|null,"rid":…,"eid":…,"keys":[…],"err":…,"msg":…}
+/// </code>
+/// </summary>
+internal static class CloudTrailRenderer
+{
+    public const int CompactVersion = 2;
+
+    private static readonly HashSet<string> ReadOnlyCalls = new(StringComparer.Ordinal)
+    {
+        "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext", "Sign", "Verify", "GenerateMac", "VerifyMac", "DeriveSharedSecret", "GenerateRandom",
+    };
+
+    /// <summary>The CloudTrail JSON of a stored event (a compact record, or an older event stored as CloudTrail JSON).</summary>
+    public static string Render(string stored)
+    {
+        if (!stored.StartsWith("{\"v\":2,", StringComparison.Ordinal)) return stored;
+        using var doc = JsonDocument.Parse(stored);
+        var e = doc.RootElement;
+        string? Text(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        var arn = Text("arn") ?? "";
+        var account = Field(arn, 4);
+        var isRoot = arn.EndsWith(":root", StringComparison.Ordinal);
+        var userName = isRoot ? null : arn[(arn.IndexOf('/', StringComparison.Ordinal) + 1)..];
+        var name = Text("name") ?? "";
+        var keys = e.TryGetProperty("keys", out var k) && k.ValueKind == JsonValueKind.Array ? k.EnumerateArray().Select(x => x.GetString() ?? "").ToList() : [];
+
+        var buffer = new ArrayBufferWriter<byte>(2048);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("eventVersion", "1.11");
+            w.WriteStartObject("userIdentity");
+            w.WriteString("type", isRoot ? "Root" : arn.Contains(":user/", StringComparison.Ordinal) ? "IAMUser" : "Role");
+            w.WriteString("principalId", isRoot ? account : $"{account}:{userName}");
+            w.WriteString("arn", arn);
+            w.WriteString("accountId", account);
+            if (Text("akid") is { } accessKey) w.WriteString("accessKeyId", accessKey);
+            if (userName is not null) w.WriteString("userName", userName);
+            w.WriteEndObject();
+            w.WriteString("eventTime", Text("time"));
+            w.WriteString("eventSource", "kms.amazonaws.com");
+            w.WriteString("eventName", name);
+            w.WriteString("awsRegion", Text("region"));
+            w.WriteString("sourceIPAddress", Text("ip") ?? "");
+            w.WriteString("userAgent", Text("ua") ?? "");
+            w.WritePropertyName("requestParameters");
+            if (e.TryGetProperty("params", out var parameters)) parameters.WriteTo(w);
+            else w.WriteNullValue();
+            w.WriteNull("responseElements");
+            w.WriteString("requestID", Text("rid"));
+            w.WriteString("eventID", Text("eid"));
+            w.WriteBoolean("readOnly", ReadOnlyCalls.Contains(name) || name.StartsWith("Describe", StringComparison.Ordinal)
+                                       || name.StartsWith("List", StringComparison.Ordinal) || name.StartsWith("Get", StringComparison.Ordinal));
+            w.WriteStartArray("resources");
+            foreach (var key in keys)
+            {
+                w.WriteStartObject();
+                w.WriteString("accountId", Field(key, 4));
+                w.WriteString("type", "AWS::KMS::Key");
+                w.WriteString("ARN", key);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteString("eventType", "AwsApiCall");
+            w.WriteBoolean("managementEvent", true);
+            w.WriteString("recipientAccountId", keys.Count > 0 ? Field(keys[0], 4) : account);
+            w.WriteString("eventCategory", "Management");
+            if (Text("err") is { } error)
+            {
+                w.WriteString("errorCode", error);
+                w.WriteString("errorMessage", Text("msg") ?? "");
+            }
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Field <paramref name="index"/> of an ARN (arn:partition:service:region:account:resource).</summary>
+    private static string Field(string arn, int index)
+    {
+        var parts = arn.Split(':', 6);
+        return parts.Length > index ? parts[index] : "";
+    }
+}
