@@ -49,7 +49,7 @@ internal sealed class AuditRecorder(AuditLog log, string region)
         line.ResetWrittenCount();
         var now = DateTimeOffset.UtcNow;
         Span<char> eventId = stackalloc char[36];
-        Guid.NewGuid().TryFormat(eventId, out _, "D");
+        Dispatch.Uuids.New().TryFormat(eventId, out _, "D");
         var operation = caller.Operation;
         var name = OperationNames[(int)operation];
         var usedKey = errorCode is null && Cryptographic.Contains(operation);

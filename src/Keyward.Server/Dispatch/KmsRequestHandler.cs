@@ -29,7 +29,7 @@ internal sealed class KmsRequestHandler(
 
     public async Task HandleAsync(HttpContext context)
     {
-        var requestId = Guid.NewGuid().ToString("D");
+        var requestId = Uuids.New().ToString("D");
         context.Response.Headers["x-amzn-RequestId"] = requestId;
         var operationName = "-";
         RequestBody? body = null;
