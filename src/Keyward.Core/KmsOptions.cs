@@ -6,7 +6,25 @@ internal sealed record KmsOptions
     public string Region { get; init; } = "us-east-1";
     public string Partition { get; init; } = "aws";
 
-    public string KeyArn(string accountId, string keyId) => $"arn:{Partition}:kms:{Region}:{accountId}:key/{keyId}";
+    // "arn:<partition>:kms:<region>:" for the last partition and region asked for (static: a record's fields take part
+    // in its equality and its `with` copies).
+    private sealed record ArnPrefixCache(string Partition, string Region, string Prefix);
+    private static ArnPrefixCache? s_arnPrefix;
+
+    /// <summary>Key ARNs are built on every request: one concatenation, not a format.</summary>
+    private string ArnPrefix
+    {
+        get
+        {
+            var cached = s_arnPrefix;
+            if (cached is not null && cached.Partition == Partition && cached.Region == Region) return cached.Prefix;
+            cached = new ArnPrefixCache(Partition, Region, $"arn:{Partition}:kms:{Region}:");
+            s_arnPrefix = cached;
+            return cached.Prefix;
+        }
+    }
+
+    public string KeyArn(string accountId, string keyId) => string.Concat(ArnPrefix, accountId, ":key/", keyId);
 
     public string AliasArn(string accountId, string aliasName) => $"arn:{Partition}:kms:{Region}:{accountId}:{aliasName}";
 }

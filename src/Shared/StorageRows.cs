@@ -154,5 +154,10 @@ internal static class StorageRows
     }
 
     /// <summary>The key_arns column: the touched keys separated by spaces (ARNs hold none), or null.</summary>
-    public static string? KeyArns(AuditEvent e) => e.KeyArns.Count == 0 ? null : string.Join(' ', e.KeyArns.Distinct(StringComparer.Ordinal));
+    public static string? KeyArns(AuditEvent e) => e.KeyArns.Count switch
+    {
+        0 => null,
+        1 => e.KeyArns[0], // the common case, on every indexed event
+        _ => string.Join(' ', e.KeyArns.Distinct(StringComparer.Ordinal)),
+    };
 }
