@@ -47,6 +47,25 @@ public sealed class AuditRecorderTests : IDisposable
         Assert.Equal(stored, CloudTrailRenderer.Render(stored));
     }
 
+    /// <summary>Strings that are not plain ASCII (quotes, backslashes, control characters, non-ASCII) are escaped, and come back as they were.</summary>
+    [Fact]
+    public void Strings_that_need_escaping_are_escaped_in_the_record()
+    {
+        var journal = Path.Combine(_dir, "escaped");
+        using var storage = new SqliteKmsStorage(Path.Combine(_dir, "k.db"));
+        var log = new AuditLog(storage, new AuditJournal(journal));
+        const string agent = "agent \"quoted\" back\\slash tab\t bell\u0007 é 😀 <html>";
+        var caller = new Caller(new Principal("111122223333", "arn:aws:iam::111122223333:user/app"), KmsOperation.DescribeKey) { SourceIp = "::1", UserAgent = agent };
+        new AuditRecorder(log, "us-east-1").Record(caller, "request-3", "{}"u8.ToArray(), "NotFoundException", "Key 'a\"b' does not exist");
+        using var reader = new AuditJournal(journal);
+        var stored = Encoding.UTF8.GetString(Assert.Single(reader.Read(0, 10).Events).Json);
+        Assert.DoesNotContain('\t', stored);
+        var e = JsonDocument.Parse(CloudTrailRenderer.Render(stored)).RootElement;
+        Assert.Equal(agent, e.GetProperty("userAgent").GetString());
+        Assert.Equal("Key 'a\"b' does not exist", e.GetProperty("errorMessage").GetString());
+        Assert.Equal("::1", e.GetProperty("sourceIPAddress").GetString());
+    }
+
     /// <summary>The compact record keeps only what CloudTrail cannot derive: far smaller than the CloudTrail JSON it renders to.</summary>
     [Fact]
     public void The_stored_record_is_compact_and_renders_to_the_cloudtrail_fields()

@@ -54,10 +54,7 @@ internal sealed class AuditRecorder(AuditLog log, string region)
         var name = OperationNames[(int)operation];
         var usedKey = errorCode is null && Cryptographic.Contains(operation);
         AuditJournal.WriteHead(line, now, name, eventId, requestId, caller.Arn, caller.Audit.KeyArns, usedKey);
-        var w = t_json ??= new Utf8JsonWriter(line);
-        w.Reset(line);
-        WriteEvent(w, caller, name, requestId, eventId, now, body.Span, errorCode, errorMessage);
-        w.Flush();
+        WriteEvent(line, caller, name, requestId, eventId, now, body.Span, errorCode, errorMessage);
         line.Write("\n"u8);
         log.Append(line.WrittenSpan);
         if (line.Capacity > 64 * 1024) t_line = null; // an unusually large event does not stay pinned to the thread
@@ -65,34 +62,78 @@ internal sealed class AuditRecorder(AuditLog log, string region)
 
     private static readonly string[] OperationNames = Enum.GetValues<KmsOperation>().Select(o => o.ToString()).ToArray();
 
-    /// <summary>The event's compact record (<see cref="CloudTrailRenderer"/>: what CloudTrail shows, less what it derives).</summary>
-    private void WriteEvent(Utf8JsonWriter w, Caller caller, string name, string requestId, ReadOnlySpan<char> eventId, DateTimeOffset now,
+    /// <summary>
+    /// The event's compact record (<see cref="CloudTrailRenderer"/>: what CloudTrail shows, less what it derives), written
+    /// straight into the line: member names are constants, and a string of plain ASCII (the usual ARN, id, address or
+    /// user agent) is copied as it is; anything else is escaped as JSON text. Only requestParameters go through a JSON writer.
+    /// </summary>
+    private void WriteEvent(ArrayBufferWriter<byte> line, Caller caller, string name, string requestId, ReadOnlySpan<char> eventId, DateTimeOffset now,
         ReadOnlySpan<byte> body, string? errorCode, string? errorMessage)
     {
-        w.WriteStartObject();
-        w.WriteNumber("v"u8, CloudTrailRenderer.CompactVersion);
-        Span<char> time = stackalloc char[20];
-        now.UtcDateTime.TryFormat(time, out var timeLength, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        w.WriteString("time"u8, time[..timeLength]);
-        w.WriteString("name"u8, name);
-        w.WriteString("region"u8, region);
-        w.WriteString("ip"u8, caller.SourceIp ?? "");
-        w.WriteString("ua"u8, caller.UserAgent ?? "");
-        w.WriteString("arn"u8, caller.Principal.Arn);
-        if (caller.AccessKeyId is { } accessKey) w.WriteString("akid"u8, accessKey);
-        w.WritePropertyName("params"u8);
+        line.Write("{\"v\":2,\"time\":\""u8);
+        now.UtcDateTime.TryFormat(line.GetSpan(20), out var timeLength, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        line.Advance(timeLength);
+        line.Write("\",\"name\":"u8);
+        JsonText(line, name);
+        line.Write(",\"region\":"u8);
+        JsonText(line, region);
+        line.Write(",\"ip\":"u8);
+        JsonText(line, caller.SourceIp);
+        line.Write(",\"ua\":"u8);
+        JsonText(line, caller.UserAgent);
+        line.Write(",\"arn\":"u8);
+        JsonText(line, caller.Principal.Arn);
+        if (caller.AccessKeyId is { } accessKey)
+        {
+            line.Write(",\"akid\":"u8);
+            JsonText(line, accessKey);
+        }
+        line.Write(",\"params\":"u8);
+        var w = t_json ??= new Utf8JsonWriter(line);
+        w.Reset(line);
         WriteParameters(w, body);
-        w.WriteString("rid"u8, requestId);
-        w.WriteString("eid"u8, eventId);
-        w.WriteStartArray("keys"u8);
-        foreach (var arn in caller.Audit.KeyArns) w.WriteStringValue(arn);
-        w.WriteEndArray();
+        w.Flush();
+        line.Write(",\"rid\":"u8);
+        JsonText(line, requestId);
+        line.Write(",\"eid\":"u8);
+        JsonText(line, eventId);
+        line.Write(",\"keys\":["u8);
+        var keys = caller.Audit.KeyArns;
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (i > 0) line.Write(","u8);
+            JsonText(line, keys[i]);
+        }
+        line.Write("]"u8);
         if (errorCode is not null)
         {
-            w.WriteString("err"u8, errorCode);
-            w.WriteString("msg"u8, errorMessage ?? "");
+            line.Write(",\"err\":"u8);
+            JsonText(line, errorCode);
+            line.Write(",\"msg\":"u8);
+            JsonText(line, errorMessage);
         }
-        w.WriteEndObject();
+        line.Write("}"u8);
+    }
+
+    // Printable ASCII that JSON text needs no escape for.
+    private static readonly System.Buffers.SearchValues<char> Plain =
+        System.Buffers.SearchValues.Create(Enumerable.Range(0x20, 0x5F).Select(c => (char)c).Where(c => c is not ('"' or '\\')).ToArray());
+
+    /// <summary>A JSON string: copied byte for byte when it is plain ASCII, escaped otherwise (control characters, quotes, non-ASCII).</summary>
+    private static void JsonText(ArrayBufferWriter<byte> line, ReadOnlySpan<char> value)
+    {
+        if (!value.ContainsAnyExcept(Plain))
+        {
+            var span = line.GetSpan(value.Length + 2);
+            span[0] = (byte)'"';
+            System.Text.Encoding.ASCII.GetBytes(value, span[1..]);
+            span[value.Length + 1] = (byte)'"';
+            line.Advance(value.Length + 2);
+            return;
+        }
+        line.Write("\""u8);
+        line.Write(JsonEncodedText.Encode(value).EncodedUtf8Bytes);
+        line.Write("\""u8);
     }
 
     /// <summary>
