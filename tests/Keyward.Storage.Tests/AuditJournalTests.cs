@@ -115,5 +115,51 @@ public sealed class AuditJournalTests : IDisposable
         Assert.Equal(["event-1", "event-2", "event-4"], new AuditJournal(JournalPath).Read(0, 10).Events.Select(e => e.EventId));
     }
 
+    /// <summary>
+    /// A full disk fails the append that does not fit, with an IOException (the request is then refused), and leaves every
+    /// earlier entry readable; it must not kill the process, which a store through the mapping into a file hole the disk
+    /// has no room for would do (SIGBUS). A 256 KiB tmpfs is the full disk (the tests run as root, as scripts/test does).
+    /// </summary>
+    [Fact]
+    public void A_full_disk_fails_the_append_that_does_not_fit_and_keeps_the_rest()
+    {
+        var disk = Directory.CreateTempSubdirectory("keyward-full-disk").FullName;
+        Run("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", disk);
+        try
+        {
+            var path = Path.Combine(disk, "audit.journal");
+            var journal = new AuditJournal(path, capacity: 1 << 20);
+            var appended = 0;
+            Assert.ThrowsAny<IOException>((Action)(() =>
+            {
+                while (true)
+                {
+                    journal.Append(AuditJournal.Format(Event(appended + 1)));
+                    appended++;
+                }
+            }));
+            journal.Dispose();
+            Assert.True(appended > 100, $"{appended} entries fit");
+            var read = new AuditJournal(path).Read(0, 100_000).Events;
+            Assert.Equal(appended, read.Count);
+            Assert.Equal($"event-{appended}", read[^1].EventId);
+        }
+        finally
+        {
+            Run("umount", disk);
+            Directory.Delete(disk);
+        }
+    }
+
+    private static void Run(string file, params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(info)!;
+        var errors = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)}: {errors}");
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

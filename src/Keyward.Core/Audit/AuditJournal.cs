@@ -20,6 +20,12 @@ namespace Keyward.Core.Audit;
 /// The file is extended ahead of the data with zeros; the data ends at the last newline before the first NUL byte.
 /// At open, anything after that (an entry a crash cut short) is cut off, and a clean close truncates the zeros.
 /// </para>
+/// <para>
+/// A store through a mapping into a file hole that the disk has no room for would kill the process (SIGBUS) instead of
+/// failing one request. So the mapping is only ever written where the file already has its blocks: zeros are written
+/// with write() a few MiB ahead of the data (<see cref="Reserve"/>), and a full disk fails that write, and the
+/// requests, as a full disk failed a plain append.
+/// </para>
 /// </summary>
 internal sealed unsafe class AuditJournal : IDisposable
 {
@@ -35,6 +41,10 @@ internal sealed unsafe class AuditJournal : IDisposable
     private byte* _base;
     private long _capacity;
     private long _end;
+    // The file's blocks are written (zeros ahead of the data) up to here; the mapping is never written beyond it.
+    private long _reserved;
+    private const int ReserveStep = 4 << 20;
+    private static readonly byte[] Zeros = new byte[1 << 20];
     private long _checkedAt;
 
     public string Id { get; private set; }
@@ -75,6 +85,7 @@ internal sealed unsafe class AuditJournal : IDisposable
                 CloseWriter();
                 OpenWriter(end, Math.Max(_capacity * 2, end + lines.Length + _initialCapacity));
             }
+            if (end + lines.Length > _reserved) Reserve(end + lines.Length);
             lines.CopyTo(new Span<byte>(_base + end, lines.Length));
             Volatile.Write(ref _end, end + lines.Length);
         }
@@ -100,6 +111,7 @@ internal sealed unsafe class AuditJournal : IDisposable
             _base = pointer + _view.PointerOffset;
             _file = file;
             _capacity = capacity;
+            _reserved = end;
             Volatile.Write(ref _end, end);
         }
         catch
@@ -108,6 +120,27 @@ internal sealed unsafe class AuditJournal : IDisposable
             file.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Writes zeros (with write(), so the file system allocates their blocks or reports a full disk) from the reserved
+    /// end to at least <paramref name="needed"/> and a step further, within the mapping. Throws IOException when the
+    /// disk is full; nothing is then written through the mapping.
+    /// </summary>
+    private void Reserve(long needed)
+    {
+        var step = Math.Min(Math.Max(needed, _reserved + ReserveStep), _capacity);
+        try { WriteZeros(step); }
+        // A nearly full disk may still hold this entry: then only what it needs.
+        catch (IOException) when (step > needed) { WriteZeros(needed); }
+    }
+
+    private void WriteZeros(long target)
+    {
+        var handle = _file!.SafeFileHandle;
+        for (var at = _reserved; at < target; at += Zeros.Length)
+            RandomAccess.Write(handle, Zeros.AsSpan(0, (int)Math.Min(Zeros.Length, target - at)), at);
+        _reserved = target;
     }
 
     /// <summary>Unmaps the file and cuts the zeros after the data off (when the file is still where it was).</summary>
@@ -124,7 +157,7 @@ internal sealed unsafe class AuditJournal : IDisposable
             try { _file.SetLength(Volatile.Read(ref _end)); } catch (IOException) { }
             _file.Dispose();
         }
-        (_view, _map, _file, _capacity) = (null, null, null, 0);
+        (_view, _map, _file, _capacity, _reserved) = (null, null, null, 0, 0);
         _base = null;
     }
 
