@@ -17,9 +17,13 @@ namespace Keyward.Xks;
 /// against the specification (lengths, Base64, the CDIV when asked for); a failure is an <see cref="XksProxyException"/>
 /// whose kind the service maps to AWS's errors. Never logs or carries plaintext.
 /// </summary>
-internal sealed class XksClient(HttpClient http, Uri endpoint, string uriPath, string accessKeyId, string secretAccessKey, string region, TimeProvider time)
+internal sealed class XksClient(HttpClient http, Uri endpoint, string uriPath, string accessKeyId, string secretAccessKey, string region, TimeProvider time,
+    TimeSpan? attemptTimeout = null)
 {
-    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromMilliseconds(250);
+    /// <summary>AWS KMS's timeout for one call to an XKS proxy.</summary>
+    public static readonly TimeSpan DefaultAttemptTimeout = TimeSpan.FromMilliseconds(250);
+
+    private readonly TimeSpan _attemptTimeout = attemptTimeout ?? DefaultAttemptTimeout;
 
     public async Task<XksHealthResponse> HealthAsync(string kmsOperation, string kmsRequestId, CancellationToken ct)
     {
@@ -82,7 +86,7 @@ internal sealed class XksClient(HttpClient http, Uri endpoint, string uriPath, s
         for (var attempt = 0; ; attempt++)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(AttemptTimeout);
+            timeout.CancelAfter(_attemptTimeout);
             try
             {
                 using var request = Sign(operation, body);
@@ -103,7 +107,7 @@ internal sealed class XksClient(HttpClient http, Uri endpoint, string uriPath, s
             {
                 // A network timeout: retried once, as KMS does.
                 if (attempt == 0) continue;
-                throw new XksProxyException(XksProxyFailure.Timeout, $"The XKS proxy did not answer {operation} within {AttemptTimeout.TotalMilliseconds:F0} ms (twice).");
+                throw new XksProxyException(XksProxyFailure.Timeout, $"The XKS proxy did not answer {operation} within {_attemptTimeout.TotalMilliseconds:F0} ms (twice).");
             }
             catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.SecureConnectionError)
             {

@@ -25,7 +25,9 @@ public sealed class XksProxyFailoverTests : IAsyncLifetime
     private const string Secret = "xksFailoverSecret0123456789abcdefghijABCDEFGH";
     private readonly FaultyHsm _a = new();
     private readonly FaultyHsm _b = new();
-    private readonly ServerFixture _server = new() { LifecycleJob = false, XksAllowPlainHttp = true };
+    // Failover, not timing, is under test: on a machine loaded by the rest of the suite a proxy call can take longer than
+    // AWS's 250 ms (the timeout itself is tested in ExternalKeyStoreTests).
+    private readonly ServerFixture _server = new() { LifecycleJob = false, XksAllowPlainHttp = true, XksAttemptTimeout = TimeSpan.FromSeconds(5) };
     private XksProxyHost _proxy = null!;
     private AmazonKeyManagementServiceClient _kms = null!;
 
@@ -93,7 +95,8 @@ public sealed class XksProxyFailoverTests : IAsyncLifetime
         await Eventually.WaitFor(async () => (await Statuses())[0] == "ACTIVE"); // the cluster's health check (every 100 ms) brings A back
         _b.Kill();
         await load.WaitForMoreAsync(100);
-        Assert.Empty(await load.StopAsync());
+        var failures = await load.StopAsync();
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
 
         // Both down: the proxy answers InternalException, Keyward KMSInvalidStateException, the load balancer check 503.
         _a.Kill();

@@ -86,7 +86,8 @@ internal sealed class KmsHost : IAsyncDisposable
             // HSM state changes go to the log once it exists (the app is built below).
             ILogger? hsmLogger = null;
             var hsmClusters = new HsmClusters(options.Hsm?.Clusters ?? [], message => hsmLogger?.LogWarning("{Message}", message));
-            var xksProxies = new Keyward.Xks.XksProxies(options.Region, options.XksTrustedCertificateAuthoritiesFile, options.XksAllowPlainHttp);
+            var xksProxies = new Keyward.Xks.XksProxies(options.Region, options.XksTrustedCertificateAuthoritiesFile, options.XksAllowPlainHttp,
+                attemptTimeout: options.XksAttemptTimeout);
             service = new KmsService(storage, keyStore, barrier, kms, options.Clock, hsmClusters, xksProxies);
             if (storage is PostgresKmsStorage shared)
             {

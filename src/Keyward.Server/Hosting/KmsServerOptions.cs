@@ -43,6 +43,9 @@ internal sealed record KmsServerOptions
     /// <summary>Accept http:// XKS proxy endpoints (tests, or a proxy on the same host). AWS accepts only https://.</summary>
     public bool XksAllowPlainHttp { get; init; }
 
+    /// <summary>One call to an XKS proxy times out after this (retried once on a network timeout); AWS's 250 ms when null.</summary>
+    public TimeSpan? XksAttemptTimeout { get; init; }
+
     /// <summary>HSM clusters for custom key stores, and the PKCS#11 seal (from the --config file).</summary>
     public Keyward.Pkcs11.HsmConfiguration? Hsm { get; init; }
 

@@ -31,6 +31,9 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
     /// <summary>Accept http:// XKS proxy endpoints (the test proxies listen on plain HTTP).</summary>
     public bool XksAllowPlainHttp { get; init; }
 
+    /// <summary>One XKS proxy call's timeout (AWS's 250 ms when null).</summary>
+    public TimeSpan? XksAttemptTimeout { get; init; }
+
     /// <summary>PEM certificate authorities for https:// XKS proxies.</summary>
     public string? XksCaFile { get; init; }
 
@@ -55,6 +58,7 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
             IdentitiesFile = IdentitiesFile,
             XksAllowPlainHttp = XksAllowPlainHttp,
             XksTrustedCertificateAuthoritiesFile = XksCaFile,
+            XksAttemptTimeout = XksAttemptTimeout,
         });
     }
 
