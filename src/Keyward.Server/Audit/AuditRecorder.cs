@@ -11,8 +11,8 @@ namespace Keyward.Server.Audit;
 
 /// <summary>
 /// Turns one authenticated API call into an audit event (its compact record, which `keyward audit query` shows as
-/// CloudTrail JSON: <see cref="CloudTrailRenderer"/>) and appends it to the audit log before the response is sent. requestParameters copy only allowlisted request members (identifiers, contexts,
-/// algorithms, policy documents), never plaintext, ciphertext, messages, signatures, MACs, key material,
+/// CloudTrail JSON: <see cref="CloudTrailRenderer"/>) and appends it to the audit log before the response is sent.
+/// requestParameters copy only allowlisted request members (identifiers, contexts, algorithms, policy documents), never plaintext, ciphertext, messages, signatures, MACs, key material,
 /// import tokens, grant tokens or passwords; responseElements are null, as CloudTrail records KMS calls.
 /// </summary>
 internal sealed class AuditRecorder(AuditLog log, string region)
@@ -30,7 +30,8 @@ internal sealed class AuditRecorder(AuditLog log, string region)
         "DryRun", "XksKeyId", "XksProxyUriEndpoint", "XksProxyUriPath", "XksProxyConnectivity", "XksProxyVpcEndpointServiceName",
     };
 
-    private static readonly HashSet<KmsOperation> Cryptographic =
+    /// <summary>The operations that use a key's material (GetKeyLastUsage counts them; CloudTrail marks them read-only).</summary>
+    internal static readonly HashSet<KmsOperation> Cryptographic =
     [
         KmsOperation.Encrypt, KmsOperation.Decrypt, KmsOperation.ReEncrypt, KmsOperation.GenerateDataKey, KmsOperation.GenerateDataKeyWithoutPlaintext,
         KmsOperation.GenerateDataKeyPair, KmsOperation.GenerateDataKeyPairWithoutPlaintext, KmsOperation.Sign, KmsOperation.Verify,
@@ -70,7 +71,8 @@ internal sealed class AuditRecorder(AuditLog log, string region)
     private void WriteEvent(ArrayBufferWriter<byte> line, Caller caller, string name, string requestId, ReadOnlySpan<char> eventId, DateTimeOffset now,
         ReadOnlySpan<byte> body, string? errorCode, string? errorMessage)
     {
-        line.Write("{\"v\":2,\"time\":\""u8);
+        line.Write(CloudTrailRenderer.CompactPrefix);
+        line.Write("\"time\":\""u8);
         now.UtcDateTime.TryFormat(line.GetSpan(20), out var timeLength, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         line.Advance(timeLength);
         line.Write("\",\"name\":"u8);
@@ -116,8 +118,8 @@ internal sealed class AuditRecorder(AuditLog log, string region)
     }
 
     // Printable ASCII that JSON text needs no escape for.
-    private static readonly System.Buffers.SearchValues<char> Plain =
-        System.Buffers.SearchValues.Create(Enumerable.Range(0x20, 0x5F).Select(c => (char)c).Where(c => c is not ('"' or '\\')).ToArray());
+    private static readonly SearchValues<char> Plain =
+        SearchValues.Create(Enumerable.Range(0x20, 0x5F).Select(c => (char)c).Where(c => c is not ('"' or '\\')).ToArray());
 
     /// <summary>A JSON string: copied byte for byte when it is plain ASCII, escaped otherwise (control characters, quotes, non-ASCII).</summary>
     private static void JsonText(ArrayBufferWriter<byte> line, ReadOnlySpan<char> value)
@@ -126,7 +128,7 @@ internal sealed class AuditRecorder(AuditLog log, string region)
         {
             var span = line.GetSpan(value.Length + 2);
             span[0] = (byte)'"';
-            System.Text.Encoding.ASCII.GetBytes(value, span[1..]);
+            Encoding.ASCII.GetBytes(value, span[1..]);
             span[value.Length + 1] = (byte)'"';
             line.Advance(value.Length + 2);
             return;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Keyward.Protocol;
 
 namespace Keyward.Server.Audit;
 
@@ -15,18 +16,15 @@ namespace Keyward.Server.Audit;
 /// </summary>
 internal static class CloudTrailRenderer
 {
-    public const int CompactVersion = 2;
+    /// <summary>How a compact record (format 2) starts; anything else is an event stored as CloudTrail JSON.</summary>
+    public static ReadOnlySpan<byte> CompactPrefix => "{\"v\":2,"u8;
 
-    private static readonly HashSet<string> ReadOnlyCalls = new(StringComparer.Ordinal)
-    {
-        "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
-        "GenerateDataKeyPairWithoutPlaintext", "Sign", "Verify", "GenerateMac", "VerifyMac", "DeriveSharedSecret", "GenerateRandom",
-    };
+    private static readonly string CompactStart = Encoding.ASCII.GetString(CompactPrefix);
 
     /// <summary>The CloudTrail JSON of a stored event (a compact record, or an older event stored as CloudTrail JSON).</summary>
     public static string Render(string stored)
     {
-        if (!stored.StartsWith("{\"v\":2,", StringComparison.Ordinal)) return stored;
+        if (!stored.StartsWith(CompactStart, StringComparison.Ordinal)) return stored;
         using var doc = JsonDocument.Parse(stored);
         var e = doc.RootElement;
         string? Text(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
@@ -62,7 +60,9 @@ internal static class CloudTrailRenderer
             w.WriteNull("responseElements");
             w.WriteString("requestID", Text("rid"));
             w.WriteString("eventID", Text("eid"));
-            w.WriteBoolean("readOnly", ReadOnlyCalls.Contains(name) || name.StartsWith("Describe", StringComparison.Ordinal)
+            var readOnlyCall = Enum.TryParse<KmsOperation>(name, out var operation)
+                               && (AuditRecorder.Cryptographic.Contains(operation) || operation == KmsOperation.GenerateRandom);
+            w.WriteBoolean("readOnly", readOnlyCall || name.StartsWith("Describe", StringComparison.Ordinal)
                                        || name.StartsWith("List", StringComparison.Ordinal) || name.StartsWith("Get", StringComparison.Ordinal));
             w.WriteStartArray("resources");
             foreach (var key in keys)
