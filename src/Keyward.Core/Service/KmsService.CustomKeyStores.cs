@@ -10,9 +10,10 @@ namespace Keyward.Core.Service;
 
 /// <summary>
 /// Custom key stores: AWS_CLOUDHSM over the configured HSM clusters, and EXTERNAL_KEY_STORE over an XKS proxy
-/// (KmsService.ExternalKeyStores.cs). Both have AWS's connection states: Connect moves DISCONNECTED → CONNECTING → CONNECTED or FAILED (with a
-/// ConnectionErrorCode); Disconnect moves any other state to DISCONNECTED; a FAILED store must
-/// be disconnected before it is connected again. Update and Delete need DISCONNECTED.
+/// (KmsService.ExternalKeyStores.cs). Both have AWS's connection states: Connect moves DISCONNECTED → CONNECTING →
+/// CONNECTED or FAILED (with a ConnectionErrorCode); Disconnect moves any other state to DISCONNECTED; a FAILED store must
+/// be disconnected before it is connected again. Delete needs DISCONNECTED, and so does Update, except for an external key
+/// store's name, path and credential.
 /// </summary>
 internal sealed partial class KmsService
 {

@@ -193,7 +193,7 @@ internal sealed partial class KmsService
         _stores.TryGetProxy(key.CustomKeyStoreId!, out var proxy) ? proxy : throw Faults.StoreUnavailable(Arn(key), key.CustomKeyStoreId!);
 
     /// <summary>requestMetadata as AWS KMS fills it: the caller's ARN, the operation, this request's id and the KMS key's ARN.</summary>
-    private static XksCall Call(Caller caller, string keyArn) =>
+    private static XksCall Call(Caller caller, string? keyArn) =>
         new(caller.Operation.ToString(), caller.RequestId ?? Guid.NewGuid().ToString("D"), caller.Arn, keyArn);
 
     /// <summary>GetHealthStatus with the settings given, as Create and UpdateCustomKeyStore do before storing them.</summary>
@@ -205,7 +205,7 @@ internal sealed partial class KmsService
         using (proxy)
         {
             XksProxyHealth health;
-            try { health = await proxy.HealthAsync(new XksCall(caller.Operation.ToString(), caller.RequestId ?? Guid.NewGuid().ToString("D"), caller.Arn, null), ct); }
+            try { health = await proxy.HealthAsync(Call(caller, keyArn: null), ct); }
             catch (XksProxyException e) { throw Faults.FromXksProxyCheck(e); }
             if (health.AllUnavailable)
                 throw new KmsException(KmsErrorCode.XksProxyUriUnreachableException,
