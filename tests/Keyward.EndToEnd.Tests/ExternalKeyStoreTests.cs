@@ -21,10 +21,10 @@ namespace Keyward.EndToEnd.Tests;
 /// </summary>
 public sealed class ExternalKeyStoreTests(XksProxyTests.Proxy proxy) : IClassFixture<XksProxyTests.Proxy>, IAsyncLifetime
 {
-    private const string AccessKey = "AKIAXKSPROXYTEST2345";
-    private const string Secret = "xksTestSecret0123456789abcdefghijABCDEFGHIJ/+=";
-    private const string OtherKey = "AKIAXKSPROXYOTHER2345";
-    private const string OtherSecret = "xksOtherSecret0123456789abcdefghijABCDEFGHIJ+";
+    private const string AccessKey = XksProxyTests.AccessKey;
+    private const string Secret = XksProxyTests.Secret;
+    private const string OtherKey = XksProxyTests.OtherKey;
+    private const string OtherSecret = XksProxyTests.OtherSecret;
     private const string Path = "/tenant-a/kms/xks/v1";
     private readonly ServerFixture _server = new() { LifecycleJob = false, XksAllowPlainHttp = true };
     private AmazonKeyManagementServiceClient _kms = null!;
@@ -308,7 +308,7 @@ public sealed class ExternalKeyStoreTests(XksProxyTests.Proxy proxy) : IClassFix
         {
             CustomKeyStoreName = "ruled", CustomKeyStoreType = CustomKeyStoreType.EXTERNAL_KEY_STORE, XksProxyUriEndpoint = Endpoint(proxy.Host.Address),
             XksProxyUriPath = "/ruled/kms/xks/v1", XksProxyConnectivity = XksProxyConnectivityType.PUBLIC_ENDPOINT,
-            XksProxyAuthenticationCredential = new XksProxyAuthenticationCredentialType { AccessKeyId = "AKIAXKSPROXYRULES2345", RawSecretAccessKey = "xksRuledSecret0123456789abcdefghijABCDEFGHIJ+" },
+            XksProxyAuthenticationCredential = new XksProxyAuthenticationCredentialType { AccessKeyId = XksProxyTests.RuledKey, RawSecretAccessKey = XksProxyTests.RuledSecret },
         })).CustomKeyStoreId;
         await root.ConnectCustomKeyStoreAsync(new ConnectCustomKeyStoreRequest { CustomKeyStoreId = storeId });
 

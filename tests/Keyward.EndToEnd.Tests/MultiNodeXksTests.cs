@@ -29,7 +29,7 @@ public sealed class MultiNodeXksTests(XksProxyTests.Proxy proxy) : IClassFixture
         {
             CustomKeyStoreName = "shared-xks", CustomKeyStoreType = CustomKeyStoreType.EXTERNAL_KEY_STORE, XksProxyUriEndpoint = endpoint,
             XksProxyUriPath = "/tenant-a/kms/xks/v1", XksProxyConnectivity = XksProxyConnectivityType.PUBLIC_ENDPOINT,
-            XksProxyAuthenticationCredential = Credential("AKIAXKSPROXYTEST2345", "xksTestSecret0123456789abcdefghijABCDEFGHIJ/+="),
+            XksProxyAuthenticationCredential = Credential(XksProxyTests.AccessKey, XksProxyTests.Secret),
         })).CustomKeyStoreId;
         await a.ConnectCustomKeyStoreAsync(new ConnectCustomKeyStoreRequest { CustomKeyStoreId = store });
         var key = (await a.CreateKeyAsync(new CreateKeyRequest { Origin = OriginType.EXTERNAL_KEY_STORE, CustomKeyStoreId = store, XksKeyId = "ext-key-1" })).KeyMetadata.KeyId;
@@ -48,7 +48,7 @@ public sealed class MultiNodeXksTests(XksProxyTests.Proxy proxy) : IClassFixture
         // B follows them, so the proxy now refuses B's requests for ext-key-1; then back, and B serves again.
         await a.UpdateCustomKeyStoreAsync(new UpdateCustomKeyStoreRequest
         {
-            CustomKeyStoreId = store, XksProxyUriPath = "/kms/xks/v1", XksProxyAuthenticationCredential = Credential("AKIAXKSPROXYOTHER2345", "xksOtherSecret0123456789abcdefghijABCDEFGHIJ+"),
+            CustomKeyStoreId = store, XksProxyUriPath = "/kms/xks/v1", XksProxyAuthenticationCredential = Credential(XksProxyTests.OtherKey, XksProxyTests.OtherSecret),
         });
         await Eventually(async () =>
         {
@@ -57,7 +57,7 @@ public sealed class MultiNodeXksTests(XksProxyTests.Proxy proxy) : IClassFixture
         });
         await a.UpdateCustomKeyStoreAsync(new UpdateCustomKeyStoreRequest
         {
-            CustomKeyStoreId = store, XksProxyUriPath = "/tenant-a/kms/xks/v1", XksProxyAuthenticationCredential = Credential("AKIAXKSPROXYTEST2345", "xksTestSecret0123456789abcdefghijABCDEFGHIJ/+="),
+            CustomKeyStoreId = store, XksProxyUriPath = "/tenant-a/kms/xks/v1", XksProxyAuthenticationCredential = Credential(XksProxyTests.AccessKey, XksProxyTests.Secret),
         });
         await Eventually(async () =>
         {

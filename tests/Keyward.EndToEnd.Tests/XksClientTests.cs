@@ -15,8 +15,8 @@ namespace Keyward.EndToEnd.Tests;
 /// </summary>
 public sealed class XksClientTests(XksProxyTests.Proxy fixture) : IClassFixture<XksProxyTests.Proxy>
 {
-    private const string AccessKey = "AKIAXKSPROXYTEST2345";
-    private const string Secret = "xksTestSecret0123456789abcdefghijABCDEFGHIJ/+=";
+    private const string AccessKey = XksProxyTests.AccessKey;
+    private const string Secret = XksProxyTests.Secret;
 
     private static XksRequestMetadata Metadata(string operation) => new()
     {

@@ -18,12 +18,13 @@ namespace Keyward.EndToEnd.Tests;
 /// </summary>
 public sealed class XksProxyTests(XksProxyTests.Proxy fixture) : IClassFixture<XksProxyTests.Proxy>
 {
-    private const string AccessKey = "AKIAXKSPROXYTEST2345";
-    private const string Secret = "xksTestSecret0123456789abcdefghijABCDEFGHIJ/+=";
-    private const string OtherKey = "AKIAXKSPROXYOTHER2345";
-    private const string OtherSecret = "xksOtherSecret0123456789abcdefghijABCDEFGHIJ+";
-    private const string RuledKey = "AKIAXKSPROXYRULES2345";
-    private const string RuledSecret = "xksRuledSecret0123456789abcdefghijABCDEFGHIJ+";
+    // The credentials of the fixture's tenants (see Proxy.Config), used by every test class of this proxy.
+    internal const string AccessKey = "AKIAXKSPROXYTEST2345";
+    internal const string Secret = "xksTestSecret0123456789abcdefghijABCDEFGHIJ/+=";
+    internal const string OtherKey = "AKIAXKSPROXYOTHER2345";
+    internal const string OtherSecret = "xksOtherSecret0123456789abcdefghijABCDEFGHIJ+";
+    internal const string RuledKey = "AKIAXKSPROXYRULES2345";
+    internal const string RuledSecret = "xksRuledSecret0123456789abcdefghijABCDEFGHIJ+";
     private const string SlowKey = "AKIAXKSPROXYSLOW23456";
     private const string SlowSecret = "xksSlowSecret0123456789abcdefghijABCDEFGHIJ+=";
     private XksProxyHost _proxy => fixture.Host;
