@@ -29,11 +29,17 @@ internal sealed class AuthorizationContext
     /// <summary>Keys particular to an operation (kms:GranteePrincipal, kms:EncryptionAlgorithm…).</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>>? Extra { get; init; }
 
-    public IReadOnlyList<string>? Values(string key)
+    public IReadOnlyList<string>? Values(string key) => Values(key.ToLowerInvariant(),
+        key.StartsWith(ContextPrefix, StringComparison.OrdinalIgnoreCase) ? key[ContextPrefix.Length..] : null);
+
+    /// <summary>The values of a condition's key (its lower-case name and context key precomputed at parse time).</summary>
+    public IReadOnlyList<string>? Values(PolicyCondition condition) => Values(condition.LowerKey, condition.ContextKey);
+
+    private IReadOnlyList<string>? Values(string lowerKey, string? contextKey)
     {
-        if (key.StartsWith(ContextPrefix, StringComparison.OrdinalIgnoreCase))
-            return EncryptionContext is not null && EncryptionContext.TryGetValue(key[ContextPrefix.Length..], out var v) ? [v] : null;
-        switch (key.ToLowerInvariant())
+        if (contextKey is not null)
+            return EncryptionContext is not null && EncryptionContext.TryGetValue(contextKey, out var v) ? [v] : null;
+        switch (lowerKey)
         {
             case "aws:principalarn": return [PrincipalArn];
             case "aws:principalaccount" or "kms:calleraccount": return [PrincipalAccount];
@@ -51,7 +57,7 @@ internal sealed class AuthorizationContext
             case "kms:viaservice": return null;
         }
         if (Extra is null) return null;
-        foreach (var (k, v) in Extra) if (k.Equals(key, StringComparison.OrdinalIgnoreCase)) return v;
+        foreach (var (k, v) in Extra) if (k.Equals(lowerKey, StringComparison.OrdinalIgnoreCase)) return v;
         return null;
     }
 }

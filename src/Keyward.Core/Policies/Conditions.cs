@@ -30,9 +30,17 @@ internal static class Conditions
 
     public static bool IsKnownOperator(string name) => name == "Null" || Positive.Contains(name) || Negated.ContainsKey(name);
 
+    /// <summary>Whether every condition of a statement holds (conditions are ANDed).</summary>
+    public static bool All(IReadOnlyList<PolicyCondition> conditions, AuthorizationContext context)
+    {
+        for (var i = 0; i < conditions.Count; i++)
+            if (!Evaluate(conditions[i], context)) return false;
+        return true;
+    }
+
     public static bool Evaluate(PolicyCondition c, AuthorizationContext context)
     {
-        var actual = context.Values(c.Key);
+        var actual = context.Values(c);
         var present = actual is { Count: > 0 };
         if (c.Operator == "Null") return c.Values.Any(v => v.Equals("true", StringComparison.OrdinalIgnoreCase) ? !present : present);
         var negated = Negated.TryGetValue(c.Operator, out var positive);
@@ -46,18 +54,31 @@ internal static class Conditions
                 _ => c.IfExists || negated,
             };
         }
-        bool One(string value)
+        // A negated operator on a multivalued key without a qualifier: no value may match.
+        var all = c.Set == ConditionSet.ForAllValues || (c.Set == ConditionSet.None && negated);
+        for (var i = 0; i < actual!.Count; i++)
         {
-            var any = c.Values.Any(p => Match(positive, value, p));
-            return negated ? !any : any;
+            var one = MatchesAny(c, positive, actual[i]) != negated;
+            if (all && !one) return false;
+            if (!all && one) return true;
         }
-        return c.Set switch
+        return all;
+    }
+
+    /// <summary>Whether <paramref name="value"/> matches one of the condition's values under the positive operator.</summary>
+    private static bool MatchesAny(PolicyCondition c, string positive, string value)
+    {
+        if (c.Networks is { } networks)
         {
-            ConditionSet.ForAllValues => actual!.All(One),
-            // A negated operator on a multivalued key without a qualifier: no value may match.
-            ConditionSet.None when negated => actual!.All(One),
-            _ => actual!.Any(One),
-        };
+            if (!IPAddress.TryParse(value, out var ip)) return false;
+            if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
+            for (var i = 0; i < networks.Count; i++)
+                if (networks[i] is { } n && n.Contains(ip)) return true;
+            return false;
+        }
+        for (var i = 0; i < c.Values.Count; i++)
+            if (Match(positive, value, c.Values[i])) return true;
+        return false;
     }
 
     private static bool Match(string op, string actual, string expected) => op switch
@@ -77,7 +98,6 @@ internal static class Conditions
         "DateGreaterThanEquals" => Dates(actual, expected) is { } d && d.A >= d.E,
         "Bool" => bool.TryParse(actual, out var a) && bool.TryParse(expected, out var e) && a == e,
         "BinaryEquals" => string.Equals(actual, expected, StringComparison.Ordinal),
-        "IpAddress" => InCidr(actual, expected),
         "ArnEquals" or "ArnLike" => ArnMatch(actual, expected),
         _ => false,
     };
@@ -104,13 +124,5 @@ internal static class Conditions
         if (a.Length != 6 || p.Length != 6) return false;
         for (var i = 0; i < 6; i++) if (!Wildcard.Match(p[i], a[i], ignoreCase: false)) return false;
         return true;
-    }
-
-    private static bool InCidr(string actual, string cidr)
-    {
-        if (!IPAddress.TryParse(actual, out var ip)) return false;
-        if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
-        return IPNetwork.TryParse(cidr.Contains('/', StringComparison.Ordinal) ? cidr : cidr + (cidr.Contains(':', StringComparison.Ordinal) ? "/128" : "/32"), out var network)
-               && network.Contains(ip);
     }
 }

@@ -24,7 +24,7 @@ internal static class PolicyEvaluator
             var principal = keyPolicy ? MatchPrincipal(s, context) : PrincipalMatch.Direct;
             if (principal == PrincipalMatch.None) continue;
             if (!MatchAction(s, context.Action) || !MatchResource(s, context.Resource)) continue;
-            if (!s.Conditions.All(c => Conditions.Evaluate(c, context))) continue;
+            if (!Conditions.All(s.Conditions, context)) continue;
             if (!s.Allow) deny = true;
             else if (principal == PrincipalMatch.Direct) allow = true;
             else allowAccount = true;
@@ -35,7 +35,7 @@ internal static class PolicyEvaluator
     /// <summary>The statement's first Deny statement that applies, for the AccessDenied message and the audit log.</summary>
     public static string? DenyingSid(PolicyDocument policy, AuthorizationContext context, bool keyPolicy) =>
         policy.Statements.FirstOrDefault(s => !s.Allow && (!keyPolicy || MatchPrincipal(s, context) != PrincipalMatch.None)
-            && MatchAction(s, context.Action) && MatchResource(s, context.Resource) && s.Conditions.All(c => Conditions.Evaluate(c, context)))?.Sid;
+            && MatchAction(s, context.Action) && MatchResource(s, context.Resource) && Conditions.All(s.Conditions, context))?.Sid;
 
     private enum PrincipalMatch { None, Direct, Account }
 
@@ -49,23 +49,39 @@ internal static class PolicyEvaluator
 
     private static PrincipalMatch Best(IReadOnlyList<string> principals, AuthorizationContext context)
     {
-        var accountRoot = $"arn:aws:iam::{context.PrincipalAccount}:root";
         var result = PrincipalMatch.None;
-        foreach (var p in principals)
+        for (var i = 0; i < principals.Count; i++)
         {
+            var p = principals[i];
             if (p == "*" || string.Equals(p, context.PrincipalArn, StringComparison.Ordinal)) return PrincipalMatch.Direct;
-            if (string.Equals(p, accountRoot, StringComparison.Ordinal)) result = PrincipalMatch.Account;
+            if (IsAccountRoot(p, context.PrincipalAccount)) result = PrincipalMatch.Account;
         }
         return result;
     }
 
+    /// <summary>Whether <paramref name="principal"/> is arn:aws:iam::<paramref name="account"/>:root.</summary>
+    private static bool IsAccountRoot(string principal, string account)
+    {
+        const string head = "arn:aws:iam::", tail = ":root";
+        return principal.Length == head.Length + account.Length + tail.Length
+            && principal.StartsWith(head, StringComparison.Ordinal) && principal.EndsWith(tail, StringComparison.Ordinal)
+            && principal.AsSpan(head.Length, account.Length).SequenceEqual(account);
+    }
+
     // Action names are case-insensitive in IAM.
     private static bool MatchAction(PolicyStatement s, string action) => s.Actions is { } actions
-        ? actions.Any(a => Wildcard.Match(a, action, ignoreCase: true))
-        : !s.NotActions!.Any(a => Wildcard.Match(a, action, ignoreCase: true));
+        ? AnyMatches(actions, action, ignoreCase: true)
+        : !AnyMatches(s.NotActions!, action, ignoreCase: true);
 
     // In a key policy "*" means "this KMS key"; patterns are matched against the key ARN.
     private static bool MatchResource(PolicyStatement s, string resource) => s.Resources is { } resources
-        ? resources.Any(r => r == "*" || Wildcard.Match(r, resource, ignoreCase: false))
-        : !s.NotResources!.Any(r => r == "*" || Wildcard.Match(r, resource, ignoreCase: false));
+        ? AnyMatches(resources, resource, ignoreCase: false)
+        : !AnyMatches(s.NotResources!, resource, ignoreCase: false);
+
+    private static bool AnyMatches(IReadOnlyList<string> patterns, string value, bool ignoreCase)
+    {
+        for (var i = 0; i < patterns.Count; i++)
+            if (patterns[i] == "*" || Wildcard.Match(patterns[i], value, ignoreCase)) return true;
+        return false;
+    }
 }

@@ -24,6 +24,22 @@ internal sealed record PolicyStatement
 /// </summary>
 /// <param name="Operator">The base operator (StringEquals, NumericLessThan…), without qualifier or IfExists.</param>
 /// <param name="Set">ForAnyValue / ForAllValues qualifier, or none.</param>
-internal sealed record PolicyCondition(string Operator, ConditionSet Set, bool IfExists, string Key, IReadOnlyList<string> Values);
+internal sealed record PolicyCondition(string Operator, ConditionSet Set, bool IfExists, string Key, IReadOnlyList<string> Values)
+{
+    private const string ContextPrefix = "kms:EncryptionContext:";
+
+    /// <summary>The condition key in lower case (condition key names are case-insensitive), for lookups per request.</summary>
+    public string LowerKey { get; } = Key.ToLowerInvariant();
+
+    /// <summary>For kms:EncryptionContext:&lt;key&gt;, the context key (case-sensitive, as AWS has it); otherwise null.</summary>
+    public string? ContextKey { get; } = Key.StartsWith(ContextPrefix, StringComparison.OrdinalIgnoreCase) ? Key[ContextPrefix.Length..] : null;
+
+    /// <summary>The values of an IpAddress / NotIpAddress condition as networks, parsed once (null for a value that is no network).</summary>
+    public IReadOnlyList<System.Net.IPNetwork?>? Networks { get; } = Operator is "IpAddress" or "NotIpAddress" ? Values.Select(Network).ToArray() : null;
+
+    private static System.Net.IPNetwork? Network(string cidr) =>
+        System.Net.IPNetwork.TryParse(cidr.Contains('/', StringComparison.Ordinal) ? cidr : cidr + (cidr.Contains(':', StringComparison.Ordinal) ? "/128" : "/32"), out var n)
+            ? n : null;
+}
 
 internal enum ConditionSet { None, ForAnyValue, ForAllValues }

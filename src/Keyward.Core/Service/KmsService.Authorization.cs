@@ -13,7 +13,9 @@ namespace Keyward.Core.Service;
 internal sealed partial class KmsService
 {
     /// <summary>The kms: action of the caller's operation (ReEncrypt is authorized as ReEncryptFrom and ReEncryptTo by its callers).</summary>
-    private static string ActionOf(Caller caller) => "kms:" + caller.Operation;
+    private static string ActionOf(Caller caller) => ActionNames[(int)caller.Operation];
+
+    private static readonly string[] ActionNames = Enum.GetValues<Keyward.Protocol.KmsOperation>().Select(o => "kms:" + o).ToArray();
 
     /// <param name="grantCondition">Narrows which grants may allow the action (CreateGrant by a grantee); a grant never allows when it returns false.</param>
     private async ValueTask AuthorizeKeyAsync(Caller caller, KeyRecord key, string action, string? requestAlias, CancellationToken ct,
