@@ -21,7 +21,7 @@ internal sealed partial class PostgresKmsStorage
         foreach (var e in events)
         {
             seq++;
-            var hash = AuditChain.Hash(previous, seq, e.Json);
+            var hash = AuditChain.Hash(previous, seq, e.Json.Span);
             await using (var insert = Command(c, tx, $"INSERT INTO audit_events ({StorageRows.AuditColumns}) VALUES (@seq, @t, @name, @principal, @keys, @json, @prev, @hash)"))
             {
                 Long(insert, "seq", seq);
@@ -29,7 +29,7 @@ internal sealed partial class PostgresKmsStorage
                 Text(insert, "name", e.EventName);
                 Text(insert, "principal", e.PrincipalArn);
                 Text(insert, "keys", StorageRows.KeyArns(e));
-                Bytes(insert, "json", e.Json);
+                Bytes(insert, "json", e.Json.ToArray());
                 Bytes(insert, "prev", previous);
                 Bytes(insert, "hash", hash);
                 await insert.ExecuteNonQueryAsync(ct);

@@ -19,6 +19,7 @@ internal sealed partial class SqliteKmsStorage
     private SqliteCommand? _usageUpsert;
     private SqliteCommand? _journalOffset;
     private (long Sequence, byte[] Hash)? _auditHead;
+    private readonly (long Seq, AuditEvent Event, byte[] Previous, byte[] Hash)[] _auditChunk = new (long, AuditEvent, byte[], byte[])[RowsPerInsert];
 
     public async ValueTask AppendAuditEventsAsync(IReadOnlyList<AuditEvent> events, string journalId, long journalOffset, CancellationToken cancellationToken = default)
     {
@@ -31,19 +32,31 @@ internal sealed partial class SqliteKmsStorage
             using var tx = c.BeginTransaction();
             var usage = _usageUpsert!;
             usage.Transaction = tx;
-            // Rows go in RowsPerInsert at a time (one prepared multi-row INSERT), the rest one by one.
-            var rows = new (long Seq, AuditEvent Event, byte[] Previous, byte[] Hash)[events.Count];
-            for (var i = 0; i < events.Count; i++)
+            // Rows go in RowsPerInsert at a time (one prepared multi-row INSERT), the rest one by one. The events are
+            // taken one chunk at a time and not kept: a batch is thousands of them (see AuditJournal's JournalEntries).
+            var chunk = _auditChunk;
+            var lastUses = new Dictionary<string, AuditEvent>(StringComparer.Ordinal);
+            try
             {
-                seq++;
-                var hash = AuditChain.Hash(previous, seq, events[i].Json);
-                rows[i] = (seq, events[i], previous, hash);
-                previous = hash;
+                for (var done = 0; done < events.Count;)
+                {
+                    var n = Math.Min(RowsPerInsert, events.Count - done);
+                    for (var k = 0; k < n; k++)
+                    {
+                        var e = events[done + k];
+                        seq++;
+                        var hash = AuditChain.Hash(previous, seq, e.Json.Span);
+                        chunk[k] = (seq, e, previous, hash);
+                        previous = hash;
+                        StorageRows.NoteKeyUse(lastUses, e);
+                    }
+                    if (n == RowsPerInsert) InsertRows(c, _auditInsertMany!, chunk);
+                    else for (var k = 0; k < n; k++) InsertRows(c, _auditInsert!, chunk.AsSpan(k, 1));
+                    done += n;
+                }
             }
-            var done = 0;
-            for (; done + RowsPerInsert <= rows.Length; done += RowsPerInsert) InsertRows(c, _auditInsertMany!, rows.AsSpan(done, RowsPerInsert));
-            for (; done < rows.Length; done++) InsertRows(c, _auditInsert!, rows.AsSpan(done, 1));
-            foreach (var (arn, e) in StorageRows.LastKeyUses(events))
+            finally { Array.Clear(chunk); }
+            foreach (var (arn, e) in lastUses)
             {
                 usage.Parameters["@arn"].Value = arn;
                 usage.Parameters["@t"].Value = Ms(e.EventTime);
@@ -103,7 +116,7 @@ internal sealed partial class SqliteKmsStorage
             Check(c, raw.sqlite3_bind_text(statement, b + 3, e.EventName));
             Check(c, raw.sqlite3_bind_text(statement, b + 4, e.PrincipalArn));
             Check(c, StorageRows.KeyArns(e) is { } keys ? raw.sqlite3_bind_text(statement, b + 5, keys) : raw.sqlite3_bind_null(statement, b + 5));
-            Check(c, raw.sqlite3_bind_blob(statement, b + 6, e.Json));
+            Check(c, raw.sqlite3_bind_blob(statement, b + 6, e.Json.Span));
             Check(c, raw.sqlite3_bind_blob(statement, b + 7, previous));
             Check(c, raw.sqlite3_bind_blob(statement, b + 8, hash));
         }

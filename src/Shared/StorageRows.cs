@@ -148,9 +148,15 @@ internal static class StorageRows
     public static IEnumerable<(string KeyArn, AuditEvent Event)> LastKeyUses(IReadOnlyList<AuditEvent> events)
     {
         var last = new Dictionary<string, AuditEvent>(StringComparer.Ordinal);
-        foreach (var e in events)
-            if (e.UsedKey) foreach (var arn in e.KeyArns) last[arn] = e;
+        foreach (var e in events) NoteKeyUse(last, e);
         return last.Select(p => (p.Key, p.Value));
+    }
+
+    /// <summary>Records <paramref name="e"/> as the last use of each key it used (events come in order).</summary>
+    public static void NoteKeyUse(Dictionary<string, AuditEvent> last, AuditEvent e)
+    {
+        if (!e.UsedKey) return;
+        foreach (var arn in e.KeyArns) last[arn] = e;
     }
 
     /// <summary>The key_arns column: the touched keys separated by spaces (ARNs hold none), or null.</summary>

@@ -42,6 +42,38 @@ public sealed class AuditJournalTests : IDisposable
     }
 
     [Fact]
+    public void A_batch_read_for_indexing_gives_each_entry_its_own_fields_when_neighbours_share_principal_or_keys()
+    {
+        // The batch reuses the previous event's principal and key strings when they are equal: a wrong match would
+        // index an event under another principal or key.
+        const string app = "arn:aws:iam::111122223333:user/app", apx = "arn:aws:iam::111122223333:user/apx", ops = "arn:aws:iam::111122223333:role/équipe";
+        const string k1 = "arn:aws:kms:us-east-1:111122223333:key/1", k2 = "arn:aws:kms:us-east-1:111122223333:key/2";
+        (string Principal, string[] Keys)[] cases =
+            [(app, [k1]), (app, [k1]), (apx, [k1]), (apx, [k1, k2]), (apx, [k1]), (ops, []), (ops, [k2, k1]), (app, [k2, k1]), (app, [k2])];
+        var journal = new AuditJournal(JournalPath);
+        for (var i = 0; i < cases.Length; i++)
+            journal.Append(AuditJournal.Format(Event(i) with { PrincipalArn = cases[i].Principal, KeyArns = cases[i].Keys, EventName = i % 2 == 0 ? "Encrypt" : "NotAnOperation" }));
+        journal.Dispose();
+
+        byte[]? buffer = null;
+        var batch = new AuditJournal(JournalPath).Read(0, 100, ref buffer);
+        Assert.Equal(cases.Length, batch.Events.Count);
+        for (var i = 0; i < cases.Length; i++)
+        {
+            var e = batch.Events[i];
+            Assert.Equal(cases[i].Principal, e.PrincipalArn);
+            Assert.Equal(cases[i].Keys, e.KeyArns);
+            Assert.Equal(i % 2 == 0 ? "Encrypt" : "NotAnOperation", e.EventName);
+            Assert.Equal($"event-{i}", e.EventId);
+            Assert.Equal(Event(i).Json.ToArray(), e.Json.ToArray());
+        }
+        var (first, second) = (batch.Events[0], batch.Events[1]);
+        Assert.Same(first.PrincipalArn, second.PrincipalArn);
+        Assert.Same(first.KeyArns, second.KeyArns);
+        Assert.Equal(new FileInfo(JournalPath).Length, batch.End);
+    }
+
+    [Fact]
     public async Task A_large_journal_is_retired_and_every_entry_is_indexed_once_in_order()
     {
         using var storage = new SqliteKmsStorage(Path.Combine(_dir, "k.db"));

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -17,11 +19,18 @@ internal static class AuditChain
 
     public static byte[] Hash(ReadOnlySpan<byte> previous, long sequence, ReadOnlySpan<byte> bytes)
     {
-        var input = new byte[previous.Length + 8 + bytes.Length];
-        previous.CopyTo(input);
-        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(input.AsSpan(previous.Length), sequence);
-        bytes.CopyTo(input.AsSpan(previous.Length + 8));
-        return SHA256.HashData(input);
+        // SHA-256(previous ‖ sequence as 8 bytes big-endian ‖ bytes), from a pooled buffer (the indexer hashes every event).
+        var length = previous.Length + 8 + bytes.Length;
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var input = rented.AsSpan(0, length);
+            previous.CopyTo(input);
+            BinaryPrimitives.WriteInt64BigEndian(input[previous.Length..], sequence);
+            bytes.CopyTo(input[(previous.Length + 8)..]);
+            return SHA256.HashData(input);
+        }
+        finally { ArrayPool<byte>.Shared.Return(rented); }
     }
 
     /// <summary>What <c>keyward audit verify</c> found: null when the chain is intact.</summary>

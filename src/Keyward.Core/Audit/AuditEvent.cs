@@ -4,6 +4,7 @@ namespace Keyward.Core.Audit;
 /// One API call, ready to append: the CloudTrail-format JSON as UTF-8 (never plaintext, key material or a
 /// secret) and the columns that index it. <see cref="KeyArns"/> are the keys it touched;
 /// <see cref="UsedKey"/> marks a successful cryptographic operation (GetKeyLastUsage counts those).
+/// An event read back from the journal for indexing lies in the indexer's read buffer: valid until its next read.
 /// </summary>
 internal sealed record AuditEvent(
     DateTimeOffset EventTime,
@@ -13,7 +14,7 @@ internal sealed record AuditEvent(
     string PrincipalArn,
     IReadOnlyList<string> KeyArns,
     bool UsedKey,
-    byte[] Json);
+    ReadOnlyMemory<byte> Json);
 
 /// <summary>A stored event with its place in the chain.</summary>
 internal sealed record AuditRecord(long Sequence, DateTimeOffset EventTime, string EventName, string PrincipalArn, string? KeyArn, string Json,
