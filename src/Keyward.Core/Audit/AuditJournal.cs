@@ -346,7 +346,7 @@ internal sealed unsafe class AuditJournal : IDisposable
 
     /// <summary>Whether UTF-8 <paramref name="utf8"/> spells <paramref name="text"/> (ASCII compared directly; otherwise decoded).</summary>
     private static bool Same(ReadOnlySpan<byte> utf8, string text) =>
-        utf8.Length == text.Length && Ascii.IsValid(utf8) ? Ascii.Equals(utf8, text) : Encoding.UTF8.GetString(utf8) == text;
+        Ascii.IsValid(utf8) ? utf8.Length == text.Length && Ascii.Equals(utf8, text) : Encoding.UTF8.GetString(utf8) == text;
 
     private static bool SameKeys(ReadOnlySpan<byte> utf8, IReadOnlyList<string> keys)
     {

@@ -10,8 +10,6 @@ namespace Keyward.Core.Policies;
 /// </summary>
 internal sealed class AuthorizationContext
 {
-    private const string ContextPrefix = "kms:EncryptionContext:";
-
     public required string PrincipalArn { get; init; }
     public required string PrincipalAccount { get; init; }
     /// <summary>The kms: action, e.g. "kms:Encrypt" or "kms:ReEncryptFrom".</summary>
@@ -29,14 +27,10 @@ internal sealed class AuthorizationContext
     /// <summary>Keys particular to an operation (kms:GranteePrincipal, kms:EncryptionAlgorithm…).</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>>? Extra { get; init; }
 
-    public IReadOnlyList<string>? Values(string key) => Values(key.ToLowerInvariant(),
-        key.StartsWith(ContextPrefix, StringComparison.OrdinalIgnoreCase) ? key[ContextPrefix.Length..] : null);
-
-    /// <summary>The values of a condition's key (its lower-case name and context key precomputed at parse time).</summary>
-    public IReadOnlyList<string>? Values(PolicyCondition condition) => Values(condition.LowerKey, condition.ContextKey);
-
-    private IReadOnlyList<string>? Values(string lowerKey, string? contextKey)
+    /// <summary>The values of a condition's key (its lower-case name and context key are computed when the policy is parsed).</summary>
+    public IReadOnlyList<string>? Values(PolicyCondition condition)
     {
+        var (lowerKey, contextKey) = (condition.LowerKey, condition.ContextKey);
         if (contextKey is not null)
             return EncryptionContext is not null && EncryptionContext.TryGetValue(contextKey, out var v) ? [v] : null;
         switch (lowerKey)
