@@ -136,7 +136,8 @@ public sealed class CustomKeyStoreTests : IAsyncLifetime
         await Expect<KMSInvalidStateException>(() => _kms.DecryptAsync(new DecryptRequest { CiphertextBlob = Copy(encrypted.CiphertextBlob), EncryptionContext = context }));
         await Expect<CustomKeyStoreInvalidStateException>(() => _kms.GenerateRandomAsync(new GenerateRandomRequest { NumberOfBytes = 8, CustomKeyStoreId = storeId }));
         await Expect<CustomKeyStoreInvalidStateException>(() => _kms.DisconnectCustomKeyStoreAsync(new DisconnectCustomKeyStoreRequest { CustomKeyStoreId = storeId }));
-        Assert.Equal(KeyState.Enabled, (await _kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId })).KeyMetadata.KeyState);
+        var unavailable = (await _kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId })).KeyMetadata;
+        Assert.Equal((KeyState.Unavailable, false), (unavailable.KeyState, unavailable.Enabled));
 
         // A wrong password: the connection FAILS with INVALID_CREDENTIALS, and must be disconnected before a retry.
         await _kms.UpdateCustomKeyStoreAsync(new UpdateCustomKeyStoreRequest { CustomKeyStoreId = storeId, KeyStorePassword = "not-the-password" });
@@ -153,12 +154,18 @@ public sealed class CustomKeyStoreTests : IAsyncLifetime
         // Connected again (to the related cluster: same HSM, same keys), the old ciphertext decrypts.
         await ConnectAndWait(storeId, ConnectionStateType.CONNECTED);
         Assert.Equal("in the hsm", Text((await _kms.DecryptAsync(new DecryptRequest { CiphertextBlob = Copy(encrypted.CiphertextBlob), EncryptionContext = context })).Plaintext));
+        var enabled = (await _kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId })).KeyMetadata;
+        Assert.Equal((KeyState.Enabled, true), (enabled.KeyState, enabled.Enabled));
 
         // A store with keys cannot be deleted; once its keys are deleted (and their HSM objects with them), it can.
         await _kms.DisconnectCustomKeyStoreAsync(new DisconnectCustomKeyStoreRequest { CustomKeyStoreId = storeId });
         await Expect<CustomKeyStoreHasCMKsException>(() => _kms.DeleteCustomKeyStoreAsync(new DeleteCustomKeyStoreRequest { CustomKeyStoreId = storeId }));
         await ConnectAndWait(storeId, ConnectionStateType.CONNECTED);
         await _kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = keyId, PendingWindowInDays = 7 });
+        // A key pending deletion stays PendingDeletion while its store is disconnected (not Unavailable).
+        await _kms.DisconnectCustomKeyStoreAsync(new DisconnectCustomKeyStoreRequest { CustomKeyStoreId = storeId });
+        Assert.Equal(KeyState.PendingDeletion, (await _kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId })).KeyMetadata.KeyState);
+        await ConnectAndWait(storeId, ConnectionStateType.CONNECTED);
         _server.Clock.Advance(TimeSpan.FromDays(8));
         await _server.Host.RunLifecycleJobAsync();
         await Expect<NotFoundException>(() => _kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId }));

@@ -188,8 +188,23 @@ public sealed class ExternalKeyStoreTests(XksProxyTests.Proxy proxy) : IClassFix
         var refused = await Expect<KMSInvalidStateException>(() => Decrypt(blob, context));
         Assert.Contains(storeId, refused.Message);
         await Expect<KMSInvalidStateException>(() => Encrypt(keyId, plaintext));
+        Assert.Equal((KeyState.Unavailable, false), await State(keyId));
         await _kms.ConnectCustomKeyStoreAsync(new ConnectCustomKeyStoreRequest { CustomKeyStoreId = storeId });
+        Assert.Equal((KeyState.Enabled, true), await State(keyId));
         Assert.Equal(plaintext, await Decrypt(blob, context));
+
+        // A disabled key is Unavailable too while its store is disconnected, and Disabled again once it is connected.
+        await _kms.DisableKeyAsync(new DisableKeyRequest { KeyId = keyId });
+        await _kms.DisconnectCustomKeyStoreAsync(new DisconnectCustomKeyStoreRequest { CustomKeyStoreId = storeId });
+        Assert.Equal((KeyState.Unavailable, false), await State(keyId));
+        await _kms.ConnectCustomKeyStoreAsync(new ConnectCustomKeyStoreRequest { CustomKeyStoreId = storeId });
+        Assert.Equal((KeyState.Disabled, false), await State(keyId));
+    }
+
+    private async Task<(KeyState State, bool? Enabled)> State(string keyId)
+    {
+        var metadata = (await _kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId })).KeyMetadata;
+        return (metadata.KeyState, metadata.Enabled);
     }
 
     /// <summary>The owner disables the external key in the HSM: KMS requests fail within the proxy's one-second attribute cache, and work again once it is re-enabled.</summary>

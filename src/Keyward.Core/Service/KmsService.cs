@@ -176,16 +176,21 @@ internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore
     private KeyMetadata ToMetadata(KeyRecord key)
     {
         var spec = Spec(key);
+        // While a key's custom key store is not connected (on this node) AWS reports the key Unavailable, unless it is
+        // pending deletion; the stored state (Enabled, Disabled) shows again once the store is connected.
+        var state = key.State is KeyState.Enabled or KeyState.Disabled && key.CustomKeyStoreId is { } storeId && !_stores.IsConnected(storeId)
+            ? KeyState.Unavailable
+            : key.State;
         return new KeyMetadata
         {
             AWSAccountId = key.AccountId,
             KeyId = key.KeyId,
             Arn = Arn(key),
             CreationDate = key.CreationDate,
-            Enabled = key.State == KeyState.Enabled,
+            Enabled = state == KeyState.Enabled,
             Description = key.Description,
             KeyUsage = key.KeyUsage,
-            KeyState = key.State.ToString(),
+            KeyState = state.ToString(),
             DeletionDate = key.State == KeyState.PendingDeletion ? key.DeletionDate : null,
             PendingDeletionWindowInDays = key.State == KeyState.PendingDeletion ? key.PendingWindowInDays : null,
             Origin = key.Origin,
