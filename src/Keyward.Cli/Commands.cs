@@ -31,6 +31,8 @@ internal static class Commands
             --xks-ca <pem>            certificate authorities of external key store proxies (private CA;
                                       default: the system's roots; env KEYWARD_XKS_CA; docs/external-key-stores.md)
             --xks-allow-http <bool>   accept http:// proxy endpoints (tests; AWS accepts only https://)
+            --custom-key-store-quota <n>
+                                      custom key stores per account (default 10, AWS's quota)
           seal migrate move a stopped server from the file seal to the PKCS#11 seal in --config
             --data-dir <path>, --config <json>, --database <uri>   as for serve
           db migrate   apply pending schema migrations and exit (serve also applies them at start)
@@ -131,6 +133,11 @@ internal static class Commands
                 "--xks-allow-http" => options with
                 {
                     XksAllowPlainHttp = value switch { "true" => true, "false" => false, _ => throw new UsageException("--xks-allow-http needs true or false") },
+                },
+                "--custom-key-store-quota" => options with
+                {
+                    CustomKeyStoresPerAccount = int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
+                        ? n : throw new UsageException("--custom-key-store-quota needs a positive whole number"),
                 },
                 // --deletion-interval is the option's earlier name, still accepted.
                 "--lifecycle-interval" or "--deletion-interval" => options with

@@ -6,6 +6,9 @@ internal sealed record KmsOptions
     public string Region { get; init; } = "us-east-1";
     public string Partition { get; init; } = "aws";
 
+    /// <summary>How many custom key stores one account may have (AWS's default quota is 10 per account and region).</summary>
+    public int CustomKeyStoresPerAccount { get; init; } = 10;
+
     // "arn:<partition>:kms:<region>:" for the last partition and region asked for (static: a record's fields take part
     // in its equality and its `with` copies).
     private sealed record ArnPrefixCache(string Partition, string Region, string Prefix);

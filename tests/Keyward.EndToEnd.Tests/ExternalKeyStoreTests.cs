@@ -40,8 +40,8 @@ public sealed class ExternalKeyStoreTests(XksProxyTests.Proxy proxy) : IClassFix
     private string Endpoint(Uri address) => address.GetLeftPart(UriPartial.Authority);
 
     private Task<CreateCustomKeyStoreResponse> Create(string name, string endpoint, string path = Path, string key = AccessKey, string secret = Secret,
-        XksProxyConnectivityType? connectivity = null) =>
-        _kms.CreateCustomKeyStoreAsync(new CreateCustomKeyStoreRequest
+        XksProxyConnectivityType? connectivity = null, AmazonKeyManagementServiceClient? kms = null) =>
+        (kms ?? _kms).CreateCustomKeyStoreAsync(new CreateCustomKeyStoreRequest
         {
             CustomKeyStoreName = name,
             CustomKeyStoreType = CustomKeyStoreType.EXTERNAL_KEY_STORE,
@@ -297,6 +297,24 @@ public sealed class ExternalKeyStoreTests(XksProxyTests.Proxy proxy) : IClassFix
         await Expect<CustomKeyStoreInvalidStateException>(() => _kms.ConnectCustomKeyStoreAsync(new ConnectCustomKeyStoreRequest { CustomKeyStoreId = storeId }));
         await _kms.DisconnectCustomKeyStoreAsync(new DisconnectCustomKeyStoreRequest { CustomKeyStoreId = storeId });
         Assert.Equal(ConnectionStateType.DISCONNECTED, (await Describe(storeId)).ConnectionState);
+    }
+
+    /// <summary>The custom key store quota (here 2 per account): one more store is refused, before its proxy is called; a deletion frees a place.</summary>
+    [Fact]
+    public async Task Custom_key_stores_beyond_the_quota_are_refused()
+    {
+        await using var server = new ServerFixture { LifecycleJob = false, XksAllowPlainHttp = true, CustomKeyStoresPerAccount = 2 };
+        await server.InitializeAsync();
+        using var kms = server.Client();
+        var endpoint = Endpoint(proxy.Host.Address);
+        var first = (await Create("first", endpoint, kms: kms)).CustomKeyStoreId;
+        await Create("second", endpoint, path: "/kms/xks/v1", key: OtherKey, secret: OtherSecret, kms: kms);
+        var refused = await Expect<LimitExceededException>(() => Create("third", endpoint, path: "/tenant-b/kms/xks/v1", kms: kms));
+        Assert.Contains("(2)", refused.Message);
+        // Refused before the proxy was asked: an unreachable endpoint gets the same answer.
+        await Expect<LimitExceededException>(() => Create("third", "http://127.0.0.1:9", kms: kms));
+        await kms.DeleteCustomKeyStoreAsync(new DeleteCustomKeyStoreRequest { CustomKeyStoreId = first });
+        await Create("third", endpoint, kms: kms);
     }
 
     /// <summary>

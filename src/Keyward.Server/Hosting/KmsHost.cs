@@ -82,7 +82,7 @@ internal sealed class KmsHost : IAsyncDisposable
             await storage.GetOrAddSettingAsync(KmsService.TrackingStartSetting, BitConverter.GetBytes(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), ct);
 
             var keyStore = new SoftwareKeyStore(barrier);
-            var kms = new KmsOptions { Region = options.Region };
+            var kms = new KmsOptions { Region = options.Region, CustomKeyStoresPerAccount = options.CustomKeyStoresPerAccount };
             // HSM state changes go to the log once it exists (the app is built below).
             ILogger? hsmLogger = null;
             var hsmClusters = new HsmClusters(options.Hsm?.Clusters ?? [], message => hsmLogger?.LogWarning("{Message}", message));

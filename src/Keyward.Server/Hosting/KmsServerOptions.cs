@@ -46,6 +46,9 @@ internal sealed record KmsServerOptions
     /// <summary>One call to an XKS proxy times out after this (retried once on a network timeout); AWS's 250 ms when null.</summary>
     public TimeSpan? XksAttemptTimeout { get; init; }
 
+    /// <summary>How many custom key stores one account may have (AWS's default quota: 10).</summary>
+    public int CustomKeyStoresPerAccount { get; init; } = 10;
+
     /// <summary>HSM clusters for custom key stores, and the PKCS#11 seal (from the --config file).</summary>
     public Keyward.Pkcs11.HsmConfiguration? Hsm { get; init; }
 

@@ -31,6 +31,9 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
     /// <summary>Accept http:// XKS proxy endpoints (the test proxies listen on plain HTTP).</summary>
     public bool XksAllowPlainHttp { get; init; }
 
+    /// <summary>Custom key stores per account (the server's default when null).</summary>
+    public int? CustomKeyStoresPerAccount { get; init; }
+
     /// <summary>One XKS proxy call's timeout (AWS's 250 ms when null).</summary>
     public TimeSpan? XksAttemptTimeout { get; init; }
 
@@ -57,6 +60,7 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
             Hsm = Hsm,
             IdentitiesFile = IdentitiesFile,
             XksAllowPlainHttp = XksAllowPlainHttp,
+            CustomKeyStoresPerAccount = CustomKeyStoresPerAccount ?? 10,
             XksTrustedCertificateAuthoritiesFile = XksCaFile,
             XksAttemptTimeout = XksAttemptTimeout,
         });
