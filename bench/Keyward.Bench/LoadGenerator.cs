@@ -18,12 +18,12 @@ internal sealed class LoadGenerator(IReadOnlyList<Uri> urls, string accessKeyId,
     public sealed record Result(double RequestsPerSecond, double P50Ms, double P99Ms, long Errors, double ServerCpuUs = double.NaN)
     {
         /// <summary>The median of each figure over rounds (errors are summed).</summary>
-        public static Result Median(IReadOnlyList<Result> runs)
-        {
-            static double Mid(IEnumerable<double> xs) { var a = xs.Order().ToArray(); return a[a.Length / 2]; }
-            return new Result(Mid(runs.Select(r => r.RequestsPerSecond)), Mid(runs.Select(r => r.P50Ms)), Mid(runs.Select(r => r.P99Ms)), runs.Sum(r => r.Errors),
+        public static Result Median(IReadOnlyList<Result> runs) =>
+            new(Mid(runs.Select(r => r.RequestsPerSecond)), Mid(runs.Select(r => r.P50Ms)), Mid(runs.Select(r => r.P99Ms)), runs.Sum(r => r.Errors),
                 Mid(runs.Select(r => r.ServerCpuUs)));
-        }
+
+        /// <summary>The median of a set of figures (the upper middle one for an even count), as every bench table reports it.</summary>
+        public static double Mid(IEnumerable<double> xs) { var a = xs.Order().ToArray(); return a[a.Length / 2]; }
     }
 
     /// <param name="serverCpu">Reads the server process's total CPU time, when it is a separate process: the

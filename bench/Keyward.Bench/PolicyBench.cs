@@ -91,10 +91,9 @@ internal static class PolicyBench
                 }
                 var mb = LoadGenerator.Result.Median(b);
                 var ma = LoadGenerator.Result.Median(a);
-                ratios.Sort();
-                var ratio = ratios.Count % 2 == 1 ? ratios[ratios.Count / 2] : (ratios[ratios.Count / 2 - 1] + ratios[ratios.Count / 2]) / 2;
+                var ratio = LoadGenerator.Result.Mid(ratios);
                 Console.WriteLine(FormattableString.Invariant($"| {c} | before ({beforeRef}): Encrypt, no access control, no audit | {mb.RequestsPerSecond:F0} | {mb.P50Ms:F2} | {mb.P99Ms:F2} | {mb.Errors} | {mb.ServerCpuUs:F1} | 100 % |"));
-                Console.WriteLine(FormattableString.Invariant($"| {c} | after: Encrypt as an IAM user, policy with conditions, audited | {ma.RequestsPerSecond:F0} | {ma.P50Ms:F2} | {ma.P99Ms:F2} | {ma.Errors} | {ma.ServerCpuUs:F1} | **{ratio:P0}** ({ratios[0]:P0}–{ratios[^1]:P0}) |"));
+                Console.WriteLine(FormattableString.Invariant($"| {c} | after: Encrypt as an IAM user, policy with conditions, audited | {ma.RequestsPerSecond:F0} | {ma.P50Ms:F2} | {ma.P99Ms:F2} | {ma.Errors} | {ma.ServerCpuUs:F1} | **{ratio:P0}** ({ratios.Min():P0}–{ratios.Max():P0}) |"));
             }
             return 0;
         }

@@ -6,8 +6,11 @@ internal sealed record KmsOptions
     public string Region { get; init; } = "us-east-1";
     public string Partition { get; init; } = "aws";
 
-    /// <summary>How many custom key stores one account may have (AWS's default quota is 10 per account and region).</summary>
-    public int CustomKeyStoresPerAccount { get; init; } = 10;
+    /// <summary>AWS's default quota of custom key stores per account and region.</summary>
+    public const int DefaultCustomKeyStoresPerAccount = 10;
+
+    /// <summary>How many custom key stores one account may have.</summary>
+    public int CustomKeyStoresPerAccount { get; init; } = DefaultCustomKeyStoresPerAccount;
 
     // "arn:<partition>:kms:<region>:" for the last partition and region asked for (static: a record's fields take part
     // in its equality and its `with` copies).

@@ -334,14 +334,11 @@ internal sealed unsafe class AuditJournal : IDisposable
     private static string Text(ReadOnlySpan<byte> line, ReadOnlySpan<int> starts, int i) => Encoding.UTF8.GetString(Field(line, starts, i));
 
     // Event names are operation names: one string each, not one per event.
-    private static readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> EventNames =
-        Enum.GetNames<Keyward.Protocol.KmsOperation>().ToDictionary(n => n, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
-
     private static string EventName(ReadOnlySpan<byte> utf8)
     {
         Span<char> chars = stackalloc char[64];
         return utf8.Length <= chars.Length && Ascii.ToUtf16(utf8, chars, out var n) == OperationStatus.Done
-            && EventNames.TryGetValue(chars[..n], out var name) ? name : Encoding.UTF8.GetString(utf8);
+            && Keyward.Protocol.KmsOperationNames.TryIntern(chars[..n], out var name) ? name : Encoding.UTF8.GetString(utf8);
     }
 
     /// <summary>Whether UTF-8 <paramref name="utf8"/> spells <paramref name="text"/> (ASCII compared directly; otherwise decoded).</summary>

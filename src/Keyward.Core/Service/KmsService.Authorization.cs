@@ -13,9 +13,7 @@ namespace Keyward.Core.Service;
 internal sealed partial class KmsService
 {
     /// <summary>The kms: action of the caller's operation (ReEncrypt is authorized as ReEncryptFrom and ReEncryptTo by its callers).</summary>
-    private static string ActionOf(Caller caller) => ActionNames[(int)caller.Operation];
-
-    private static readonly string[] ActionNames = Enum.GetValues<Keyward.Protocol.KmsOperation>().Select(o => "kms:" + o).ToArray();
+    private static string ActionOf(Caller caller) => Keyward.Protocol.KmsOperationNames.Action(caller.Operation);
 
     /// <param name="grantCondition">Narrows which grants may allow the action (CreateGrant by a grantee); a grant never allows when it returns false.</param>
     private async ValueTask AuthorizeKeyAsync(Caller caller, KeyRecord key, string action, string? requestAlias, CancellationToken ct,

@@ -23,7 +23,7 @@ internal sealed partial class KmsService
     public async ValueTask<CreateCustomKeyStoreResponse> CreateCustomKeyStoreAsync(Caller caller, CreateCustomKeyStoreRequest request, CancellationToken ct)
     {
         AuthorizeAccount(caller);
-        // AWS's resource quota (10 per account and region by default): one more is LimitExceededException. It is checked
+        // AWS's resource quota (KmsOptions.DefaultCustomKeyStoresPerAccount unless configured): one more is LimitExceededException. It is checked
         // before anything else, so an external key store's proxy is not called. Creations racing past it can exceed it.
         if ((await storage.ListCustomKeyStoresAsync(caller.AccountId, ct)).Count >= options.CustomKeyStoresPerAccount)
             throw new KmsException(KmsErrorCode.LimitExceededException,

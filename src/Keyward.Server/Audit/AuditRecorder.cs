@@ -52,7 +52,7 @@ internal sealed class AuditRecorder(AuditLog log, string region)
         Span<char> eventId = stackalloc char[36];
         Dispatch.Uuids.New().TryFormat(eventId, out _, "D");
         var operation = caller.Operation;
-        var name = OperationNames[(int)operation];
+        var name = KmsOperationNames.Name(operation);
         var usedKey = errorCode is null && Cryptographic.Contains(operation);
         AuditJournal.WriteHead(line, now, name, eventId, requestId, caller.Arn, caller.Audit.KeyArns, usedKey);
         WriteEvent(line, caller, name, requestId, eventId, now, body.Span, errorCode, errorMessage);
@@ -60,8 +60,6 @@ internal sealed class AuditRecorder(AuditLog log, string region)
         log.Append(line.WrittenSpan);
         if (line.Capacity > 64 * 1024) t_line = null; // an unusually large event does not stay pinned to the thread
     }
-
-    private static readonly string[] OperationNames = Enum.GetValues<KmsOperation>().Select(o => o.ToString()).ToArray();
 
     /// <summary>
     /// The event's compact record (<see cref="CloudTrailRenderer"/>: what CloudTrail shows, less what it derives), written

@@ -47,7 +47,7 @@ internal sealed record KmsServerOptions
     public TimeSpan? XksAttemptTimeout { get; init; }
 
     /// <summary>How many custom key stores one account may have (AWS's default quota: 10).</summary>
-    public int CustomKeyStoresPerAccount { get; init; } = 10;
+    public int CustomKeyStoresPerAccount { get; init; } = Keyward.Core.KmsOptions.DefaultCustomKeyStoresPerAccount;
 
     /// <summary>HSM clusters for custom key stores, and the PKCS#11 seal (from the --config file).</summary>
     public Keyward.Pkcs11.HsmConfiguration? Hsm { get; init; }

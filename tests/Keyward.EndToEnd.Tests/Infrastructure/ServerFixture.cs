@@ -60,7 +60,7 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
             Hsm = Hsm,
             IdentitiesFile = IdentitiesFile,
             XksAllowPlainHttp = XksAllowPlainHttp,
-            CustomKeyStoresPerAccount = CustomKeyStoresPerAccount ?? 10,
+            CustomKeyStoresPerAccount = CustomKeyStoresPerAccount ?? Keyward.Core.KmsOptions.DefaultCustomKeyStoresPerAccount,
             XksTrustedCertificateAuthoritiesFile = XksCaFile,
             XksAttemptTimeout = XksAttemptTimeout,
         });
