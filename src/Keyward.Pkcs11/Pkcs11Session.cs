@@ -80,30 +80,42 @@ internal sealed unsafe class Pkcs11Session(Pkcs11Module module, nuint handle, in
 
     public void DestroyObject(nuint obj) => Pkcs11Module.Check("C_DestroyObject", F->C_DestroyObject(handle, obj));
 
-    /// <summary>A CK_BBOOL attribute; null if the object does not have it or will not reveal it.</summary>
+    /// <summary>A CK_BBOOL attribute; null if the object does not have it or hides it.</summary>
     public bool? GetBool(nuint obj, nuint type)
     {
         byte value = 0;
         var a = new CK_ATTRIBUTE { type = type, pValue = &value, ulValueLen = 1 };
-        return F->C_GetAttributeValue(handle, obj, &a, 1) == CKR.OK ? value != 0 : null;
+        return AttributeAnswer(F->C_GetAttributeValue(handle, obj, &a, 1)) == CKR.OK ? value != 0 : null;
     }
 
-    /// <summary>A byte-array attribute; null if it is sensitive, absent or unavailable.</summary>
+    /// <summary>
+    /// Only answers about the attribute itself (absent, sensitive) come back as a return value; a device, session or
+    /// object failure throws like every other call, so the pool and the cluster see it (a device that drops off while
+    /// an attribute is read must fail over, not read as "attribute absent": a key would look disabled).
+    /// </summary>
+    private static nuint AttributeAnswer(nuint rv) =>
+        rv == CKR.OK || rv == CKR.ATTRIBUTE_TYPE_INVALID || rv == CKR.ATTRIBUTE_SENSITIVE
+            ? rv : throw new Pkcs11Exception("C_GetAttributeValue", rv);
+
+    /// <summary>A byte-array attribute; null if it is sensitive or absent.</summary>
     public byte[]? GetBytes(nuint obj, nuint type) => TryGetBytes(obj, type, out var value) == CKR.OK ? value : null;
 
-    /// <summary>A byte-array attribute and the return value of reading it (CKR_OK with an empty array when the attribute is empty).</summary>
+    /// <summary>
+    /// A byte-array attribute and the return value of reading it (CKR_OK with an empty array when the attribute is
+    /// empty; CKR_ATTRIBUTE_TYPE_INVALID or CKR_ATTRIBUTE_SENSITIVE); any other failure throws.
+    /// </summary>
     public nuint TryGetBytes(nuint obj, nuint type, out byte[]? value)
     {
         value = null;
         var a = new CK_ATTRIBUTE { type = type };
-        var rv = F->C_GetAttributeValue(handle, obj, &a, 1);
+        var rv = AttributeAnswer(F->C_GetAttributeValue(handle, obj, &a, 1));
         if (rv != CKR.OK) return rv;
         if (a.ulValueLen == nuint.MaxValue) return CKR.ATTRIBUTE_SENSITIVE;
         var bytes = new byte[(int)a.ulValueLen];
         fixed (byte* p = bytes)
         {
             a.pValue = p;
-            rv = F->C_GetAttributeValue(handle, obj, &a, 1);
+            rv = AttributeAnswer(F->C_GetAttributeValue(handle, obj, &a, 1));
             if (rv != CKR.OK) return rv;
         }
         value = bytes;

@@ -208,7 +208,7 @@ public sealed class CustomKeyStoreTests : IAsyncLifetime
     internal static string ListObjects(string token)
     {
         var start = new ProcessStartInfo("pkcs11-tool") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--module", SoftHsm.Module, "--token-label", token, "--login", "--pin", SoftHsm.Pin, "--list-objects", "--type", "secrkey" })
+        foreach (var a in new[] { "--module", SoftHsm.Module, "--slot", SoftHsm.Slot(token), "--login", "--pin", SoftHsm.Pin, "--list-objects", "--type", "secrkey" })
             start.ArgumentList.Add(a);
         start.Environment["SOFTHSM2_CONF"] = SoftHsm.ConfigFile;
         using var p = Process.Start(start)!;

@@ -98,6 +98,27 @@ public sealed class BindingTests
     }
 
     [Fact]
+    public void An_attribute_read_on_a_device_that_dropped_off_is_a_device_error_not_an_absent_attribute()
+    {
+        using var faulty = new FaultyHsm();
+        var hsm = new Hsm(Pkcs11Module.Load(faulty.Module, faulty.Environment), faulty.Token,
+            System.Text.Encoding.UTF8.GetBytes(SoftHsm.Pin), 2, TimeSpan.FromSeconds(2));
+        hsm.Open();
+        var (bools, bytes, tries) = hsm.Run(s =>
+        {
+            var key = SessionAesKey(s);
+            Assert.Equal(CKR.ATTRIBUTE_TYPE_INVALID, s.TryGetBytes(key, CKA.MODULUS, out _)); // absent: an answer
+            faulty.Kill();
+            return (Assert.Throws<Pkcs11Exception>(() => s.GetBool(key, CKA.ENCRYPT)),
+                Assert.Throws<Pkcs11Exception>(() => s.GetBytes(key, CKA.VALUE_LEN)),
+                Assert.Throws<Pkcs11Exception>(() => s.TryGetBytes(key, CKA.START_DATE, out _)));
+        });
+        Assert.All(new[] { bools, bytes, tries }, e => Assert.Equal((CKR.DEVICE_ERROR, Pkcs11ErrorKind.Device), (e.ReturnValue, e.Kind)));
+        faulty.Start();
+        hsm.Dispose();
+    }
+
+    [Fact]
     public void Wrong_pin_is_a_login_error()
     {
         var hsm = new Hsm(Pkcs11Module.Load(SoftHsm.Module), SoftHsm.NewToken(), "wrong-pin"u8, 2, TimeSpan.FromSeconds(1));

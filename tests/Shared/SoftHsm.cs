@@ -55,6 +55,19 @@ internal static partial class SoftHsm
         return dir;
     }
 
+    /// <summary>
+    /// The slot id of a token this process made, as softhsm2-util reported it. Tools that take a label match it by
+    /// prefix (OpenSC 0.23's pkcs11-tool picks kw-token-10 for kw-token-1, whichever comes first in slot order), so
+    /// tests name a token to them by this id.
+    /// </summary>
+    public static string Slot(string label)
+    {
+        _ = Root.Value;
+        return Slots.TryGetValue(label, out var slot) ? slot : throw new InvalidOperationException($"No token {label} was made here.");
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Slots = new(StringComparer.Ordinal);
+
     /// <summary>Creates a token with softhsm2-util in the token directory of <paramref name="config"/>.</summary>
     public static void InitToken(string config, string label)
     {
@@ -65,6 +78,9 @@ internal static partial class SoftHsm
         var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
         p.WaitForExit();
         if (p.ExitCode != 0) throw new InvalidOperationException($"softhsm2-util --init-token {label} failed: {output}");
+        var slot = System.Text.RegularExpressions.Regex.Match(output, @"reassigned to slot (\d+)");
+        if (!slot.Success) throw new InvalidOperationException($"softhsm2-util --init-token {label} named no slot: {output}");
+        Slots[label] = slot.Groups[1].Value;
     }
 
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
