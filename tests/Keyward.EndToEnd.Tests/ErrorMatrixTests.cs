@@ -8,8 +8,8 @@ namespace Keyward.EndToEnd.Tests;
 /// not exist, a key pending deletion, a disabled key, and a barrage of malformed inputs that must
 /// never produce a 500.
 /// </summary>
-[Collection(ServerCollection.Name)]
-public sealed class ErrorMatrixTests(ServerFixture server) : IDisposable
+/// <remarks>A server of its own (not the shared collection's), so this slow class runs beside the others.</remarks>
+public sealed class ErrorMatrixTests(ServerFixture server) : IClassFixture<ServerFixture>, IDisposable
 {
     private readonly RawClient _raw = new(server.Url);
 

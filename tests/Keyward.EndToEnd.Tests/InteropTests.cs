@@ -7,8 +7,8 @@ namespace Keyward.EndToEnd.Tests;
 /// --aws-sigv4 and the AWS Encryption SDK for JavaScript. scripts/test installs them; a
 /// missing client fails the test rather than skipping it.
 /// </summary>
-[Collection(ServerCollection.Name)]
-public sealed class InteropTests(ServerFixture server) : IDisposable
+/// <remarks>A server of its own (not the shared collection's), so this slow class runs beside the others.</remarks>
+public sealed class InteropTests(ServerFixture server) : IClassFixture<ServerFixture>, IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("keyward-interop").FullName;
 

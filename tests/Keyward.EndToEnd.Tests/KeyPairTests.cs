@@ -6,8 +6,8 @@ using Keyward.EndToEnd.Tests.Infrastructure;
 namespace Keyward.EndToEnd.Tests;
 
 /// <summary>CreateKey rules for every spec, GenerateDataKeyPair and DeriveSharedSecret, through the AWS SDK for .NET.</summary>
-[Collection(ServerCollection.Name)]
-public sealed class KeyPairTests(ServerFixture server)
+/// <remarks>A server of its own (not the shared collection's), so this slow class runs beside the others.</remarks>
+public sealed class KeyPairTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
     private readonly AmazonKeyManagementServiceClient _kms = server.Client();
 

@@ -10,8 +10,8 @@ namespace Keyward.EndToEnd.Tests;
 /// (installed by scripts/test). openssl verifies Keyward's signatures with the public key from
 /// GetPublicKey, encrypts for Keyward with it, and derives the same ECDH secret from the other side.
 /// </summary>
-[Collection(ServerCollection.Name)]
-public sealed class OpenSslInteropTests(ServerFixture server) : IDisposable
+/// <remarks>A server of its own (not the shared collection's), so this slow class runs beside the others.</remarks>
+public sealed class OpenSslInteropTests(ServerFixture server) : IClassFixture<ServerFixture>, IDisposable
 {
     private readonly AmazonKeyManagementServiceClient _kms = server.Client();
     private readonly string _work = Directory.CreateTempSubdirectory("keyward-openssl").FullName;
