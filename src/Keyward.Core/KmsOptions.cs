@@ -1,7 +1,7 @@
 namespace Keyward.Core;
 
 /// <summary>Deployment identity of a KMS server: the partition and region its ARNs name.</summary>
-internal sealed record KmsOptions
+public sealed record KmsOptions
 {
     public string Region { get; init; } = "us-east-1";
     public string Partition { get; init; } = "aws";

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Keyward.OpenSsl;
 
 /// <summary>openssl/hmac.h: one-shot HMAC.</summary>
-internal static partial class Hmac
+public static partial class Hmac
 {
     public const int Sha224Size = 28;
 

@@ -14,7 +14,7 @@ namespace Keyward.Pkcs11;
 /// <see cref="TryRecover"/> (run by the cluster's health check) re-initializes the module and logs
 /// in again once the device answers.
 /// </summary>
-internal sealed class Hsm : IDisposable
+public sealed class Hsm : IDisposable
 {
     private readonly Pkcs11Module _module;
     private readonly byte[] _pin;

@@ -10,7 +10,7 @@ namespace Keyward.Pkcs11;
 /// a device, session or timeout failure; a data failure (a bad ciphertext) is final. A timer
 /// tries failed HSMs again, so a cluster recovers by itself when an HSM returns.
 /// </summary>
-internal sealed class HsmCluster : IDisposable
+public sealed class HsmCluster : IDisposable
 {
     public const string ClusterKeyLabel = "keyward-cluster-key";
 

@@ -3,7 +3,7 @@ using Keyward.Core.KeyStores;
 namespace Keyward.Pkcs11;
 
 /// <summary>The configured HSM clusters, as custom key stores of type AWS_CLOUDHSM see them.</summary>
-internal sealed class HsmClusters : IHsmClusters
+public sealed class HsmClusters : IHsmClusters
 {
     private readonly Dictionary<string, HsmClusterOptions> _clusters;
     private readonly Dictionary<string, Lazy<HsmClusterInfo>> _infos;

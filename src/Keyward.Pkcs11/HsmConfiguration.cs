@@ -10,7 +10,7 @@ namespace Keyward.Pkcs11;
 /// The HSM part of Keyward's configuration file: the HSM clusters custom key stores can use, and
 /// optionally the PKCS#11 seal. docs/configuration.md describes every member.
 /// </summary>
-internal sealed record HsmConfiguration
+public sealed record HsmConfiguration
 {
     public List<HsmClusterOptions> Clusters { get; set; } = [];
     public Pkcs11SealOptions? Seal { get; set; }
@@ -34,7 +34,7 @@ internal sealed record HsmConfiguration
 /// An HSM cluster: one or more HSMs that hold the same keys. Its id is what CreateCustomKeyStore's
 /// CloudHsmClusterId names, so it has AWS's form (cluster-[2-7a-zA-Z]{11,16}).
 /// </summary>
-internal sealed record HsmClusterOptions
+public sealed record HsmClusterOptions
 {
     public required string Id { get; set; }
     /// <summary>The PKCS#11 module of every HSM that does not name its own.</summary>
@@ -66,7 +66,7 @@ internal sealed record HsmClusterOptions
 }
 
 /// <summary>One HSM: a token label in a PKCS#11 module, and environment the module reads when loaded.</summary>
-internal sealed record HsmOptions
+public sealed record HsmOptions
 {
     public required string Token { get; set; }
     public string? Module { get; set; }
@@ -74,7 +74,7 @@ internal sealed record HsmOptions
 }
 
 /// <summary>The PKCS#11 seal: the root key is the AES key <see cref="KeyLabel"/> on <see cref="Token"/>.</summary>
-internal sealed record Pkcs11SealOptions
+public sealed record Pkcs11SealOptions
 {
     public required string Module { get; set; }
     public required string Token { get; set; }

@@ -17,7 +17,7 @@ namespace Keyward.Pkcs11;
 /// Payload: iv(12) ‖ ciphertext ‖ tag(16), AES-GCM in the HSM with the blob header and
 /// encryption context as AAD. Only symmetric encryption keys; everything else is Unsupported.
 /// </summary>
-internal sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
+public sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
 {
     private const int IvSize = Pkcs11Session.GcmIvSize;
     private const int TagSize = Pkcs11Session.GcmTagSize;

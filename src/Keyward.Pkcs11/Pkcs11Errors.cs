@@ -4,7 +4,7 @@ using Keyward.Pkcs11.Interop;
 namespace Keyward.Pkcs11;
 
 /// <summary>What a PKCS#11 return value says about the session and the device it came from.</summary>
-internal enum Pkcs11ErrorKind
+public enum Pkcs11ErrorKind
 {
     /// <summary>The input was wrong (a bad ciphertext, a wrong length); the session is fine.</summary>
     Data,
@@ -24,7 +24,7 @@ internal enum Pkcs11ErrorKind
 /// The one table from CKR_* values to their names, what they mean for the session pool, and the
 /// key-store failure the service maps to a KMS error. Anything not listed is Unsupported/Internal.
 /// </summary>
-internal static class Pkcs11Errors
+public static class Pkcs11Errors
 {
     private static readonly Dictionary<nuint, (string Name, Pkcs11ErrorKind Kind, KeyStoreFailure Failure)> Table = new()
     {
@@ -84,7 +84,7 @@ internal static class Pkcs11Errors
 /// error on an HSM that answers a fresh probe was about the input (SoftHSM reports a GCM tag
 /// mismatch as CKR_GENERAL_ERROR), and is re-thrown as a data error.
 /// </summary>
-internal sealed class Pkcs11Exception(string function, nuint rv, Pkcs11ErrorKind? kind = null)
+public sealed class Pkcs11Exception(string function, nuint rv, Pkcs11ErrorKind? kind = null)
     : Exception($"{function} failed: {Pkcs11Errors.Name(rv)}")
 {
     public string Function { get; } = function;

@@ -12,7 +12,7 @@ namespace Keyward.Pkcs11;
 /// never runs while another thread is inside the module. Each re-initialization bumps
 /// <see cref="Generation"/>: sessions and object handles of older generations are void.
 /// </summary>
-internal sealed unsafe class Pkcs11Module
+public sealed unsafe class Pkcs11Module
 {
     private static readonly Lock LoadLock = new();
     private static readonly Dictionary<nint, Pkcs11Module> Loaded = [];
@@ -124,4 +124,4 @@ internal sealed unsafe class Pkcs11Module
 }
 
 /// <summary>The configured module or token cannot be used at all (a wrong path, a missing token).</summary>
-internal sealed class Pkcs11ConfigurationException(string message) : Exception(message);
+public sealed class Pkcs11ConfigurationException(string message) : Exception(message);

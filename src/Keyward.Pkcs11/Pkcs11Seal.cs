@@ -13,7 +13,7 @@ namespace Keyward.Pkcs11;
 /// (CKA_EXTRACTABLE false, CKA_SENSITIVE true, so CKA_NEVER_EXTRACTABLE holds) and found by
 /// label afterwards.
 /// </summary>
-internal sealed class Pkcs11Seal : ISeal
+public sealed class Pkcs11Seal : ISeal
 {
     public const string PinVariable = "KEYWARD_SEAL_PIN";
 

@@ -8,7 +8,7 @@ namespace Keyward.Pkcs11;
 /// sessions are not); the session pool gives each to one caller at a time, inside
 /// <see cref="Pkcs11Module.EnterCall"/>. Failures are <see cref="Pkcs11Exception"/>s.
 /// </summary>
-internal sealed unsafe class Pkcs11Session(Pkcs11Module module, nuint handle, int generation)
+public sealed unsafe class Pkcs11Session(Pkcs11Module module, nuint handle, int generation)
 {
     public const int GcmIvSize = 12;
     public const int GcmTagSize = 16;

@@ -3,7 +3,7 @@ using Keyward.Pkcs11.Interop;
 namespace Keyward.Pkcs11;
 
 /// <summary>What an AES key object may do: nothing (a key that exists only to be wrapped), encrypt/decrypt, or wrap/unwrap.</summary>
-internal enum AesKeyUse
+public enum AesKeyUse
 {
     None,
     EncryptDecrypt,
@@ -14,7 +14,7 @@ internal enum AesKeyUse
 /// A CK_ATTRIBUTE template. Values live in arrays on the pinned object heap, so the pointers in
 /// <see cref="Attributes"/> stay valid for as long as the template is reachable.
 /// </summary>
-internal sealed unsafe class Template
+public sealed unsafe class Template
 {
     private readonly List<CK_ATTRIBUTE> _attributes = [];
     private readonly List<byte[]> _values = [];

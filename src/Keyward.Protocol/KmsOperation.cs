@@ -1,7 +1,7 @@
 namespace Keyward.Protocol;
 
 /// <summary>Every operation of the KMS API (2014-11-01 model). Dispatch is a switch over this enum.</summary>
-internal enum KmsOperation
+public enum KmsOperation
 {
     CancelKeyDeletion, ConnectCustomKeyStore, CreateAlias, CreateCustomKeyStore, CreateGrant, CreateKey,
     Decrypt, DeleteAlias, DeleteCustomKeyStore, DeleteImportedKeyMaterial, DeriveSharedSecret,

@@ -5,7 +5,7 @@ namespace Keyward.Protocol;
 /// (<c>kms:Encrypt</c>, policy evaluation), and the interned name for a name read back as text (the audit journal).
 /// The enum's members are numbered from 0 without gaps, so a member's value indexes the tables.
 /// </summary>
-internal static class KmsOperationNames
+public static class KmsOperationNames
 {
     private static readonly string[] Names = Enum.GetNames<KmsOperation>();
     private static readonly string[] Actions = Names.Select(n => "kms:" + n).ToArray();

@@ -1,7 +1,7 @@
 namespace Keyward.Protocol;
 
 /// <summary>Parses the <c>X-Amz-Target</c> header (<c>TrentService.&lt;Operation&gt;</c>).</summary>
-internal static class KmsTarget
+public static class KmsTarget
 {
     public const string Prefix = "TrentService.";
 

@@ -7,7 +7,7 @@ namespace Keyward.Protocol;
 /// A request body in a pooled buffer (the KMS server and the XKS proxy). It may hold plaintext (base64), so the used part is
 /// zeroed before the buffer goes back to the pool.
 /// </summary>
-internal sealed class RequestBody : IDisposable
+public sealed class RequestBody : IDisposable
 {
     private byte[] _buffer;
     private int _length;

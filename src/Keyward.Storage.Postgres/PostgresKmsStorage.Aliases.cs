@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace Keyward.Storage.Postgres;
 
-internal sealed partial class PostgresKmsStorage
+public sealed partial class PostgresKmsStorage
 {
     private const string AliasColumns = "account_id, alias_name, target_key_id, creation_date, last_updated_date";
 

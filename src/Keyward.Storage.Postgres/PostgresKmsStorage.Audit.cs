@@ -2,7 +2,7 @@ using Keyward.Core.Audit;
 
 namespace Keyward.Storage.Postgres;
 
-internal sealed partial class PostgresKmsStorage
+public sealed partial class PostgresKmsStorage
 {
     // Serializes appends to the one chain across nodes (pg_advisory_xact_lock key).
     private const long AuditLock = 0x4b_77_41_75_64_69_74; // "KwAudit"

@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace Keyward.Storage.Postgres;
 
-internal sealed partial class PostgresKmsStorage
+public sealed partial class PostgresKmsStorage
 {
     private const string StoreColumns =
         "custom_key_store_id, account_id, name, store_type, cloud_hsm_cluster_id, trust_anchor_certificate, key_store_password, " +

@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace Keyward.Storage.Postgres;
 
-internal sealed partial class PostgresKmsStorage
+public sealed partial class PostgresKmsStorage
 {
     public ValueTask CreateGrantAsync(GrantRecord grant, CancellationToken cancellationToken = default) => Write(async (c, tx, ct) =>
     {

@@ -1,6 +1,6 @@
 namespace Keyward.Storage.Postgres;
 
-internal sealed partial class PostgresKmsStorage
+public sealed partial class PostgresKmsStorage
 {
     public ValueTask<bool> TryAcquireLeaseAsync(string name, string owner, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken = default) =>
         Write(async (c, tx, ct) =>

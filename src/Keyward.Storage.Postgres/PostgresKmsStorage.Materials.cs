@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace Keyward.Storage.Postgres;
 
-internal sealed partial class PostgresKmsStorage
+public sealed partial class PostgresKmsStorage
 {
     private const string MaterialColumns =
         "key_id, material_id, seq, wrapped, public_key, created_at, rotation_type, rotation_date, pending_rotation, expiration_model, valid_to, description";

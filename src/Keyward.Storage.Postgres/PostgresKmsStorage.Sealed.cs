@@ -3,7 +3,7 @@ using Keyward.Core.Storage;
 
 namespace Keyward.Storage.Postgres;
 
-internal sealed partial class PostgresKmsStorage
+public sealed partial class PostgresKmsStorage
 {
     public ValueTask<IReadOnlyList<SealedValue>> ListSealedValuesAsync(CancellationToken cancellationToken = default) => Read(async (c, ct) =>
     {

@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace Keyward.Storage.Postgres;
 
-internal sealed partial class PostgresKmsStorage
+public sealed partial class PostgresKmsStorage
 {
     public ValueTask<IReadOnlyList<TagRecord>> ListTagsAsync(string keyId, CancellationToken cancellationToken = default) => Read(async (c, ct) =>
     {

@@ -13,7 +13,7 @@ namespace Keyward.Storage.Postgres;
 /// A database that cannot be reached is <see cref="StorageUnavailableException"/>, never a hang:
 /// connecting and every command are bounded by timeouts.
 /// </summary>
-internal sealed partial class PostgresKmsStorage : IKmsStorage, IStorageChangeFeed
+public sealed partial class PostgresKmsStorage : IKmsStorage, IStorageChangeFeed
 {
     // Serializes migrations of concurrently starting nodes (pg_advisory_xact_lock key).
     private const long MigrationLock = 0x4b_65_79_77_61_72_64; // "Keyward"

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Keyward.Storage.Sqlite;
 
-internal sealed partial class SqliteKmsStorage
+public sealed partial class SqliteKmsStorage
 {
     private const string AliasColumns = "account_id, alias_name, target_key_id, creation_date, last_updated_date";
 

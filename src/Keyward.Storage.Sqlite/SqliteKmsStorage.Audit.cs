@@ -4,7 +4,7 @@ using SQLitePCL;
 
 namespace Keyward.Storage.Sqlite;
 
-internal sealed partial class SqliteKmsStorage
+public sealed partial class SqliteKmsStorage
 {
     // Audit appends come from the indexer in batches, on their own connection with prepared statements, and keep the
     // chain head in memory (this process is the database's only writer). They still take the write lock: SQLite

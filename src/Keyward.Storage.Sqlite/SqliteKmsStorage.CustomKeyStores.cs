@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Keyward.Storage.Sqlite;
 
-internal sealed partial class SqliteKmsStorage
+public sealed partial class SqliteKmsStorage
 {
     private const string StoreColumns =
         "custom_key_store_id, account_id, name, store_type, cloud_hsm_cluster_id, trust_anchor_certificate, key_store_password, " +

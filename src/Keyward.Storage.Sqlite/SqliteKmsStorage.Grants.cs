@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Keyward.Storage.Sqlite;
 
-internal sealed partial class SqliteKmsStorage
+public sealed partial class SqliteKmsStorage
 {
     public ValueTask CreateGrantAsync(GrantRecord grant, CancellationToken cancellationToken = default) => Write((c, tx) =>
     {

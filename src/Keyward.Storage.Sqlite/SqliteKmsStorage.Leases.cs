@@ -1,6 +1,6 @@
 namespace Keyward.Storage.Sqlite;
 
-internal sealed partial class SqliteKmsStorage
+public sealed partial class SqliteKmsStorage
 {
     public ValueTask<bool> TryAcquireLeaseAsync(string name, string owner, DateTimeOffset now, TimeSpan duration, CancellationToken cancellationToken = default) =>
         Write((c, tx) =>

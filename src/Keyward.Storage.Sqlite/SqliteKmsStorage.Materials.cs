@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Keyward.Storage.Sqlite;
 
-internal sealed partial class SqliteKmsStorage
+public sealed partial class SqliteKmsStorage
 {
     private const string MaterialColumns =
         "key_id, material_id, seq, wrapped, public_key, created_at, rotation_type, rotation_date, pending_rotation, expiration_model, valid_to, description";

@@ -3,7 +3,7 @@ using Keyward.Core.Storage;
 
 namespace Keyward.Storage.Sqlite;
 
-internal sealed partial class SqliteKmsStorage
+public sealed partial class SqliteKmsStorage
 {
     public ValueTask<IReadOnlyList<SealedValue>> ListSealedValuesAsync(CancellationToken cancellationToken = default) => Read(c =>
     {

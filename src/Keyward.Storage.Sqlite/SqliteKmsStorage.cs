@@ -9,7 +9,7 @@ namespace Keyward.Storage.Sqlite;
 /// acknowledged write survives a crash or power loss. Microsoft.Data.Sqlite is synchronous;
 /// the ValueTask signatures serve the storage interface shared with PostgreSQL.
 /// </summary>
-internal sealed partial class SqliteKmsStorage : IKmsStorage
+public sealed partial class SqliteKmsStorage : IKmsStorage
 {
     private readonly SqliteConnectionPool _pool;
 

@@ -12,7 +12,7 @@ namespace Keyward.Xks;
 /// names a PEM file, against its certificates only (a proxy with a private CA). Plain http:// endpoints are refused
 /// unless <paramref name="allowPlainHttp"/> (tests, or a proxy on the same host).
 /// </summary>
-internal sealed class XksProxies : IXksProxies, IDisposable
+public sealed class XksProxies : IXksProxies, IDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _allowPlainHttp;

@@ -15,7 +15,7 @@ namespace Keyward.XksProxy;
 /// Encryption is AES-GCM in the HSM with a 96-bit IV from the HSM's generator, over <see cref="XksCrypto.HsmAad"/>.
 /// Failures carry the specification's error names and never plaintext, key material or a PIN.
 /// </summary>
-internal sealed class ExternalKeyStore(HsmCluster cluster, TimeProvider time)
+public sealed class ExternalKeyStore(HsmCluster cluster, TimeProvider time)
 {
     public const int IvSize = Pkcs11Session.GcmIvSize;
     public const int TagSize = Pkcs11Session.GcmTagSize;

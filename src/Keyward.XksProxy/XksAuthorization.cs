@@ -10,7 +10,7 @@ namespace Keyward.XksProxy;
 /// deny rule refuses, naming itself; otherwise a matching allow rule allows; otherwise <see cref="Default"/> decides.
 /// GetHealthStatus is exempt, as the specification requires.
 /// </summary>
-internal sealed class XksAuthorizationOptions
+public sealed class XksAuthorizationOptions
 {
     /// <summary>"allow" or "deny": what happens to a request no rule matches.</summary>
     public string Default { get; set; } = "deny";
@@ -29,7 +29,7 @@ internal sealed class XksAuthorizationOptions
     }
 }
 
-internal sealed class XksRule
+public sealed class XksRule
 {
     public required string Name { get; set; }
     public required string Effect { get; set; }

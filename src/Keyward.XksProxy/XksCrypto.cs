@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Keyward.XksProxy;
 
 /// <summary>The AAD layout the XKS specification recommends (the CDIV is <see cref="Keyward.Protocol.Xks.XksIntegrity"/>).</summary>
-internal static class XksCrypto
+public static class XksCrypto
 {
     public const int MaxMetadata = 20;
 

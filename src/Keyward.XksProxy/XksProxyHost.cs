@@ -20,7 +20,7 @@ namespace Keyward.XksProxy;
 /// certificate (optionally mutual TLS against a configured client CA and subject); plain HTTP only when the
 /// configuration asks for it. The HSM PIN comes from an environment variable and is zeroed after login.
 /// </summary>
-internal sealed class XksProxyHost : IAsyncDisposable
+public sealed class XksProxyHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly HsmCluster _cluster;

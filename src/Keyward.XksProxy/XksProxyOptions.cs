@@ -10,7 +10,7 @@ namespace Keyward.XksProxy;
 /// The configuration file of `keyward xks-proxy` (docs/xks-proxy.md describes every member). Credentials are
 /// re-read from it while the proxy runs (<see cref="XksTenants"/>); everything else is read at start.
 /// </summary>
-internal sealed class XksProxyOptions
+public sealed class XksProxyOptions
 {
     /// <summary>http://host:port (only with <see cref="AllowPlainHttp"/>, for tests) or https://host:port.</summary>
     public string Listen { get; set; } = "https://0.0.0.0:8443";
@@ -52,7 +52,7 @@ internal sealed class XksProxyOptions
     }
 }
 
-internal sealed class XksTlsOptions
+public sealed class XksTlsOptions
 {
     public required string Certificate { get; set; }
     public required string Key { get; set; }
@@ -63,7 +63,7 @@ internal sealed class XksTlsOptions
 }
 
 /// <summary>One URI path prefix: its credentials (one or two, for rotation), its keys and its request rate.</summary>
-internal sealed class XksTenantOptions
+public sealed class XksTenantOptions
 {
     /// <summary>"" or "/a/b": the part of XksProxyUriPath before /kms/xks/v1.</summary>
     public string UriPathPrefix { get; set; } = "";
@@ -93,13 +93,13 @@ internal sealed class XksTenantOptions
     }
 }
 
-internal sealed class XksCredential
+public sealed class XksCredential
 {
     public required string AccessKeyId { get; set; }
     public required string SecretAccessKey { get; set; }
 }
 
-internal sealed class XksConfigurationException(string message) : Exception(message);
+public sealed class XksConfigurationException(string message) : Exception(message);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Skip,
     AllowTrailingCommas = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]

@@ -11,7 +11,7 @@ namespace Keyward.Core.Audit;
 /// changes its hash; removing or reordering events breaks the sequence or the link to the previous
 /// hash. One chain serves every node (appends serialize on a database lock; docs/multi-node.md).
 /// </summary>
-internal static class AuditChain
+public static class AuditChain
 {
     public static readonly byte[] Genesis = new byte[32];
 

@@ -6,7 +6,7 @@ namespace Keyward.Core.Audit;
 /// <see cref="UsedKey"/> marks a successful cryptographic operation (GetKeyLastUsage counts those).
 /// An event read back from the journal for indexing lies in the indexer's read buffer: valid until its next read.
 /// </summary>
-internal sealed record AuditEvent(
+public sealed record AuditEvent(
     DateTimeOffset EventTime,
     string EventName,
     string EventId,
@@ -17,8 +17,8 @@ internal sealed record AuditEvent(
     ReadOnlyMemory<byte> Json);
 
 /// <summary>A stored event with its place in the chain.</summary>
-internal sealed record AuditRecord(long Sequence, DateTimeOffset EventTime, string EventName, string PrincipalArn, string? KeyArn, string Json,
+public sealed record AuditRecord(long Sequence, DateTimeOffset EventTime, string EventName, string PrincipalArn, string? KeyArn, string Json,
     byte[] PreviousHash, byte[] Hash);
 
 /// <summary>The last successful cryptographic use of a key (GetKeyLastUsage).</summary>
-internal sealed record KeyUsageRecord(string KeyArn, DateTimeOffset Timestamp, string Operation, string EventId, string RequestId);
+public sealed record KeyUsageRecord(string KeyArn, DateTimeOffset Timestamp, string Operation, string EventId, string RequestId);

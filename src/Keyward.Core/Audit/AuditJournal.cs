@@ -27,7 +27,7 @@ namespace Keyward.Core.Audit;
 /// requests, as a full disk failed a plain append.
 /// </para>
 /// </summary>
-internal sealed unsafe class AuditJournal : IDisposable
+public sealed unsafe class AuditJournal : IDisposable
 {
     private const string Magic = "keyward-audit-journal 1 ";
     private const long MinimumCapacity = 1L << 20;

@@ -10,7 +10,7 @@ namespace Keyward.Core.Audit;
 /// GetKeyLastUsage read the database, so they lag the journal by the indexer's delay (<see cref="FlushAsync"/>
 /// waits for it).
 /// </summary>
-internal sealed class AuditLog : IAsyncDisposable
+public sealed class AuditLog : IAsyncDisposable
 {
     /// <summary>The settings row that holds how far a journal is indexed.</summary>
     public const string OffsetSettingPrefix = "audit-journal:";

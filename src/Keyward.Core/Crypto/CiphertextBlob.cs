@@ -13,7 +13,7 @@ namespace Keyward.Core.Crypto;
 /// The 49-byte header followed by the canonical encryption context is the AAD of the payload,
 /// so neither can be altered without decryption failing.
 /// </summary>
-internal readonly struct CiphertextBlob
+public readonly struct CiphertextBlob
 {
     public const byte FormatV1 = 0x01;
     public const int HeaderSize = 1 + 16 + MaterialIds.Size;

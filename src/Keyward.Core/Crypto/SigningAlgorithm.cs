@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 
 namespace Keyward.Core.Crypto;
 
-internal enum SignatureScheme
+public enum SignatureScheme
 {
     RsaPss,
     RsaPkcs1,
@@ -14,7 +14,7 @@ internal enum SignatureScheme
 /// have, and its scheme. PSS uses a salt as long as the digest and MGF1 with the same hash;
 /// ECDSA signatures are DER (RFC 3279) sequences, as AWS returns them.
 /// </summary>
-internal sealed record SigningAlgorithm(string Name, HashAlgorithmName Hash, int DigestLength, SignatureScheme Scheme)
+public sealed record SigningAlgorithm(string Name, HashAlgorithmName Hash, int DigestLength, SignatureScheme Scheme)
 {
     private static readonly SigningAlgorithm[] All =
     [

@@ -7,7 +7,7 @@ namespace Keyward.Core.Identity;
 /// facts that key policies and grants are evaluated against (source address, grant tokens, the
 /// encryption context of the request).
 /// </summary>
-internal sealed record Caller(Principal Principal, KmsOperation Operation)
+public sealed record Caller(Principal Principal, KmsOperation Operation)
 {
     public string AccountId => Principal.AccountId;
     public string Arn => Principal.Arn;
@@ -28,7 +28,7 @@ internal sealed record Caller(Principal Principal, KmsOperation Operation)
 }
 
 /// <summary>The keys one request touched, in the order it touched them (for the audit record's resources).</summary>
-internal sealed class AuditFacts
+public sealed class AuditFacts
 {
     private readonly List<string> _keyArns = [];
 

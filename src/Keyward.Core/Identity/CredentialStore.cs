@@ -3,7 +3,7 @@ using System.Collections.Frozen;
 namespace Keyward.Core.Identity;
 
 /// <summary>The credentials the server accepts, by access key id.</summary>
-internal sealed class CredentialStore(IEnumerable<Credential> credentials)
+public sealed class CredentialStore(IEnumerable<Credential> credentials)
 {
     private readonly FrozenDictionary<string, Credential> _byAccessKey =
         credentials.ToFrozenDictionary(c => c.AccessKeyId, StringComparer.Ordinal);

@@ -11,7 +11,7 @@ namespace Keyward.Core.Identity;
 /// readable by group or others (like an SSH key), or it is refused. A role is used directly with
 /// its own access keys (there is no STS here); its ARN is arn:aws:iam::&lt;account&gt;:role/&lt;name&gt;.
 /// </summary>
-internal sealed class IdentityConfiguration
+public sealed class IdentityConfiguration
 {
     public List<AccountEntry> Accounts { get; set; } = [];
 
@@ -89,7 +89,7 @@ internal sealed class IdentityConfiguration
     }
 }
 
-internal sealed class IdentityConfigurationException(string message) : Exception(message);
+public sealed class IdentityConfigurationException(string message) : Exception(message);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Skip,
     AllowTrailingCommas = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]

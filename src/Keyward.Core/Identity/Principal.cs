@@ -8,7 +8,7 @@ namespace Keyward.Core.Identity;
 /// <c>…:role/&lt;name&gt;</c>), and its identity policies. The root user is allowed everything by
 /// identity; like every principal it still needs the key policy.
 /// </summary>
-internal sealed record Principal(string AccountId, string Arn)
+public sealed record Principal(string AccountId, string Arn)
 {
     public IReadOnlyList<PolicyDocument> Policies { get; init; } = [];
 

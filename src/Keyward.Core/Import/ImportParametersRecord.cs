@@ -5,7 +5,7 @@ namespace Keyward.Core.Import;
 /// wrapped by the barrier (purpose "import-wrapping-key", identity "keyId/tokenId"), valid until
 /// <see cref="ValidTo"/> (24 hours) and bound to one KMS key and one wrapping algorithm.
 /// </summary>
-internal sealed record ImportParametersRecord(
+public sealed record ImportParametersRecord(
     string TokenId,
     string KeyId,
     string WrappingKeySpec,

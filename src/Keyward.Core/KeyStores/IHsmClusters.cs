@@ -4,7 +4,7 @@ namespace Keyward.Core.KeyStores;
 /// The HSM clusters named in configuration, which CloudHSM-type custom key stores connect to.
 /// Implemented over PKCS#11 (Keyward.Pkcs11); <see cref="None"/> when nothing is configured.
 /// </summary>
-internal interface IHsmClusters
+public interface IHsmClusters
 {
     HsmClusterInfo? Find(string clusterId);
 
@@ -23,10 +23,10 @@ internal interface IHsmClusters
 
 /// <param name="TrustAnchorCertificate">PEM the store's TrustAnchorCertificate must match; null accepts any.</param>
 /// <param name="BackupHistory">Clusters with equal histories hold the same keys.</param>
-internal sealed record HsmClusterInfo(string Id, int HsmCount, string? TrustAnchorCertificate, string BackupHistory);
+public sealed record HsmClusterInfo(string Id, int HsmCount, string? TrustAnchorCertificate, string BackupHistory);
 
 /// <summary>A connected HSM cluster: a key store whose material never leaves the HSMs.</summary>
-internal interface IHsmKeyStore : IKeyStore, IDisposable
+public interface IHsmKeyStore : IKeyStore, IDisposable
 {
     /// <summary>False while no HSM of the cluster answers (requests get KMSInvalidStateException).</summary>
     bool Available { get; }
@@ -35,7 +35,7 @@ internal interface IHsmKeyStore : IKeyStore, IDisposable
 }
 
 /// <summary>Connecting a custom key store failed; <see cref="ErrorCode"/> is AWS's ConnectionErrorCode.</summary>
-internal sealed class KeyStoreConnectException(string errorCode, string message) : Exception(message)
+public sealed class KeyStoreConnectException(string errorCode, string message) : Exception(message)
 {
     public string ErrorCode { get; } = errorCode;
 }

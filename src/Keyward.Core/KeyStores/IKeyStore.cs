@@ -11,7 +11,7 @@ namespace Keyward.Core.KeyStores;
 /// Failures are <see cref="KeyStoreException"/>s with a <see cref="KeyStoreFailure"/>; a store
 /// that does not hold a kind of key answers <see cref="KeyStoreFailure.Unsupported"/>.
 /// </summary>
-internal interface IKeyStore
+public interface IKeyStore
 {
     /// <summary>Creates a new material version of <paramref name="spec"/> for <paramref name="keyId"/>.</summary>
     MaterialRecord CreateMaterial(string keyId, KeySpecInfo spec, DateTimeOffset now);

@@ -6,7 +6,7 @@ namespace Keyward.Core.KeyStores;
 /// Opens connections to the XKS proxies of external key stores. Implemented over HTTPS and SigV4 by
 /// Keyward.Xks; <see cref="None"/> when the server was built without it.
 /// </summary>
-internal interface IXksProxies
+public interface IXksProxies
 {
     /// <summary>A connection to the proxy at <paramref name="address"/> signing with the credential given (the caller zeroes <paramref name="secret"/>).</summary>
     IXksProxy Open(XksProxyAddress address, string accessKeyId, ReadOnlySpan<byte> secret);
@@ -26,7 +26,7 @@ internal interface IXksProxies
 }
 
 /// <summary>Where an external key store's proxy answers: https://host[:port] and the path that ends in /kms/xks/v1.</summary>
-internal sealed record XksProxyAddress(string UriEndpoint, string UriPath);
+public sealed record XksProxyAddress(string UriEndpoint, string UriPath);
 
 /// <summary>
 /// One external key store's proxy, as AWS KMS calls it: every call carries requestMetadata, times out after
@@ -34,7 +34,7 @@ internal sealed record XksProxyAddress(string UriEndpoint, string UriPath);
 /// of <see cref="EncryptAsync"/> is an envelope holding everything the proxy returned (IV, tag, ciphertextMetadata)
 /// that <see cref="DecryptAsync"/> takes back; neither is ever logged.
 /// </summary>
-internal interface IXksProxy : IDisposable
+public interface IXksProxy : IDisposable
 {
     Task<XksProxyHealth> HealthAsync(XksCall call, CancellationToken ct);
 
@@ -47,16 +47,16 @@ internal interface IXksProxy : IDisposable
 }
 
 /// <summary>The requestMetadata of one call: the KMS operation, its request id, the caller and the KMS key (none for health).</summary>
-internal readonly record struct XksCall(string KmsOperation, string KmsRequestId, string AwsPrincipalArn, string? KmsKeyArn);
+public readonly record struct XksCall(string KmsOperation, string KmsRequestId, string AwsPrincipalArn, string? KmsKeyArn);
 
 /// <summary>GetHealthStatus's answer, reduced to what KMS acts on.</summary>
-internal sealed record XksProxyHealth(int FleetSize, int Ekms, int Unavailable)
+public sealed record XksProxyHealth(int FleetSize, int Ekms, int Unavailable)
 {
     /// <summary>Every external key manager behind the proxy is UNAVAILABLE (AWS then refuses to create or connect the store).</summary>
     public bool AllUnavailable => Unavailable == Ekms;
 }
 
-internal enum XksProxyFailure
+public enum XksProxyFailure
 {
     /// <summary>No connection (refused, reset, name not resolved).</summary>
     Unreachable,
@@ -71,7 +71,7 @@ internal enum XksProxyFailure
 }
 
 /// <summary>A failed call to an XKS proxy. The message is for the server log and names no secret.</summary>
-internal sealed class XksProxyException(XksProxyFailure failure, string message) : Exception(message)
+public sealed class XksProxyException(XksProxyFailure failure, string message) : Exception(message)
 {
     public XksProxyFailure Failure { get; } = failure;
     public XksErrorName? ErrorName { get; init; }

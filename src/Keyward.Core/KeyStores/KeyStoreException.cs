@@ -1,7 +1,7 @@
 namespace Keyward.Core.KeyStores;
 
 /// <summary>A typed key-store failure. The message is for the server log only and never holds secrets.</summary>
-internal sealed class KeyStoreException(KeyStoreFailure failure, string message, Exception? inner = null)
+public sealed class KeyStoreException(KeyStoreFailure failure, string message, Exception? inner = null)
     : Exception(message, inner)
 {
     public KeyStoreFailure Failure { get; } = failure;

@@ -1,7 +1,7 @@
 namespace Keyward.Core.KeyStores;
 
 /// <summary>The few ways a key store can fail; the service maps each to one KMS error.</summary>
-internal enum KeyStoreFailure
+public enum KeyStoreFailure
 {
     NotFound,
     Unavailable,

@@ -11,7 +11,7 @@ namespace Keyward.Core.KeyStores;
 /// random nonce with HKDF-SHA256, so a busy key never nears GCM's 2^32 random-IV bound.
 /// Payload: nonce(16) ‖ iv(12) ‖ ciphertext ‖ tag(16).
 /// </summary>
-internal sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDisposable
+public sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDisposable
 {
     public const int NonceSize = 16;
     private const int IvSize = 12;

@@ -1,4 +1,4 @@
 namespace Keyward.Core.Keys;
 
-internal sealed record AliasRecord(
+public sealed record AliasRecord(
     string AccountId, string AliasName, string TargetKeyId, DateTimeOffset CreationDate, DateTimeOffset LastUpdatedDate);

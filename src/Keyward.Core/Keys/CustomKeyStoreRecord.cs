@@ -7,7 +7,7 @@ namespace Keyward.Core.Keys;
 /// ever stored or returned in the clear. <see cref="ConnectionState"/> and <see cref="ConnectionErrorCode"/>
 /// hold AWS's wire names. Updated with optimistic concurrency on <see cref="Version"/>.
 /// </summary>
-internal sealed record CustomKeyStoreRecord
+public sealed record CustomKeyStoreRecord
 {
     public required string CustomKeyStoreId { get; init; }
     public required string AccountId { get; init; }
@@ -31,7 +31,7 @@ internal sealed record CustomKeyStoreRecord
 }
 
 /// <summary>AWS's ConnectionState and CustomKeyStoreType values.</summary>
-internal static class CustomKeyStores
+public static class CustomKeyStores
 {
     public const string CloudHsm = "AWS_CLOUDHSM";
     public const string External = "EXTERNAL_KEY_STORE";

@@ -5,7 +5,7 @@ namespace Keyward.Core.Keys;
 /// under which encryption context constraints, until it is retired or revoked. Operations hold AWS's
 /// GrantOperation names. Constraint contexts compare keys case-insensitively and values exactly (AWS).
 /// </summary>
-internal sealed record GrantRecord
+public sealed record GrantRecord
 {
     public required string GrantId { get; init; }
     public required string KeyId { get; init; }

@@ -1,7 +1,7 @@
 namespace Keyward.Core.Keys;
 
 /// <summary>The kind of material behind a key spec.</summary>
-internal enum KeyFamily
+public enum KeyFamily
 {
     Symmetric,
     Rsa,

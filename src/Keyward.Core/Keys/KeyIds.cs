@@ -1,7 +1,7 @@
 namespace Keyward.Core.Keys;
 
 /// <summary>Key ids are lower-case UUIDs, as in AWS; in a ciphertext blob they travel as 16 bytes.</summary>
-internal static class KeyIds
+public static class KeyIds
 {
     public static string New() => Guid.NewGuid().ToString("D");
 

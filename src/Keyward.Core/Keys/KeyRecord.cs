@@ -5,7 +5,7 @@ namespace Keyward.Core.Keys;
 /// <see cref="Version"/> it was read at (optimistic concurrency; the store bumps it).
 /// KeySpec, KeyUsage and Origin hold the AWS wire names.
 /// </summary>
-internal sealed record KeyRecord
+public sealed record KeyRecord
 {
     public required string KeyId { get; init; }
     public required string AccountId { get; init; }

@@ -7,7 +7,7 @@ namespace Keyward.Core.Keys;
 /// algorithm lists DescribeKey and GetPublicKey report (AWS's order). Specs Keyward cannot
 /// implement properly on this platform (SM2, ML-DSA, Ed25519) have no entry.
 /// </summary>
-internal sealed record KeySpecInfo(string Name, KeyFamily Family, int Bits, string[] Usages)
+public sealed record KeySpecInfo(string Name, KeyFamily Family, int Bits, string[] Usages)
 {
     public const string EncryptDecrypt = "ENCRYPT_DECRYPT";
     public const string SignVerify = "SIGN_VERIFY";

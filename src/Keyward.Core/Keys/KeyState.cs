@@ -1,7 +1,7 @@
 namespace Keyward.Core.Keys;
 
 /// <summary>AWS KeyState values. The member names are the wire names.</summary>
-internal enum KeyState
+public enum KeyState
 {
     Creating,
     Enabled,

@@ -6,7 +6,7 @@ namespace Keyward.Core.Keys;
 /// Key material ids are 32 random bytes, shown as 64 lower-case hex characters (the shape of
 /// AWS's KeyMaterialId). In a ciphertext blob they travel as the 32 bytes.
 /// </summary>
-internal static class MaterialIds
+public static class MaterialIds
 {
     public const int Size = 32;
 

@@ -11,7 +11,7 @@ namespace Keyward.Core.Keys;
 /// Only imported material loses its secret (deleted or expired: <see cref="Wrapped"/> is null)
 /// and gets it back; a version goes away only with its key, or when it was pending rotation.
 /// </summary>
-internal sealed record MaterialRecord(string KeyId, string MaterialId, byte[]? Wrapped, DateTimeOffset CreatedAt, byte[]? PublicKey = null)
+public sealed record MaterialRecord(string KeyId, string MaterialId, byte[]? Wrapped, DateTimeOffset CreatedAt, byte[]? PublicKey = null)
 {
     /// <summary>1 for the key's first material, then in order of creation; 0 until stored (storage assigns it).</summary>
     public int Sequence { get; init; }

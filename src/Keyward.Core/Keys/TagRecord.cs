@@ -1,3 +1,3 @@
 namespace Keyward.Core.Keys;
 
-internal sealed record TagRecord(string TagKey, string TagValue);
+public sealed record TagRecord(string TagKey, string TagValue);

@@ -12,7 +12,7 @@ namespace Keyward.Core.Policies;
 /// Key policies need a Principal or NotPrincipal in every statement; identity policies may not
 /// have one. AWS account ids in Principal are normalized to the account's root ARN.
 /// </summary>
-internal sealed class PolicyDocument
+public sealed class PolicyDocument
 {
     public required IReadOnlyList<PolicyStatement> Statements { get; init; }
 

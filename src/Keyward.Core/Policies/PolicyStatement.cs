@@ -5,7 +5,7 @@ namespace Keyward.Core.Policies;
 /// <see cref="Principals"/> or <see cref="NotPrincipals"/> (key policies) or neither (identity
 /// policies), either Actions or NotActions, either Resources or NotResources.
 /// </summary>
-internal sealed record PolicyStatement
+public sealed record PolicyStatement
 {
     public string? Sid { get; init; }
     public required bool Allow { get; init; }
@@ -24,7 +24,7 @@ internal sealed record PolicyStatement
 /// </summary>
 /// <param name="Operator">The base operator (StringEquals, NumericLessThan…), without qualifier or IfExists.</param>
 /// <param name="Set">ForAnyValue / ForAllValues qualifier, or none.</param>
-internal sealed record PolicyCondition(string Operator, ConditionSet Set, bool IfExists, string Key, IReadOnlyList<string> Values)
+public sealed record PolicyCondition(string Operator, ConditionSet Set, bool IfExists, string Key, IReadOnlyList<string> Values)
 {
     private const string ContextPrefix = "kms:EncryptionContext:";
 
@@ -42,4 +42,4 @@ internal sealed record PolicyCondition(string Operator, ConditionSet Set, bool I
             ? n : null;
 }
 
-internal enum ConditionSet { None, ForAnyValue, ForAllValues }
+public enum ConditionSet { None, ForAnyValue, ForAllValues }

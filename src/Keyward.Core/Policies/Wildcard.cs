@@ -1,7 +1,7 @@
 namespace Keyward.Core.Policies;
 
 /// <summary>IAM wildcard matching: '*' any run of characters (also empty), '?' exactly one.</summary>
-internal static class Wildcard
+public static class Wildcard
 {
     public static bool Match(ReadOnlySpan<char> pattern, ReadOnlySpan<char> text, bool ignoreCase)
     {

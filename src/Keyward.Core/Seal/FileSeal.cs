@@ -11,7 +11,7 @@ namespace Keyward.Core.Seal;
 /// Whoever reads the file and the database has every key; losing the file loses every key.
 /// docs/operations.md says how to back it up. The key lives in a pinned array, zeroed on dispose.
 /// </summary>
-internal sealed class FileSeal : ISeal
+public sealed class FileSeal : ISeal
 {
     private const string Magic = "keyward-file-seal v1";
     private readonly byte[] _rootKey = GC.AllocateArray<byte>(32, pinned: true);

@@ -4,7 +4,7 @@ namespace Keyward.Core.Seal;
 /// Holds the root key and performs AES-256-GCM under it. The root key itself never leaves the
 /// seal: a file seal keeps it in pinned memory, a PKCS#11 seal inside the HSM.
 /// </summary>
-internal interface ISeal : IDisposable
+public interface ISeal : IDisposable
 {
     /// <summary>A short description for logs (never key bytes).</summary>
     string Description { get; }

@@ -5,7 +5,7 @@ namespace Keyward.Core.Seal;
 /// then renamed over the final name, so a crash never leaves a half-written key or credential.
 /// Fails if the final file already exists.
 /// </summary>
-internal static class PrivateFile
+public static class PrivateFile
 {
     public static void WriteNew(string path, ReadOnlySpan<byte> content)
     {

@@ -8,7 +8,7 @@ namespace Keyward.Core.Seal;
 /// with the row's identity as AAD so a sealed value moved to another row does not open.
 /// Layout: version byte 0x01 ‖ seal output (iv ‖ ciphertext ‖ tag). The database is untrusted.
 /// </summary>
-internal sealed class RootKeyBarrier(ISeal seal)
+public sealed class RootKeyBarrier(ISeal seal)
 {
     private const byte Version = 0x01;
     private static readonly byte[] CheckPlaintext = "keyward root key check"u8.ToArray();

@@ -1,4 +1,4 @@
 namespace Keyward.Core.Seal;
 
 /// <summary>The seal cannot be opened or does not match the database. Start-up stops; nothing is written.</summary>
-internal sealed class SealException(string message) : Exception(message);
+public sealed class SealException(string message) : Exception(message);

@@ -12,7 +12,7 @@ namespace Keyward.Core.Seal;
 /// same purpose and row identity, and all are written in one transaction. A value that does not
 /// open stops the migration before anything is written. Run with the server stopped.
 /// </summary>
-internal static class SealMigration
+public static class SealMigration
 {
     /// <summary>Returns how many values were re-sealed.</summary>
     public static async Task<int> RunAsync(IKmsStorage storage, RootKeyBarrier from, RootKeyBarrier to, CancellationToken ct = default)

@@ -9,7 +9,7 @@ namespace Keyward.Core.Service;
 /// The one place the service's error texts are written, in AWS's wording
 /// (recorded AWS responses; see shared/reference/kms-api.md). None carries secret data.
 /// </summary>
-internal static class Faults
+public static class Faults
 {
     public static KmsException KeyNotFound(string arn) => KmsException.NotFound($"Key '{arn}' does not exist");
 

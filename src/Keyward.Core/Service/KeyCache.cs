@@ -16,7 +16,7 @@ namespace Keyward.Core.Service;
 /// </list>
 /// Reads that precede a write (optimistic concurrency) bypass the cache.
 /// </summary>
-internal sealed class KeyCache(TimeProvider clock)
+public sealed class KeyCache(TimeProvider clock)
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(2);
     private const int MaxEntries = 100_000;

@@ -6,7 +6,7 @@ using Keyward.Protocol.Operations;
 
 namespace Keyward.Core.Service;
 
-internal sealed partial class KmsService
+public sealed partial class KmsService
 {
     public async ValueTask CreateAliasAsync(Caller caller, AliasTargetRequest request, CancellationToken ct)
     {

@@ -10,7 +10,7 @@ namespace Keyward.Core.Service;
 /// identity policies and (when they do not allow it) the key's grants; operations on no key against
 /// identity policies alone. A refusal is AccessDeniedException with AWS's message.
 /// </summary>
-internal sealed partial class KmsService
+public sealed partial class KmsService
 {
     /// <summary>The kms: action of the caller's operation (ReEncrypt is authorized as ReEncryptFrom and ReEncryptTo by its callers).</summary>
     private static string ActionOf(Caller caller) => Keyward.Protocol.KmsOperationNames.Action(caller.Operation);

@@ -7,7 +7,7 @@ using Keyward.Protocol.Operations;
 
 namespace Keyward.Core.Service;
 
-internal sealed partial class KmsService
+public sealed partial class KmsService
 {
     private const string SymmetricDefault = "SYMMETRIC_DEFAULT";
 

@@ -15,7 +15,7 @@ namespace Keyward.Core.Service;
 /// be disconnected before it is connected again. Delete needs DISCONNECTED, and so does Update, except for an external key
 /// store's name, path and credential.
 /// </summary>
-internal sealed partial class KmsService
+public sealed partial class KmsService
 {
     /// <summary>How long ConnectCustomKeyStore waits for the connection before it answers (AWS answers at once and connects later).</summary>
     private static readonly TimeSpan ConnectWait = TimeSpan.FromSeconds(10);

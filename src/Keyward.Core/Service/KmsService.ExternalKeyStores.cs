@@ -17,7 +17,7 @@ namespace Keyward.Core.Service;
 /// (the software store's) and an external key id: every encryption is double, first under the KMS-side material,
 /// then by the proxy under the external key (<see cref="SealExternalAsync"/>), so neither side can decrypt alone.
 /// </summary>
-internal sealed partial class KmsService
+public sealed partial class KmsService
 {
     // AWS's model patterns for XksProxyUriPath and XksKeyId; the credential's character sets from the XKS specification.
     private static readonly Regex UriPathPattern = new(@"^(/[a-zA-Z0-9/_-]+/kms/xks/v\d{1,2}|/kms/xks/v\d{1,2})$", RegexOptions.CultureInvariant);

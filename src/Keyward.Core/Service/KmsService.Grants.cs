@@ -14,7 +14,7 @@ namespace Keyward.Core.Service;
 /// Grants are strongly consistent here (one database), so a grant is usable at once, with or
 /// without its grant token; a token that is not a Keyward grant token is InvalidGrantTokenException.
 /// </summary>
-internal sealed partial class KmsService
+public sealed partial class KmsService
 {
     private const string GrantTokenPrefix = "kwgt1.";
 

@@ -15,7 +15,7 @@ namespace Keyward.Core.Service;
 /// material is imported again. Symmetric keys can hold several imported materials and rotate
 /// onto new ones on demand; asymmetric and HMAC keys keep the material of their first import.
 /// </summary>
-internal sealed partial class KmsService
+public sealed partial class KmsService
 {
     private const string ExpiresModel = "KEY_MATERIAL_EXPIRES";
     private const string NewMaterial = "NEW_KEY_MATERIAL";

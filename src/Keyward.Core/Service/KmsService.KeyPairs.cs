@@ -7,7 +7,7 @@ using Keyward.Protocol.Operations;
 
 namespace Keyward.Core.Service;
 
-internal sealed partial class KmsService
+public sealed partial class KmsService
 {
     /// <summary>
     /// A fresh key pair for use outside KMS: the PKCS#8 private key encrypted under a symmetric

@@ -8,7 +8,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Core.Service;
 
-internal sealed partial class KmsService
+public sealed partial class KmsService
 {
     private const int MaxTagsPerKey = 50;
 

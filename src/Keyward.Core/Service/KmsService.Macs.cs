@@ -5,7 +5,7 @@ using Keyward.Protocol.Operations;
 
 namespace Keyward.Core.Service;
 
-internal sealed partial class KmsService
+public sealed partial class KmsService
 {
     public async ValueTask<GenerateMacResponse> GenerateMacAsync(Caller caller, GenerateMacRequest request, CancellationToken ct)
     {

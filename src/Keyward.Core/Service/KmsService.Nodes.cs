@@ -8,7 +8,7 @@ namespace Keyward.Core.Service;
 /// key store connections. Key records and aliases are invalidated by change notices; store
 /// connections follow the store records (<see cref="SyncCustomKeyStoresAsync"/>).
 /// </summary>
-internal sealed partial class KmsService
+public sealed partial class KmsService
 {
     /// <summary>Raised when another node changed a custom key store, so the host syncs connections now.</summary>
     public event Action? CustomKeyStoresChanged;

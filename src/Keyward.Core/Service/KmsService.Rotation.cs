@@ -13,7 +13,7 @@ namespace Keyward.Core.Service;
 /// it, as AWS does (GetKeyRotationStatus shows OnDemandRotationStartDate meanwhile); the job is
 /// woken at once, so the rotation normally completes within milliseconds.
 /// </summary>
-internal sealed partial class KmsService
+public sealed partial class KmsService
 {
     public const int DefaultRotationPeriodInDays = 365;
 

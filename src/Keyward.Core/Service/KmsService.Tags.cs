@@ -4,7 +4,7 @@ using Keyward.Protocol.Operations;
 
 namespace Keyward.Core.Service;
 
-internal sealed partial class KmsService
+public sealed partial class KmsService
 {
     public async ValueTask TagResourceAsync(Caller caller, TagResourceRequest request, CancellationToken ct)
     {

@@ -3,7 +3,7 @@ using Keyward.Protocol.Operations;
 
 namespace Keyward.Core.Service;
 
-internal sealed partial class KmsService
+public sealed partial class KmsService
 {
     /// <summary>The setting that records when the audit log began (GetKeyLastUsage's TrackingStartDate).</summary>
     public const string TrackingStartSetting = "audit-tracking-start";

@@ -13,7 +13,7 @@ namespace Keyward.Core.Service;
 /// ranges, enums); the service applies the semantic rules: key resolution, key state, key
 /// usage, and AWS's cross-member rules. One partial file per group of operations.
 /// </summary>
-internal sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, RootKeyBarrier barrier, KmsOptions options, TimeProvider clock,
+public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, RootKeyBarrier barrier, KmsOptions options, TimeProvider clock,
     IHsmClusters? hsmClusterConfiguration = null, IXksProxies? xksProxyClients = null) : IDisposable
 {
     private readonly IXksProxies xksProxies = xksProxyClients ?? IXksProxies.None;

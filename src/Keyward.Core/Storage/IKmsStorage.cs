@@ -9,7 +9,7 @@ namespace Keyward.Core.Storage;
 /// <see cref="UpdateKeyAsync"/> succeeds only if the row still has the version it was read at.
 /// Deleting a key removes its material versions, aliases and tags with it, atomically.
 /// </summary>
-internal interface IKmsStorage : IDisposable
+public interface IKmsStorage : IDisposable
 {
     /// <summary>Applies pending migrations. Idempotent.</summary>
     ValueTask MigrateAsync(CancellationToken cancellationToken = default);

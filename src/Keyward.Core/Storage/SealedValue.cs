@@ -1,7 +1,7 @@
 namespace Keyward.Core.Storage;
 
 /// <summary>What a sealed value is; with its row's ids it gives the barrier purpose and identity.</summary>
-internal enum SealedKind
+public enum SealedKind
 {
     /// <summary>key_materials.wrapped of a software-store key or an external key store key's KMS-side material (Id1 key id, Id2 material id).</summary>
     KeyMaterial,
@@ -15,4 +15,4 @@ internal enum SealedKind
     SealCheck,
 }
 
-internal sealed record SealedValue(SealedKind Kind, string Id1, string Id2, byte[] Value);
+public sealed record SealedValue(SealedKind Kind, string Id1, string Id2, byte[] Value);

@@ -1,7 +1,7 @@
 namespace Keyward.Core.Storage;
 
 /// <summary>What kind of row a <see cref="StorageChange"/> names.</summary>
-internal enum StorageChangeKind
+public enum StorageChangeKind
 {
     /// <summary>A key row changed (Id the key id, Version its new version) or was deleted (Version long.MaxValue).</summary>
     Key,
@@ -14,7 +14,7 @@ internal enum StorageChangeKind
 }
 
 /// <summary>A committed change another node may have cached the old state of.</summary>
-internal readonly record struct StorageChange(StorageChangeKind Kind, string Id, long Version);
+public readonly record struct StorageChange(StorageChangeKind Kind, string Id, long Version);
 
 /// <summary>
 /// Storage shared by several nodes tells each node of every committed change (PostgreSQL: LISTEN/NOTIFY
@@ -22,7 +22,7 @@ internal readonly record struct StorageChange(StorageChangeKind Kind, string Id,
 /// Notices can be lost while the listening connection is down: <see cref="Reset"/> then tells the node to
 /// forget everything it caches. Caches keep their maximum age as the bound when no notice arrives at all.
 /// </summary>
-internal interface IStorageChangeFeed
+public interface IStorageChangeFeed
 {
     event Action<StorageChange>? Changed;
 

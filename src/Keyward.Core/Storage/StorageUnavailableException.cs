@@ -5,4 +5,4 @@ namespace Keyward.Core.Storage;
 /// fault). Nothing was acknowledged; the caller may retry. The service answers it with AWS's
 /// retryable DependencyTimeoutException, never KMSInternalException. The message names no secret.
 /// </summary>
-internal sealed class StorageUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class StorageUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -7,7 +7,7 @@ namespace Keyward.Pkcs11.Interop;
 /// loaded or initialized (SOFTHSM2_CONF, ChrystokiConfigurationPath, P11_KIT_SERVER_ADDRESS);
 /// .NET's Environment.SetEnvironmentVariable does not reach the native environment on Unix.
 /// </summary>
-internal static partial class LibC
+public static partial class LibC
 {
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int SetEnv(string name, string value, int overwrite);

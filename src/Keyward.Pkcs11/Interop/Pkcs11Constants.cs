@@ -4,7 +4,7 @@ namespace Keyward.Pkcs11.Interop;
 // 64 bits on the LP64 platforms Keyward runs on (Linux, macOS), hence nuint.
 
 /// <summary>CKR_* return values.</summary>
-internal static class CKR
+public static class CKR
 {
     public const nuint OK = 0x0, CANCEL = 0x1, HOST_MEMORY = 0x2, SLOT_ID_INVALID = 0x3, GENERAL_ERROR = 0x5,
         FUNCTION_FAILED = 0x6, ARGUMENTS_BAD = 0x7, ATTRIBUTE_READ_ONLY = 0x10, ATTRIBUTE_SENSITIVE = 0x11,
@@ -24,7 +24,7 @@ internal static class CKR
 }
 
 /// <summary>CKA_* attribute types.</summary>
-internal static class CKA
+public static class CKA
 {
     public const nuint CLASS = 0x0, TOKEN = 0x1, PRIVATE = 0x2, LABEL = 0x3, VALUE = 0x11, KEY_TYPE = 0x100, ID = 0x102, START_DATE = 0x110, END_DATE = 0x111,
         SENSITIVE = 0x103, ENCRYPT = 0x104, DECRYPT = 0x105, WRAP = 0x106, UNWRAP = 0x107, SIGN = 0x108, VERIFY = 0x10A,
@@ -33,18 +33,18 @@ internal static class CKA
 }
 
 /// <summary>CKO_* object classes and CKK_* key types.</summary>
-internal static class CKO
+public static class CKO
 {
     public const nuint PUBLIC_KEY = 0x2, PRIVATE_KEY = 0x3, SECRET_KEY = 0x4;
 }
 
-internal static class CKK
+public static class CKK
 {
     public const nuint RSA = 0x0, AES = 0x1F;
 }
 
 /// <summary>CKM_* mechanisms, and the OAEP parameter constants.</summary>
-internal static class CKM
+public static class CKM
 {
     public const nuint RSA_PKCS_KEY_PAIR_GEN = 0x0, RSA_PKCS_OAEP = 0x9, SHA256 = 0x250, AES_KEY_GEN = 0x1080,
         AES_GCM = 0x1087, AES_KEY_WRAP = 0x2109, AES_KEY_WRAP_PAD = 0x210A;

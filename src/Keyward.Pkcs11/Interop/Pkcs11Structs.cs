@@ -13,7 +13,7 @@ internal struct CK_VERSION
 }
 
 [StructLayout(LayoutKind.Sequential)]
-internal unsafe struct CK_ATTRIBUTE
+public unsafe struct CK_ATTRIBUTE
 {
     public nuint type;
     public void* pValue;

@@ -1,7 +1,7 @@
 namespace Keyward.Protocol.Errors;
 
 /// <summary>Every error Keyward answers with. <see cref="KmsErrors"/> maps each to its AWS name and status.</summary>
-internal enum KmsErrorCode
+public enum KmsErrorCode
 {
     // Protocol and authentication (AWS common errors, JSON protocol spelling).
     SerializationException,

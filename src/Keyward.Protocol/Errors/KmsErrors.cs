@@ -1,7 +1,7 @@
 namespace Keyward.Protocol.Errors;
 
 /// <summary>The one table from error code to AWS <c>__type</c> name and HTTP status.</summary>
-internal static class KmsErrors
+public static class KmsErrors
 {
     /// <summary>The AWS error name; equal to the enum member's name by construction.</summary>
     public static string TypeName(KmsErrorCode code) => code switch

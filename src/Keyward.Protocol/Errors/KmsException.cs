@@ -5,7 +5,7 @@ namespace Keyward.Protocol.Errors;
 /// The message goes to the client verbatim, so it must never carry plaintext, key material
 /// or secrets.
 /// </summary>
-internal sealed class KmsException(KmsErrorCode code, string? message = null) : Exception(message ?? string.Empty)
+public sealed class KmsException(KmsErrorCode code, string? message = null) : Exception(message ?? string.Empty)
 {
     public KmsErrorCode Code { get; } = code;
 

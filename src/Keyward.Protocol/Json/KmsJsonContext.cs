@@ -87,4 +87,4 @@ namespace Keyward.Protocol.Json;
 [JsonSerializable(typeof(ImportKeyMaterialRequest))]
 [JsonSerializable(typeof(KeyMaterialResponse))]
 [JsonSerializable(typeof(DeleteImportedKeyMaterialRequest))]
-internal sealed partial class KmsJsonContext : JsonSerializerContext;
+public sealed partial class KmsJsonContext : JsonSerializerContext;

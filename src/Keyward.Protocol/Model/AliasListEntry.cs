@@ -1,6 +1,6 @@
 namespace Keyward.Protocol.Model;
 
-internal sealed class AliasListEntry
+public sealed class AliasListEntry
 {
     public string? AliasName { get; set; }
     public string? AliasArn { get; set; }

@@ -1,7 +1,7 @@
 namespace Keyward.Protocol.Model;
 
 /// <summary>Output of operations that return nothing; serialized as <c>{}</c>.</summary>
-internal sealed class EmptyResponse
+public sealed class EmptyResponse
 {
     public static readonly EmptyResponse Instance = new();
 }

@@ -1,6 +1,6 @@
 namespace Keyward.Protocol.Model;
 
-internal sealed class GrantListEntry
+public sealed class GrantListEntry
 {
     public string? KeyId { get; set; }
     public string? GrantId { get; set; }
@@ -14,7 +14,7 @@ internal sealed class GrantListEntry
 }
 
 /// <summary>Encryption context constraints of a grant; at most one of the two in practice, both allowed by the model.</summary>
-internal sealed class GrantConstraints
+public sealed class GrantConstraints
 {
     public Dictionary<string, string>? EncryptionContextSubset { get; set; }
     public Dictionary<string, string>? EncryptionContextEquals { get; set; }

@@ -1,7 +1,7 @@
 namespace Keyward.Protocol.Model;
 
 /// <summary>A request or response that holds plaintext or key material; the host zeroes it after use.</summary>
-internal interface ISensitive
+public interface ISensitive
 {
     void ZeroSecrets();
 }

@@ -1,6 +1,6 @@
 namespace Keyward.Protocol.Model;
 
-internal sealed class KeyListEntry
+public sealed class KeyListEntry
 {
     public string? KeyId { get; set; }
     public string? KeyArn { get; set; }

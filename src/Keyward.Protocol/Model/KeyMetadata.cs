@@ -1,7 +1,7 @@
 namespace Keyward.Protocol.Model;
 
 /// <summary>The KeyMetadata structure of the KMS API; members keep their wire names.</summary>
-internal sealed class KeyMetadata
+public sealed class KeyMetadata
 {
     public string? AWSAccountId { get; set; }
     public string? KeyId { get; set; }
@@ -31,7 +31,7 @@ internal sealed class KeyMetadata
 }
 
 /// <summary>The external key behind a KMS key in an external key store.</summary>
-internal sealed class XksKeyConfiguration
+public sealed class XksKeyConfiguration
 {
     public string? Id { get; set; }
 }

@@ -4,7 +4,7 @@ namespace Keyward.Protocol.Model;
 /// The Recipient member (a Nitro Enclaves attestation document). Keyward has no enclave
 /// attestation, so the service refuses a request that carries one rather than answer in plaintext.
 /// </summary>
-internal sealed class RecipientInfo
+public sealed class RecipientInfo
 {
     public string? KeyEncryptionAlgorithm { get; set; }
     public byte[]? AttestationDocument { get; set; }

@@ -1,6 +1,6 @@
 namespace Keyward.Protocol.Model;
 
-internal sealed class Tag
+public sealed class Tag
 {
     public string? TagKey { get; set; }
     public string? TagValue { get; set; }

@@ -4,7 +4,7 @@ using Keyward.Protocol.Validation;
 namespace Keyward.Protocol.Operations;
 
 /// <summary>Input of CreateAlias and UpdateAlias (identical members).</summary>
-internal sealed class AliasTargetRequest : IValidatable
+public sealed class AliasTargetRequest : IValidatable
 {
     public string? AliasName { get; set; }
     public string? TargetKeyId { get; set; }
@@ -16,14 +16,14 @@ internal sealed class AliasTargetRequest : IValidatable
     }
 }
 
-internal sealed class DeleteAliasRequest : IValidatable
+public sealed class DeleteAliasRequest : IValidatable
 {
     public string? AliasName { get; set; }
 
     public void Validate(ValidationErrors e) => Members.AliasName(e, AliasName);
 }
 
-internal sealed class ListAliasesRequest : IValidatable
+public sealed class ListAliasesRequest : IValidatable
 {
     public string? KeyId { get; set; }
     public int? Limit { get; set; }
@@ -36,7 +36,7 @@ internal sealed class ListAliasesRequest : IValidatable
     }
 }
 
-internal sealed class ListAliasesResponse
+public sealed class ListAliasesResponse
 {
     public List<AliasListEntry>? Aliases { get; set; }
     public string? NextMarker { get; set; }

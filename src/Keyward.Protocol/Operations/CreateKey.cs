@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class CreateKeyRequest : IValidatable
+public sealed class CreateKeyRequest : IValidatable
 {
     public string? Policy { get; set; }
     public string? Description { get; set; }
@@ -32,7 +32,7 @@ internal sealed class CreateKeyRequest : IValidatable
     }
 }
 
-internal sealed class CreateKeyResponse
+public sealed class CreateKeyResponse
 {
     public KeyMetadata? KeyMetadata { get; set; }
 }

@@ -5,7 +5,7 @@ namespace Keyward.Protocol.Operations;
 
 // Custom key store operations. The XKS members are accepted here and used by external key stores.
 
-internal sealed class CreateCustomKeyStoreRequest : IValidatable
+public sealed class CreateCustomKeyStoreRequest : IValidatable
 {
     public string? CustomKeyStoreName { get; set; }
     public string? CloudHsmClusterId { get; set; }
@@ -31,19 +31,19 @@ internal sealed class CreateCustomKeyStoreRequest : IValidatable
     }
 }
 
-internal sealed class XksProxyAuthenticationCredential
+public sealed class XksProxyAuthenticationCredential
 {
     public string? AccessKeyId { get; set; }
     public string? RawSecretAccessKey { get; set; }
 }
 
-internal sealed class CreateCustomKeyStoreResponse
+public sealed class CreateCustomKeyStoreResponse
 {
     public string? CustomKeyStoreId { get; set; }
 }
 
 /// <summary>Connect, Disconnect and DeleteCustomKeyStore: their only member is CustomKeyStoreId.</summary>
-internal sealed class CustomKeyStoreIdRequest : IValidatable
+public sealed class CustomKeyStoreIdRequest : IValidatable
 {
     public string? CustomKeyStoreId { get; set; }
 
@@ -54,7 +54,7 @@ internal sealed class CustomKeyStoreIdRequest : IValidatable
     }
 }
 
-internal sealed class DescribeCustomKeyStoresRequest : IValidatable
+public sealed class DescribeCustomKeyStoresRequest : IValidatable
 {
     public string? CustomKeyStoreId { get; set; }
     public string? CustomKeyStoreName { get; set; }
@@ -69,14 +69,14 @@ internal sealed class DescribeCustomKeyStoresRequest : IValidatable
     }
 }
 
-internal sealed class DescribeCustomKeyStoresResponse
+public sealed class DescribeCustomKeyStoresResponse
 {
     public List<CustomKeyStoresListEntry>? CustomKeyStores { get; set; }
     public string? NextMarker { get; set; }
     public bool Truncated { get; set; }
 }
 
-internal sealed class CustomKeyStoresListEntry
+public sealed class CustomKeyStoresListEntry
 {
     public string? CustomKeyStoreId { get; set; }
     public string? CustomKeyStoreName { get; set; }
@@ -90,7 +90,7 @@ internal sealed class CustomKeyStoresListEntry
 }
 
 /// <summary>An external key store's proxy settings as DescribeCustomKeyStores shows them (never the secret).</summary>
-internal sealed class XksProxyConfiguration
+public sealed class XksProxyConfiguration
 {
     public string? AccessKeyId { get; set; }
     public string? Connectivity { get; set; }
@@ -99,7 +99,7 @@ internal sealed class XksProxyConfiguration
     public string? VpcEndpointServiceName { get; set; }
 }
 
-internal sealed class UpdateCustomKeyStoreRequest : IValidatable
+public sealed class UpdateCustomKeyStoreRequest : IValidatable
 {
     public string? CustomKeyStoreId { get; set; }
     public string? NewCustomKeyStoreName { get; set; }

@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class DecryptRequest : IValidatable, IGrantTokens, IEncryptionContext
+public sealed class DecryptRequest : IValidatable, IGrantTokens, IEncryptionContext
 {
     public byte[]? CiphertextBlob { get; set; }
     public Dictionary<string, string>? EncryptionContext { get; set; }
@@ -22,7 +22,7 @@ internal sealed class DecryptRequest : IValidatable, IGrantTokens, IEncryptionCo
     }
 }
 
-internal sealed class DecryptResponse : ISensitive
+public sealed class DecryptResponse : ISensitive
 {
     public string? KeyId { get; set; }
     public byte[]? Plaintext { get; set; }

@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class DeriveSharedSecretRequest : IValidatable, IGrantTokens
+public sealed class DeriveSharedSecretRequest : IValidatable, IGrantTokens
 {
     public string? KeyId { get; set; }
     public string? KeyAgreementAlgorithm { get; set; }
@@ -23,7 +23,7 @@ internal sealed class DeriveSharedSecretRequest : IValidatable, IGrantTokens
     }
 }
 
-internal sealed class DeriveSharedSecretResponse : ISensitive
+public sealed class DeriveSharedSecretResponse : ISensitive
 {
     public string? KeyId { get; set; }
     public byte[]? SharedSecret { get; set; }

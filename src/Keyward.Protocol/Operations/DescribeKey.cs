@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class DescribeKeyRequest : IValidatable, IGrantTokens
+public sealed class DescribeKeyRequest : IValidatable, IGrantTokens
 {
     public string? KeyId { get; set; }
     public List<string>? GrantTokens { get; set; }
@@ -15,7 +15,7 @@ internal sealed class DescribeKeyRequest : IValidatable, IGrantTokens
     }
 }
 
-internal sealed class DescribeKeyResponse
+public sealed class DescribeKeyResponse
 {
     public KeyMetadata? KeyMetadata { get; set; }
 }

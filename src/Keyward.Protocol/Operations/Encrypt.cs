@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class EncryptRequest : IValidatable, ISensitive, IGrantTokens, IEncryptionContext
+public sealed class EncryptRequest : IValidatable, ISensitive, IGrantTokens, IEncryptionContext
 {
     public string? KeyId { get; set; }
     public byte[]? Plaintext { get; set; }
@@ -24,7 +24,7 @@ internal sealed class EncryptRequest : IValidatable, ISensitive, IGrantTokens, I
     public void ZeroSecrets() { if (Plaintext is { } b) System.Security.Cryptography.CryptographicOperations.ZeroMemory(b); }
 }
 
-internal sealed class EncryptResponse
+public sealed class EncryptResponse
 {
     public byte[]? CiphertextBlob { get; set; }
     public string? KeyId { get; set; }

@@ -4,7 +4,7 @@ using Keyward.Protocol.Validation;
 namespace Keyward.Protocol.Operations;
 
 /// <summary>Input of GenerateDataKey and GenerateDataKeyWithoutPlaintext (identical members).</summary>
-internal sealed class GenerateDataKeyRequest : IValidatable, IGrantTokens, IEncryptionContext
+public sealed class GenerateDataKeyRequest : IValidatable, IGrantTokens, IEncryptionContext
 {
     public string? KeyId { get; set; }
     public Dictionary<string, string>? EncryptionContext { get; set; }
@@ -22,7 +22,7 @@ internal sealed class GenerateDataKeyRequest : IValidatable, IGrantTokens, IEncr
     }
 }
 
-internal sealed class GenerateDataKeyResponse : ISensitive
+public sealed class GenerateDataKeyResponse : ISensitive
 {
     public byte[]? CiphertextBlob { get; set; }
     public byte[]? Plaintext { get; set; }

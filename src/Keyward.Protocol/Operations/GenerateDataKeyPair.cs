@@ -4,7 +4,7 @@ using Keyward.Protocol.Validation;
 namespace Keyward.Protocol.Operations;
 
 /// <summary>Input of GenerateDataKeyPair and GenerateDataKeyPairWithoutPlaintext.</summary>
-internal sealed class GenerateDataKeyPairRequest : IValidatable, IGrantTokens, IEncryptionContext
+public sealed class GenerateDataKeyPairRequest : IValidatable, IGrantTokens, IEncryptionContext
 {
     public Dictionary<string, string>? EncryptionContext { get; set; }
     public string? KeyId { get; set; }
@@ -22,7 +22,7 @@ internal sealed class GenerateDataKeyPairRequest : IValidatable, IGrantTokens, I
     }
 }
 
-internal sealed class GenerateDataKeyPairResponse : ISensitive
+public sealed class GenerateDataKeyPairResponse : ISensitive
 {
     public byte[]? PrivateKeyCiphertextBlob { get; set; }
     public byte[]? PrivateKeyPlaintext { get; set; }

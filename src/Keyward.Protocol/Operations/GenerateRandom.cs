@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class GenerateRandomRequest : IValidatable
+public sealed class GenerateRandomRequest : IValidatable
 {
     public int? NumberOfBytes { get; set; }
     public string? CustomKeyStoreId { get; set; }
@@ -15,7 +15,7 @@ internal sealed class GenerateRandomRequest : IValidatable
     }
 }
 
-internal sealed class GenerateRandomResponse : ISensitive
+public sealed class GenerateRandomResponse : ISensitive
 {
     public byte[]? Plaintext { get; set; }
 

@@ -2,14 +2,14 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class GetKeyLastUsageRequest : IValidatable
+public sealed class GetKeyLastUsageRequest : IValidatable
 {
     public string? KeyId { get; set; }
 
     public void Validate(ValidationErrors e) => Members.KeyId(e, KeyId);
 }
 
-internal sealed class GetKeyLastUsageResponse
+public sealed class GetKeyLastUsageResponse
 {
     public string? KeyId { get; set; }
     public DateTimeOffset? KeyCreationDate { get; set; }
@@ -17,7 +17,7 @@ internal sealed class GetKeyLastUsageResponse
     public KeyLastUsageData? KeyLastUsage { get; set; }
 }
 
-internal sealed class KeyLastUsageData
+public sealed class KeyLastUsageData
 {
     public DateTimeOffset? Timestamp { get; set; }
     public string? Operation { get; set; }

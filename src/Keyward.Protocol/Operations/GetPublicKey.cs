@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class GetPublicKeyRequest : IValidatable, IGrantTokens
+public sealed class GetPublicKeyRequest : IValidatable, IGrantTokens
 {
     public string? KeyId { get; set; }
     public List<string>? GrantTokens { get; set; }
@@ -15,7 +15,7 @@ internal sealed class GetPublicKeyRequest : IValidatable, IGrantTokens
     }
 }
 
-internal sealed class GetPublicKeyResponse
+public sealed class GetPublicKeyResponse
 {
     public string? KeyId { get; set; }
     public byte[]? PublicKey { get; set; }

@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class CreateGrantRequest : IValidatable, IGrantTokens
+public sealed class CreateGrantRequest : IValidatable, IGrantTokens
 {
     public string? KeyId { get; set; }
     public string? GranteePrincipal { get; set; }
@@ -32,13 +32,13 @@ internal sealed class CreateGrantRequest : IValidatable, IGrantTokens
     }
 }
 
-internal sealed class CreateGrantResponse
+public sealed class CreateGrantResponse
 {
     public string? GrantToken { get; set; }
     public string? GrantId { get; set; }
 }
 
-internal sealed class ListGrantsRequest : IValidatable
+public sealed class ListGrantsRequest : IValidatable
 {
     public string? KeyId { get; set; }
     public int? Limit { get; set; }
@@ -55,7 +55,7 @@ internal sealed class ListGrantsRequest : IValidatable
     }
 }
 
-internal sealed class ListRetirableGrantsRequest : IValidatable
+public sealed class ListRetirableGrantsRequest : IValidatable
 {
     public int? Limit { get; set; }
     public string? Marker { get; set; }
@@ -68,14 +68,14 @@ internal sealed class ListRetirableGrantsRequest : IValidatable
     }
 }
 
-internal sealed class ListGrantsResponse
+public sealed class ListGrantsResponse
 {
     public List<GrantListEntry>? Grants { get; set; }
     public string? NextMarker { get; set; }
     public bool Truncated { get; set; }
 }
 
-internal sealed class RetireGrantRequest : IValidatable
+public sealed class RetireGrantRequest : IValidatable
 {
     public string? GrantToken { get; set; }
     public string? KeyId { get; set; }
@@ -90,7 +90,7 @@ internal sealed class RetireGrantRequest : IValidatable
     }
 }
 
-internal sealed class RevokeGrantRequest : IValidatable
+public sealed class RevokeGrantRequest : IValidatable
 {
     public string? KeyId { get; set; }
     public string? GrantId { get; set; }

@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class GetParametersForImportRequest : IValidatable
+public sealed class GetParametersForImportRequest : IValidatable
 {
     public string? KeyId { get; set; }
     public string? WrappingAlgorithm { get; set; }
@@ -19,7 +19,7 @@ internal sealed class GetParametersForImportRequest : IValidatable
     }
 }
 
-internal sealed class GetParametersForImportResponse
+public sealed class GetParametersForImportResponse
 {
     public string? KeyId { get; set; }
     public byte[]? ImportToken { get; set; }
@@ -27,7 +27,7 @@ internal sealed class GetParametersForImportResponse
     public DateTimeOffset? ParametersValidTo { get; set; }
 }
 
-internal sealed class ImportKeyMaterialRequest : IValidatable, ISensitive
+public sealed class ImportKeyMaterialRequest : IValidatable, ISensitive
 {
     public string? KeyId { get; set; }
     public byte[]? ImportToken { get; set; }
@@ -56,13 +56,13 @@ internal sealed class ImportKeyMaterialRequest : IValidatable, ISensitive
     public void ZeroSecrets() { if (EncryptedKeyMaterial is { } b) System.Security.Cryptography.CryptographicOperations.ZeroMemory(b); }
 }
 
-internal sealed class KeyMaterialResponse
+public sealed class KeyMaterialResponse
 {
     public string? KeyId { get; set; }
     public string? KeyMaterialId { get; set; }
 }
 
-internal sealed class DeleteImportedKeyMaterialRequest : IValidatable
+public sealed class DeleteImportedKeyMaterialRequest : IValidatable
 {
     public string? KeyId { get; set; }
     public string? KeyMaterialId { get; set; }

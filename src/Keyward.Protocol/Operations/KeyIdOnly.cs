@@ -7,14 +7,14 @@ namespace Keyward.Protocol.Operations;
 /// DisableKeyRotation, GetKeyRotationStatus, RotateKeyOnDemand. The model gives them separate
 /// shapes with identical members.
 /// </summary>
-internal sealed class KeyIdRequest : IValidatable
+public sealed class KeyIdRequest : IValidatable
 {
     public string? KeyId { get; set; }
 
     public void Validate(ValidationErrors e) => Members.KeyId(e, KeyId);
 }
 
-internal sealed class CancelKeyDeletionResponse
+public sealed class CancelKeyDeletionResponse
 {
     public string? KeyId { get; set; }
 }

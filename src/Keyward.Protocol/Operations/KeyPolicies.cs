@@ -2,7 +2,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class GetKeyPolicyRequest : IValidatable
+public sealed class GetKeyPolicyRequest : IValidatable
 {
     public string? KeyId { get; set; }
     public string? PolicyName { get; set; }
@@ -14,13 +14,13 @@ internal sealed class GetKeyPolicyRequest : IValidatable
     }
 }
 
-internal sealed class GetKeyPolicyResponse
+public sealed class GetKeyPolicyResponse
 {
     public string? Policy { get; set; }
     public string? PolicyName { get; set; }
 }
 
-internal sealed class PutKeyPolicyRequest : IValidatable
+public sealed class PutKeyPolicyRequest : IValidatable
 {
     public string? KeyId { get; set; }
     public string? PolicyName { get; set; }
@@ -37,7 +37,7 @@ internal sealed class PutKeyPolicyRequest : IValidatable
     }
 }
 
-internal sealed class ListKeyPoliciesRequest : IValidatable
+public sealed class ListKeyPoliciesRequest : IValidatable
 {
     public string? KeyId { get; set; }
     public int? Limit { get; set; }
@@ -50,7 +50,7 @@ internal sealed class ListKeyPoliciesRequest : IValidatable
     }
 }
 
-internal sealed class ListKeyPoliciesResponse
+public sealed class ListKeyPoliciesResponse
 {
     public List<string>? PolicyNames { get; set; }
     public string? NextMarker { get; set; }

@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class ListKeysRequest : IValidatable
+public sealed class ListKeysRequest : IValidatable
 {
     public int? Limit { get; set; }
     public string? Marker { get; set; }
@@ -11,7 +11,7 @@ internal sealed class ListKeysRequest : IValidatable
     public void Validate(ValidationErrors e) => Members.Paging(e, Limit, Marker);
 }
 
-internal sealed class ListKeysResponse
+public sealed class ListKeysResponse
 {
     public List<KeyListEntry>? Keys { get; set; }
     public string? NextMarker { get; set; }

@@ -4,7 +4,7 @@ using Keyward.Protocol.Validation;
 namespace Keyward.Protocol.Operations;
 
 /// <summary>Input of GenerateMac; VerifyMac adds the Mac member.</summary>
-internal class GenerateMacRequest : IValidatable, ISensitive, IGrantTokens
+public class GenerateMacRequest : IValidatable, ISensitive, IGrantTokens
 {
     public byte[]? Message { get; set; }
     public string? KeyId { get; set; }
@@ -25,14 +25,14 @@ internal class GenerateMacRequest : IValidatable, ISensitive, IGrantTokens
     public void ZeroSecrets() { if (Message is { } b) System.Security.Cryptography.CryptographicOperations.ZeroMemory(b); }
 }
 
-internal sealed class GenerateMacResponse
+public sealed class GenerateMacResponse
 {
     public byte[]? Mac { get; set; }
     public string? MacAlgorithm { get; set; }
     public string? KeyId { get; set; }
 }
 
-internal sealed class VerifyMacRequest : GenerateMacRequest
+public sealed class VerifyMacRequest : GenerateMacRequest
 {
     public byte[]? Mac { get; set; }
 
@@ -44,7 +44,7 @@ internal sealed class VerifyMacRequest : GenerateMacRequest
     }
 }
 
-internal sealed class VerifyMacResponse
+public sealed class VerifyMacResponse
 {
     public string? KeyId { get; set; }
     public bool MacValid { get; set; }

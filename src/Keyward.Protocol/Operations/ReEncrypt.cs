@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class ReEncryptRequest : IValidatable, IGrantTokens
+public sealed class ReEncryptRequest : IValidatable, IGrantTokens
 {
     public byte[]? CiphertextBlob { get; set; }
     public Dictionary<string, string>? SourceEncryptionContext { get; set; }
@@ -27,7 +27,7 @@ internal sealed class ReEncryptRequest : IValidatable, IGrantTokens
     }
 }
 
-internal sealed class ReEncryptResponse
+public sealed class ReEncryptResponse
 {
     public byte[]? CiphertextBlob { get; set; }
     public string? SourceKeyId { get; set; }

@@ -2,7 +2,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class EnableKeyRotationRequest : IValidatable
+public sealed class EnableKeyRotationRequest : IValidatable
 {
     public string? KeyId { get; set; }
     public int? RotationPeriodInDays { get; set; }
@@ -14,7 +14,7 @@ internal sealed class EnableKeyRotationRequest : IValidatable
     }
 }
 
-internal sealed class GetKeyRotationStatusResponse
+public sealed class GetKeyRotationStatusResponse
 {
     public bool KeyRotationEnabled { get; set; }
     public string? KeyId { get; set; }
@@ -23,12 +23,12 @@ internal sealed class GetKeyRotationStatusResponse
     public DateTimeOffset? OnDemandRotationStartDate { get; set; }
 }
 
-internal sealed class RotateKeyOnDemandResponse
+public sealed class RotateKeyOnDemandResponse
 {
     public string? KeyId { get; set; }
 }
 
-internal sealed class ListKeyRotationsRequest : IValidatable
+public sealed class ListKeyRotationsRequest : IValidatable
 {
     public string? KeyId { get; set; }
     public string? IncludeKeyMaterial { get; set; }
@@ -43,7 +43,7 @@ internal sealed class ListKeyRotationsRequest : IValidatable
     }
 }
 
-internal sealed class ListKeyRotationsResponse
+public sealed class ListKeyRotationsResponse
 {
     public List<RotationsListEntry>? Rotations { get; set; }
     public string? NextMarker { get; set; }
@@ -51,7 +51,7 @@ internal sealed class ListKeyRotationsResponse
 }
 
 /// <summary>One key material of a key (the model's RotationsListEntry); import members only for EXTERNAL keys.</summary>
-internal sealed class RotationsListEntry
+public sealed class RotationsListEntry
 {
     public string? KeyId { get; set; }
     public string? KeyMaterialId { get; set; }

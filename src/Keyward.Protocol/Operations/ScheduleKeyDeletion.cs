@@ -2,7 +2,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class ScheduleKeyDeletionRequest : IValidatable
+public sealed class ScheduleKeyDeletionRequest : IValidatable
 {
     public string? KeyId { get; set; }
     public int? PendingWindowInDays { get; set; }
@@ -15,7 +15,7 @@ internal sealed class ScheduleKeyDeletionRequest : IValidatable
     }
 }
 
-internal sealed class ScheduleKeyDeletionResponse
+public sealed class ScheduleKeyDeletionResponse
 {
     public string? KeyId { get; set; }
     public DateTimeOffset? DeletionDate { get; set; }

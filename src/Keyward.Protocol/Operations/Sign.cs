@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class SignRequest : IValidatable, ISensitive, IGrantTokens
+public sealed class SignRequest : IValidatable, ISensitive, IGrantTokens
 {
     public string? KeyId { get; set; }
     public byte[]? Message { get; set; }
@@ -22,7 +22,7 @@ internal sealed class SignRequest : IValidatable, ISensitive, IGrantTokens
     public void ZeroSecrets() { if (Message is { } b) System.Security.Cryptography.CryptographicOperations.ZeroMemory(b); }
 }
 
-internal sealed class SignResponse
+public sealed class SignResponse
 {
     public string? KeyId { get; set; }
     public byte[]? Signature { get; set; }

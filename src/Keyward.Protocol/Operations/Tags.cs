@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class TagResourceRequest : IValidatable
+public sealed class TagResourceRequest : IValidatable
 {
     public string? KeyId { get; set; }
     public List<Tag>? Tags { get; set; }
@@ -16,7 +16,7 @@ internal sealed class TagResourceRequest : IValidatable
     }
 }
 
-internal sealed class UntagResourceRequest : IValidatable
+public sealed class UntagResourceRequest : IValidatable
 {
     public string? KeyId { get; set; }
     public List<string>? TagKeys { get; set; }
@@ -31,7 +31,7 @@ internal sealed class UntagResourceRequest : IValidatable
     }
 }
 
-internal sealed class ListResourceTagsRequest : IValidatable
+public sealed class ListResourceTagsRequest : IValidatable
 {
     public string? KeyId { get; set; }
     public int? Limit { get; set; }
@@ -45,7 +45,7 @@ internal sealed class ListResourceTagsRequest : IValidatable
     }
 }
 
-internal sealed class ListResourceTagsResponse
+public sealed class ListResourceTagsResponse
 {
     public List<Tag>? Tags { get; set; }
     public string? NextMarker { get; set; }

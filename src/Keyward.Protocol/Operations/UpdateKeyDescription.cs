@@ -2,7 +2,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class UpdateKeyDescriptionRequest : IValidatable
+public sealed class UpdateKeyDescriptionRequest : IValidatable
 {
     public string? KeyId { get; set; }
     public string? Description { get; set; }

@@ -3,7 +3,7 @@ using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.Operations;
 
-internal sealed class VerifyRequest : IValidatable, ISensitive, IGrantTokens
+public sealed class VerifyRequest : IValidatable, ISensitive, IGrantTokens
 {
     public string? KeyId { get; set; }
     public byte[]? Message { get; set; }
@@ -25,7 +25,7 @@ internal sealed class VerifyRequest : IValidatable, ISensitive, IGrantTokens
     public void ZeroSecrets() { if (Message is { } b) System.Security.Cryptography.CryptographicOperations.ZeroMemory(b); }
 }
 
-internal sealed class VerifyResponse
+public sealed class VerifyResponse
 {
     public string? KeyId { get; set; }
     public bool SignatureValid { get; set; }

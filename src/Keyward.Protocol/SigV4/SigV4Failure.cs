@@ -1,7 +1,7 @@
 namespace Keyward.Protocol.SigV4;
 
 /// <summary>Why a SigV4 check failed. Each host maps these to its own protocol's error names.</summary>
-internal enum SigV4Failure
+public enum SigV4Failure
 {
     None,
     /// <summary>No Authorization header at all.</summary>

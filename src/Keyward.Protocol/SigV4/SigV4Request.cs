@@ -6,7 +6,7 @@ namespace Keyward.Protocol.SigV4;
 /// or null when absent. <paramref name="RawPath"/> and <paramref name="RawQuery"/> are as sent
 /// on the wire (still percent-encoded; query without the '?').
 /// </summary>
-internal readonly record struct SigV4Request(
+public readonly record struct SigV4Request(
     string Method,
     string RawPath,
     string RawQuery,

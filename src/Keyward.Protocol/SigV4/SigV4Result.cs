@@ -1,7 +1,7 @@
 namespace Keyward.Protocol.SigV4;
 
 /// <summary>Outcome of verifying one request. <see cref="Message"/> is safe to return to the client.</summary>
-internal readonly record struct SigV4Result(SigV4Failure Failure, string Message, string? AccessKeyId)
+public readonly record struct SigV4Result(SigV4Failure Failure, string Message, string? AccessKeyId)
 {
     public bool Succeeded => Failure == SigV4Failure.None;
 

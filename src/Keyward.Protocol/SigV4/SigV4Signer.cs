@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Keyward.Protocol.SigV4;
 
 /// <summary>Signs a request with SigV4 (Authorization header form); used by Keyward's own clients.</summary>
-internal static class SigV4Signer
+public static class SigV4Signer
 {
     /// <summary>
     /// Returns the X-Amz-Date and Authorization header values. <paramref name="headers"/> must hold

@@ -10,7 +10,7 @@ namespace Keyward.Protocol.SigV4;
 /// Checks, in AWS's order: header presence and completeness, credential scope, clock skew,
 /// access key, then the signature over whatever SignedHeaders the client lists (host must be one).
 /// </summary>
-internal sealed class SigV4Verifier
+public sealed class SigV4Verifier
 {
     public static readonly TimeSpan AllowedSkew = TimeSpan.FromMinutes(5);
 

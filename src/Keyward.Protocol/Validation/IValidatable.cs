@@ -1,7 +1,7 @@
 namespace Keyward.Protocol.Validation;
 
 /// <summary>A request that checks its own model constraints (required, length, range, enum, pattern).</summary>
-internal interface IValidatable
+public interface IValidatable
 {
     void Validate(ValidationErrors errors);
 }

@@ -9,7 +9,7 @@ namespace Keyward.Protocol.Validation;
 /// "2 validation errors detected: Value 'x' at 'keyId' failed to satisfy constraint: ...; Value ...".
 /// Member names are the wire names with a lower-case first letter, as AWS prints them.
 /// </summary>
-internal sealed class ValidationErrors
+public sealed class ValidationErrors
 {
     private List<string>? _errors;
 

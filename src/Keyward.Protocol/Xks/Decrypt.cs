@@ -3,7 +3,7 @@ using Keyward.Protocol.Model;
 
 namespace Keyward.Protocol.Xks;
 
-internal sealed class XksDecryptRequest : IXksRequest
+public sealed class XksDecryptRequest : IXksRequest
 {
     public XksRequestMetadata? RequestMetadata { get; set; }
     public byte[]? Ciphertext { get; set; }
@@ -15,7 +15,7 @@ internal sealed class XksDecryptRequest : IXksRequest
 }
 
 /// <summary>The decrypted plaintext: a secret the handler zeroes once it is serialized.</summary>
-internal sealed record XksDecryptResponse(byte[] Plaintext) : ISensitive
+public sealed record XksDecryptResponse(byte[] Plaintext) : ISensitive
 {
     public void ZeroSecrets() => CryptographicOperations.ZeroMemory(Plaintext);
 }

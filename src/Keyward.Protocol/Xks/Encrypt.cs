@@ -4,7 +4,7 @@ using Keyward.Protocol.Model;
 namespace Keyward.Protocol.Xks;
 
 /// <summary>An XKS Encrypt request; <see cref="Plaintext"/> is a secret the handler zeroes after use.</summary>
-internal sealed class XksEncryptRequest : IXksRequest, ISensitive
+public sealed class XksEncryptRequest : IXksRequest, ISensitive
 {
     public XksRequestMetadata? RequestMetadata { get; set; }
     public byte[]? Plaintext { get; set; }
@@ -18,7 +18,7 @@ internal sealed class XksEncryptRequest : IXksRequest, ISensitive
     }
 }
 
-internal sealed record XksEncryptResponse(byte[] Ciphertext, byte[] InitializationVector, byte[] AuthenticationTag)
+public sealed record XksEncryptResponse(byte[] Ciphertext, byte[] InitializationVector, byte[] AuthenticationTag)
 {
     public byte[]? CiphertextMetadata { get; init; }
     public byte[]? CiphertextDataIntegrityValue { get; init; }

@@ -1,9 +1,9 @@
 namespace Keyward.Protocol.Xks;
 
-internal sealed class XksKeyMetadataRequest : IXksRequest
+public sealed class XksKeyMetadataRequest : IXksRequest
 {
     public XksRequestMetadata? RequestMetadata { get; set; }
 }
 
 /// <summary>keySpec AES_256; keyUsage the usages the key has (ENCRYPT, DECRYPT); keyStatus ENABLED or DISABLED.</summary>
-internal sealed record XksKeyMetadataResponse(string KeySpec, IReadOnlyList<string> KeyUsage, string KeyStatus);
+public sealed record XksKeyMetadataResponse(string KeySpec, IReadOnlyList<string> KeyUsage, string KeyStatus);

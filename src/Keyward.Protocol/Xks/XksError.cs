@@ -1,10 +1,10 @@
 namespace Keyward.Protocol.Xks;
 
 /// <summary>The error body of every XKS failure: {"errorName": …, "errorMessage": …}.</summary>
-internal sealed record XksError(string ErrorName, string? ErrorMessage);
+public sealed record XksError(string ErrorName, string? ErrorMessage);
 
 /// <summary>The specification's error names, each with its HTTP status (spec, "Error codes").</summary>
-internal enum XksErrorName
+public enum XksErrorName
 {
     ValidationException,
     InvalidStateException,
@@ -20,7 +20,7 @@ internal enum XksErrorName
     InternalException,
 }
 
-internal static class XksErrors
+public static class XksErrors
 {
     public static int Status(XksErrorName name) => name switch
     {
@@ -40,7 +40,7 @@ internal static class XksErrors
 }
 
 /// <summary>A request the proxy refuses: its error name and a message safe to return (never plaintext or secrets).</summary>
-internal sealed class XksException(XksErrorName name, string message) : Exception(message)
+public sealed class XksException(XksErrorName name, string message) : Exception(message)
 {
     public XksErrorName Name { get; } = name;
 }

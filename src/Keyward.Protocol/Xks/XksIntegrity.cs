@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace Keyward.Protocol.Xks;
 
 /// <summary>ciphertextDataIntegrityValue, computed by the proxy and checked by KMS (spec Appendix C).</summary>
-internal static class XksIntegrity
+public static class XksIntegrity
 {
     /// <summary>SHA-256 over AAD ‖ ciphertextMetadata ‖ IV ‖ ciphertext ‖ tag: the decoded bytes, no length prefixes, absent fields empty.</summary>
     public static byte[] Cdiv(ReadOnlySpan<byte> aad, ReadOnlySpan<byte> metadata, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag)

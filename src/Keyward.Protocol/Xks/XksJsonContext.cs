@@ -18,4 +18,4 @@ namespace Keyward.Protocol.Xks;
 [JsonSerializable(typeof(XksHealthRequest))]
 [JsonSerializable(typeof(XksHealthResponse))]
 [JsonSerializable(typeof(XksError))]
-internal sealed partial class XksJsonContext : JsonSerializerContext;
+public sealed partial class XksJsonContext : JsonSerializerContext;

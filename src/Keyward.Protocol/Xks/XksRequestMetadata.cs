@@ -4,7 +4,7 @@ namespace Keyward.Protocol.Xks;
 /// The requestMetadata member of every XKS request (spec §"requestMetadata"). Unknown members are ignored, and
 /// any kmsOperation is accepted: KMS may add both.
 /// </summary>
-internal sealed class XksRequestMetadata
+public sealed class XksRequestMetadata
 {
     public string? AwsPrincipalArn { get; set; }
     public string? KmsOperation { get; set; }
@@ -16,7 +16,7 @@ internal sealed class XksRequestMetadata
 }
 
 /// <summary>Every XKS request carries requestMetadata.</summary>
-internal interface IXksRequest
+public interface IXksRequest
 {
     XksRequestMetadata? RequestMetadata { get; }
 }

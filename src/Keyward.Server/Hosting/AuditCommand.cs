@@ -8,7 +8,7 @@ namespace Keyward.Server.Hosting;
 /// edited, removed or reordered. `keyward audit query` prints matching events as CloudTrail JSON lines. Both open the
 /// database directly (offline commands; they read, never write, and need no seal: events hold no secret).
 /// </summary>
-internal static class AuditCommand
+public static class AuditCommand
 {
     private const int Page = 1000;
 

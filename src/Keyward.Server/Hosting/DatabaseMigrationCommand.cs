@@ -7,7 +7,7 @@ namespace Keyward.Server.Hosting;
 /// Safe while nodes run (PostgreSQL migrations take an advisory lock, and every migration only adds),
 /// so a deployment can migrate once before rolling new nodes out. Needs no seal: it reads no secret.
 /// </summary>
-internal static class DatabaseMigrationCommand
+public static class DatabaseMigrationCommand
 {
     public static async Task<int> RunAsync(KmsServerOptions options, TextWriter output, CancellationToken ct = default)
     {

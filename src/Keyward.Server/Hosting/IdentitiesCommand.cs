@@ -8,7 +8,7 @@ namespace Keyward.Server.Hosting;
 /// and access key ids (never a secret); `keyward identities new-access-key` prints a fresh access key pair
 /// in the file's format, to paste into a user's or role's "accessKeys".
 /// </summary>
-internal static class IdentitiesCommand
+public static class IdentitiesCommand
 {
     public static int Check(string file, TextWriter output)
     {

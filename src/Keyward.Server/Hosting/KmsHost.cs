@@ -25,7 +25,7 @@ namespace Keyward.Server.Hosting;
 /// key store → service → HTTP. Start-up refuses to continue (nothing written) when the seal
 /// does not hold the root key the database was created with.
 /// </summary>
-internal sealed class KmsHost : IAsyncDisposable
+public sealed class KmsHost : IAsyncDisposable
 {
     public const string DatabaseFile = "keyward.db";
     public const string RootKeyFile = "root.key";

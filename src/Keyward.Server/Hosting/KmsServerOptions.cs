@@ -1,7 +1,7 @@
 namespace Keyward.Server.Hosting;
 
 /// <summary>Everything `keyward serve` can be told. Defaults are the embedded ones.</summary>
-internal sealed record KmsServerOptions
+public sealed record KmsServerOptions
 {
     public string Listen { get; init; } = "http://127.0.0.1:4599";
     public string DataDir { get; init; } = DefaultDataDir();

@@ -8,7 +8,7 @@ namespace Keyward.Server.Hosting;
 /// configuration names. Afterwards the root key file is renamed to root.key.migrated; the
 /// database opens only with the HSM. docs/operations.md has the procedure.
 /// </summary>
-internal static class SealMigrationCommand
+public static class SealMigrationCommand
 {
     public static async Task<int> RunAsync(KmsServerOptions options, TextWriter output, CancellationToken ct = default)
     {

@@ -1,4 +1,4 @@
 namespace Keyward.Server.Hosting;
 
 /// <summary>The server's options are inconsistent or name unusable files; nothing was started.</summary>
-internal sealed class ServerConfigurationException(string message) : Exception(message);
+public sealed class ServerConfigurationException(string message) : Exception(message);

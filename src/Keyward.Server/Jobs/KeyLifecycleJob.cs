@@ -7,7 +7,7 @@ namespace Keyward.Server.Jobs;
 
 /// <summary>What one pass of the lifecycle job did.</summary>
 /// <param name="Skipped">Another node held the job's lease, so this node did nothing.</param>
-internal readonly record struct LifecycleRun(int Deleted, int Rotated, int Expired, int PurgedImportParameters, bool Skipped = false);
+public readonly record struct LifecycleRun(int Deleted, int Rotated, int Expired, int PurgedImportParameters, bool Skipped = false);
 
 /// <summary>
 /// The background work of key lifecycles, every <c>interval</c> of real time: deletes keys whose
