@@ -27,7 +27,8 @@ public sealed class XksProxyFailoverTests : IAsyncLifetime
     private readonly FaultyHsm _b = new();
     // Failover, not timing, is under test: on a machine loaded by the rest of the suite a proxy call can take longer than
     // AWS's 250 ms (the timeout itself is tested in ExternalKeyStoreTests).
-    private readonly ServerFixture _server = new() { LifecycleJob = false, XksAllowPlainHttp = true, XksAttemptTimeout = TimeSpan.FromSeconds(5) };
+    private static readonly TimeSpan ProxyAnswerWait = TimeSpan.FromSeconds(5);
+    private readonly ServerFixture _server = new() { LifecycleJob = false, XksAllowPlainHttp = true, XksAttemptTimeout = ProxyAnswerWait };
     private XksProxyHost _proxy = null!;
     private AmazonKeyManagementServiceClient _kms = null!;
 
@@ -82,7 +83,8 @@ public sealed class XksProxyFailoverTests : IAsyncLifetime
         })).CustomKeyStoreId;
         await _kms.ConnectCustomKeyStoreAsync(new ConnectCustomKeyStoreRequest { CustomKeyStoreId = storeId });
         var keyId = (await _kms.CreateKeyAsync(new CreateKeyRequest { Origin = OriginType.EXTERNAL_KEY_STORE, CustomKeyStoreId = storeId, XksKeyId = "shared-key" })).KeyMetadata.KeyId;
-        var health = new XksClient(new HttpClient(), _proxy.Address, "/ha/kms/xks/v1", AccessKey, Secret, "us-east-1", TimeProvider.System);
+        var health = new XksClient(new HttpClient(), _proxy.Address, "/ha/kms/xks/v1", AccessKey, Secret, "us-east-1", TimeProvider.System,
+            ProxyAnswerWait);
         async Task<string[]> Statuses() => (await health.HealthAsync("KmsHealthCheck", Guid.NewGuid().ToString(), default)).EkmFleetDetails.Select(d => d.HealthStatus).ToArray();
         Assert.Equal(["ACTIVE", "ACTIVE"], await Statuses());
 
@@ -138,12 +140,15 @@ public sealed class XksProxyFailoverTests : IAsyncLifetime
             Tenants = [new XksTenantOptions { UriPathPrefix = "/busy", Credentials = [new XksCredential { AccessKeyId = AccessKey, SecretAccessKey = Secret }] }],
         }, configPath: null, quiet: true);
         var metadata = new Keyward.Protocol.Xks.XksRequestMetadata { AwsPrincipalArn = "arn:aws:iam::111122223333:root", KmsOperation = "Encrypt", KmsRequestId = "r" };
-        var client = new XksClient(new HttpClient(), busy.Address, "/busy/kms/xks/v1", AccessKey, Secret, "us-east-1", TimeProvider.System);
+        // The client waits for the proxy's answer (DependencyTimeoutException after the proxy's 100 ms session wait); a
+        // client timeout of KMS's 250 ms would race it on a busy machine.
+        var client = new XksClient(new HttpClient(), busy.Address, "/busy/kms/xks/v1", AccessKey, Secret, "us-east-1", TimeProvider.System,
+            ProxyAnswerWait);
         await client.EncryptAsync("shared-key", metadata, [1], null, cdiv: false, default); // the key's handle and attributes are cached now
 
         _a.Slow(TimeSpan.FromMilliseconds(150));
-        // Three requests 30 ms apart: whichever gets the session holds it for several slowed calls (past KMS's 250 ms,
-        // so its own outcome does not matter); the others wait 100 ms for it in vain.
+        // Three requests 30 ms apart: whichever gets the session holds it for several slowed calls; the others wait
+        // 100 ms for it in vain.
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 3).Select(async i =>
         {
             await Task.Delay(i * 30);
