@@ -73,8 +73,10 @@ public sealed class HsmFailoverTests : IAsyncLifetime
         await load.WaitForMoreAsync(100);
         _a.Kill();
         await load.WaitForMoreAsync(200);
+        var encryptedByA = _a.Encryptions;
         _a.Start();
-        await Task.Delay(500); // the health check (every 100 ms) brings A back
+        // The health check (every 100 ms) brings A back; B goes down only once A serves requests again.
+        await Eventually.WaitFor(() => Task.FromResult(_a.Encryptions >= encryptedByA + 50));
         _b.Kill();
         await load.WaitForMoreAsync(200);
         var failures = await load.StopAsync();

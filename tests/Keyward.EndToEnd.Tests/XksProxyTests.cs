@@ -247,10 +247,10 @@ public sealed class XksProxyTests(XksProxyTests.Proxy fixture) : IClassFixture<X
             Assert.Equal(200, (await Curl(path, body)).Status);
             AssertError(401, "AuthenticationFailedException", await Curl(path, body, OtherKey, OtherSecret));
             // Both credentials during the rotation, then only the new one.
-            await Rewrite([AccessKey, OtherKey]);
+            await Rewrite([AccessKey, OtherKey], async () => (await Curl(path, body, OtherKey, OtherSecret)).Status == 200);
             Assert.Equal(200, (await Curl(path, body)).Status);
             Assert.Equal(200, (await Curl(path, body, OtherKey, OtherSecret)).Status);
-            await Rewrite([OtherKey]);
+            await Rewrite([OtherKey], async () => (await Curl(path, body)).Status == 401);
             AssertError(401, "AuthenticationFailedException", await Curl(path, body));
             Assert.Equal(200, (await Curl(path, body, OtherKey, OtherSecret)).Status);
             // A broken file keeps the last good credentials.
@@ -259,15 +259,18 @@ public sealed class XksProxyTests(XksProxyTests.Proxy fixture) : IClassFixture<X
             await Task.Delay(1100);
             Assert.Equal(200, (await Curl(path, body, OtherKey, OtherSecret)).Status);
         }
-        finally { await Rewrite([AccessKey]); }
+        finally { await Rewrite([AccessKey], async () => (await Curl(path, body)).Status == 200); }
     }
 
-    /// <summary>Writes the configuration with new tenant-a credentials and waits past the proxy's once-a-second look.</summary>
-    private async Task Rewrite(string[] keys)
+    /// <summary>
+    /// Writes the configuration with new tenant-a credentials and waits until the proxy (which looks about once a
+    /// second) has taken them, as <paramref name="applied"/> shows.
+    /// </summary>
+    private async Task Rewrite(string[] keys, Func<Task<bool>> applied)
     {
         await File.WriteAllTextAsync(fixture.ConfigPath, fixture.Config(keys));
         File.SetLastWriteTimeUtc(fixture.ConfigPath, DateTime.UtcNow.AddSeconds(Interlocked.Increment(ref _stamp) * 10));
-        await Task.Delay(1100);
+        await Eventually.WaitFor(applied);
     }
 
     private static int _stamp = 1;

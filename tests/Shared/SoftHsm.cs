@@ -124,6 +124,17 @@ internal sealed class FaultyHsm : IDisposable
 
     public void Fast() => File.Delete(_faultFile + ".slow");
 
+    /// <summary>How many C_Encrypt calls this HSM has answered with CKR_OK (the shim counts them).</summary>
+    public unsafe ulong Encryptions
+    {
+        get
+        {
+            var library = NativeLibrary.Load(Module);
+            try { return ((delegate* unmanaged<nuint>)NativeLibrary.GetExport(library, "keyward_fault_encryptions"))(); }
+            finally { NativeLibrary.Free(library); }
+        }
+    }
+
     public void Dispose()
     {
         Start();

@@ -26,7 +26,7 @@ typedef unsigned long U;
 typedef U (*Fn)(U, U, U, U, U, U, U, U);
 typedef struct { unsigned char version[2]; void *fn[68]; } FunctionList;
 
-enum { I_Initialize = 0, I_OpenSession = 12, I_CloseAllSessions = 14 };
+enum { I_Initialize = 0, I_OpenSession = 12, I_CloseAllSessions = 14, I_Encrypt = 30 };
 #define CKR_OK 0UL
 #define CKR_DEVICE_ERROR 0x30UL
 #define CKR_CRYPTOKI_ALREADY_INITIALIZED 0x191UL
@@ -55,12 +55,18 @@ static void remember_slot(U slot)
     if (slot_count < 64) slots[slot_count++] = slot;
 }
 
+/* C_Encrypt calls this HSM answered CKR_OK: a test waits for it to grow to know the HSM serves requests again. */
+static unsigned long encryptions;
+unsigned long keyward_fault_encryptions(void) { return __atomic_load_n(&encryptions, __ATOMIC_RELAXED); }
+
 #define FORWARD(i) \
     static U f##i(U a, U b, U c, U d, U e, U f, U g, U h) \
     { \
         if (down()) return CKR_DEVICE_ERROR; \
         maybe_wait(); \
-        return ((Fn)backend->fn[i])(a, b, c, d, e, f, g, h); \
+        U rv = ((Fn)backend->fn[i])(a, b, c, d, e, f, g, h); \
+        if (i == I_Encrypt && rv == CKR_OK) __atomic_fetch_add(&encryptions, 1, __ATOMIC_RELAXED); \
+        return rv; \
     }
 #define F10(t) FORWARD(t##0) FORWARD(t##1) FORWARD(t##2) FORWARD(t##3) FORWARD(t##4) FORWARD(t##5) FORWARD(t##6) FORWARD(t##7) FORWARD(t##8) FORWARD(t##9)
 FORWARD(2) FORWARD(4) FORWARD(5) FORWARD(6) FORWARD(7) FORWARD(8) FORWARD(9) FORWARD(10) FORWARD(11) FORWARD(13)
