@@ -85,13 +85,15 @@ public sealed class HsmCluster : IDisposable
 
     /// <summary>
     /// Runs <paramref name="operation"/> on one healthy HSM, failing over to the others. The
-    /// exception of a data or object failure is passed on at once; if every HSM is down the
-    /// result is <see cref="KeyStoreFailure.Unavailable"/>.
+    /// exception of a data or object failure is passed on at once, except a device error the HSM's
+    /// probe contradicted, which the next HSM settles; if every HSM is down the result is
+    /// <see cref="KeyStoreFailure.Unavailable"/>.
     /// </summary>
     public T Run<T>(Func<Hsm, Pkcs11Session, T> operation)
     {
         var start = (int)((uint)Interlocked.Increment(ref _next) % (uint)_hsms.Length);
         Exception? last = null;
+        Pkcs11Exception? contradicted = null;
         var busy = false;
         for (var i = 0; i < _hsms.Length; i++)
         {
@@ -100,10 +102,19 @@ public sealed class HsmCluster : IDisposable
             if (!hsm.Healthy) continue;
             try { return hsm.Run(session => operation(hsm, session)); }
             catch (Pkcs11Exception e) when (e.Kind is Pkcs11ErrorKind.Device or Pkcs11ErrorKind.Session) { last = e; }
+            catch (Pkcs11Exception e) when (e.Kind == Pkcs11ErrorKind.Data && Pkcs11Errors.Kind(e.ReturnValue) == Pkcs11ErrorKind.Device)
+            {
+                // A device error that the HSM's probe then contradicted: bad input (SoftHSM's GCM tag mismatch), or a
+                // blip (a device back between the failure and the probe). Another HSM tells which.
+                contradicted = e;
+                continue;
+            }
             catch (KeyStoreException e) when (e.Failure == KeyStoreFailure.Timeout) { last = e; busy = true; }
             catch (Pkcs11ConfigurationException e) { hsm.MarkFailed(e); last = e; }
             Report(index);
         }
+        // Every HSM that answered said the same about the input: it was the input (a data error, final).
+        if (contradicted is not null && last is null) throw contradicted;
         // An HSM that answers but had no session free in time is busy, not gone: the caller may retry (DependencyTimeout).
         if (busy) throw new KeyStoreException(KeyStoreFailure.Timeout, $"No HSM of cluster {Options.Id} had a session free in time: {last!.Message}", last);
         throw new KeyStoreException(KeyStoreFailure.Unavailable, $"No HSM of cluster {Options.Id} is available{(last is null ? "" : ": " + last.Message)}.", last);

@@ -124,6 +124,12 @@ internal sealed class FaultyHsm : IDisposable
 
     public void Fast() => File.Delete(_faultFile + ".slow");
 
+    /// <summary>The next call answers CKR_DEVICE_ERROR and the HSM is fine again right after (a blip).</summary>
+    public void Blip() => File.WriteAllText(_faultFile + ".once", "once");
+
+    /// <summary>True until a call has taken the blip of <see cref="Blip"/>.</summary>
+    public bool BlipPending => File.Exists(_faultFile + ".once");
+
     /// <summary>How many C_Encrypt calls this HSM has answered with CKR_OK (the shim counts them).</summary>
     public unsafe ulong Encryptions
     {
@@ -139,6 +145,7 @@ internal sealed class FaultyHsm : IDisposable
     {
         Start();
         Fast();
+        File.Delete(_faultFile + ".once");
     }
 
     private static string Compile()

@@ -2,7 +2,8 @@
  * A PKCS#11 module that forwards every call to a real module (SoftHSM2 in the tests) and fails
  * on demand: while the file named by KEYWARD_FAULT_FILE exists, every call answers
  * CKR_DEVICE_ERROR, as a network HSM does when it drops off; while that name with ".slow" appended
- * exists, every call first waits the number of milliseconds written in it (an overloaded HSM). It performs no cryptography and
+ * exists, every call first waits the number of milliseconds written in it (an overloaded HSM); when that name with
+ * ".once" appended exists, the next call answers CKR_DEVICE_ERROR and removes it (a blip: the device is fine after). It performs no cryptography and
  * keeps no state of the HSM's; it only stands between Keyward and the real module, so tests can
  * take one HSM of a cluster down and bring it back. (p11-kit's RPC would put the HSM in another
  * process, but its 0.24 protocol does not carry CKM_AES_GCM or AES key-wrap parameters.)
@@ -35,10 +36,14 @@ static FunctionList *backend;
 static FunctionList own;
 static char fault_file[4096];
 static char slow_file[4100];
+static char once_file[4100];
 static U slots[64];
 static int slot_count;
 
 static int down(void) { struct stat st; return fault_file[0] && stat(fault_file, &st) == 0; }
+
+/* A blip: the first call to take (unlink) the ".once" file answers CKR_DEVICE_ERROR; the HSM is fine right after. */
+static int blip(void) { return once_file[0] && unlink(once_file) == 0; }
 
 static void maybe_wait(void)
 {
@@ -62,7 +67,7 @@ unsigned long keyward_fault_encryptions(void) { return __atomic_load_n(&encrypti
 #define FORWARD(i) \
     static U f##i(U a, U b, U c, U d, U e, U f, U g, U h) \
     { \
-        if (down()) return CKR_DEVICE_ERROR; \
+        if (down() || blip()) return CKR_DEVICE_ERROR; \
         maybe_wait(); \
         U rv = ((Fn)backend->fn[i])(a, b, c, d, e, f, g, h); \
         if (i == I_Encrypt && rv == CKR_OK) __atomic_fetch_add(&encryptions, 1, __ATOMIC_RELAXED); \
@@ -112,6 +117,8 @@ U C_GetFunctionList(FunctionList **list)
         strcpy(fault_file, file);
         strcpy(slow_file, file);
         strcat(slow_file, ".slow");
+        strcpy(once_file, file);
+        strcat(once_file, ".once");
         void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
         if (!lib) return 0x5UL;
         U (*get)(FunctionList **) = (U (*)(FunctionList **))dlsym(lib, "C_GetFunctionList");
