@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Keyward.EndToEnd.Tests.Infrastructure;
 
@@ -11,6 +12,25 @@ public sealed class WireTests(ServerFixture server) : IDisposable
 
     private async Task<string> NewKeyAsync() =>
         (await _raw.SendAsync("CreateKey", "{}")).Body.GetProperty("KeyMetadata").GetProperty("KeyId").GetString()!;
+
+    [Fact]
+    public async Task An_operation_outside_the_signature_is_refused_and_does_not_run()
+    {
+        var key = await NewKeyAsync();
+        // Signed over host, content-type and the date only; the operation is added to the signed request afterwards.
+        var reply = await _raw.SendAsync(null, Encoding.UTF8.GetBytes($$"""{"KeyId":"{{key}}","PendingWindowInDays":7}"""),
+            tamper: r => r.Headers.TryAddWithoutValidation("X-Amz-Target", "TrentService.ScheduleKeyDeletion"));
+        Assert.Equal((400, "IncompleteSignatureException"), (reply.Status, reply.Type));
+        var described = await _raw.SendAsync("DescribeKey", $$"""{"KeyId":"{{key}}"}""");
+        Assert.Equal("Enabled", described.Body.GetProperty("KeyMetadata").GetProperty("KeyState").GetString());
+
+        // A session token on a long-term access key, and a second Authorization header, are refused too.
+        var token = await _raw.SendAsync("ListKeys", "{}", tamper: r => r.Headers.TryAddWithoutValidation("X-Amz-Security-Token", "IQoJb3JpZ2luX2VjEXAMPLE"));
+        Assert.Equal((400, "UnrecognizedClientException"), (token.Status, token.Type));
+        var twice = await _raw.SendAsync("ListKeys", "{}", tamper: r =>
+            r.Headers.TryAddWithoutValidation("Authorization", r.Headers.GetValues("Authorization").Single()));
+        Assert.Equal((400, "IncompleteSignatureException"), (twice.Status, twice.Type));
+    }
 
     [Fact]
     public async Task Every_answer_carries_a_request_id_and_the_json_content_type()

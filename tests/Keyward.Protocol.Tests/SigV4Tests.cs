@@ -125,6 +125,69 @@ public sealed class SigV4Tests
     }
 
     [Fact]
+    public void The_operation_and_the_date_must_be_under_the_signature()
+    {
+        var body = "{\"KeyId\":\"k\"}"u8.ToArray();
+        var verifier = new SigV4Verifier("service", r => r == "us-east-1", k => k == AccessKey ? Secret : null, new ManualClock(SuiteTime),
+            "x-amz-target");
+        // Signed over host and the date only; the operation is added afterwards.
+        var (date, auth) = SigV4Signer.Sign("POST", "/", "", new Dictionary<string, string> { ["host"] = "localhost" }, body,
+            AccessKey, Secret, "us-east-1", "service", SuiteTime);
+        var headers = new Dictionary<string, string>
+            { ["host"] = "localhost", ["x-amz-date"] = date, ["authorization"] = auth, ["x-amz-target"] = "TrentService.ScheduleKeyDeletion" };
+        var unsignedTarget = verifier.Verify(new SigV4Request("POST", "/", "", headers.GetValueOrDefault, body));
+        Assert.Equal(SigV4Failure.IncompleteSignature, unsignedTarget.Failure);
+        Assert.Contains("'x-amz-target' must be a 'SignedHeader'", unsignedTarget.Message);
+
+        // The date header in use must be signed too.
+        headers.Remove("x-amz-target");
+        headers["authorization"] = auth.Replace("SignedHeaders=host;x-amz-date", "SignedHeaders=host", StringComparison.Ordinal);
+        var unsignedDate = verifier.Verify(new SigV4Request("POST", "/", "", headers.GetValueOrDefault, body));
+        Assert.Equal(SigV4Failure.IncompleteSignature, unsignedDate.Failure);
+        Assert.Contains("'X-Amz-Date' must be a 'SignedHeader'", unsignedDate.Message);
+
+        // Signed with the operation: accepted.
+        var withTarget = new Dictionary<string, string> { ["host"] = "localhost", ["x-amz-target"] = "TrentService.Encrypt" };
+        var (date2, auth2) = SigV4Signer.Sign("POST", "/", "", withTarget, body, AccessKey, Secret, "us-east-1", "service", SuiteTime);
+        var signed = new Dictionary<string, string>(withTarget) { ["x-amz-date"] = date2, ["authorization"] = auth2 };
+        Assert.True(verifier.Verify(new SigV4Request("POST", "/", "", signed.GetValueOrDefault, body)).Succeeded);
+    }
+
+    [Theory]
+    // Two Authorization headers arrive joined by a comma.
+    [InlineData($"{{auth}},AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature={VanillaSignature}")]
+    [InlineData("{auth}, junk")]
+    [InlineData("{auth} junk")]
+    [InlineData("{auth}, Signature=00")]
+    [InlineData("{auth}, Extra=1")]
+    public void An_authorization_header_with_anything_more_is_incomplete(string template)
+    {
+        var request = Vanilla(VanillaSignature);
+        var authorization = template.Replace("{auth}", request.Header("authorization"), StringComparison.Ordinal);
+        var headers = new Dictionary<string, string>
+            { ["host"] = "example.amazonaws.com", ["x-amz-date"] = "20150830T123600Z", ["authorization"] = authorization };
+        Assert.Equal(SigV4Failure.IncompleteSignature, Verifier(SuiteTime).Verify(new SigV4Request("GET", "/", "", headers.GetValueOrDefault, default)).Failure);
+    }
+
+    [Fact]
+    public void A_signature_in_upper_case_hex_does_not_match()
+    {
+        Assert.Equal(SigV4Failure.SignatureMismatch, Verifier(SuiteTime).Verify(Vanilla(VanillaSignature.ToUpperInvariant())).Failure);
+    }
+
+    [Fact]
+    public void A_session_token_with_a_long_term_access_key_is_an_unrecognized_client()
+    {
+        var request = Vanilla(VanillaSignature);
+        var headers = new Dictionary<string, string>
+        {
+            ["host"] = "example.amazonaws.com", ["x-amz-date"] = "20150830T123600Z", ["authorization"] = request.Header("authorization")!,
+            ["x-amz-security-token"] = "FwoGZXIvYXdzEXAMPLE",
+        };
+        Assert.Equal(SigV4Failure.UnknownAccessKey, Verifier(SuiteTime).Verify(new SigV4Request("GET", "/", "", headers.GetValueOrDefault, default)).Failure);
+    }
+
+    [Fact]
     public void Verifies_whatever_headers_the_client_signed()
     {
         // curl --aws-sigv4 also signs content-type; the verifier must use the client's list.

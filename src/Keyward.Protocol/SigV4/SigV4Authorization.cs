@@ -18,19 +18,33 @@ internal sealed record SigV4Authorization(
             return false;
         }
 
+        // Strict: each comma-separated part is one of the three parameters, once, with a value free of whitespace. So a
+        // second Authorization header (joined to the first with a comma) or anything appended is refused, never ignored.
         string? credential = null, signedHeaders = null, signature = null;
-        foreach (var raw in text[(space + 1)..].Split(','))
+        if (space > 0)
         {
-            var part = raw.Trim();
-            var eq = part.IndexOf('=');
-            if (eq <= 0) continue;
-            var name = part[..eq];
-            var value = part[(eq + 1)..];
-            switch (name)
+            foreach (var raw in text[(space + 1)..].Split(','))
             {
-                case "Credential": credential = value; break;
-                case "SignedHeaders": signedHeaders = value; break;
-                case "Signature": signature = value; break;
+                var part = raw.Trim();
+                var eq = part.IndexOf('=');
+                if (eq <= 0)
+                {
+                    error = $"'{Bounded(part)}' not a valid key=value pair (missing equal-sign) in Authorization header.";
+                    return false;
+                }
+                var value = part[(eq + 1)..];
+                var known = part[..eq] switch
+                {
+                    "Credential" when credential is null => (credential = value) is not null,
+                    "SignedHeaders" when signedHeaders is null => (signedHeaders = value) is not null,
+                    "Signature" when signature is null => (signature = value) is not null,
+                    _ => false,
+                };
+                if (!known || value.Any(char.IsWhiteSpace))
+                {
+                    error = $"'{Bounded(part)}' is not a valid parameter of the Authorization header.";
+                    return false;
+                }
             }
         }
 

@@ -8,7 +8,8 @@ namespace Keyward.Protocol.SigV4;
 /// <summary>
 /// Verifies AWS Signature Version 4 (Authorization header form) for one service and region.
 /// Checks, in AWS's order: header presence and completeness, credential scope, clock skew,
-/// access key, then the signature over whatever SignedHeaders the client lists (host must be one).
+/// access key, then the signature over the SignedHeaders the client lists, which must include host,
+/// the date header and every header that decides what the request does.
 /// </summary>
 public sealed class SigV4Verifier
 {
@@ -18,17 +19,24 @@ public sealed class SigV4Verifier
     private readonly Func<string, bool> _regionAllowed;
     private readonly Func<string, string?> _secretOf;
     private readonly TimeProvider _time;
+    private readonly string[] _signedIfPresent;
     private readonly ConcurrentDictionary<(string AccessKeyId, string Date, string Region), CachedKey> _keys = new();
 
     private sealed record CachedKey(string Secret, byte[] Key);
 
     /// <param name="secretOf">Secret access key of an access key id, or null when unknown.</param>
-    public SigV4Verifier(string service, Func<string, bool> regionAllowed, Func<string, string?> secretOf, TimeProvider time)
+    /// <param name="signedIfPresent">
+    /// Lower-case names of headers that decide what the request does (KMS: <c>x-amz-target</c>, the operation): a request
+    /// that carries one must have signed it, or another operation could be run under a captured signature.
+    /// </param>
+    public SigV4Verifier(string service, Func<string, bool> regionAllowed, Func<string, string?> secretOf, TimeProvider time,
+        params string[] signedIfPresent)
     {
         _service = service;
         _regionAllowed = regionAllowed;
         _secretOf = secretOf;
         _time = time;
+        _signedIfPresent = signedIfPresent;
     }
 
     public SigV4Result Verify(in SigV4Request request)
@@ -40,8 +48,9 @@ public sealed class SigV4Verifier
         if (!SigV4Authorization.TryParse(authorization, out var auth, out var incomplete))
             return SigV4Result.Fail(SigV4Failure.IncompleteSignature, incomplete);
 
-        // Date: X-Amz-Date, else Date (RFC 1123).
+        // Date: X-Amz-Date, else Date (RFC 1123); the one used must be signed.
         var amzDate = request.Header("x-amz-date");
+        var dateHeader = amzDate is not null ? "x-amz-date" : "date";
         DateTimeOffset requestTime;
         if (amzDate is not null)
         {
@@ -65,6 +74,12 @@ public sealed class SigV4Verifier
         if (!auth.SignedHeaders.Contains("host"))
             return SigV4Result.Fail(SigV4Failure.InvalidScope,
                 "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+        if (!auth.SignedHeaders.Contains(dateHeader))
+            return SigV4Result.Fail(SigV4Failure.IncompleteSignature,
+                $"'{(amzDate is not null ? "X-Amz-Date" : "Date")}' must be a 'SignedHeader' in the AWS Authorization.");
+        foreach (var name in _signedIfPresent)
+            if (request.Header(name) is not null && !auth.SignedHeaders.Contains(name))
+                return SigV4Result.Fail(SigV4Failure.IncompleteSignature, $"'{name}' must be a 'SignedHeader' in the AWS Authorization.");
         if (auth.Terminator != "aws4_request")
             return SigV4Result.Fail(SigV4Failure.InvalidScope,
                 $"Credential should be scoped with a valid terminator: 'aws4_request', not '{auth.Terminator}'.");
@@ -85,7 +100,8 @@ public sealed class SigV4Verifier
                 $"Signature not yet current: {amzDate} is still later than {Format(now + AllowedSkew)} ({Format(now)} + 5 min.)");
 
         var secret = _secretOf(auth.AccessKeyId);
-        if (secret is null)
+        // Every credential here is a long-term access key: a session token belongs to none of them.
+        if (secret is null || request.Header("x-amz-security-token") is not null)
             return SigV4Result.Fail(SigV4Failure.UnknownAccessKey, "The security token included in the request is invalid.");
 
         var canonicalHash = SigV4Canonical.CanonicalRequestHash(
@@ -118,14 +134,10 @@ public sealed class SigV4Verifier
         return key;
     }
 
-    /// <summary>Constant-time comparison of the expected (lower-case hex) and the given signature.</summary>
-    private static bool SignaturesEqual(string expected, string given)
-    {
-        if (given.Length != expected.Length) return false;
-        Span<char> lower = stackalloc char[given.Length];
-        given.AsSpan().ToLowerInvariant(lower);
-        return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected.AsSpan()), MemoryMarshal.AsBytes((ReadOnlySpan<char>)lower));
-    }
+    /// <summary>Constant-time comparison of the expected and the given signature, both lower-case hex as SigV4 defines it.</summary>
+    private static bool SignaturesEqual(string expected, string given) =>
+        given.Length == expected.Length &&
+        CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected.AsSpan()), MemoryMarshal.AsBytes(given.AsSpan()));
 
     private static string Format(DateTimeOffset t) => t.UtcDateTime.ToString(SigV4Canonical.DateFormat, CultureInfo.InvariantCulture);
 }

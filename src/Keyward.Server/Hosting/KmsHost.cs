@@ -99,7 +99,7 @@ public sealed class KmsHost : IAsyncDisposable
             else await service.ReconnectCustomKeyStoresAsync(ct);
             var bootstrap = BootstrapCredential.Load(options);
             var credentials = new CredentialStore([bootstrap, .. LoadIdentities(options, bootstrap)]);
-            var verifier = new SigV4Verifier("kms", region => region == options.Region, credentials.SecretOf, TimeProvider.System);
+            var verifier = new SigV4Verifier("kms", region => region == options.Region, credentials.SecretOf, TimeProvider.System, "x-amz-target");
 
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
