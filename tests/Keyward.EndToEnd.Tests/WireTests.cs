@@ -14,6 +14,20 @@ public sealed class WireTests(ServerFixture server) : IDisposable
         (await _raw.SendAsync("CreateKey", "{}")).Body.GetProperty("KeyMetadata").GetProperty("KeyId").GetString()!;
 
     [Fact]
+    public async Task A_member_given_twice_is_refused_and_nothing_runs()
+    {
+        var decoy = await NewKeyAsync();
+        var real = await NewKeyAsync();
+        var reply = await _raw.SendAsync("ScheduleKeyDeletion", $$"""{"KeyId":"{{decoy}}","KeyId":"{{real}}","PendingWindowInDays":7}""");
+        Assert.Equal((400, "SerializationException"), (reply.Status, reply.Type));
+        foreach (var key in new[] { decoy, real })
+            Assert.Equal("Enabled", (await _raw.SendAsync("DescribeKey", $$"""{"KeyId":"{{key}}"}""")).Body.GetProperty("KeyMetadata").GetProperty("KeyState").GetString());
+        // Inside a map too: one encryption context key, two values.
+        var context = await _raw.SendAsync("Encrypt", $$$"""{"KeyId":"{{{real}}}","Plaintext":"AQID","EncryptionContext":{"a":"1","a":"2"}}""");
+        Assert.Equal((400, "SerializationException"), (context.Status, context.Type));
+    }
+
+    [Fact]
     public async Task An_operation_outside_the_signature_is_refused_and_does_not_run()
     {
         var key = await NewKeyAsync();

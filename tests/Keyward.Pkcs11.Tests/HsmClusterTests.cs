@@ -67,6 +67,7 @@ public sealed class HsmClusterTests : IDisposable
 
         var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var done = 0;
+        var phase = 0;
         using var stop = new CancellationTokenSource();
         var load = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
@@ -79,11 +80,17 @@ public sealed class HsmClusterTests : IDisposable
                     Assert.Equal(plaintext, await store.DecryptAsync(material, payload, aad, default));
                     Interlocked.Increment(ref done);
                 }
-                catch (KeyStoreException e) { failures.Enqueue($"{e.Failure}: {e.Message} ({e.InnerException?.Message})"); }
+                catch (KeyStoreException e)
+                {
+                    // What the cluster looked like at the failure, and what it had logged so far, for a failure on a busy machine.
+                    var hsms = string.Join("; ", store.Cluster.Hsms.Select(h => $"{h.TokenLabel} healthy={h.Healthy} ({h.LastError?.Message})"));
+                    failures.Enqueue($"{e.Failure}: {e.Message} [phase {Volatile.Read(ref phase)}; {hsms}; log so far: {string.Join(" | ", log)}]");
+                }
             }
         })).ToArray();
 
         await WaitFor(() => Volatile.Read(ref done) > 200);
+        Volatile.Write(ref phase, 1);
         _a.Kill();
         var atKill = Volatile.Read(ref done);
         await WaitFor(() => Volatile.Read(ref done) > atKill + 300);
@@ -91,8 +98,10 @@ public sealed class HsmClusterTests : IDisposable
 
         // A key created while A is down reaches A later, unwrapped there from its blob under the cluster key.
         var lateMaterial = store.CreateMaterial("31111111-2222-3333-4444-555555555555", Symmetric, DateTimeOffset.UtcNow);
+        Volatile.Write(ref phase, 2);
         _a.Start();
         await WaitFor(() => store.Cluster.Hsms.All(h => h.Healthy));
+        Volatile.Write(ref phase, 3);
         _b.Kill();
         var atSecondKill = Volatile.Read(ref done);
         await WaitFor(() => Volatile.Read(ref done) > atSecondKill + 300);

@@ -7,11 +7,14 @@ namespace Keyward.Protocol.Json;
 /// <summary>
 /// Source-generated serializers for every KMS request and response. Member names are the wire
 /// names verbatim (no naming policy), matching is case-sensitive as in AWS, unknown members are
-/// ignored, and nulls are left out of responses.
+/// ignored, a member given twice is refused (what runs must be what is audited: the audit copies the
+/// body, and a reader that took the last of two KeyIds would run on one and show both), and nulls
+/// are left out of responses.
 /// </summary>
 [JsonSourceGenerationOptions(
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     PropertyNameCaseInsensitive = false,
+    AllowDuplicateProperties = false,
     Converters = [typeof(EpochSecondsConverter)])]
 [JsonSerializable(typeof(CreateCustomKeyStoreRequest))]
 [JsonSerializable(typeof(CreateCustomKeyStoreResponse))]
