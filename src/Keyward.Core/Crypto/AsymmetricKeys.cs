@@ -55,7 +55,7 @@ internal static class AsymmetricKeys
             rsa.ImportSubjectPublicKeyInfo(publicKey, out _);
             return rsa.VerifyHash(digest, signature, algorithm.Hash, algorithm.RsaPadding);
         }
-        catch (CryptographicException)
+        catch (Exception e) when (MalformedInput.Is(e))
         {
             return false;
         }
@@ -75,7 +75,7 @@ internal static class AsymmetricKeys
             var curve = peer.ExportParameters(false).Curve;
             return curve.IsNamed && curve.Oid.Value == spec.Curve.Oid.Value;
         }
-        catch (CryptographicException)
+        catch (Exception e) when (MalformedInput.Is(e))
         {
             return false;
         }

@@ -75,7 +75,7 @@ internal static class ImportedMaterial
             publicKey = key.ExportSubjectPublicKeyInfo();
             return true;
         }
-        catch (CryptographicException)
+        catch (Exception e) when (MalformedInput.Is(e))
         {
             return false;
         }

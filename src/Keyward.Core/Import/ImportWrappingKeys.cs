@@ -82,7 +82,7 @@ internal sealed class ImportWrappingKeys(RootKeyBarrier barrier)
             }
             finally { CryptographicOperations.ZeroMemory(aesKey); }
         }
-        catch (CryptographicException)
+        catch (Exception e) when (Crypto.MalformedInput.Is(e))
         {
             return null;
         }

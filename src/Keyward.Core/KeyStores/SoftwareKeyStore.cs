@@ -109,7 +109,7 @@ public sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDispo
     {
         var padding = AsymmetricKeys.RsaEncryptionPadding(algorithm) ?? throw Invalid();
         try { return ValueTask.FromResult(WithPrivateKey(material, RSA.Create, rsa => rsa.Decrypt(ciphertext.Span, padding))); }
-        catch (CryptographicException) { throw Invalid(); }
+        catch (Exception e) when (MalformedInput.Is(e)) { throw Invalid(); }
     }
 
     public ValueTask<byte[]> GenerateMacAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)

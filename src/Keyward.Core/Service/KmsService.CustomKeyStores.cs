@@ -323,7 +323,7 @@ public sealed partial class KmsService
         static byte[]? Der(string pem)
         {
             try { return System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem).RawData; }
-            catch (CryptographicException) { return null; }
+            catch (Exception e) when (Crypto.MalformedInput.Is(e)) { return null; }
         }
         return Der(a) is { } x && Der(b) is { } y && x.AsSpan().SequenceEqual(y);
     }
