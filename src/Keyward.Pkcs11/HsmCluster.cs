@@ -94,12 +94,17 @@ public sealed class HsmCluster : IDisposable
         var start = (int)((uint)Interlocked.Increment(ref _next) % (uint)_hsms.Length);
         Exception? last = null;
         Pkcs11Exception? contradicted = null;
+        List<string>? outcomes = null; // what each HSM answered, for the message of a request that fails
         var busy = false;
         for (var i = 0; i < _hsms.Length; i++)
         {
             var index = (start + i) % _hsms.Length;
             var hsm = _hsms[index];
-            if (!hsm.Healthy) continue;
+            if (!hsm.Healthy)
+            {
+                (outcomes ??= []).Add($"'{hsm.TokenLabel}' out of service");
+                continue;
+            }
             try { return hsm.Run(session => operation(hsm, session)); }
             catch (Pkcs11Exception e) when (e.Kind is Pkcs11ErrorKind.Device or Pkcs11ErrorKind.Session) { last = e; }
             catch (Pkcs11Exception e) when (e.Kind == Pkcs11ErrorKind.Data && Pkcs11Errors.Kind(e.ReturnValue) == Pkcs11ErrorKind.Device)
@@ -107,17 +112,20 @@ public sealed class HsmCluster : IDisposable
                 // A device error that the HSM's probe then contradicted: bad input (SoftHSM's GCM tag mismatch), or a
                 // blip (a device back between the failure and the probe). Another HSM tells which.
                 contradicted = e;
+                (outcomes ??= []).Add($"'{hsm.TokenLabel}' {e.Message} (its probe passed)");
                 continue;
             }
             catch (KeyStoreException e) when (e.Failure == KeyStoreFailure.Timeout) { last = e; busy = true; }
             catch (Pkcs11ConfigurationException e) { hsm.MarkFailed(e); last = e; }
+            (outcomes ??= []).Add($"'{hsm.TokenLabel}' {last!.Message}");
             Report(index);
         }
         // Every HSM that answered said the same about the input: it was the input (a data error, final).
         if (contradicted is not null && last is null) throw contradicted;
+        var detail = outcomes is null ? "" : ": " + string.Join("; ", outcomes);
         // An HSM that answers but had no session free in time is busy, not gone: the caller may retry (DependencyTimeout).
-        if (busy) throw new KeyStoreException(KeyStoreFailure.Timeout, $"No HSM of cluster {Options.Id} had a session free in time: {last!.Message}", last);
-        throw new KeyStoreException(KeyStoreFailure.Unavailable, $"No HSM of cluster {Options.Id} is available{(last is null ? "" : ": " + last.Message)}.", last);
+        if (busy) throw new KeyStoreException(KeyStoreFailure.Timeout, $"No HSM of cluster {Options.Id} had a session free in time{detail}.", last);
+        throw new KeyStoreException(KeyStoreFailure.Unavailable, $"No HSM of cluster {Options.Id} is available{detail}.", last);
     }
 
     /// <summary>Runs <paramref name="operation"/> on every healthy HSM; returns how many succeeded.</summary>
