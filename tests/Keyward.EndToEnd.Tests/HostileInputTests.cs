@@ -65,6 +65,32 @@ public sealed class HostileInputTests : IAsyncLifetime
         await Assert.ThrowsAsync<InvalidCiphertextException>(() => Import(key, parameters, wrapped));
     }
 
+    /// <summary>A caller that names a Recipient asked for no plaintext in the clear: every operation that has one refuses it.</summary>
+    [Fact]
+    public async Task A_recipient_is_refused_by_every_operation_that_takes_one()
+    {
+        var symmetric = (await _kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+        var agreement = (await _kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = KeySpec.ECC_NIST_P256, KeyUsage = KeyUsageType.KEY_AGREEMENT })).KeyMetadata.KeyId;
+        var blob = Convert.ToBase64String((await _kms.EncryptAsync(new EncryptRequest { KeyId = symmetric, Plaintext = new MemoryStream([1]) })).CiphertextBlob.ToArray());
+        using var peer = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        var peerKey = Convert.ToBase64String(peer.ExportSubjectPublicKeyInfo());
+        const string Recipient = "\"Recipient\":{\"KeyEncryptionAlgorithm\":\"RSAES_OAEP_SHA_256\",\"AttestationDocument\":\"AQID\"}";
+        using var raw = new RawClient(_server.Url);
+        foreach (var (operation, body) in new[]
+        {
+            ("Decrypt", $"{{\"CiphertextBlob\":\"{blob}\",{Recipient}}}"),
+            ("GenerateDataKey", $"{{\"KeyId\":\"{symmetric}\",\"KeySpec\":\"AES_256\",{Recipient}}}"),
+            ("GenerateRandom", $"{{\"NumberOfBytes\":16,{Recipient}}}"),
+            ("GenerateDataKeyPair", $"{{\"KeyId\":\"{symmetric}\",\"KeyPairSpec\":\"ECC_NIST_P256\",{Recipient}}}"),
+            ("DeriveSharedSecret", $"{{\"KeyId\":\"{agreement}\",\"KeyAgreementAlgorithm\":\"ECDH\",\"PublicKey\":\"{peerKey}\",{Recipient}}}"),
+        })
+        {
+            var reply = await raw.SendAsync(operation, body);
+            Assert.True(reply.Type == "UnsupportedOperationException", $"{operation}: {reply.Status} {reply.Raw}");
+            Assert.DoesNotContain("Plaintext", reply.Raw, StringComparison.Ordinal);
+        }
+    }
+
     private static byte[] OnUnknownCurve(byte[] der)
     {
         var at = der.AsSpan().IndexOf(P256Oid);

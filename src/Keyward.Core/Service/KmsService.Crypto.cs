@@ -29,6 +29,8 @@ public sealed partial class KmsService
     public async ValueTask<DecryptResponse> DecryptAsync(Caller caller, DecryptRequest request, CancellationToken ct)
     {
         CheckContext(request.EncryptionContext, "encryptionContext");
+        // A caller that names a Recipient asked not to get the plaintext in the clear: refused, never ignored.
+        if (request.Recipient is not null) throw Faults.RecipientUnsupported();
         var opened = await OpenAsync(caller, request.CiphertextBlob!, request.KeyId,
             request.EncryptionAlgorithm, request.EncryptionContext, request.DryRun == true, "Decrypt", ct);
         return new DecryptResponse
@@ -71,6 +73,7 @@ public sealed partial class KmsService
     public async ValueTask<GenerateDataKeyResponse> GenerateDataKeyAsync(Caller caller, GenerateDataKeyRequest request, bool withPlaintext, CancellationToken ct)
     {
         CheckContext(request.EncryptionContext, "encryptionContext");
+        if (withPlaintext && request.Recipient is not null) throw Faults.RecipientUnsupported();
         var length = (request.KeySpec, request.NumberOfBytes) switch
         {
             ("AES_256", null) => 32,
@@ -98,6 +101,7 @@ public sealed partial class KmsService
     public async ValueTask<GenerateRandomResponse> GenerateRandomAsync(Caller caller, GenerateRandomRequest request, CancellationToken ct)
     {
         AuthorizeAccount(caller);
+        if (request.Recipient is not null) throw Faults.RecipientUnsupported();
         if (request.NumberOfBytes is not { } n) throw KmsException.Validation("NumberOfBytes is required.");
         if (request.CustomKeyStoreId is not { } storeId) return new GenerateRandomResponse { Plaintext = RandomNumberGenerator.GetBytes(n) };
         // From the HSM's own random number generator.

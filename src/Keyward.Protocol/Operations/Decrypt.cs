@@ -11,6 +11,7 @@ public sealed class DecryptRequest : IValidatable, IGrantTokens, IEncryptionCont
     public string? KeyId { get; set; }
     public string? EncryptionAlgorithm { get; set; }
     public bool? DryRun { get; set; }
+    public RecipientInfo? Recipient { get; set; }
 
     public void Validate(ValidationErrors e)
     {

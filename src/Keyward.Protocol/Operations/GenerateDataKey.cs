@@ -12,6 +12,8 @@ public sealed class GenerateDataKeyRequest : IValidatable, IGrantTokens, IEncryp
     public string? KeySpec { get; set; }
     public List<string>? GrantTokens { get; set; }
     public bool? DryRun { get; set; }
+    /// <summary>GenerateDataKey only (GenerateDataKeyWithoutPlaintext's model has no such member).</summary>
+    public RecipientInfo? Recipient { get; set; }
 
     public void Validate(ValidationErrors e)
     {

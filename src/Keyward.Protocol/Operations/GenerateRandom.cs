@@ -7,6 +7,7 @@ public sealed class GenerateRandomRequest : IValidatable
 {
     public int? NumberOfBytes { get; set; }
     public string? CustomKeyStoreId { get; set; }
+    public RecipientInfo? Recipient { get; set; }
 
     public void Validate(ValidationErrors e)
     {
