@@ -86,8 +86,9 @@ public sealed class HsmCluster : IDisposable
     /// <summary>
     /// Runs <paramref name="operation"/> on one healthy HSM, failing over to the others. The
     /// exception of a data or object failure is passed on at once, except a device error the HSM's
-    /// probe contradicted, which the next HSM settles; if every HSM is down the result is
-    /// <see cref="KeyStoreFailure.Unavailable"/>.
+    /// probe contradicted, which the next HSM settles; an HSM that was out of service when the
+    /// request came to it is tried again at the end if it is back; if every HSM is down the result
+    /// is <see cref="KeyStoreFailure.Unavailable"/>.
     /// </summary>
     public T Run<T>(Func<Hsm, Pkcs11Session, T> operation)
     {
@@ -95,30 +96,40 @@ public sealed class HsmCluster : IDisposable
         Exception? last = null;
         Pkcs11Exception? contradicted = null;
         List<string>? outcomes = null; // what each HSM answered, for the message of a request that fails
+        var skipped = 0UL; // HSMs out of service when this request came to them (a bit per index; clusters are small)
         var busy = false;
-        for (var i = 0; i < _hsms.Length; i++)
+        // Two passes: the second tries the HSMs the first skipped as out of service and that are back in service by
+        // now, so a request does not fail because the HSM it was on died just as another one returned.
+        for (var pass = 0; pass < 2; pass++)
         {
-            var index = (start + i) % _hsms.Length;
-            var hsm = _hsms[index];
-            if (!hsm.Healthy)
+            for (var i = 0; i < _hsms.Length; i++)
             {
-                (outcomes ??= []).Add($"'{hsm.TokenLabel}' out of service");
-                continue;
+                var index = (start + i) % _hsms.Length;
+                var bit = 1UL << (index & 63);
+                if (pass == 1 && (skipped & bit) == 0) continue;
+                var hsm = _hsms[index];
+                if (!hsm.Healthy)
+                {
+                    if (pass == 0) skipped |= bit;
+                    else (outcomes ??= []).Add($"'{hsm.TokenLabel}' out of service");
+                    continue;
+                }
+                try { return hsm.Run(session => operation(hsm, session)); }
+                catch (Pkcs11Exception e) when (e.Kind is Pkcs11ErrorKind.Device or Pkcs11ErrorKind.Session) { last = e; }
+                catch (Pkcs11Exception e) when (e.Kind == Pkcs11ErrorKind.Data && Pkcs11Errors.Kind(e.ReturnValue) == Pkcs11ErrorKind.Device)
+                {
+                    // A device error that the HSM's probe then contradicted: bad input (SoftHSM's GCM tag mismatch), or a
+                    // blip (a device back between the failure and the probe). Another HSM tells which.
+                    contradicted = e;
+                    (outcomes ??= []).Add($"'{hsm.TokenLabel}' {e.Message} (its probe passed)");
+                    continue;
+                }
+                catch (KeyStoreException e) when (e.Failure == KeyStoreFailure.Timeout) { last = e; busy = true; }
+                catch (Pkcs11ConfigurationException e) { hsm.MarkFailed(e); last = e; }
+                (outcomes ??= []).Add($"'{hsm.TokenLabel}' {last!.Message}");
+                Report(index);
             }
-            try { return hsm.Run(session => operation(hsm, session)); }
-            catch (Pkcs11Exception e) when (e.Kind is Pkcs11ErrorKind.Device or Pkcs11ErrorKind.Session) { last = e; }
-            catch (Pkcs11Exception e) when (e.Kind == Pkcs11ErrorKind.Data && Pkcs11Errors.Kind(e.ReturnValue) == Pkcs11ErrorKind.Device)
-            {
-                // A device error that the HSM's probe then contradicted: bad input (SoftHSM's GCM tag mismatch), or a
-                // blip (a device back between the failure and the probe). Another HSM tells which.
-                contradicted = e;
-                (outcomes ??= []).Add($"'{hsm.TokenLabel}' {e.Message} (its probe passed)");
-                continue;
-            }
-            catch (KeyStoreException e) when (e.Failure == KeyStoreFailure.Timeout) { last = e; busy = true; }
-            catch (Pkcs11ConfigurationException e) { hsm.MarkFailed(e); last = e; }
-            (outcomes ??= []).Add($"'{hsm.TokenLabel}' {last!.Message}");
-            Report(index);
+            if (skipped == 0) break;
         }
         // Every HSM that answered said the same about the input: it was the input (a data error, final).
         if (contradicted is not null && last is null) throw contradicted;

@@ -119,6 +119,36 @@ public sealed class HsmClusterTests : IDisposable
     }
 
     /// <summary>
+    /// A request that found A out of service and went to B, which dies under it while A returns, is served by A: the
+    /// cluster tries again the HSMs it skipped, if they are back (the one failed request of the test above).
+    /// </summary>
+    [Fact]
+    public async Task A_request_whose_hsm_dies_under_it_is_served_by_one_that_returned_meanwhile()
+    {
+        using var store = new HsmKeyStore(HsmCluster.Connect(Options, Pin));
+        var material = store.CreateMaterial("71111111-2222-3333-4444-555555555555", Symmetric, DateTimeOffset.UtcNow);
+        var aad = "aad"u8.ToArray();
+        var (a, b) = (store.Cluster.Hsms[0], store.Cluster.Hsms[1]);
+        // Requests start round-robin: make the next one start at A, so that it skips A and goes on to B.
+        if (store.Cluster.Run((hsm, _) => hsm) == a) store.Cluster.Run((_, _) => 0);
+        _a.Kill();
+        Assert.ThrowsAny<Exception>(() => a.Run(s => { s.GenerateRandom(new byte[1]); return 0; })); // A is out of service
+        Assert.False(a.Healthy);
+
+        _b.Slow(TimeSpan.FromSeconds(2));
+        var request = Task.Run(async () => await store.EncryptAsync(material, "returned"u8.ToArray(), aad, default));
+        await WaitFor(() => _b.Waiting > 0); // the request passed A (out of service) and is in a call on B
+        _a.Start();
+        store.Cluster.CheckHealth();
+        Assert.True(a.Healthy);
+        _b.Kill(); // the call on B fails when its wait ends
+        _b.Fast();
+        var payload = await request;
+        Assert.False(b.Healthy);
+        Assert.Equal("returned"u8.ToArray(), await store.DecryptAsync(material, payload, aad, default));
+    }
+
+    /// <summary>
     /// An HSM that answers a device error and then passes the pool's probe (a blip, or a device that came back in
     /// between: the race a loaded machine hits in the test above) does not fail the request: another HSM serves it.
     /// </summary>

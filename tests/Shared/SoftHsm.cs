@@ -130,6 +130,17 @@ internal sealed class FaultyHsm : IDisposable
     /// <summary>True until a call has taken the blip of <see cref="Blip"/>.</summary>
     public bool BlipPending => File.Exists(_faultFile + ".once");
 
+    /// <summary>How many calls are inside the wait of <see cref="Slow"/> right now.</summary>
+    public unsafe int Waiting
+    {
+        get
+        {
+            var library = NativeLibrary.Load(Module);
+            try { return ((delegate* unmanaged<int>)NativeLibrary.GetExport(library, "keyward_fault_waiting"))(); }
+            finally { NativeLibrary.Free(library); }
+        }
+    }
+
     /// <summary>How many C_Encrypt calls this HSM has answered with CKR_OK (the shim counts them).</summary>
     public unsafe ulong Encryptions
     {

@@ -2,7 +2,8 @@
  * A PKCS#11 module that forwards every call to a real module (SoftHSM2 in the tests) and fails
  * on demand: while the file named by KEYWARD_FAULT_FILE exists, every call answers
  * CKR_DEVICE_ERROR, as a network HSM does when it drops off; while that name with ".slow" appended
- * exists, every call first waits the number of milliseconds written in it (an overloaded HSM); when that name with
+ * exists, every call first waits the number of milliseconds written in it (an overloaded HSM, which may drop off
+ * during the wait); when that name with
  * ".once" appended exists, the next call answers CKR_DEVICE_ERROR and removes it (a blip: the device is fine after). It performs no cryptography and
  * keeps no state of the HSM's; it only stands between Keyward and the real module, so tests can
  * take one HSM of a cluster down and bring it back. (p11-kit's RPC would put the HSM in another
@@ -45,12 +46,21 @@ static int down(void) { struct stat st; return fault_file[0] && stat(fault_file,
 /* A blip: the first call to take (unlink) the ".once" file answers CKR_DEVICE_ERROR; the HSM is fine right after. */
 static int blip(void) { return once_file[0] && unlink(once_file) == 0; }
 
+/* Calls inside their slowed wait right now: a test waits for one to know a request is on this HSM. */
+static int waiting;
+int keyward_fault_waiting(void) { return __atomic_load_n(&waiting, __ATOMIC_RELAXED); }
+
 static void maybe_wait(void)
 {
     FILE *f = slow_file[0] ? fopen(slow_file, "r") : NULL;
     if (!f) return;
     long ms = 0;
-    if (fscanf(f, "%ld", &ms) == 1 && ms > 0) usleep((useconds_t)(ms * 1000));
+    if (fscanf(f, "%ld", &ms) == 1 && ms > 0)
+    {
+        __atomic_fetch_add(&waiting, 1, __ATOMIC_RELAXED);
+        usleep((useconds_t)(ms * 1000));
+        __atomic_fetch_sub(&waiting, 1, __ATOMIC_RELAXED);
+    }
     fclose(f);
 }
 
@@ -67,8 +77,8 @@ unsigned long keyward_fault_encryptions(void) { return __atomic_load_n(&encrypti
 #define FORWARD(i) \
     static U f##i(U a, U b, U c, U d, U e, U f, U g, U h) \
     { \
-        if (down() || blip()) return CKR_DEVICE_ERROR; \
         maybe_wait(); \
+        if (down() || blip()) return CKR_DEVICE_ERROR; \
         U rv = ((Fn)backend->fn[i])(a, b, c, d, e, f, g, h); \
         if (i == I_Encrypt && rv == CKR_OK) __atomic_fetch_add(&encryptions, 1, __ATOMIC_RELAXED); \
         return rv; \
