@@ -160,6 +160,11 @@ internal static class Commands
 
         KmsHost host;
         try { host = await KmsHost.StartAsync(options); }
+        catch (DataDirectoryInUseException e)
+        {
+            Console.Error.WriteLine($"keyward: {e.Message}");
+            return 1;
+        }
         catch (ServerConfigurationException e)
         {
             return Fail(e.Message);
@@ -244,6 +249,11 @@ internal static class Commands
             };
         }
         try { return await DatabaseMigrationCommand.RunAsync(options, Console.Out); }
+        catch (DataDirectoryInUseException e)
+        {
+            Console.Error.WriteLine($"keyward: {e.Message}");
+            return 1;
+        }
         catch (ServerConfigurationException e) { return Fail(e.Message); }
         catch (Keyward.Core.Storage.StorageUnavailableException e)
         {

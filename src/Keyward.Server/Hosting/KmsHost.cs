@@ -37,6 +37,7 @@ public sealed class KmsHost : IAsyncDisposable
     private readonly KmsService _service;
     private readonly KeyLifecycleJob _lifecycleJob;
     private readonly Keyward.Core.Audit.AuditLog _auditLog;
+    private readonly DataDirectoryLock _dataLock;
 
     public const string AuditJournalFile = "audit.journal";
     private readonly CustomKeyStoreSyncJob? _storeSync;
@@ -48,9 +49,10 @@ public sealed class KmsHost : IAsyncDisposable
     public static readonly string NodeName = $"{Environment.MachineName}/{Environment.ProcessId}/{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
 
     private KmsHost(WebApplication app, IKmsStorage storage, ISeal seal, SoftwareKeyStore keyStore, KmsService service, KeyLifecycleJob job,
-        CustomKeyStoreSyncJob? storeSync, Keyward.Core.Audit.AuditLog auditLog)
+        CustomKeyStoreSyncJob? storeSync, Keyward.Core.Audit.AuditLog auditLog, DataDirectoryLock dataLock)
     {
         _auditLog = auditLog;
+        _dataLock = dataLock;
         _storeSync = storeSync;
         _service = service;
         _app = app;
@@ -64,7 +66,15 @@ public sealed class KmsHost : IAsyncDisposable
     {
         var certificate = ServerTls.Load(options);
         CreatePrivateDirectory(options.DataDir);
-        var storage = OpenStorage(options);
+        // Before anything is written: a second process on this directory is refused here.
+        var dataLock = DataDirectoryLock.Acquire(options.DataDir, "serve");
+        IKmsStorage storage;
+        try { storage = OpenStorage(options); }
+        catch
+        {
+            dataLock.Dispose();
+            throw;
+        }
         ISeal? seal = null;
         KmsService? service = null;
         Keyward.Core.Audit.AuditLog? auditLog = null;
@@ -133,7 +143,7 @@ public sealed class KmsHost : IAsyncDisposable
 
             var job = new KeyLifecycleJob(service, storage, NodeName, options.LifecycleJobInterval, logger);
             var storeSync = storage is PostgresKmsStorage ? new CustomKeyStoreSyncJob(service, options.StoreSyncInterval, logger) : null;
-            var host = new KmsHost(app, storage, seal, keyStore, service, job, storeSync, auditLog);
+            var host = new KmsHost(app, storage, seal, keyStore, service, job, storeSync, auditLog, dataLock);
             await app.StartAsync(ct);
             host.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
             if (options.RunLifecycleJob) job.Start();
@@ -148,6 +158,7 @@ public sealed class KmsHost : IAsyncDisposable
             service?.Dispose();
             seal?.Dispose();
             storage.Dispose();
+            dataLock.Dispose();
             throw;
         }
     }
@@ -171,6 +182,8 @@ public sealed class KmsHost : IAsyncDisposable
         _keyStore.Dispose();
         _seal.Dispose();
         _storage.Dispose();
+        // Last: the directory is free only once everything above has let go of it.
+        _dataLock.Dispose();
     }
 
     private static IReadOnlyList<Credential> LoadIdentities(KmsServerOptions options, Credential bootstrap)
@@ -214,7 +227,7 @@ public sealed class KmsHost : IAsyncDisposable
             throw new SealException("The root key of the seal does not match this database. Refusing to start.");
     }
 
-    private static void CreatePrivateDirectory(string path)
+    internal static void CreatePrivateDirectory(string path)
     {
         if (Directory.Exists(path)) return;
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);

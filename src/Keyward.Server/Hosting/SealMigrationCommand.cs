@@ -17,6 +17,7 @@ public static class SealMigrationCommand
         var database = Path.Combine(options.DataDir, KmsHost.DatabaseFile);
         var rootKeyFile = Path.Combine(options.DataDir, KmsHost.RootKeyFile);
         if (options.Database is null && !File.Exists(database)) throw new SealException($"There is no database at {database}.");
+        using var dataLock = DataDirectoryLock.Acquire(options.DataDir, "seal migrate");
         using var storage = KmsHost.OpenStorage(options);
         await storage.MigrateAsync(ct);
         using var from = FileSeal.Open(rootKeyFile, create: false);

@@ -19,6 +19,7 @@ public sealed class KeywardProcess : IAsyncDisposable
 
     public Uri Url { get; }
     public bool HasExited => _process.HasExited;
+    public int ProcessId => _process.Id;
     public string Output { get { lock (_output) return _output.ToString(); } }
 
     private readonly string? _generatedCredentialDir;

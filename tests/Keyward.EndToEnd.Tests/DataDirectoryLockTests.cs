@@ -1,0 +1,68 @@
+using Amazon.KeyManagementService.Model;
+using Keyward.EndToEnd.Tests.Infrastructure;
+
+namespace Keyward.EndToEnd.Tests;
+
+/// <summary>
+/// One process per data directory: a second `keyward serve`, `db migrate` or `seal migrate` on a directory a server
+/// holds is refused with one line naming the holder, exits non-zero and writes nothing; the first loses nothing (its
+/// audit chain verifies and holds every acknowledged call), and the directory is free again once it stops.
+/// </summary>
+public sealed class DataDirectoryLockTests : IDisposable
+{
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("keyward-lock").FullName;
+
+    private static Task<(int Code, string Stdout, string Stderr)> Keyward(params string[] args) =>
+        ExternalProcess.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "keyward.dll"), .. args]);
+
+    [Fact]
+    public async Task A_second_process_on_a_data_directory_in_use_is_refused_and_writes_nothing()
+    {
+        const int Calls = 20;
+        await using (var first = await KeywardProcess.StartAsync(_dataDir))
+        {
+            using var kms = first.Client();
+            var key = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+            for (var i = 0; i < Calls; i++) await kms.EncryptAsync(new EncryptRequest { KeyId = key, Plaintext = new MemoryStream([1]) });
+            // Once the audit indexer has moved the calls into the database, nothing in the directory changes by itself.
+            var before = Snapshot();
+            await Eventually.WaitFor(async () =>
+            {
+                await Task.Delay(500);
+                var now = Snapshot();
+                (var settled, before) = (now == before, now);
+                return settled;
+            });
+
+            var port = KeywardProcess.FreePort();
+            foreach (var args in new[]
+            {
+                new[] { "serve", "--listen", $"http://127.0.0.1:{port}", "--data-dir", _dataDir },
+                ["db", "migrate", "--data-dir", _dataDir],
+            })
+            {
+                var refused = await Keyward(args);
+                Assert.True(refused.Code == 1, $"{string.Join(' ', args)}: exit {refused.Code}\n{refused.Stdout}\n{refused.Stderr}");
+                var line = Assert.Single(refused.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                Assert.Contains($"is in use by process {first.ProcessId} (keyward serve", line);
+            }
+            Assert.Equal(before, Snapshot());
+            // The first server carries on.
+            await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key });
+            Assert.Equal(0, await first.TerminateAsync());
+        }
+        var verify = await Keyward("audit", "verify", "--data-dir", _dataDir);
+        Assert.True(verify.Code == 0, verify.Stdout + verify.Stderr);
+        var encrypts = await Keyward("audit", "query", "--data-dir", _dataDir, "--event", "Encrypt");
+        Assert.Equal(Calls, encrypts.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        // Stopped: the directory is free again.
+        var migrated = await Keyward("db", "migrate", "--data-dir", _dataDir);
+        Assert.True(migrated.Code == 0, migrated.Stderr);
+    }
+
+    /// <summary>Names, sizes and modification times of everything in the data directory but the lock's owner line.</summary>
+    private string Snapshot() => string.Join("\n", Directory.GetFiles(_dataDir).Order(StringComparer.Ordinal)
+        .Select(f => new FileInfo(f)).Select(f => $"{f.Name} {f.Length} {f.LastWriteTimeUtc:O}"));
+
+    public void Dispose() => Directory.Delete(_dataDir, recursive: true);
+}
