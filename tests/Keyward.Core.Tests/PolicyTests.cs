@@ -225,5 +225,53 @@ public sealed class PolicyTests
     [InlineData("a?c", "abc", true)]
     [InlineData("a?c", "ac", false)]
     [InlineData("**a*", "xxa", true)]
+    [InlineData("", "", true)]
+    [InlineData("", "a", false)]
+    [InlineData("abc", "abc", true)]
+    [InlineData("abc", "abcd", false)]
+    [InlineData("a*", "a", true)]
+    [InlineData("*a", "ba", true)]
+    [InlineData("*a", "ab", false)]
+    [InlineData("a*b*c", "axxbyyc", true)]
+    [InlineData("a*b*c", "axxcyyb", false)]
+    [InlineData("a*a", "a", false)]
+    [InlineData("*ab*ab*", "abab", true)]
+    [InlineData("*ab*ab*", "aba", false)]
+    [InlineData("*a?c*", "xxabcxx", true)]
+    [InlineData("*?b?*", "ab", false)]
+    [InlineData("*??*", "a", false)]
+    [InlineData("*??*", "ab", true)]
+    [InlineData("x*?a?b*y", "xqaqbqy", true)]
+    [InlineData("x*?a?b*y", "xaqby", false)]
+    [InlineData("*a*a*a*", "aa", false)]
     public void Wildcards(string pattern, string text, bool match) => Assert.Equal(match, Wildcard.Match(pattern, text, ignoreCase: false));
+
+    [Fact]
+    public void Wildcards_agree_with_a_regular_expression_on_many_random_cases()
+    {
+        var random = new Random(20261201);
+        for (var n = 0; n < 20000; n++)
+        {
+            var pattern = new string(Enumerable.Range(0, random.Next(0, 8)).Select(_ => "ab*?"[random.Next(4)]).ToArray());
+            var text = new string(Enumerable.Range(0, random.Next(0, 10)).Select(_ => "abA"[random.Next(3)]).ToArray());
+            var regex = "^" + string.Concat(pattern.Select(c => c switch { '*' => ".*", '?' => ".", _ => c.ToString() })) + "$";
+            foreach (var ignoreCase in new[] { false, true })
+            {
+                var options = System.Text.RegularExpressions.RegexOptions.Singleline |
+                              (ignoreCase ? System.Text.RegularExpressions.RegexOptions.IgnoreCase : 0);
+                Assert.True(System.Text.RegularExpressions.Regex.IsMatch(text, regex, options) == Wildcard.Match(pattern, text, ignoreCase),
+                    $"'{pattern}' on '{text}', ignoreCase {ignoreCase}");
+            }
+        }
+    }
+
+    /// <summary>A pattern and a value that made the backtracking matcher spend seconds: one pass now (and the answer is right).</summary>
+    [Fact]
+    public void A_hostile_pattern_is_matched_in_one_pass()
+    {
+        var pattern = "*" + new string('a', 8000) + "b";
+        Assert.False(Wildcard.Match(pattern, new string('a', 200_000), ignoreCase: false));
+        Assert.True(Wildcard.Match(pattern, new string('a', 200_000) + "b", ignoreCase: false));
+        Assert.False(Wildcard.Match("*?" + new string('a', 8000) + "b", new string('a', 200_000), ignoreCase: true));
+    }
 }
