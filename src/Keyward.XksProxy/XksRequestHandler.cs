@@ -124,6 +124,8 @@ internal sealed class XksRequestHandler(XksTenants tenants, XksOperations operat
         {
             kmsRequestId = request.RequestMetadata?.KmsRequestId;
             if (authorizeFor is not null) XksAuthorization.Check(authorizeFor.Authorization, Required(request.RequestMetadata));
+            else if (request.RequestMetadata is not { KmsOperation: not null, KmsRequestId: not null })
+                throw new XksException(XksErrorName.ValidationException, "requestMetadata needs kmsOperation and kmsRequestId.");
             response = call(request);
         }
         finally { (request as ISensitive)?.ZeroSecrets(); }

@@ -152,6 +152,10 @@ public sealed class XksProxyTests(XksProxyTests.Proxy fixture) : IClassFixture<X
     [Fact]
     public async Task The_health_check_is_deep_and_reports_each_hsm()
     {
+        // The specification requires kmsRequestId and kmsOperation in a health request too (the AWS XKS test client checks).
+        foreach (var incomplete in new[] { "{}", """{"requestMetadata":{}}""", """{"requestMetadata":{"kmsRequestId":"r-0"}}""",
+                     """{"requestMetadata":{"kmsOperation":"KmsHealthCheck"}}""" })
+            AssertError(400, "ValidationException", await Curl("/tenant-a/kms/xks/v1/health", incomplete));
         var health = await Curl("/tenant-a/kms/xks/v1/health", """{"requestMetadata":{"kmsRequestId":"r-1","kmsOperation":"KmsHealthCheck"}}""");
         Assert.Equal(200, health.Status);
         Assert.Equal(1, health.Body.GetProperty("xksProxyFleetSize").GetInt32());

@@ -86,7 +86,11 @@ internal sealed class KmsRequestHandler(
         }
         catch (KeyStoreException e)
         {
-            Log.KeyStoreFailed(logger, requestId, operationName, e.Failure.ToString(), e.Message);
+            // What the client sent wrong (a ciphertext or context that does not authenticate, unfit key material) is
+            // the client's error, not a warning for the operator; a store that fails is.
+            if (e.Failure is KeyStoreFailure.InvalidCiphertext or KeyStoreFailure.InvalidMaterial or KeyStoreFailure.Unsupported)
+                Log.Rejected(logger, requestId, e.Failure.ToString());
+            else Log.KeyStoreFailed(logger, requestId, operationName, e.Failure.ToString(), e.Message);
             var mapped = Faults.FromKeyStore(e);
             await FailAsync(mapped.Code, mapped.Code == KmsErrorCode.KMSInternalException ? InternalMessage(requestId) : mapped.Message);
         }
