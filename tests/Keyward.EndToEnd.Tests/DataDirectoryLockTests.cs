@@ -60,6 +60,20 @@ public sealed class DataDirectoryLockTests : IDisposable
         Assert.True(migrated.Code == 0, migrated.Stderr);
     }
 
+    [Theory]
+    [InlineData("notaurl")]
+    [InlineData("ftp://127.0.0.1:21")]
+    [InlineData("http://127.0.0.1:notaport")]
+    public async Task A_bad_listen_address_is_refused_before_anything_is_written(string listen)
+    {
+        var fresh = Path.Combine(_dataDir, "never-made");
+        var refused = await Keyward("serve", "--listen", listen, "--data-dir", fresh);
+        Assert.True(refused.Code is 1 or 2, $"exit {refused.Code}\n{refused.Stderr}");
+        Assert.StartsWith("keyward: --listen must be an http:// or https:// address", refused.Stderr);
+        Assert.DoesNotContain("Exception", refused.Stderr);
+        Assert.False(Directory.Exists(fresh));
+    }
+
     /// <summary>Names, sizes and modification times of everything in the data directory but the lock's owner line.</summary>
     private string Snapshot() => string.Join("\n", Directory.GetFiles(_dataDir).Order(StringComparer.Ordinal)
         .Select(f => new FileInfo(f)).Select(f => $"{f.Name} {f.Length} {f.LastWriteTimeUtc:O}"));

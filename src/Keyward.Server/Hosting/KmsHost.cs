@@ -64,6 +64,7 @@ public sealed class KmsHost : IAsyncDisposable
 
     public static async Task<KmsHost> StartAsync(KmsServerOptions options, CancellationToken ct = default)
     {
+        CheckListenAddress(options.Listen);
         var certificate = ServerTls.Load(options);
         CreatePrivateDirectory(options.DataDir);
         // Before anything is written: a second process on this directory is refused here.
@@ -225,6 +226,25 @@ public sealed class KmsHost : IAsyncDisposable
     {
         if (!barrier.Verify(check))
             throw new SealException("The root key of the seal does not match this database. Refusing to start.");
+    }
+
+    /// <summary>Kestrel's own parser, before anything is written: a bad address is a one-line error, not a crash after set-up.</summary>
+    private static void CheckListenAddress(string listen)
+    {
+        try
+        {
+            var address = Microsoft.AspNetCore.Http.BindingAddress.Parse(listen);
+            // The port must be written, and be a number (the parser takes "host:text" for a host name).
+            var port = ":" + address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var hostWithColon = address.Host.Contains(':', StringComparison.Ordinal) && !address.Host.StartsWith('[');
+            if (address.IsUnixPipe || address.Scheme is not ("http" or "https") || hostWithColon
+                || !listen.TrimEnd('/').EndsWith(port, StringComparison.Ordinal))
+                throw new FormatException();
+        }
+        catch (FormatException)
+        {
+            throw new ServerConfigurationException($"--listen must be an http:// or https:// address with a host and a port (http://127.0.0.1:4599), not '{listen}'");
+        }
     }
 
     internal static void CreatePrivateDirectory(string path)
