@@ -204,8 +204,12 @@ public sealed class MultiNodeTests
         await stop.CancelAsync();
         await Task.WhenAll(load);
 
-        // Only the requests node A held when it died may fail (nginx answers them 502); at most one per worker.
-        Assert.True(failures.Count <= Workers, $"{failures.Count} failures: {string.Join(", ", failures)}");
+        // Only requests that reached node A may fail, and only as the balancer's 502 (never a KMS error): the one each
+        // worker had in flight at the kill, and one each that nginx sent on a connection to A it had kept open (keepalive)
+        // before it saw that connection close; a POST sent there is not retried on B, as nginx does for non-idempotent
+        // requests.
+        Assert.All(failures, f => Assert.StartsWith("502", f, StringComparison.Ordinal));
+        Assert.True(failures.Count <= 2 * Workers, $"{failures.Count} failures: {string.Join(", ", failures)}");
         Assert.True(afterKill > 0, "no request succeeded after the kill");
         using var survivor = cluster.Client(1);
         foreach (var id in created)
