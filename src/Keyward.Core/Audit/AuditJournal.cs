@@ -365,7 +365,10 @@ public sealed unsafe class AuditJournal : IDisposable
     private static void Create(string path)
     {
         var header = Encoding.UTF8.GetBytes(Magic + Guid.NewGuid().ToString("N") + "\n");
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+        // Owner only, whatever the umask: the journal names principals, keys and encryption contexts.
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.ReadWrite };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using var stream = new FileStream(path, options);
         stream.Write(header);
         stream.Flush(flushToDisk: true);
     }

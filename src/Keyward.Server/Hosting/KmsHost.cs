@@ -69,6 +69,7 @@ public sealed class KmsHost : IAsyncDisposable
         CreatePrivateDirectory(options.DataDir);
         // Before anything is written: a second process on this directory is refused here.
         var dataLock = DataDirectoryLock.Acquire(options.DataDir, "serve");
+        OwnerOnly(options);
         IKmsStorage storage;
         try { storage = OpenStorage(options); }
         catch
@@ -245,6 +246,23 @@ public sealed class KmsHost : IAsyncDisposable
         {
             throw new ServerConfigurationException($"--listen must be an http:// or https:// address with a host and a port (http://127.0.0.1:4599), not '{listen}'");
         }
+    }
+
+    /// <summary>
+    /// The data directory 0700 and everything in it 0600, whatever the umask or an earlier version left. The SQLite
+    /// database is created here empty (an empty file is an empty database) so that SQLite, which gives its -wal and
+    /// -shm files the database file's mode, makes those 0600 too.
+    /// </summary>
+    private static void OwnerOnly(KmsServerOptions options)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        File.SetUnixFileMode(options.DataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var database = Path.Combine(options.DataDir, DatabaseFile);
+        if (options.Database is null && !File.Exists(database))
+            new FileStream(database, new FileStreamOptions
+                { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }).Dispose();
+        foreach (var file in Directory.EnumerateFiles(options.DataDir))
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
     internal static void CreatePrivateDirectory(string path)

@@ -4,11 +4,11 @@ using Keyward.EndToEnd.Tests.Infrastructure;
 namespace Keyward.EndToEnd.Tests;
 
 /// <summary>
-/// One process per data directory: a second `keyward serve`, `db migrate` or `seal migrate` on a directory a server
+/// The data directory: owner-only, whatever the umask. One process per data directory: a second `keyward serve`, `db migrate` or `seal migrate` on a directory a server
 /// holds is refused with one line naming the holder, exits non-zero and writes nothing; the first loses nothing (its
 /// audit chain verifies and holds every acknowledged call), and the directory is free again once it stops.
 /// </summary>
-public sealed class DataDirectoryLockTests : IDisposable
+public sealed class DataDirectoryTests : IDisposable
 {
     private readonly string _dataDir = Directory.CreateTempSubdirectory("keyward-lock").FullName;
 
@@ -58,6 +58,26 @@ public sealed class DataDirectoryLockTests : IDisposable
         // Stopped: the directory is free again.
         var migrated = await Keyward("db", "migrate", "--data-dir", _dataDir);
         Assert.True(migrated.Code == 0, migrated.Stderr);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Every_file_is_owner_only_and_the_directory_too_whatever_the_umask()
+    {
+        // A directory an earlier version (or a umask of 022) left readable by others.
+        File.SetUnixFileMode(_dataDir, (UnixFileMode)0b111_101_101);
+        await using (var server = await KeywardProcess.StartAsync(_dataDir, bootstrapFromEnvironment: false))
+        {
+            using var kms = server.Client();
+            var key = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+            await kms.EncryptAsync(new EncryptRequest { KeyId = key, Plaintext = new MemoryStream([1]) });
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_dataDir));
+            var files = Directory.GetFiles(_dataDir);
+            foreach (var expected in new[] { "keyward.db", "keyward.db-wal", "keyward.db-shm", "audit.journal", "root.key", "bootstrap-credential.json", "keyward.lock" })
+                Assert.Contains(Path.Combine(_dataDir, expected), files);
+            foreach (var file in files)
+                Assert.True(File.GetUnixFileMode(file) == (UnixFileMode.UserRead | UnixFileMode.UserWrite), $"{file} is {File.GetUnixFileMode(file)}");
+        }
     }
 
     [Theory]
