@@ -115,6 +115,21 @@ public sealed class GrantTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_constraint_is_bounded_as_AWS_bounds_it()
+    {
+        using var root = As("root");
+        var key = (await root.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+        Task Grant(Dictionary<string, string> subset) => root.CreateGrantAsync(new CreateGrantRequest
+            { KeyId = key, GranteePrincipal = TestIdentities.Arn("app"), Operations = [GrantOperation.Encrypt],
+              Constraints = new GrantConstraints { EncryptionContextSubset = subset } });
+        var eight = Enumerable.Range(0, 8).ToDictionary(i => $"k{i}", _ => new string('v', 384));
+        Assert.Equal("success", await ErrorOf(() => Grant(eight)));
+        Assert.Equal("ValidationException", await ErrorOf(() => Grant(Enumerable.Range(0, 9).ToDictionary(i => $"k{i}", _ => "v"))));
+        Assert.Equal("ValidationException", await ErrorOf(() => Grant(new() { ["k"] = new string('v', 385) })));
+        Assert.Equal("ValidationException", await ErrorOf(() => Grant(new() { ["k"] = new string('v', 900_000) })));
+    }
+
+    [Fact]
     public async Task Revoking_retiring_by_grantee_cross_account_grants_and_explicit_denies()
     {
         using var root = As("root");

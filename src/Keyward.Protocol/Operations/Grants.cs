@@ -29,7 +29,29 @@ public sealed class CreateGrantRequest : IValidatable, IGrantTokens
         Members.GrantTokens(e, GrantTokens);
         e.Length(Name, "name", 1, 256);
         e.Pattern(Name, "name", "^[a-zA-Z0-9:/_-]+$", Validation.Constraints.IsAliasText);
+        ConstraintContext(e, Constraints?.EncryptionContextSubset, "constraints.encryptionContextSubset");
+        ConstraintContext(e, Constraints?.EncryptionContextEquals, "constraints.encryptionContextEquals");
     }
+
+    /// <summary>
+    /// AWS's bounds on a grant constraint (API_CreateGrant, Constraints): at most 8 pairs, values at most 384 characters.
+    /// Every request the grant might allow is matched against it, and ListGrants returns it: unbounded, it made
+    /// each grant a megabyte.
+    /// </summary>
+    private static void ConstraintContext(ValidationErrors e, Dictionary<string, string>? context, string member)
+    {
+        if (context is null) return;
+        if (context.Count > MaxConstraintPairs) e.AddHidden(member, $"Member must have length less than or equal to {MaxConstraintPairs}");
+        foreach (var value in context.Values)
+            if (value is { Length: > MaxConstraintValue })
+            {
+                e.AddHidden(member, $"Map value must satisfy constraint: [Member must have length less than or equal to {MaxConstraintValue}]");
+                break;
+            }
+    }
+
+    public const int MaxConstraintPairs = 8;
+    public const int MaxConstraintValue = 384;
 }
 
 public sealed class CreateGrantResponse
