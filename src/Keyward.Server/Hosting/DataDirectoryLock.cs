@@ -19,9 +19,13 @@ internal sealed class DataDirectoryLock : IDisposable
 
     private DataDirectoryLock(FileStream held) => _lock = held;
 
-    /// <summary>Takes the lock of <paramref name="dataDir"/> (which must exist) for <paramref name="command"/>, or throws ServerConfigurationException.</summary>
+    /// <summary>
+    /// Takes the lock of <paramref name="dataDir"/> for <paramref name="command"/>, making the directory (0700) if it is
+    /// missing; throws <see cref="DataDirectoryInUseException"/> when another process holds it.
+    /// </summary>
     public static DataDirectoryLock Acquire(string dataDir, string command)
     {
+        KmsHost.CreatePrivateDirectory(dataDir);
         var path = Path.Combine(dataDir, FileName);
         var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;

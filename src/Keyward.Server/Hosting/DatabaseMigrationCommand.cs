@@ -12,7 +12,7 @@ public static class DatabaseMigrationCommand
     public static async Task<int> RunAsync(KmsServerOptions options, TextWriter output, CancellationToken ct = default)
     {
         // The SQLite database is the data directory's: take its lock. PostgreSQL migrates beside running nodes.
-        using var dataLock = options.Database is null ? LockDataDirectory(options) : null;
+        using var dataLock = options.Database is null ? DataDirectoryLock.Acquire(options.DataDir, "db migrate") : null;
         using var storage = KmsHost.OpenStorage(options);
         if (storage is PostgresKmsStorage pg)
         {
@@ -26,11 +26,5 @@ public static class DatabaseMigrationCommand
             output.WriteLine($"keyward: {Path.Combine(options.DataDir, KmsHost.DatabaseFile)} is migrated.");
         }
         return 0;
-    }
-
-    private static DataDirectoryLock LockDataDirectory(KmsServerOptions options)
-    {
-        KmsHost.CreatePrivateDirectory(options.DataDir);
-        return DataDirectoryLock.Acquire(options.DataDir, "db migrate");
     }
 }

@@ -66,7 +66,6 @@ public sealed class KmsHost : IAsyncDisposable
     {
         CheckListenAddress(options.Listen);
         var certificate = ServerTls.Load(options);
-        CreatePrivateDirectory(options.DataDir);
         // Before anything is written: a second process on this directory is refused here.
         var dataLock = DataDirectoryLock.Acquire(options.DataDir, "serve");
         OwnerOnly(options);
