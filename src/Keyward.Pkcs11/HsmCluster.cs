@@ -96,21 +96,20 @@ public sealed class HsmCluster : IDisposable
         Exception? last = null;
         Pkcs11Exception? contradicted = null;
         List<string>? outcomes = null; // what each HSM answered, for the message of a request that fails
-        var skipped = 0UL; // HSMs out of service when this request came to them (a bit per index; clusters are small)
+        List<int>? skipped = null; // the HSMs out of service when this request came to them
         var busy = false;
         // Two passes: the second tries the HSMs the first skipped as out of service and that are back in service by
         // now, so a request does not fail because the HSM it was on died just as another one returned.
         for (var pass = 0; pass < 2; pass++)
         {
-            for (var i = 0; i < _hsms.Length; i++)
+            var count = pass == 0 ? _hsms.Length : skipped?.Count ?? 0;
+            for (var i = 0; i < count; i++)
             {
-                var index = (start + i) % _hsms.Length;
-                var bit = 1UL << (index & 63);
-                if (pass == 1 && (skipped & bit) == 0) continue;
+                var index = pass == 0 ? (start + i) % _hsms.Length : skipped![i];
                 var hsm = _hsms[index];
                 if (!hsm.Healthy)
                 {
-                    if (pass == 0) skipped |= bit;
+                    if (pass == 0) (skipped ??= []).Add(index);
                     else (outcomes ??= []).Add($"'{hsm.TokenLabel}' out of service");
                     continue;
                 }
@@ -129,7 +128,6 @@ public sealed class HsmCluster : IDisposable
                 (outcomes ??= []).Add($"'{hsm.TokenLabel}' {last!.Message}");
                 Report(index);
             }
-            if (skipped == 0) break;
         }
         // Every HSM that answered said the same about the input: it was the input (a data error, final).
         if (contradicted is not null && last is null) throw contradicted;
