@@ -10,22 +10,15 @@ namespace Keyward.EndToEnd.Tests;
 /// their member, never KMSInternalException: keys on a curve the platform does not know, key-wrap parts of a length the
 /// algorithm cannot have.
 /// </summary>
-public sealed class HostileInputTests : IAsyncLifetime
+public sealed class HostileInputTests(ServerFixture server) : IClassFixture<ServerFixture>, IDisposable
 {
     // prime256v1 (1.2.840.10045.3.1.7) and an OID of the same length that names no curve (1.2.840.10045.3.1.99).
     private static readonly byte[] P256Oid = [0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07];
     private static readonly byte[] UnknownCurveOid = [0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x63];
 
-    private readonly ServerFixture _server = new() { LifecycleJob = false };
-    private AmazonKeyManagementServiceClient _kms = null!;
+    private readonly AmazonKeyManagementServiceClient _kms = server.Client();
 
-    public async Task InitializeAsync()
-    {
-        await _server.InitializeAsync();
-        _kms = _server.Client();
-    }
-
-    public Task DisposeAsync() => _server.DisposeAsync();
+    public void Dispose() => _kms.Dispose();
 
     [Fact]
     public async Task DeriveSharedSecret_with_a_peer_key_on_an_unknown_curve_is_a_validation_error()
@@ -75,7 +68,7 @@ public sealed class HostileInputTests : IAsyncLifetime
         using var peer = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
         var peerKey = Convert.ToBase64String(peer.ExportSubjectPublicKeyInfo());
         const string Recipient = "\"Recipient\":{\"KeyEncryptionAlgorithm\":\"RSAES_OAEP_SHA_256\",\"AttestationDocument\":\"AQID\"}";
-        using var raw = new RawClient(_server.Url);
+        using var raw = new RawClient(server.Url);
         foreach (var (operation, body) in new[]
         {
             ("Decrypt", $"{{\"CiphertextBlob\":\"{blob}\",{Recipient}}}"),
