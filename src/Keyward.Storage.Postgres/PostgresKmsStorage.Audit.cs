@@ -9,14 +9,15 @@ public sealed partial class PostgresKmsStorage
 
     public ValueTask AppendAuditEventsAsync(IReadOnlyList<AuditEvent> events, string journalId, long journalOffset, CancellationToken cancellationToken = default) => Write(async (c, tx, ct) =>
     {
-        if (events.Count == 0) return 0;
-        await Execute(c, tx, "SELECT pg_advisory_xact_lock(" + AuditLock + ")", ct);
-        long seq;
-        byte[] previous;
-        await using (var head = Command(c, tx, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"))
-        await using (var r = await head.ExecuteReaderAsync(ct))
+        long seq = 0;
+        byte[] previous = AuditChain.Genesis;
+        // Without events (a batch of lines kept aside) only the journal offset moves: no chain lock is needed.
+        if (events.Count > 0)
         {
-            (seq, previous) = await r.ReadAsync(ct) ? (r.GetInt64(0), (byte[])r.GetValue(1)) : (0L, AuditChain.Genesis);
+            await Execute(c, tx, "SELECT pg_advisory_xact_lock(" + AuditLock + ")", ct);
+            await using var head = Command(c, tx, "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1");
+            await using var r = await head.ExecuteReaderAsync(ct);
+            if (await r.ReadAsync(ct)) (seq, previous) = (r.GetInt64(0), (byte[])r.GetValue(1));
         }
         foreach (var e in events)
         {

@@ -23,7 +23,6 @@ public sealed partial class SqliteKmsStorage
 
     public async ValueTask AppendAuditEventsAsync(IReadOnlyList<AuditEvent> events, string journalId, long journalOffset, CancellationToken cancellationToken = default)
     {
-        if (events.Count == 0) return;
         await _pool.WriteLock.WaitAsync(cancellationToken);
         try
         {

@@ -135,16 +135,27 @@ public sealed class AuditTests : IAsyncLifetime
             for (var i = 0; i < 6; i++) await root.EncryptAsync(new EncryptRequest { KeyId = key, Plaintext = new MemoryStream([1]) });
         }
         await _server.DisposeAsync();
-        var copies = Enumerable.Range(0, 3).Select(_ => Directory.CreateTempSubdirectory("keyward-tamper").FullName).ToArray();
+        // Each edit on its own copy, and what verify must say about it: the JSON, the chain, and every column a query reads.
+        var edits = new (string Sql, string Expected)[]
+        {
+            ("UPDATE audit_events SET json = CAST(replace(CAST(json AS TEXT), '\"name\":\"Encrypt\"', '\"name\":\"Decrypt\"') AS BLOB) WHERE seq = 4;",
+                "event 4 was modified"),
+            ("DELETE FROM audit_events WHERE seq = 3;", "event 3 is missing"),
+            ("UPDATE audit_events SET seq = -5 WHERE seq = 5; UPDATE audit_events SET seq = 5 WHERE seq = 6; UPDATE audit_events SET seq = 6 WHERE seq = -5;",
+                "event 5 does not follow event 4"),
+            ("UPDATE audit_events SET principal_arn = replace(principal_arn, ':root', ':rooT') WHERE seq = 2;",
+                "event 2 was modified (its principal_arn column"),
+            ("UPDATE audit_events SET event_name = 'Decrypt' WHERE seq = 3;", "event 3 was modified (its event_name column"),
+            ("UPDATE audit_events SET key_arns = NULL WHERE seq = 5;", "event 5 was modified (its key_arns column"),
+            ("UPDATE audit_events SET event_time = event_time + 1 WHERE seq = 6;", "event 6 was modified (its event_time column"),
+        };
+        var copies = edits.Select(_ => Directory.CreateTempSubdirectory("keyward-tamper").FullName).ToArray();
         try
         {
             foreach (var c in copies) File.Copy(Database, Path.Combine(c, "keyward.db"));
-            await SqlAsync(Path.Combine(copies[0], "keyward.db"), "UPDATE audit_events SET json = CAST(replace(CAST(json AS TEXT), '\"name\":\"Encrypt\"', '\"name\":\"Decrypt\"') AS BLOB) WHERE seq = 4;");
-            await SqlAsync(Path.Combine(copies[1], "keyward.db"), "DELETE FROM audit_events WHERE seq = 3;");
-            await SqlAsync(Path.Combine(copies[2], "keyward.db"),
-                "UPDATE audit_events SET seq = -5 WHERE seq = 5; UPDATE audit_events SET seq = 5 WHERE seq = 6; UPDATE audit_events SET seq = 6 WHERE seq = -5;");
-            var expected = new[] { "event 4 was modified", "event 3 is missing", "event 5 does not follow event 4" };
-            for (var i = 0; i < 3; i++)
+            for (var i = 0; i < edits.Length; i++) await SqlAsync(Path.Combine(copies[i], "keyward.db"), edits[i].Sql);
+            var expected = edits.Select(e => e.Expected).ToArray();
+            for (var i = 0; i < edits.Length; i++)
             {
                 var (code, stdout, stderr) = await Keyward("audit", "verify", "--data-dir", copies[i]);
                 Assert.Equal(1, code);

@@ -14,9 +14,13 @@ public sealed class AuditJournalTests : IDisposable
 
     private string JournalPath => Path.Combine(_dir, "audit.journal");
 
+    private const string App = "arn:aws:iam::111122223333:user/app";
+    private const string Key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
     private static AuditEvent Event(int i) => new(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000 + i), "Encrypt", $"event-{i}", $"request-{i}",
-        "arn:aws:iam::111122223333:user/app", ["arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"], true,
-        Encoding.UTF8.GetBytes($$"""{"eventID":"event-{{i}}","padding":"{{new string('x', 200)}}"}"""));
+        App, [Key], true,
+        AuditRecords.Json(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000 + i), "Encrypt", App, [Key],
+            $"\"eventID\":\"event-{i}\",\"padding\":\"{new string('x', 200)}\""));
 
     private static async Task<List<AuditRecord>> ReadAll(SqliteKmsStorage storage)
     {
@@ -115,6 +119,68 @@ public sealed class AuditJournalTests : IDisposable
 
         AssertChain(await ReadAll(storage), 15);
         Assert.False(File.Exists(retired));
+    }
+
+    /// <summary>
+    /// A journal line that is not an entry (an edit, damage on disk, two processes appending at once) is kept aside in
+    /// <c>audit.journal.rejected</c> and reported; the entries around it are indexed, and the server starts.
+    /// </summary>
+    [Fact]
+    public async Task A_line_that_is_not_an_entry_is_kept_aside_and_reported_and_the_rest_is_indexed()
+    {
+        using var storage = new SqliteKmsStorage(Path.Combine(_dir, "k.db"));
+        await storage.MigrateAsync();
+        var good = Enumerable.Range(1, 5).Select(i => AuditJournal.Format(Event(i))).ToArray();
+        var bad = new[]
+        {
+            "no tabs at all",
+            "12x\tEncrypt\te\tr\tp\tk\t1\t{}", // time is not a number
+            "1\tEncrypt\te\tr\tp\tk\t2\t{}", // the used-key flag is neither 0 nor 1
+            "1\tEncrypt\te\tr\tp\tk\t1\t{\"v\":2,", // JSON cut short
+            "1\tEncrypt\te\tr\tp\tk\t1\t{}{}", // two JSON values
+            "99999999999999999999\tEncrypt\te\tr\tp\tk\t1\t{}", // a time out of range
+            Encoding.UTF8.GetString(good[0].AsSpan(0, 50)) + Encoding.UTF8.GetString(good[1].AsSpan(30, good[1].Length - 31)), // interleaved halves
+        };
+        var journal = new AuditJournal(JournalPath);
+        journal.Append(good[0]);
+        journal.Append(good[1]);
+        foreach (var line in bad) journal.Append(Encoding.UTF8.GetBytes(line + "\n"));
+        journal.Append([0xC3, 0x28, (byte)'\n']); // invalid UTF-8
+        journal.Append(good[2]);
+        journal.Dispose();
+
+        var log = new AuditLog(storage, new AuditJournal(JournalPath));
+        var reported = new List<long>();
+        log.EntryRejected += (file, offset, aside) =>
+        {
+            Assert.Equal(JournalPath, file);
+            Assert.Equal(JournalPath + ".rejected", aside);
+            reported.Add(offset);
+        };
+        await log.StartAsync(CancellationToken.None);
+        log.Append(good[3]);
+        log.Append(good[4]);
+        await log.FlushAsync(CancellationToken.None);
+        await log.DisposeAsync();
+
+        var records = await ReadAll(storage);
+        Assert.Equal(["event-1", "event-2", "event-3", "event-4", "event-5"],
+            records.Select(r => System.Text.Json.JsonDocument.Parse(r.Json).RootElement.GetProperty("eventID").GetString()));
+        var previous = AuditChain.Genesis;
+        foreach (var r in records) { Assert.Null(AuditChain.Check(r, r.Sequence, previous)); previous = r.Hash; }
+        Assert.Equal(bad.Length + 1, reported.Count);
+        var aside = File.ReadAllLines(JournalPath + ".rejected");
+        Assert.Equal(bad.Length + 1, aside.Length);
+        for (var i = 0; i < bad.Length; i++) Assert.EndsWith("\t" + reported[i] + "\t" + bad[i], aside[i]);
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(JournalPath + ".rejected"));
+
+        // Kept aside once: the next start indexes nothing again and reports nothing.
+        var again = new AuditLog(storage, new AuditJournal(JournalPath));
+        again.EntryRejected += (_, offset, _) => reported.Add(offset);
+        await again.StartAsync(CancellationToken.None);
+        await again.DisposeAsync();
+        Assert.Equal(bad.Length + 1, reported.Count);
+        Assert.Equal(5, (await ReadAll(storage)).Count);
     }
 
     /// <summary>

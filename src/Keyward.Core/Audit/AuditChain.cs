@@ -44,6 +44,8 @@ public static class AuditChain
             return $"event {record.Sequence} does not follow event {record.Sequence - 1} (its link to the previous hash is broken): events were removed, reordered or replaced";
         if (!CryptographicOperations.FixedTimeEquals(record.Hash, Hash(previousHash, record.Sequence, record.Json)))
             return $"event {record.Sequence} was modified (its content does not match its hash)";
+        if (AuditColumns.Mismatch(record) is { } column)
+            return $"event {record.Sequence} was modified (its {column} column does not match the event its hash covers)";
         return null;
     }
 }

@@ -3,6 +3,8 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.IO.MemoryMappedFiles;
 using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Keyward.Core.Audit;
 
@@ -164,36 +166,82 @@ public sealed unsafe class AuditJournal : IDisposable
     public void Dispose() => CloseWriter();
 
     /// <summary>Complete entries from <paramref name="offset"/>, at most <paramref name="max"/>, and the offset after them.</summary>
-    public (IReadOnlyList<AuditEvent> Events, long End) Read(long offset, int max)
+    public JournalRead Read(long offset, int max)
     {
         byte[]? buffer = null;
         return Read(offset, max, ref buffer);
     }
 
     /// <summary>
+    /// What one read found: the well-formed entries, the offset after them, and the lines that are not entries
+    /// (<see cref="WellFormed"/>: a journal edited, damaged on disk, or written by two processes at once), each with its
+    /// offset. The indexer keeps those aside and reports them; they never stop the entries after them.
+    /// </summary>
+    public readonly record struct JournalRead(IReadOnlyList<AuditEvent> Events, long End, IReadOnlyList<(long Offset, ReadOnlyMemory<byte> Line)> Rejected)
+    {
+        public void Deconstruct(out IReadOnlyList<AuditEvent> events, out long end) => (events, end) = (Events, End);
+    }
+
+    /// <summary>
     /// Like <see cref="Read(long, int)"/>, into a buffer the caller keeps for its next reads (the indexer's; grown here
     /// when too small): the events lie in it, so they are valid until the caller's next read.
     /// </summary>
-    public (IReadOnlyList<AuditEvent> Events, long End) Read(long offset, int max, ref byte[]? buffer)
+    public JournalRead Read(long offset, int max, ref byte[]? buffer)
     {
         var position = Math.Max(offset, HeaderLength);
         // One read of what is there (bounded; the page cache holds what the mapping wrote), then split at newlines.
         var available = (int)Math.Min(Length - position, 8L << 20);
-        if (available <= 0) return (JournalEntries.Empty, position);
+        if (available <= 0) return new(JournalEntries.Empty, position, []);
         if (buffer is null || buffer.Length < available) buffer = new byte[Math.Max(available, Math.Min(2 * (buffer?.Length ?? 0), 8 << 20))];
         using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         stream.Position = position;
         stream.ReadExactly(buffer.AsSpan(0, available));
         var entries = new JournalEntries(buffer);
+        List<(long, ReadOnlyMemory<byte>)>? rejected = null;
         var start = 0;
         while (entries.Count < max)
         {
             var newline = buffer.AsSpan(start, available - start).IndexOf((byte)'\n');
             if (newline < 0) break;
-            entries.Add(start, newline);
+            if (WellFormed(buffer.AsSpan(start, newline))) entries.Add(start, newline);
+            else (rejected ??= []).Add((position + start, buffer.AsMemory(start, newline)));
             start += newline + 1;
         }
-        return (entries, position + start);
+        return new(entries, position + start, rejected ?? (IReadOnlyList<(long, ReadOnlyMemory<byte>)>)[]);
+    }
+
+    /// <summary>
+    /// Whether a line is an entry <see cref="Parse"/> reads: eight tab-separated fields of valid UTF-8, a time in
+    /// Unix milliseconds, a used-key flag, and one JSON object as the last field. Checked once per entry by the
+    /// indexer (a pass of the reader over the JSON, without allocating), so nothing malformed reaches the database.
+    /// </summary>
+    public static bool WellFormed(ReadOnlySpan<byte> line)
+    {
+        if (!Utf8.IsValid(line)) return false;
+        var at = 0;
+        Span<int> starts = stackalloc int[8];
+        for (var i = 0; i < 7; i++)
+        {
+            var tab = line[at..].IndexOf((byte)'\t');
+            if (tab < 0) return false;
+            starts[i] = at;
+            at += tab + 1;
+        }
+        starts[7] = at;
+        var time = line[..(starts[1] - 1)];
+        if (!Utf8Parser.TryParse(time, out long ms, out var used) || used != time.Length
+            || ms < DateTimeOffset.MinValue.ToUnixTimeMilliseconds() || ms > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()) return false;
+        if (!line[starts[6]..(starts[7] - 1)].SequenceEqual("0"u8) && !line[starts[6]..(starts[7] - 1)].SequenceEqual("1"u8)) return false;
+        if (line[(starts[1])..(starts[2] - 1)].IsEmpty) return false; // an event name
+        var json = line[starts[7]..];
+        if (json.IsEmpty || json[0] != (byte)'{') return false;
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+            while (reader.Read()) { }
+            return true;
+        }
+        catch (JsonException) { return false; }
     }
 
     /// <summary>

@@ -42,6 +42,18 @@ public sealed class AuditLog : IAsyncDisposable
     /// <summary>Raised when indexing into the database fails (it is retried); never carries event content.</summary>
     public event Action<Exception>? IndexFailed;
 
+    /// <summary>
+    /// Raised for a journal line that is not an entry (the journal's file, the line's offset in it, and the file the
+    /// line was kept in: <see cref="RejectedPath"/>); never carries the line itself.
+    /// </summary>
+    public event Action<string, long, string>? EntryRejected;
+
+    /// <summary>
+    /// Where lines of the journal that are not entries are kept (owner only), each as "journal id, tab, offset, tab,
+    /// the line as it was": indexing goes on past them, and an operator can read them later.
+    /// </summary>
+    public string RejectedPath => _journal.FilePath + ".rejected";
+
     /// <summary>Reads how far the journal is indexed, indexes the rest, and starts the background indexer.</summary>
     public async Task StartAsync(CancellationToken ct)
     {
@@ -152,10 +164,29 @@ public sealed class AuditLog : IAsyncDisposable
     /// <summary>Indexes up to <see cref="MaxBatch"/> entries of <paramref name="journal"/> from <paramref name="offset"/>; null when there were none.</summary>
     private async Task<(long End, bool Full)?> IndexBatchAsync(AuditJournal journal, long offset, CancellationToken ct)
     {
-        var (events, end) = journal.Read(offset, MaxBatch, ref _readBuffer);
-        if (events.Count == 0) return null;
-        await _storage.AppendAuditEventsAsync(events, journal.Id, end, ct);
-        return (end, events.Count == MaxBatch);
+        var read = journal.Read(offset, MaxBatch, ref _readBuffer);
+        if (read.End == Math.Max(offset, journal.HeaderLength)) return null;
+        // Lines that are not entries are kept (and flushed to disk) before the offset past them is committed.
+        if (read.Rejected.Count > 0) KeepAside(journal, read.Rejected);
+        await _storage.AppendAuditEventsAsync(read.Events, journal.Id, read.End, ct);
+        return (read.End, read.Events.Count + read.Rejected.Count >= MaxBatch);
+    }
+
+    private void KeepAside(AuditJournal journal, IReadOnlyList<(long Offset, ReadOnlyMemory<byte> Line)> lines)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var aside = new FileStream(RejectedPath, options))
+        {
+            foreach (var (offset, line) in lines)
+            {
+                aside.Write(System.Text.Encoding.UTF8.GetBytes($"{journal.Id}\t{offset}\t"));
+                aside.Write(line.Span);
+                aside.Write("\n"u8);
+            }
+            aside.Flush(flushToDisk: true);
+        }
+        foreach (var (offset, _) in lines) EntryRejected?.Invoke(journal.FilePath, offset, RejectedPath);
     }
 
     private async Task<long> OffsetAsync(AuditJournal journal, CancellationToken ct) =>

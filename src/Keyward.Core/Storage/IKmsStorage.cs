@@ -136,6 +136,7 @@ public interface IKmsStorage : IDisposable
     /// Appends events to the hash chain in one transaction (in order, after the last stored event, under a lock
     /// that serializes appenders across nodes), records the successful key uses among them, and records in the
     /// same transaction that the node's audit journal <paramref name="journalId"/> is indexed up to <paramref name="journalOffset"/>.
+    /// With no events it records only the offset (the journal's lines up to it were kept aside as unreadable).
     /// </summary>
     ValueTask AppendAuditEventsAsync(IReadOnlyList<Audit.AuditEvent> events, string journalId, long journalOffset, CancellationToken cancellationToken = default);
 

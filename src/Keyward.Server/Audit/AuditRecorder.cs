@@ -71,7 +71,8 @@ internal sealed class AuditRecorder(AuditLog log, string region)
     {
         line.Write(CloudTrailRenderer.CompactPrefix);
         line.Write("\"time\":\""u8);
-        now.UtcDateTime.TryFormat(line.GetSpan(20), out var timeLength, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        // Milliseconds, as the event_time column holds them: audit verify checks the column against this (AuditColumns).
+        now.UtcDateTime.TryFormat(line.GetSpan(24), out var timeLength, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
         line.Advance(timeLength);
         line.Write("\",\"name\":"u8);
         JsonText(line, name);

@@ -48,7 +48,8 @@ internal static class CloudTrailRenderer
             if (Text("akid") is { } accessKey) w.WriteString("accessKeyId", accessKey);
             if (userName is not null) w.WriteString("userName", userName);
             w.WriteEndObject();
-            w.WriteString("eventTime", Text("time"));
+            // CloudTrail's eventTime is in whole seconds; the record's has milliseconds (since audit verify checks its column).
+            w.WriteString("eventTime", Text("time") is { Length: > 20 } t ? t[..19] + "Z" : Text("time"));
             w.WriteString("eventSource", "kms.amazonaws.com");
             w.WriteString("eventName", name);
             w.WriteString("awsRegion", Text("region"));

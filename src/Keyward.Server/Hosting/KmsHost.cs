@@ -136,6 +136,7 @@ public sealed class KmsHost : IAsyncDisposable
             // The journal lives with the node (its data directory); its entries go into the database's chain.
             auditLog = new Keyward.Core.Audit.AuditLog(storage, new Keyward.Core.Audit.AuditJournal(Path.Combine(options.DataDir, AuditJournalFile)));
             auditLog.IndexFailed += e => Log.AuditIndexFailed(logger, e.GetType().Name, e is StorageUnavailableException ? e.InnerException?.Message ?? e.Message : e.Message);
+            auditLog.EntryRejected += (journal, offset, aside) => Log.AuditEntryRejected(logger, journal, offset, aside);
             await auditLog.StartAsync(ct);
             service.FlushAudit = auditLog.FlushAsync;
             var handler = new KmsRequestHandler(new KmsDispatcher(service), verifier, credentials, options.MaxRequestBodyBytes,

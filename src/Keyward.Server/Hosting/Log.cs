@@ -46,4 +46,9 @@ internal static partial class Log
 
     [LoggerMessage(14, LogLevel.Warning, "Moving audit journal entries into the database failed ({Kind}); they stay in the journal and are retried: {Detail}")]
     public static partial void AuditIndexFailed(ILogger logger, string kind, string detail);
+
+    [LoggerMessage(15, LogLevel.Error,
+        "The audit journal {Journal} holds a line at offset {Offset} that is not an audit entry (edited, damaged, or written by another process); "
+        + "it was kept in {Aside} and indexing goes on after it")]
+    public static partial void AuditEntryRejected(ILogger logger, string journal, long offset, string aside);
 }
