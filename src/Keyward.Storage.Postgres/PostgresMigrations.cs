@@ -214,5 +214,10 @@ internal static class PostgresMigrations
         ALTER TABLE keys ADD COLUMN xks_key_id text;
         CREATE UNIQUE INDEX keys_by_xks_key ON keys (custom_key_store_id, xks_key_id) WHERE xks_key_id IS NOT NULL;
         """,
+
+        // 6: a key's grants by grantee (authorization reads only the caller's grants; a key may have 50,000).
+        """
+        CREATE INDEX grants_by_grantee ON grants (key_id, grantee_principal, grant_id);
+        """,
     ];
 }

@@ -29,11 +29,20 @@ public sealed partial class SqliteKmsStorage
         return r.Read() ? StorageRows.Grant(r) : null;
     });
 
-    public ValueTask<IReadOnlyList<GrantRecord>> ListGrantsAsync(string keyId, string? afterGrantId, int limit, CancellationToken cancellationToken = default) =>
-        Read(c => ListGrants(c, "key_id", keyId, afterGrantId, limit));
+    public ValueTask<IReadOnlyList<GrantRecord>> ListGrantsAsync(string keyId, string? afterGrantId, int limit, string? granteePrincipal = null,
+        string? grantId = null, CancellationToken cancellationToken = default) =>
+        Read(c => ListGrants(c, "key_id", keyId, afterGrantId, limit, granteePrincipal, grantId));
+
+    public ValueTask<int> CountGrantsAsync(string keyId, string? granteePrincipal = null, CancellationToken cancellationToken = default) => Read(c =>
+    {
+        using var cmd = Command(c, null, "SELECT COUNT(*) FROM grants WHERE key_id = $key AND ($grantee IS NULL OR grantee_principal = $grantee)");
+        cmd.Parameters.AddWithValue("$key", keyId);
+        cmd.Parameters.AddWithValue("$grantee", (object?)granteePrincipal ?? DBNull.Value);
+        return Convert.ToInt32(cmd.ExecuteScalar());
+    });
 
     public ValueTask<IReadOnlyList<GrantRecord>> ListRetirableGrantsAsync(string retiringPrincipal, string? afterGrantId, int limit, CancellationToken cancellationToken = default) =>
-        Read(c => ListGrants(c, "retiring_principal", retiringPrincipal, afterGrantId, limit));
+        Read(c => ListGrants(c, "retiring_principal", retiringPrincipal, afterGrantId, limit, null, null));
 
     public ValueTask<bool> DeleteGrantAsync(string keyId, string grantId, CancellationToken cancellationToken = default) => Write((c, tx) =>
     {
@@ -43,10 +52,14 @@ public sealed partial class SqliteKmsStorage
         return cmd.ExecuteNonQuery() == 1;
     });
 
-    private static IReadOnlyList<GrantRecord> ListGrants(SqliteConnection c, string column, string value, string? after, int limit)
+    private static IReadOnlyList<GrantRecord> ListGrants(SqliteConnection c, string column, string value, string? after, int limit, string? grantee,
+        string? grantId)
     {
-        using var cmd = Command(c, null, $"SELECT {StorageRows.GrantColumns} FROM grants WHERE {column} = $v AND grant_id > $after ORDER BY grant_id LIMIT $limit");
+        using var cmd = Command(c, null, $"SELECT {StorageRows.GrantColumns} FROM grants WHERE {column} = $v AND grant_id > $after " +
+            "AND ($grantee IS NULL OR grantee_principal = $grantee) AND ($id IS NULL OR grant_id = $id) ORDER BY grant_id LIMIT $limit");
         cmd.Parameters.AddWithValue("$v", value);
+        cmd.Parameters.AddWithValue("$grantee", (object?)grantee ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$id", (object?)grantId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$after", after ?? string.Empty);
         cmd.Parameters.AddWithValue("$limit", limit);
         using var r = cmd.ExecuteReader();

@@ -189,5 +189,10 @@ internal static class SqliteMigrations
         ALTER TABLE keys ADD COLUMN xks_key_id TEXT;
         CREATE UNIQUE INDEX keys_by_xks_key ON keys (custom_key_store_id, xks_key_id) WHERE xks_key_id IS NOT NULL;
         """,
+
+        // 9: a key's grants by grantee (authorization reads only the caller's grants; a key may have 50,000).
+        """
+        CREATE INDEX grants_by_grantee ON grants (key_id, grantee_principal, grant_id);
+        """,
     ];
 }

@@ -130,6 +130,74 @@ public sealed class GrantTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Lists_are_filtered_and_paged_by_the_database_within_the_Limit_ranges_of_the_API()
+    {
+        using var root = As("root");
+        var key = (await root.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+        var app = TestIdentities.Arn("app");
+        var expected = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            // Grants to app between grants to others, each retirable by root: a filter applied after a page was cut
+            // would lose some of app's.
+            var grantee = i % 3 == 0 ? app : TestIdentities.Arn("ops");
+            var id = (await root.CreateGrantAsync(new CreateGrantRequest
+                { KeyId = key, GranteePrincipal = grantee, RetiringPrincipal = TestIdentities.Arn("reader"), Operations = [GrantOperation.Encrypt] })).GrantId;
+            if (grantee == app) expected.Add(id);
+        }
+        var seen = new List<string>();
+        string? marker = null;
+        do
+        {
+            var page = await root.ListGrantsAsync(new ListGrantsRequest { KeyId = key, GranteePrincipal = app, Limit = 1, Marker = marker });
+            Assert.True(page.Grants.Count <= 1);
+            seen.AddRange(page.Grants.Select(g => g.GrantId));
+            marker = page.Truncated == true ? page.NextMarker : null;
+        } while (marker is not null);
+        Assert.Equal(expected.Order(StringComparer.Ordinal), seen);
+        var one = await root.ListGrantsAsync(new ListGrantsRequest { KeyId = key, GrantId = expected[1] });
+        Assert.Equal([expected[1]], one.Grants.Select(g => g.GrantId));
+        Assert.Equal(12, (await root.ListGrantsAsync(new ListGrantsRequest { KeyId = key, Limit = 100 })).Grants.Count);
+        Assert.Equal(12, (await root.ListRetirableGrantsAsync(new ListRetirableGrantsRequest
+            { RetiringPrincipal = TestIdentities.Arn("reader"), Limit = 100 })).Grants.Count);
+        // AWS documents Limit 1..100 for both grant lists and for ListAliases (the model's 1..1000 is for the others).
+        Assert.Equal("ValidationException", await ErrorOf(() => root.ListGrantsAsync(new ListGrantsRequest { KeyId = key, Limit = 101 })));
+        Assert.Equal("ValidationException", await ErrorOf(() => root.ListRetirableGrantsAsync(new ListRetirableGrantsRequest
+            { RetiringPrincipal = TestIdentities.Arn("reader"), Limit = 1000 })));
+        Assert.Equal("ValidationException", await ErrorOf(() => root.ListAliasesAsync(new ListAliasesRequest { Limit = 101 })));
+        Assert.Equal("success", await ErrorOf(() => root.ListKeysAsync(new ListKeysRequest { Limit = 1000 })));
+    }
+
+    [Fact]
+    public async Task A_key_holds_at_most_50000_grants()
+    {
+        using var root = As("root");
+        var key = (await root.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+        var full = (await root.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+        // 49,999 grants written straight into the database (50,000 CreateGrant calls would take minutes), then the API.
+        var sql = $"""
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 49999)
+            INSERT INTO grants (grant_id, key_id, name, grantee_principal, retiring_principal, issuing_account, operations, creation_date)
+            SELECT printf('%064x', i), '{full}', '', 'arn:aws:iam::{TestIdentities.Account}:user/g' || i, NULL, 'arn:aws:iam::{TestIdentities.Account}:root', 'Encrypt', 0 FROM n;
+            """;
+        var (code, _, stderr) = await ExternalProcess.RunAsync("python3",
+            ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1], timeout=60); c.executescript(sys.argv[2]); c.commit(); c.close()",
+             Path.Combine(_server.DataDir, "keyward.db"), sql]);
+        Assert.True(code == 0, stderr);
+        Task Grant(string k) => root.CreateGrantAsync(new CreateGrantRequest
+            { KeyId = k, GranteePrincipal = TestIdentities.Arn("app"), Operations = [GrantOperation.Encrypt] });
+        Assert.Equal("success", await ErrorOf(() => Grant(full))); // the 50,000th
+        Assert.Equal("LimitExceededException", await ErrorOf(() => Grant(full)));
+        Assert.Equal("success", await ErrorOf(() => Grant(key))); // per key
+        // The grantee's grant among 50,000 works, and a page of them is a page.
+        using var app = As("app");
+        await app.EncryptAsync(new EncryptRequest { KeyId = full, Plaintext = Bytes("x") });
+        var page = await root.ListGrantsAsync(new ListGrantsRequest { KeyId = full });
+        Assert.Equal(50, page.Grants.Count);
+        Assert.True(page.Truncated);
+    }
+
+    [Fact]
     public async Task Revoking_retiring_by_grantee_cross_account_grants_and_explicit_denies()
     {
         using var root = As("root");

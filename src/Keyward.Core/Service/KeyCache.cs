@@ -26,8 +26,11 @@ public sealed class KeyCache(TimeProvider clock)
     private readonly ConcurrentDictionary<string, (KeyRecord? Key, long Version, long Expires)> _keys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Account, string Alias), (string KeyId, long Expires)> _aliases = new();
     private readonly ConcurrentDictionary<(string KeyId, string MaterialId), MaterialRecord> _materials = new();
-    // Grants of a key: read only when a key policy does not allow a request, then cached like key records.
-    private readonly ConcurrentDictionary<string, (IReadOnlyList<GrantRecord> Grants, long Expires)> _grants = new(StringComparer.Ordinal);
+    // A key's grants to one grantee, by key then grantee (a key may have 50,000 grants; authorization needs only the
+    // caller's): read only when a key policy does not allow a request, then cached like key records. A change to any
+    // grant of a key drops the key's entry, all grantees at once.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, (IReadOnlyList<GrantRecord> Grants, long Expires)>> _grants =
+        new(StringComparer.Ordinal);
 
     private long Now => clock.GetTimestamp();
     private long Expiry => Now + (long)(MaxAge.TotalSeconds * clock.TimestampFrequency);
@@ -70,13 +73,15 @@ public sealed class KeyCache(TimeProvider clock)
         _grants.Clear();
     }
 
-    public IReadOnlyList<GrantRecord>? GetGrants(string keyId) =>
-        _grants.TryGetValue(keyId, out var e) && e.Expires > Now ? e.Grants : null;
+    public IReadOnlyList<GrantRecord>? GetGrants(string keyId, string grantee) =>
+        _grants.TryGetValue(keyId, out var byGrantee) && byGrantee.TryGetValue(grantee, out var e) && e.Expires > Now ? e.Grants : null;
 
-    public void PutGrants(string keyId, IReadOnlyList<GrantRecord> grants)
+    public void PutGrants(string keyId, string grantee, IReadOnlyList<GrantRecord> grants)
     {
         if (_grants.Count >= MaxEntries) _grants.Clear();
-        _grants[keyId] = (grants, Expiry);
+        var byGrantee = _grants.GetOrAdd(keyId, _ => new(StringComparer.Ordinal));
+        if (byGrantee.Count >= MaxEntries) byGrantee.Clear();
+        byGrantee[grantee] = (grants, Expiry);
     }
 
     /// <summary>A grant of the key was created, retired or revoked (here or, by notice, on another node).</summary>

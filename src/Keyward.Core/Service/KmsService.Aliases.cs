@@ -54,7 +54,7 @@ public sealed partial class KmsService
         AuthorizeAccount(caller);
         string? target = null;
         if (request.KeyId is not null) target = (await ResolveKeyAsync(caller, request.KeyId, allowAlias: false, ct)).KeyId;
-        var limit = request.Limit ?? 100;
+        var limit = request.Limit ?? 50; // AWS's default; Limit is 1..100
         var rows = await storage.ListAliasesAsync(caller.AccountId, target, Paging.DecodeMarker(request.Marker), limit + 1, ct);
         var page = rows.Take(limit).ToList();
         var truncated = rows.Count > limit;

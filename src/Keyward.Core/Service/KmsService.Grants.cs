@@ -18,6 +18,9 @@ public sealed partial class KmsService
 {
     private const string GrantTokenPrefix = "kwgt1.";
 
+    /// <summary>AWS's resource quota "grants per KMS key" (its documented default).</summary>
+    public const int MaxGrantsPerKey = 50_000;
+
     // Operations that take an encryption context: the only ones grant constraints apply to (AWS).
     private static readonly HashSet<string> ContextOperations = new(StringComparer.Ordinal)
     {
@@ -40,11 +43,15 @@ public sealed partial class KmsService
         var name = request.Name ?? string.Empty;
         if (name.Length > 0)
         {
-            // Name makes CreateGrant idempotent: the same grant again returns the existing one.
-            foreach (var existing in await AllGrantsAsync(key.KeyId, fresh: true, ct))
+            // Name makes CreateGrant idempotent: the same grant again (so to the same grantee) returns the existing one.
+            foreach (var existing in await GranteeGrantsAsync(key.KeyId, request.GranteePrincipal!, fresh: true, ct))
                 if (existing.Name == name && SameGrant(existing, request, operations))
                     return new CreateGrantResponse { GrantId = existing.GrantId, GrantToken = NewGrantToken(existing.GrantId) };
         }
+        // AWS's resource quota (grants per KMS key); counted by the database, as ListGrants pages by it.
+        if (await storage.CountGrantsAsync(key.KeyId, null, ct) >= MaxGrantsPerKey)
+            throw new KmsException(KmsErrorCode.LimitExceededException,
+                $"{Arn(key)} has {MaxGrantsPerKey} grants, the most a key may have; retire or revoke grants it no longer needs.");
         var grant = new GrantRecord
         {
             GrantId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
@@ -67,9 +74,8 @@ public sealed partial class KmsService
     {
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct);
         var limit = request.Limit ?? 50;
-        var rows = (await storage.ListGrantsAsync(key.KeyId, Paging.DecodeMarker(request.Marker), 1000, ct))
-            .Where(g => (request.GrantId is null || g.GrantId == request.GrantId) && (request.GranteePrincipal is null || g.GranteePrincipal == request.GranteePrincipal))
-            .Take(limit + 1).ToList();
+        // Filtered and paged by the database: one more row than the page says whether there is a next one.
+        var rows = await storage.ListGrantsAsync(key.KeyId, Paging.DecodeMarker(request.Marker), limit + 1, request.GranteePrincipal, request.GrantId, ct);
         return GrantPage(rows, limit);
     }
 
@@ -127,9 +133,8 @@ public sealed partial class KmsService
     private async ValueTask<bool> GrantAllowsAsync(Caller caller, KeyRecord key, string action, Func<GrantRecord, bool>? condition, CancellationToken ct)
     {
         var operation = action.StartsWith("kms:", StringComparison.Ordinal) ? action[4..] : action;
-        foreach (var grant in await AllGrantsAsync(key.KeyId, fresh: false, ct))
+        foreach (var grant in await GranteeGrantsAsync(key.KeyId, caller.Arn, fresh: false, ct))
         {
-            if (!string.Equals(grant.GranteePrincipal, caller.Arn, StringComparison.Ordinal)) continue;
             if (!grant.Operations.Contains(operation, StringComparer.Ordinal)) continue;
             if (ContextOperations.Contains(operation) && Spec(key).Family == KeyFamily.Symmetric && !ConstraintsHold(grant, caller.EncryptionContext)) continue;
             if (condition is not null && !condition(grant)) continue;
@@ -148,11 +153,12 @@ public sealed partial class KmsService
         return true;
     }
 
-    private async ValueTask<IReadOnlyList<GrantRecord>> AllGrantsAsync(string keyId, bool fresh, CancellationToken ct)
+    /// <summary>The key's grants to <paramref name="grantee"/> (all of them: at most <see cref="MaxGrantsPerKey"/>).</summary>
+    private async ValueTask<IReadOnlyList<GrantRecord>> GranteeGrantsAsync(string keyId, string grantee, bool fresh, CancellationToken ct)
     {
-        if (!fresh && _cache.GetGrants(keyId) is { } cached) return cached;
-        var grants = await storage.ListGrantsAsync(keyId, null, 10_000, ct);
-        _cache.PutGrants(keyId, grants);
+        if (!fresh && _cache.GetGrants(keyId, grantee) is { } cached) return cached;
+        var grants = await storage.ListGrantsAsync(keyId, null, MaxGrantsPerKey, grantee, null, ct);
+        _cache.PutGrants(keyId, grantee, grants);
         return grants;
     }
 

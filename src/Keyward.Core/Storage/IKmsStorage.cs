@@ -121,8 +121,15 @@ public interface IKmsStorage : IDisposable
 
     ValueTask<GrantRecord?> GetGrantAsync(string grantId, CancellationToken cancellationToken = default);
 
-    /// <summary>Grants of a key ordered by grant id, after <paramref name="afterGrantId"/>.</summary>
-    ValueTask<IReadOnlyList<GrantRecord>> ListGrantsAsync(string keyId, string? afterGrantId, int limit, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Grants of a key ordered by grant id, after <paramref name="afterGrantId"/>, at most <paramref name="limit"/>; only
+    /// those of <paramref name="granteePrincipal"/> and with id <paramref name="grantId"/> when given (filtered by the database).
+    /// </summary>
+    ValueTask<IReadOnlyList<GrantRecord>> ListGrantsAsync(string keyId, string? afterGrantId, int limit, string? granteePrincipal = null,
+        string? grantId = null, CancellationToken cancellationToken = default);
+
+    /// <summary>How many grants the key has (only those of <paramref name="granteePrincipal"/> when given).</summary>
+    ValueTask<int> CountGrantsAsync(string keyId, string? granteePrincipal = null, CancellationToken cancellationToken = default);
 
     /// <summary>Grants whose retiring principal is <paramref name="retiringPrincipal"/>, ordered by grant id.</summary>
     ValueTask<IReadOnlyList<GrantRecord>> ListRetirableGrantsAsync(string retiringPrincipal, string? afterGrantId, int limit, CancellationToken cancellationToken = default);

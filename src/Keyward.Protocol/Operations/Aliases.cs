@@ -32,7 +32,7 @@ public sealed class ListAliasesRequest : IValidatable
     public void Validate(ValidationErrors e)
     {
         Members.KeyId(e, KeyId, required: false);
-        Members.Paging(e, Limit, Marker);
+        Members.Paging(e, Limit, Marker, maxLimit: 100);
     }
 }
 

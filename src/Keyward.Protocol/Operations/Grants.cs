@@ -71,7 +71,7 @@ public sealed class ListGrantsRequest : IValidatable
     public void Validate(ValidationErrors e)
     {
         Members.KeyId(e, KeyId);
-        Members.Paging(e, Limit, Marker);
+        Members.Paging(e, Limit, Marker, maxLimit: 100);
         e.Length(GrantId, "grantId", 1, 128);
         Members.Principal(e, GranteePrincipal, "granteePrincipal", required: false);
     }
@@ -85,7 +85,7 @@ public sealed class ListRetirableGrantsRequest : IValidatable
 
     public void Validate(ValidationErrors e)
     {
-        Members.Paging(e, Limit, Marker);
+        Members.Paging(e, Limit, Marker, maxLimit: 100);
         Members.Principal(e, RetiringPrincipal, "retiringPrincipal", required: true);
     }
 }

@@ -44,9 +44,10 @@ internal static class Members
         e.Pattern(value, member, "^[\\w+=,.@:/-]+$", s => s.All(c => char.IsAsciiLetterOrDigit(c) || "_+=,.@:/-".Contains(c)));
     }
 
-    public static void Paging(ValidationErrors e, int? limit, string? marker)
+    /// <param name="maxLimit">The operation's documented Limit range ends here (1000 for most lists; 100 for grants and aliases).</param>
+    public static void Paging(ValidationErrors e, int? limit, string? marker, int maxLimit = Constraints.LimitMax)
     {
-        e.Range(limit, "limit", 1, Constraints.LimitMax);
+        e.Range(limit, "limit", 1, maxLimit);
         e.Length(marker, "marker", 1, Constraints.MarkerMax);
         e.Pattern(marker, "marker", "[\\u0020-\\u00FF]*", s => s.All(c => c >= ' ' && c <= '\u00FF'));
     }
