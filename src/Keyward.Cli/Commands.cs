@@ -33,6 +33,9 @@ internal static class Commands
             --xks-allow-http <bool>   accept http:// proxy endpoints (tests; AWS accepts only https://)
             --custom-key-store-quota <n>
                                       custom key stores per account (default 10, AWS's quota)
+            --request-quotas <off|default|json>
+                                      requests per second per account, as AWS's quotas (default: default;
+                                      env KEYWARD_REQUEST_QUOTAS; docs/operations.md)
           seal migrate move a stopped server from the file seal to the PKCS#11 seal in --config
             --data-dir <path>, --config <json>, --database <uri>   as for serve
           db migrate   apply pending schema migrations and exit (serve also applies them at start)
@@ -77,6 +80,11 @@ internal static class Commands
         {
             return Fail(e.Message);
         }
+        catch (ServerConfigurationException e)
+        {
+            // An option's file that is not valid (--request-quotas), found before anything is written.
+            return Fail(e.Message);
+        }
     }
 
     private static async Task<int> XksProxyAsync(string config)
@@ -109,6 +117,7 @@ internal static class Commands
             IdentitiesFile = Env("KEYWARD_IDENTITIES"),
             XksTrustedCertificateAuthoritiesFile = Env("KEYWARD_XKS_CA"),
         };
+        if (Env("KEYWARD_REQUEST_QUOTAS") is { } quotas) options = options with { RequestQuotas = RequestQuotaFile.Parse(quotas) };
         string? config = Env("KEYWARD_CONFIG");
         for (var i = 0; i < args.Length; i++)
         {
@@ -130,6 +139,7 @@ internal static class Commands
                 "--tls-cert" => options with { TlsCertificateFile = value },
                 "--tls-key" => options with { TlsKeyFile = value },
                 "--xks-ca" => options with { XksTrustedCertificateAuthoritiesFile = value },
+                "--request-quotas" => options with { RequestQuotas = RequestQuotaFile.Parse(value) },
                 "--xks-allow-http" => options with
                 {
                     XksAllowPlainHttp = value switch { "true" => true, "false" => false, _ => throw new UsageException("--xks-allow-http needs true or false") },

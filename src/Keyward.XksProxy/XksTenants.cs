@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Keyward.Protocol.Quotas;
 using Keyward.Protocol.SigV4;
 
 namespace Keyward.XksProxy;
@@ -42,7 +43,7 @@ internal sealed class XksTenants(string? path, XksProxyOptions initial, TimeProv
 
     private static FrozenDictionary<string, Tenant> Build(XksProxyOptions options, TimeProvider time, FrozenDictionary<string, Tenant>? previous = null) =>
         options.Tenants.ToFrozenDictionary(t => t.UriPathPrefix, t =>
-            new Tenant(t, time, previous?.GetValueOrDefault(t.UriPathPrefix)?.Limiter is { } l && l.Rate == t.RequestsPerSecond ? l : new RateLimiter(t.RequestsPerSecond)),
+            new Tenant(t, time, previous?.GetValueOrDefault(t.UriPathPrefix)?.Limiter is { } l && l.Rate == t.RequestsPerSecond ? l : new TokenBucket(t.RequestsPerSecond)),
             StringComparer.Ordinal);
 
     internal sealed class Tenant
@@ -50,7 +51,7 @@ internal sealed class XksTenants(string? path, XksProxyOptions initial, TimeProv
         private readonly FrozenDictionary<string, string> _secrets;
         private readonly FrozenSet<string>? _keys;
 
-        public Tenant(XksTenantOptions options, TimeProvider time, RateLimiter limiter)
+        public Tenant(XksTenantOptions options, TimeProvider time, TokenBucket limiter)
         {
             Prefix = options.UriPathPrefix;
             _secrets = options.Credentials.ToFrozenDictionary(c => c.AccessKeyId, c => c.SecretAccessKey, StringComparer.Ordinal);
@@ -65,31 +66,8 @@ internal sealed class XksTenants(string? path, XksProxyOptions initial, TimeProv
 
         public string Prefix { get; }
         public SigV4Verifier Verifier { get; }
-        public RateLimiter Limiter { get; }
+        public TokenBucket Limiter { get; }
 
         public bool MayUse(string keyId) => _keys is null || _keys.Contains(keyId);
-    }
-}
-
-/// <summary>A token bucket of <see cref="Rate"/> requests per second with one second of burst.</summary>
-internal sealed class RateLimiter(int rate)
-{
-    private readonly Lock _gate = new();
-    private double _tokens = rate;
-    private long _at = System.Diagnostics.Stopwatch.GetTimestamp();
-
-    public int Rate => rate;
-
-    public bool TryTake()
-    {
-        lock (_gate)
-        {
-            var now = System.Diagnostics.Stopwatch.GetTimestamp();
-            _tokens = Math.Min(rate, _tokens + System.Diagnostics.Stopwatch.GetElapsedTime(_at, now).TotalSeconds * rate);
-            _at = now;
-            if (_tokens < 1) return false;
-            _tokens -= 1;
-            return true;
-        }
     }
 }

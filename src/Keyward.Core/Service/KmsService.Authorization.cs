@@ -20,6 +20,8 @@ public sealed partial class KmsService
         Func<GrantRecord, bool>? grantCondition = null)
     {
         var resource = Arn(key);
+        // A cryptographic request is charged once, for the first key it uses (ReEncrypt's source), to that key's quota.
+        if (caller.Audit.KeyArns.Count == 0) _quotas.ChargeKeyUse(caller, key, Spec(key).Family);
         caller.Audit.Touch(resource);
         CheckGrantTokens(caller);
         var policy = PolicyDocument.ForKey(key.Policy);

@@ -40,7 +40,9 @@ public sealed partial class KmsService
             throw KmsException.Validation("The RSAES_PKCS1_V1_5 wrapping algorithm is no longer supported. Use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256.");
         if (ImportWrappingKeys.Unfit(Spec(key), wrappingKeySpec, algorithm) is { } reason) throw KmsException.Validation(reason);
 
-        var (record, token, publicKey) = imports.Create(key.KeyId, wrappingKeySpec, algorithm, Now());
+        var now = Now();
+        var (record, token, publicKey) = await _keyPairs.RunAsync(KeySpecInfo.Find(wrappingKeySpec)!,
+            () => imports.Create(key.KeyId, wrappingKeySpec, algorithm, now), ct);
         await storage.CreateImportParametersAsync(record, ct);
         return new GetParametersForImportResponse { KeyId = Arn(key), ImportToken = token, PublicKey = publicKey, ParametersValidTo = record.ValidTo };
     }

@@ -23,7 +23,7 @@ public sealed partial class KmsService
         var pairSpec = KeySpecInfo.Find(request.KeyPairSpec!) is { IsAsymmetric: true } found ? found
             : throw Faults.Unsupported($"KeyPairSpec {request.KeyPairSpec} is not supported by this server.");
         if (request.DryRun == true) throw Faults.DryRun();
-        var (privateKey, publicKey) = AsymmetricKeys.Generate(pairSpec);
+        var (privateKey, publicKey) = await _keyPairs.RunAsync(pairSpec, () => AsymmetricKeys.Generate(pairSpec), ct);
         try
         {
             var (blob, materialId) = await SealAsync(caller, key, privateKey, request.EncryptionContext, ct);

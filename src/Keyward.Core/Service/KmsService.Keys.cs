@@ -55,7 +55,7 @@ public sealed partial class KmsService
         {
             Origins.AwsCloudHsm => await InConnectedStoreAsync(caller, request.CustomKeyStoreId!, store => store.CreateMaterial(keyId, spec, now), ct),
             Origins.External => null,
-            _ => keyStore.CreateMaterial(keyId, spec, now),
+            _ => await _keyPairs.RunAsync(spec, () => keyStore.CreateMaterial(keyId, spec, now), ct),
         };
         var key = new KeyRecord
         {

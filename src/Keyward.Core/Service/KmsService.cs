@@ -1,3 +1,4 @@
+using Keyward.Core.Crypto;
 using Keyward.Core.Identity;
 using Keyward.Core.Import;
 using Keyward.Core.Keys;
@@ -14,8 +15,21 @@ namespace Keyward.Core.Service;
 /// usage, and AWS's cross-member rules. One partial file per group of operations.
 /// </summary>
 public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, RootKeyBarrier barrier, KmsOptions options, TimeProvider clock,
-    IHsmClusters? hsmClusterConfiguration = null, IXksProxies? xksProxyClients = null) : IDisposable
+    IHsmClusters? hsmClusterConfiguration = null, IXksProxies? xksProxyClients = null, RequestQuotas? requestQuotas = null,
+    KeyPairGeneration? keyPairGeneration = null) : IDisposable
 {
+    private readonly RequestQuotas _quotas = requestQuotas ?? new RequestQuotas(RequestQuotaOptions.Off);
+    private readonly KeyPairGeneration _keyPairs = keyPairGeneration ?? KeyPairGeneration.ForThisMachine();
+
+    /// <summary>RSA key pair generation, bounded (tests read its peak).</summary>
+    public KeyPairGeneration KeyPairs => _keyPairs;
+
+    /// <summary>
+    /// Charges a request to its operation's quota before it runs (throws ThrottlingException past it). Cryptographic
+    /// operations are charged instead to their key's shared quota, when the key is resolved.
+    /// </summary>
+    public void ChargeRequest(Caller caller) => _quotas.ChargeOperation(caller);
+
     private readonly IXksProxies xksProxies = xksProxyClients ?? IXksProxies.None;
     private readonly KeyCache _cache = new(TimeProvider.System);
     private readonly ImportWrappingKeys imports = new(barrier);

@@ -19,6 +19,9 @@ internal sealed class KmsDispatcher(KmsService service)
 {
     private static readonly KmsJsonContext Json = KmsJsonContext.Default;
 
+    /// <summary>Charges the request to its operation's quota; throws ThrottlingException when the quota is spent.</summary>
+    public void Charge(Caller caller) => service.ChargeRequest(caller);
+
     /// <summary>Runs one operation and returns the serialized response body (which the caller zeroes after sending).</summary>
     public ValueTask<byte[]> InvokeAsync(KmsOperation operation, ReadOnlyMemory<byte> body, Caller caller, CancellationToken ct) => operation switch
     {

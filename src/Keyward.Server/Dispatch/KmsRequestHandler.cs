@@ -63,6 +63,7 @@ internal sealed class KmsRequestHandler(
                 AccessKeyId = sig.AccessKeyId,
                 RequestId = requestId,
             };
+            dispatcher.Charge(caller); // the operation's request quota (ThrottlingException past it)
             var response = await dispatcher.InvokeAsync(operation, body.Memory, caller, context.RequestAborted);
             try
             {

@@ -35,6 +35,9 @@ public sealed class KmsHost : IAsyncDisposable
     private readonly ISeal _seal;
     private readonly SoftwareKeyStore _keyStore;
     private readonly KmsService _service;
+
+    /// <summary>The bound on RSA key pair generation (its peak concurrency, for tests).</summary>
+    internal Keyward.Core.Crypto.KeyPairGeneration KeyPairs => _service.KeyPairs;
     private readonly KeyLifecycleJob _lifecycleJob;
     private readonly Keyward.Core.Audit.AuditLog _auditLog;
     private readonly DataDirectoryLock _dataLock;
@@ -99,7 +102,8 @@ public sealed class KmsHost : IAsyncDisposable
             var hsmClusters = new HsmClusters(options.Hsm?.Clusters ?? [], message => hsmLogger?.LogWarning("{Message}", message));
             var xksProxies = new Keyward.Xks.XksProxies(options.Region, options.XksTrustedCertificateAuthoritiesFile, options.XksAllowPlainHttp,
                 attemptTimeout: options.XksAttemptTimeout);
-            service = new KmsService(storage, keyStore, barrier, kms, options.Clock, hsmClusters, xksProxies);
+            service = new KmsService(storage, keyStore, barrier, kms, options.Clock, hsmClusters, xksProxies,
+                new RequestQuotas(options.RequestQuotas));
             if (storage is PostgresKmsStorage shared)
             {
                 // Other nodes write too: follow their changes, and connect the stores they connected.

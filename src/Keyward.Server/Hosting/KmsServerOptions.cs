@@ -49,6 +49,9 @@ public sealed record KmsServerOptions
     /// <summary>How many custom key stores one account may have (AWS's default quota: 10).</summary>
     public int CustomKeyStoresPerAccount { get; init; } = Keyward.Core.KmsOptions.DefaultCustomKeyStoresPerAccount;
 
+    /// <summary>Request quotas per account (--request-quotas; AWS's model, docs/operations.md); <c>RequestQuotaOptions.Off</c> for none.</summary>
+    public Keyward.Core.Service.RequestQuotaOptions RequestQuotas { get; init; } = new();
+
     /// <summary>HSM clusters for custom key stores, and the PKCS#11 seal (from the --config file).</summary>
     public Keyward.Pkcs11.HsmConfiguration? Hsm { get; init; }
 

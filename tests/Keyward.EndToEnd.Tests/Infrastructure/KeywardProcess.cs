@@ -71,6 +71,8 @@ public sealed class KeywardProcess : IAsyncDisposable
             info.Environment.Remove("KEYWARD_ACCESS_KEY_ID");
             info.Environment.Remove("KEYWARD_SECRET_ACCESS_KEY");
         }
+        // Quotas off, as in ServerFixture (a test that wants them passes KEYWARD_REQUEST_QUOTAS itself).
+        info.Environment["KEYWARD_REQUEST_QUOTAS"] = "off";
         if (env is not null) foreach (var (k, v) in env) info.Environment[k] = v;
         var process = Process.Start(info)!;
         var kp = new KeywardProcess(process, url, bootstrapFromEnvironment ? null : dataDir);

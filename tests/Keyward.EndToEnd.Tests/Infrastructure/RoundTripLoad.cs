@@ -66,4 +66,16 @@ internal static class Eventually
         }
         Assert.Fail("timed out waiting");
     }
+
+    /// <summary>Polls <paramref name="attempt"/> every 50 ms for up to 60 s until it gives a value.</summary>
+    public static async Task<T> Value<T>(Func<Task<T?>> attempt) where T : class
+    {
+        for (var i = 0; i < 1200; i++)
+        {
+            if (await attempt() is { } value) return value;
+            await Task.Delay(50);
+        }
+        Assert.Fail("timed out waiting");
+        return null!;
+    }
 }

@@ -40,6 +40,12 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
     /// <summary>PEM certificate authorities for https:// XKS proxies.</summary>
     public string? XksCaFile { get; init; }
 
+    /// <summary>
+    /// Request quotas. Off unless a test asks: whether a burst of calls crosses a quota depends on the machine's speed,
+    /// and a test must not (QuotaTests set their own, and check the defaults).
+    /// </summary>
+    public Keyward.Core.Service.RequestQuotaOptions RequestQuotas { get; init; } = Keyward.Core.Service.RequestQuotaOptions.Off;
+
     /// <summary>False keeps the data directory when the server stops (restart tests).</summary>
     public bool DeleteDataDir { get; init; } = true;
     internal KmsHost Host { get; private set; } = null!;
@@ -63,6 +69,7 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
             CustomKeyStoresPerAccount = CustomKeyStoresPerAccount ?? Keyward.Core.KmsOptions.DefaultCustomKeyStoresPerAccount,
             XksTrustedCertificateAuthoritiesFile = XksCaFile,
             XksAttemptTimeout = XksAttemptTimeout,
+            RequestQuotas = RequestQuotas,
         });
     }
 
