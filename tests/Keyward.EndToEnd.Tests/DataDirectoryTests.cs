@@ -61,6 +61,38 @@ public sealed class DataDirectoryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_journal_line_that_is_not_an_entry_is_kept_aside_and_reported_and_serve_starts()
+    {
+        string key;
+        await using (var first = await KeywardProcess.StartAsync(_dataDir))
+        {
+            using var kms = first.Client();
+            key = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+            await kms.EncryptAsync(new EncryptRequest { KeyId = key, Plaintext = new MemoryStream([1]) });
+            Assert.Equal(0, await first.TerminateAsync());
+        }
+        // What two processes appending at once left behind: half an entry, and bytes that are no entry at all.
+        var journal = Path.Combine(_dataDir, "audit.journal");
+        var lines = File.ReadAllLines(journal);
+        File.AppendAllText(journal, lines[^1][..40] + "\n" + "garbage\tgarbage\n");
+        await using (var second = await KeywardProcess.StartAsync(_dataDir))
+        {
+            using var kms = second.Client();
+            await kms.EncryptAsync(new EncryptRequest { KeyId = key, Plaintext = new MemoryStream([2]) });
+            await Eventually.WaitFor(() => Task.FromResult(second.Output.Contains("that is not an audit entry")));
+            Assert.DoesNotContain("garbage", second.Output); // the line itself is not logged
+            Assert.Equal(0, await second.TerminateAsync());
+        }
+        var aside = File.ReadAllLines(Path.Combine(_dataDir, "audit.journal.rejected"));
+        Assert.Equal(2, aside.Length);
+        Assert.EndsWith("\tgarbage\tgarbage", aside[1]);
+        var verify = await Keyward("audit", "verify", "--data-dir", _dataDir);
+        Assert.True(verify.Code == 0, verify.Stdout + verify.Stderr);
+        var encrypts = await Keyward("audit", "query", "--data-dir", _dataDir, "--event", "Encrypt");
+        Assert.Equal(2, encrypts.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Every_file_is_owner_only_and_the_directory_too_whatever_the_umask()
     {
