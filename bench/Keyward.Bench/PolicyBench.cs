@@ -153,6 +153,9 @@ internal static class PolicyBench
             if (identities is not null) { info.ArgumentList.Add("--identities"); info.ArgumentList.Add(identities); }
             info.Environment["KEYWARD_ACCESS_KEY_ID"] = RootKey;
             info.Environment["KEYWARD_SECRET_ACCESS_KEY"] = RootSecret;
+            // Neither quotas nor the access line existed before; builds that know them turn them off (older ones ignore these).
+            info.Environment["KEYWARD_REQUEST_QUOTAS"] = "off";
+            info.Environment["KEYWARD_ACCESS_LOG"] = "off";
             info.Environment["DOTNET_gcServer"] = "1";
             var process = Process.Start(info)!;
             process.OutputDataReceived += (_, _) => { };

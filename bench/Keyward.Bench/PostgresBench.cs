@@ -77,6 +77,7 @@ internal static class PostgresBench
     private static Task<KmsHost> Start(string dataDir, string? database) => KmsHost.StartAsync(new KmsServerOptions
     {
         Listen = "http://127.0.0.1:0", DataDir = dataDir, Database = database, AccessKeyId = AccessKey, SecretAccessKey = Secret, Console = TextWriter.Null,
+            RequestQuotas = Keyward.Core.Service.RequestQuotaOptions.Off, AccessLog = false,
     });
 
 

@@ -29,6 +29,7 @@ var dataDir = Directory.CreateTempSubdirectory("keyward-bench").FullName;
 await using var keyward = await KmsHost.StartAsync(new KmsServerOptions
 {
     Listen = "http://127.0.0.1:0", DataDir = dataDir, AccessKeyId = accessKey, SecretAccessKey = secret, Console = TextWriter.Null,
+            RequestQuotas = Keyward.Core.Service.RequestQuotaOptions.Off, AccessLog = false,
 });
 var (baseline, baselineUrl) = await BaselineServer.StartAsync();
 

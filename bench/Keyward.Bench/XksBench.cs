@@ -123,6 +123,7 @@ internal static class XksBench
         await using var keyward = await KmsHost.StartAsync(new KmsServerOptions
         {
             Listen = "http://127.0.0.1:0", DataDir = Path.Combine(dir, "data"), AccessKeyId = accessKey, SecretAccessKey = secret, Console = TextWriter.Null,
+            RequestQuotas = Keyward.Core.Service.RequestQuotaOptions.Off, AccessLog = false,
             XksAllowPlainHttp = true,
         });
         var load = new LoadGenerator(keyward.Url, accessKey, secret, "us-east-1");

@@ -33,6 +33,9 @@ internal static class Commands
             --xks-allow-http <bool>   accept http:// proxy endpoints (tests; AWS accepts only https://)
             --custom-key-store-quota <n>
                                       custom key stores per account (default 10, AWS's quota)
+            --access-log <on|off>     one log line per answered request (default on; env KEYWARD_ACCESS_LOG)
+            --log-format <text|json>  one line of text per event, or one JSON object per line (default text;
+                                      env KEYWARD_LOG_FORMAT)
             --request-quotas <off|default|json>
                                       requests per second per account, as AWS's quotas (default: default;
                                       env KEYWARD_REQUEST_QUOTAS; docs/operations.md)
@@ -118,6 +121,10 @@ internal static class Commands
             XksTrustedCertificateAuthoritiesFile = Env("KEYWARD_XKS_CA"),
         };
         if (Env("KEYWARD_REQUEST_QUOTAS") is { } quotas) options = options with { RequestQuotas = RequestQuotaFile.Parse(quotas) };
+        if (Env("KEYWARD_ACCESS_LOG") is { } access)
+            options = options with { AccessLog = access switch { "on" => true, "off" => false, _ => throw new UsageException("KEYWARD_ACCESS_LOG needs on or off") } };
+        if (Env("KEYWARD_LOG_FORMAT") is { } format)
+            options = options with { LogFormat = format switch { "text" => LogFormat.Text, "json" => LogFormat.Json, _ => throw new UsageException("KEYWARD_LOG_FORMAT needs text or json") } };
         string? config = Env("KEYWARD_CONFIG");
         for (var i = 0; i < args.Length; i++)
         {
@@ -140,6 +147,17 @@ internal static class Commands
                 "--tls-key" => options with { TlsKeyFile = value },
                 "--xks-ca" => options with { XksTrustedCertificateAuthoritiesFile = value },
                 "--request-quotas" => options with { RequestQuotas = RequestQuotaFile.Parse(value) },
+                "--access-log" => options with
+                {
+                    AccessLog = value switch { "on" => true, "off" => false, _ => throw new UsageException("--access-log needs on or off") },
+                },
+                "--log-format" => options with
+                {
+                    LogFormat = value switch
+                    {
+                        "text" => LogFormat.Text, "json" => LogFormat.Json, _ => throw new UsageException("--log-format needs text or json"),
+                    },
+                },
                 "--xks-allow-http" => options with
                 {
                     XksAllowPlainHttp = value switch { "true" => true, "false" => false, _ => throw new UsageException("--xks-allow-http needs true or false") },

@@ -27,6 +27,8 @@ public sealed class AuditLog : IAsyncDisposable
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private long _indexed;
+    private long _lastAppendFailure;
+    private volatile Exception? _indexFailure;
     // The indexer's journal read buffer, reused (only the indexer reads: at start, in its loop, and at disposal).
     private byte[]? _readBuffer;
     private Task? _indexer;
@@ -76,8 +78,31 @@ public sealed class AuditLog : IAsyncDisposable
     /// </summary>
     public void Append(ReadOnlySpan<byte> line)
     {
-        lock (_gate) _journal.Append(line);
+        try
+        {
+            lock (_gate) _journal.Append(line);
+        }
+        catch
+        {
+            Volatile.Write(ref _lastAppendFailure, Environment.TickCount64);
+            throw;
+        }
     }
+
+    /// <summary>Bytes of the current journal not yet in the database (the indexer's lag; /metrics and /readyz).</summary>
+    public long UnindexedBytes => Math.Max(0, _journal.Length - Volatile.Read(ref _indexed));
+
+    /// <summary>Retired journals not yet fully indexed.</summary>
+    public int RetiredPending => _retiredPending;
+
+    /// <summary>The last indexing failure, until indexing succeeds again (never carries event content).</summary>
+    public Exception? IndexFailure => _indexFailure;
+
+    /// <summary>Whether an append failed within <paramref name="window"/> (the journal could not be written).</summary>
+    public bool AppendFailedWithin(TimeSpan window) =>
+        Volatile.Read(ref _lastAppendFailure) is var at && at != 0 && Environment.TickCount64 - at < window.TotalMilliseconds;
+
+    public string JournalPath => _journal.FilePath;
 
     public void Append(AuditEvent e) => Append(AuditJournal.Format(e));
 
@@ -111,10 +136,12 @@ public sealed class AuditLog : IAsyncDisposable
                 // Batches of up to a tenth of a second: indexing per event would cost a commit per request.
                 await _wake.WaitAsync(IndexInterval, _stop.Token);
                 await IndexAsync(_stop.Token);
+                _indexFailure = null;
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested) { break; }
             catch (Exception e)
             {
+                _indexFailure = e;
                 IndexFailed?.Invoke(e);
                 try { await Task.Delay(TimeSpan.FromSeconds(1), _stop.Token); }
                 catch (OperationCanceledException) { break; }

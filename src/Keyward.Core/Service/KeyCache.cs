@@ -35,8 +35,17 @@ public sealed class KeyCache(TimeProvider clock)
     private long Now => clock.GetTimestamp();
     private long Expiry => Now + (long)(MaxAge.TotalSeconds * clock.TimestampFrequency);
 
-    public KeyRecord? GetKey(string keyId) =>
-        _keys.TryGetValue(keyId, out var e) && e.Expires > Now ? e.Key : null;
+    private long _hits, _misses;
+
+    /// <summary>Key lookups answered from the cache, and those that went to storage (/metrics).</summary>
+    public (long Hits, long Misses) KeyLookups => (Interlocked.Read(ref _hits), Interlocked.Read(ref _misses));
+
+    public KeyRecord? GetKey(string keyId)
+    {
+        var key = _keys.TryGetValue(keyId, out var e) && e.Expires > Now ? e.Key : null;
+        Interlocked.Increment(ref key is null ? ref _misses : ref _hits);
+        return key;
+    }
 
     /// <summary>
     /// Caches a key record unless a newer version (or a deletion) is already cached: a slow read

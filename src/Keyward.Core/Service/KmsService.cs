@@ -21,6 +21,13 @@ public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, 
     private readonly RequestQuotas _quotas = requestQuotas ?? new RequestQuotas(RequestQuotaOptions.Off);
     private readonly KeyPairGeneration _keyPairs = keyPairGeneration ?? KeyPairGeneration.ForThisMachine();
 
+    /// <summary>Key record lookups answered by the cache, and those that read storage.</summary>
+    public (long Hits, long Misses) KeyCacheLookups => _cache.KeyLookups;
+
+    /// <summary>Every custom key store this node knows and whether it is connected here (ids only: names are the caller's).</summary>
+    public IReadOnlyList<(string StoreId, bool Connected)> CustomKeyStoreStates() =>
+        [.. _stores.RecordIds().Union(_stores.ConnectedIds()).Order(StringComparer.Ordinal).Select(id => (id, _stores.IsConnected(id)))];
+
     /// <summary>RSA key pair generation, bounded (tests read its peak).</summary>
     public KeyPairGeneration KeyPairs => _keyPairs;
 

@@ -22,16 +22,22 @@ namespace Keyward.Server.Dispatch;
 /// unexpected is KMSInternalException with the request id, its detail only in the log.
 /// </summary>
 internal sealed class KmsRequestHandler(
-    KmsDispatcher dispatcher, SigV4Verifier verifier, CredentialStore credentials, int maxBodyBytes, AuditRecorder audit, ILogger logger)
+    KmsDispatcher dispatcher, SigV4Verifier verifier, CredentialStore credentials, int maxBodyBytes, AuditRecorder audit, ILogger logger,
+    Operations.ServerMetrics metrics, bool accessLog)
 {
     private const string ContentType = "application/x-amz-json-1.1";
     private const string DatabaseUnavailable = "The request could not be completed because the database is unavailable. Retry the request.";
 
     public async Task HandleAsync(HttpContext context)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var requestId = Uuids.New().ToString("D");
         context.Response.Headers["x-amzn-RequestId"] = requestId;
         var operationName = "-";
+        KmsOperation? known = null;
+        // How the request ended, for the metrics and the access line: null is success (or a client that went away).
+        KmsErrorCode? outcome = null;
+        var answered = true;
         RequestBody? body = null;
         // Set once the request is authenticated: from then on every outcome is audited before it is answered.
         Caller? caller = null;
@@ -55,6 +61,7 @@ internal sealed class KmsRequestHandler(
             if (!HttpMethods.IsPost(request.Method) || !KmsTarget.TryParse(target, out var operation))
                 throw new KmsException(KmsErrorCode.UnknownOperationException);
             operationName = operation.ToString();
+            known = operation;
 
             caller = new Caller(principal, operation)
             {
@@ -70,6 +77,7 @@ internal sealed class KmsRequestHandler(
                 // Fail closed: no response leaves before its audit record is written.
                 if (TryAudit(caller, requestId, body, null, null) is { } refused)
                 {
+                    outcome = refused;
                     await WriteRefusalAsync(context, refused, requestId);
                     return;
                 }
@@ -110,6 +118,7 @@ internal sealed class KmsRequestHandler(
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; nothing to answer.
+            answered = false;
         }
         catch (Exception e)
         {
@@ -119,13 +128,23 @@ internal sealed class KmsRequestHandler(
         finally
         {
             body?.Dispose();
+            if (answered)
+            {
+                var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                metrics.Record(known, outcome, elapsed);
+                if (accessLog)
+                    Log.Access(logger, requestId, operationName, caller?.Arn ?? "-", caller?.Audit.KeyArns is [var first, ..] ? first : "-",
+                        context.Response.StatusCode, outcome is { } code ? KmsErrors.TypeName(code) : "-", elapsed.TotalMilliseconds);
+            }
         }
 
         async Task FailAsync(KmsErrorCode code, string message)
         {
+            outcome = code;
             // An authenticated call is audited with its error; if even that fails, the answer is an internal error.
             if (caller is not null && TryAudit(caller, requestId, body, KmsErrors.TypeName(code), message) is { } refused)
             {
+                outcome = refused;
                 await WriteRefusalAsync(context, refused, requestId);
                 return;
             }

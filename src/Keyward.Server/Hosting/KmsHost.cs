@@ -118,7 +118,9 @@ public sealed class KmsHost : IAsyncDisposable
 
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
-            builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
+            if (options.LogFormat == LogFormat.Json)
+                builder.Logging.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; o.UseUtcTimestamp = true; });
+            else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
             builder.Logging.SetMinimumLevel(LogLevel.Information);
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
             // ASP.NET Core starts a System.Diagnostics.Activity (and a log scope) for every request while this category
@@ -143,8 +145,12 @@ public sealed class KmsHost : IAsyncDisposable
             auditLog.EntryRejected += (journal, offset, aside) => Log.AuditEntryRejected(logger, journal, offset, aside);
             await auditLog.StartAsync(ct);
             service.FlushAudit = auditLog.FlushAsync;
+            var metrics = new Operations.ServerMetrics(service, auditLog);
             var handler = new KmsRequestHandler(new KmsDispatcher(service), verifier, credentials, options.MaxRequestBodyBytes,
-                new Audit.AuditRecorder(auditLog, options.Region), logger);
+                new Audit.AuditRecorder(auditLog, options.Region), logger, metrics, options.AccessLog);
+            // GET /healthz, /readyz and /metrics answer without SigV4; everything else is the KMS API.
+            var ops = new Operations.OpsEndpoints(storage, barrier, auditLog, metrics);
+            app.Use((context, next) => ops.TryHandle(context, out var handled) ? handled : next(context));
             app.Run(handler.HandleAsync);
 
             var job = new KeyLifecycleJob(service, storage, NodeName, options.LifecycleJobInterval, logger);

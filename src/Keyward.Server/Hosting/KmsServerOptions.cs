@@ -52,6 +52,12 @@ public sealed record KmsServerOptions
     /// <summary>Request quotas per account (--request-quotas; AWS's model, docs/operations.md); <c>RequestQuotaOptions.Off</c> for none.</summary>
     public Keyward.Core.Service.RequestQuotaOptions RequestQuotas { get; init; } = new();
 
+    /// <summary>One Information line per answered request (--access-log); tests and benchmarks in process turn it off.</summary>
+    public bool AccessLog { get; init; } = true;
+
+    /// <summary>The log's form (--log-format): one line of text per event, or one JSON object per line.</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
     /// <summary>HSM clusters for custom key stores, and the PKCS#11 seal (from the --config file).</summary>
     public Keyward.Pkcs11.HsmConfiguration? Hsm { get; init; }
 
@@ -64,3 +70,5 @@ public sealed record KmsServerOptions
     public static string DefaultDataDir() =>
         Environment.GetEnvironmentVariable("KEYWARD_DATA_DIR") is { Length: > 0 } d ? d : Path.Combine(Environment.CurrentDirectory, ".keyward");
 }
+
+public enum LogFormat { Text, Json }

@@ -6,18 +6,24 @@ namespace Keyward.EndToEnd.Tests.Infrastructure;
 public static class ExternalProcess
 {
     public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string file, IEnumerable<string> args,
-        IDictionary<string, string>? environment = null, string? workingDirectory = null)
+        IDictionary<string, string>? environment = null, string? workingDirectory = null, string? stdin = null)
     {
         var info = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = stdin is not null,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
         foreach (var a in args) info.ArgumentList.Add(a);
         if (environment is not null) foreach (var (k, v) in environment) info.Environment[k] = v;
         using var process = Process.Start(info)!;
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));

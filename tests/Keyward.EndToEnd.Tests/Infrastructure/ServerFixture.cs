@@ -70,6 +70,7 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
             XksTrustedCertificateAuthoritiesFile = XksCaFile,
             XksAttemptTimeout = XksAttemptTimeout,
             RequestQuotas = RequestQuotas,
+            AccessLog = false, // the in-process servers' console is the test runner's; KeywardProcess keeps the default
         });
     }
 

@@ -1,0 +1,72 @@
+using Keyward.Core.Audit;
+using Keyward.Core.Service;
+using Keyward.Protocol;
+using Keyward.Protocol.Errors;
+using Prometheus;
+
+namespace Keyward.Server.Operations;
+
+/// <summary>
+/// The server's Prometheus metrics (prometheus-net), in a registry of its own per host. Labels are Keyward's own
+/// names only (operations, error types, states, store ids Keyward made): never a caller-supplied string, a key's
+/// material, a plaintext or a credential. Per-request instruments are resolved once per operation, so a request
+/// costs two lookups in arrays and the instruments' own atomics.
+/// </summary>
+internal sealed class ServerMetrics
+{
+    private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
+    private readonly Counter _requests;
+    private readonly Counter.Child[] _succeeded;
+    private readonly Histogram.Child[] _durations;
+    private readonly Histogram.Child _unknownDuration;
+
+    public ServerMetrics(KmsService service, AuditLog audit)
+    {
+        var factory = Metrics.WithCustomRegistry(_registry);
+        _requests = factory.CreateCounter("keyward_requests_total", "KMS API requests answered, by operation and error type (empty: success).",
+            "operation", "error");
+        var duration = factory.CreateHistogram("keyward_request_duration_seconds", "Time from the request's arrival to its answer, by operation.",
+            new HistogramConfiguration { LabelNames = ["operation"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 18) });
+        var operations = Enum.GetValues<KmsOperation>();
+        _succeeded = new Counter.Child[operations.Length];
+        _durations = new Histogram.Child[operations.Length];
+        foreach (var op in operations)
+        {
+            _succeeded[(int)op] = _requests.WithLabels(op.ToString(), "");
+            _durations[(int)op] = duration.WithLabels(op.ToString());
+        }
+        _unknownDuration = duration.WithLabels("unknown");
+
+        var lag = factory.CreateGauge("keyward_audit_unindexed_bytes", "Bytes of the audit journal not yet moved into the database's hash chain.");
+        var retired = factory.CreateGauge("keyward_audit_retired_journals", "Retired audit journals not yet fully indexed.");
+        var indexing = factory.CreateGauge("keyward_audit_indexer_failing", "1 while moving journal entries into the database fails.");
+        var lookups = factory.CreateCounter("keyward_key_cache_lookups_total", "Key record lookups, answered by the cache (hit) or storage (miss).",
+            "result");
+        var stores = factory.CreateGauge("keyward_custom_key_store_connected", "1 when the custom key store is connected on this node.",
+            "custom_key_store_id");
+        var generating = factory.CreateGauge("keyward_rsa_key_generation_peak", "The most RSA key pairs generated at once since start.");
+        _registry.AddBeforeCollectCallback(() =>
+        {
+            lag.Set(audit.UnindexedBytes);
+            retired.Set(audit.RetiredPending);
+            indexing.Set(audit.IndexFailure is null ? 0 : 1);
+            var (hits, misses) = service.KeyCacheLookups;
+            lookups.WithLabels("hit").IncTo(hits);
+            lookups.WithLabels("miss").IncTo(misses);
+            foreach (var (id, connected) in service.CustomKeyStoreStates()) stores.WithLabels(id).Set(connected ? 1 : 0);
+            generating.Set(service.KeyPairs.Peak);
+        });
+    }
+
+    /// <summary>Counts one answered request (operation null: the target named none) and its duration.</summary>
+    public void Record(KmsOperation? operation, KmsErrorCode? error, TimeSpan elapsed)
+    {
+        var name = operation?.ToString() ?? "unknown";
+        if (error is null && operation is { } op) _succeeded[(int)op].Inc();
+        else _requests.WithLabels(name, error is { } e ? KmsErrors.TypeName(e) : "").Inc();
+        (operation is { } o ? _durations[(int)o] : _unknownDuration).Observe(elapsed.TotalSeconds);
+    }
+
+    /// <summary>Writes every metric in the Prometheus text format.</summary>
+    public Task WriteAsync(Stream destination, CancellationToken ct) => _registry.CollectAndExportAsTextAsync(destination, ct);
+}
