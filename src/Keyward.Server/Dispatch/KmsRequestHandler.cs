@@ -23,7 +23,7 @@ namespace Keyward.Server.Dispatch;
 /// </summary>
 internal sealed class KmsRequestHandler(
     KmsDispatcher dispatcher, SigV4Verifier verifier, CredentialStore credentials, int maxBodyBytes, AuditRecorder audit, ILogger logger,
-    Operations.ServerMetrics metrics, bool accessLog)
+    Operations.ServerMetrics metrics, Operations.AccessLog? accessLog)
 {
     private const string ContentType = "application/x-amz-json-1.1";
     private const string DatabaseUnavailable = "The request could not be completed because the database is unavailable. Retry the request.";
@@ -132,9 +132,8 @@ internal sealed class KmsRequestHandler(
             {
                 var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 metrics.Record(known, outcome, elapsed);
-                if (accessLog)
-                    Log.Access(logger, requestId, operationName, caller?.Arn ?? "-", caller?.Audit.KeyArns is [var first, ..] ? first : "-",
-                        context.Response.StatusCode, outcome is { } code ? KmsErrors.TypeName(code) : "-", elapsed.TotalMilliseconds);
+                accessLog?.Write(requestId, operationName, caller?.Arn ?? "-", caller?.Audit.KeyArns is [var first, ..] ? first : "-",
+                    context.Response.StatusCode, outcome is { } code ? KmsErrors.TypeName(code) : "-", elapsed.TotalMilliseconds);
             }
         }
 

@@ -147,7 +147,8 @@ public sealed class KmsHost : IAsyncDisposable
             service.FlushAudit = auditLog.FlushAsync;
             var metrics = new Operations.ServerMetrics(service, auditLog);
             var handler = new KmsRequestHandler(new KmsDispatcher(service), verifier, credentials, options.MaxRequestBodyBytes,
-                new Audit.AuditRecorder(auditLog, options.Region), logger, metrics, options.AccessLog);
+                new Audit.AuditRecorder(auditLog, options.Region), logger, metrics,
+                options.AccessLog ? new Operations.AccessLog(options.LogFormat) : null);
             // GET /healthz, /readyz and /metrics answer without SigV4; everything else is the KMS API.
             var ops = new Operations.OpsEndpoints(storage, barrier, auditLog, metrics);
             app.Use((context, next) => ops.TryHandle(context, out var handled) ? handled : next(context));

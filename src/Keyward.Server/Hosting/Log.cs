@@ -47,11 +47,7 @@ internal static partial class Log
     [LoggerMessage(14, LogLevel.Warning, "Moving audit journal entries into the database failed ({Kind}); they stay in the journal and are retried: {Detail}")]
     public static partial void AuditIndexFailed(ILogger logger, string kind, string detail);
 
-    // The access line: one per answered request. Identifiers and outcome only: never a request member's value.
-    [LoggerMessage(16, LogLevel.Information,
-        "Request {RequestId} {Operation} by {Principal} on {Key}: {Status} {Error} in {DurationMs:0.###} ms")]
-    public static partial void Access(ILogger logger, string requestId, string operation, string principal, string key, int status,
-        string error, double durationMs);
+    // Event 16, the access line of each request, is written by Operations/AccessLog.cs in this category's shape.
 
     [LoggerMessage(15, LogLevel.Error,
         "The audit journal {Journal} holds a line at offset {Offset} that is not an audit entry (edited, damaged, or written by another process); "
