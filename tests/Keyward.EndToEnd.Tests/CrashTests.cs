@@ -249,9 +249,9 @@ public sealed class CrashTests : IDisposable
             Assert.Matches("^AKIA[A-Z2-7]{16}$", accessKeyId);
             Assert.Equal(40, secret.Length);
             var output = first.Output;
-            Assert.Contains($"aws configure set aws_access_key_id {accessKeyId}", output);
-            Assert.Contains($"aws configure set aws_secret_access_key {secret}", output);
-            Assert.Contains("aws configure set region us-east-1", output);
+            Assert.Contains($"aws configure set aws_access_key_id {accessKeyId} --profile keyward", output);
+            Assert.Contains($"aws configure set aws_secret_access_key {secret} --profile keyward", output);
+            Assert.Contains("aws configure set region us-east-1 --profile keyward", output);
             // Printed to the console once, never through the logger.
             Assert.Equal(1, output.Split(secret).Length - 1);
             using var kms = first.Client();

@@ -50,11 +50,14 @@ internal static class BootstrapCredential
         var console = options.Console ?? System.Console.Out;
         console.WriteLine($"""
             Keyward generated a bootstrap credential for account {options.AccountId} (kept in {path}, mode 0600).
-            Configure the aws CLI with it:
+            Configure an aws CLI profile of its own with it (your default profile is left alone):
 
-                aws configure set aws_access_key_id {generated.AccessKeyId}
-                aws configure set aws_secret_access_key {generated.SecretAccessKey}
-                aws configure set region {options.Region}
+                aws configure set aws_access_key_id {generated.AccessKeyId} --profile keyward
+                aws configure set aws_secret_access_key {generated.SecretAccessKey} --profile keyward
+                aws configure set region {options.Region} --profile keyward
+
+            and call it with --profile keyward --endpoint-url {Url(options)} (aws CLI 2.13+ and current AWS SDKs also
+            take the endpoint from AWS_ENDPOINT_URL_KMS={Url(options)}).
 
             It is shown only this once; set KEYWARD_ACCESS_KEY_ID and KEYWARD_SECRET_ACCESS_KEY to choose your own.
             """);
@@ -66,4 +69,9 @@ internal static class BootstrapCredential
         {
             for (var i = 0; i < span.Length; i++) span[i] = chars[RandomNumberGenerator.GetInt32(chars.Length)];
         });
+
+    /// <summary>The listen address as a client reaches it (a wildcard host is shown as 127.0.0.1).</summary>
+    private static string Url(KmsServerOptions options) =>
+        options.Listen.Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal).Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal)
+            .Replace("://*", "://127.0.0.1", StringComparison.Ordinal).TrimEnd('/');
 }
