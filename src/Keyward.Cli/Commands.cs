@@ -43,6 +43,11 @@ internal static class Commands
             --data-dir <path>, --config <json>, --database <uri>   as for serve
           db migrate   apply pending schema migrations and exit (serve also applies them at start)
             --data-dir <path>, --database <uri>   as for serve
+          backup       copy the running SQLite database consistently (never the root key; docs/operations.md)
+            --to <file>  the backup (must not exist), --data-dir <path>, --config <json>   as for serve
+          restore <file>  put a backup into an empty data directory; succeeds only if the seal opens every
+                       sealed value in it
+            --data-dir <path> (required), --root-key <file> (the file seal's root key), --config <json>
           identities check <file>      validate an --identities file; list principals and access key ids
           identities new-access-key    print a new access key pair to paste into an --identities file
           audit verify check the audit log's hash chain; names the first edited, removed or reordered event
@@ -73,6 +78,8 @@ internal static class Commands
                 "xks-proxy" when args.Length == 3 && args[1] == "--config" => await XksProxyAsync(args[2]),
                 "seal" when args.Length > 1 && args[1] == "migrate" => await SealMigrateAsync(args[2..]),
                 "db" when args.Length > 1 && args[1] == "migrate" => await DbMigrateAsync(args[2..]),
+                "backup" => await BackupAsync(args[1..]),
+                "restore" when args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) => await RestoreAsync(args[1], args[2..]),
                 "audit" when args.Length > 1 && args[1] is "verify" or "query" => await AuditAsync(args[1], args[2..]),
                 "identities" when args.Length == 3 && args[1] == "check" => IdentitiesCheck(args[2]),
                 "identities" when args.Length == 2 && args[1] == "new-access-key" => IdentitiesCommand.NewAccessKey(Console.Out),
@@ -259,6 +266,59 @@ internal static class Commands
         catch (Keyward.Core.Storage.StorageUnavailableException e)
         {
             Console.Error.WriteLine($"keyward: {e.Message} ({e.InnerException?.Message})");
+            return 1;
+        }
+    }
+
+    /// <summary>The options backup and restore share with serve (--data-dir, --database, --config), and their own.</summary>
+    private static (KmsServerOptions Options, Dictionary<string, string> Own) BackupOptions(string[] args, params string[] own)
+    {
+        var options = new KmsServerOptions { Database = Env("KEYWARD_DATABASE") };
+        var config = Env("KEYWARD_CONFIG");
+        var values = new Dictionary<string, string>();
+        for (var i = 0; i < args.Length; i += 2)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : throw new UsageException($"option {args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--data-dir": options = options with { DataDir = value }; break;
+                case "--database": options = options with { Database = value }; break;
+                case "--config": config = value; break;
+                case var name when own.Contains(name): values[name] = value; break;
+                default: throw new UsageException($"unknown option '{args[i]}'");
+            }
+        }
+        if (config is not null)
+        {
+            try { options = options with { Hsm = Keyward.Pkcs11.HsmConfiguration.Load(config) }; }
+            catch (Keyward.Pkcs11.Pkcs11ConfigurationException e) { throw new ServerConfigurationException(e.Message); }
+            catch (IOException e) { throw new ServerConfigurationException($"cannot read {config}: {e.Message}"); }
+        }
+        return (options, values);
+    }
+
+    private static async Task<int> BackupAsync(string[] args)
+    {
+        var (options, own) = BackupOptions(args, "--to");
+        if (!own.TryGetValue("--to", out var to)) throw new UsageException("backup needs --to <file>");
+        return await Refusing(() => Task.FromResult(BackupCommand.Backup(options, to, Console.Out)));
+    }
+
+    private static async Task<int> RestoreAsync(string from, string[] args)
+    {
+        var (options, own) = BackupOptions(args, "--root-key");
+        if (!args.Contains("--data-dir")) throw new UsageException("restore needs --data-dir <dir> (an empty one)");
+        return await Refusing(() => BackupCommand.RestoreAsync(options, from, own.GetValueOrDefault("--root-key"), Console.Out));
+    }
+
+    /// <summary>Expected refusals (a file that exists, a seal that does not open, a directory in use) are one line and exit 1.</summary>
+    private static async Task<int> Refusing(Func<Task<int>> run)
+    {
+        try { return await run(); }
+        catch (Exception e) when (e is ServerConfigurationException or SealException or DataDirectoryInUseException or IOException
+                                      or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or InvalidDataException)
+        {
+            Console.Error.WriteLine($"keyward: {e.Message}");
             return 1;
         }
     }

@@ -37,6 +37,29 @@ public static class SealMigration
         return resealed.Count;
     }
 
+    /// <summary>
+    /// Checks that every value the barrier sealed opens under <paramref name="barrier"/> (a restored backup, before it
+    /// is called restored); returns how many, or throws <see cref="SealException"/> naming the first that does not.
+    /// </summary>
+    public static async Task<int> VerifyAsync(IKmsStorage storage, RootKeyBarrier barrier, CancellationToken ct = default)
+    {
+        var values = await storage.ListSealedValuesAsync(ct);
+        if (values.FirstOrDefault(v => v.Kind == SealedKind.SealCheck) is not { } check || !barrier.Verify(check.Value))
+            throw new SealException("The seal does not hold this database's root key.");
+        foreach (var value in values)
+        {
+            var (purpose, identity) = Binding(value);
+            var clear = new byte[RootKeyBarrier.UnwrappedSize(value.Value)];
+            try
+            {
+                if (!barrier.TryUnwrap(value.Value, purpose, identity, clear))
+                    throw new SealException($"A sealed value ({value.Kind} {value.Id1}) does not open under the seal.");
+            }
+            finally { CryptographicOperations.ZeroMemory(clear); }
+        }
+        return values.Count;
+    }
+
     private static (string Purpose, string Identity) Binding(SealedValue v) => v.Kind switch
     {
         SealedKind.KeyMaterial => (SoftwareKeyStore.MaterialPurpose, SoftwareKeyStore.Identity(v.Id1, v.Id2)),
