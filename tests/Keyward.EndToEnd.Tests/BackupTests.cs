@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Amazon.KeyManagementService.Model;
 using Keyward.EndToEnd.Tests.Infrastructure;
+using Keyward.Tests.Shared;
 
 namespace Keyward.EndToEnd.Tests;
 
@@ -101,5 +102,31 @@ public sealed class BackupTests : IDisposable
         Assert.DoesNotContain(Directory.EnumerateFiles(target), f => !Path.GetFileName(f).StartsWith("keyward.lock", StringComparison.Ordinal));
         // With the right one it restores.
         Assert.Equal(0, (await Keyward("restore", backup, "--data-dir", target, "--root-key", Path.Combine(live, "root.key"))).Code);
+    }
+
+    [Fact]
+    public async Task The_documented_pg_dump_and_pg_restore_procedure_restores_a_running_PostgreSQL_deployment()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        var (source, copy) = (await postgres.NewDatabaseAsync(), await postgres.NewDatabaseAsync());
+        var data = Path.Combine(_dir, "node");
+        byte[] blob;
+        await using (var server = await KeywardProcess.StartAsync(data, args: ["--database", postgres.Uri(source)]))
+        {
+            using var kms = server.Client();
+            var key = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+            blob = (await kms.EncryptAsync(new EncryptRequest { KeyId = key, Plaintext = new MemoryStream([7, 7, 7]) })).CiphertextBlob.ToArray();
+            // docs/operations.md, "Backups": pg_dump of the running deployment, pg_restore into a new database.
+            var dump = postgres.PathFor("kms.dump");
+            await postgres.ToolAsync("pg_dump", "--format=custom", $"--file={dump}", source);
+            await postgres.ToolAsync("pg_restore", "--no-owner", $"--dbname={copy}", dump);
+            Assert.Equal(0, await server.TerminateAsync());
+        }
+        await using (var restored = await KeywardProcess.StartAsync(data, args: ["--database", postgres.Uri(copy)]))
+        {
+            using var kms = restored.Client();
+            Assert.Equal([7, 7, 7], (await kms.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(blob) })).Plaintext.ToArray());
+            Assert.Equal(0, await restored.TerminateAsync());
+        }
     }
 }

@@ -101,6 +101,13 @@ internal sealed class PostgresServer : IAsyncDisposable
         return stdout.Trim();
     }
 
+    /// <summary>Runs one of PostgreSQL's client programs (pg_dump, pg_restore) against this server, as its owner.</summary>
+    public Task ToolAsync(string tool, params string[] args) =>
+        RunAsync(Path.Combine(_bin, tool), ["-h", _dir, "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", User, .. args], asPostgres: true);
+
+    /// <summary>A path in the server's own directory, which its programs may write (a dump).</summary>
+    public string PathFor(string name) => Path.Combine(_dir, name);
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync("immediate");
