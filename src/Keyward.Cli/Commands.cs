@@ -41,6 +41,9 @@ internal static class Commands
                                       env KEYWARD_REQUEST_QUOTAS; docs/operations.md)
           seal migrate move a stopped server from the file seal to the PKCS#11 seal in --config
             --data-dir <path>, --config <json>, --database <uri>   as for serve
+          seal rotate  replace the file seal's root key on a stopped server, re-sealing every value in one
+                       transaction (the old key becomes root.key.retired-<time>)
+            --data-dir <path>, --database <uri>   as for serve
           db migrate   apply pending schema migrations and exit (serve also applies them at start)
             --data-dir <path>, --database <uri>   as for serve
           backup       copy the running SQLite database consistently (never the root key; docs/operations.md)
@@ -77,6 +80,7 @@ internal static class Commands
                 "serve" => await ServeAsync(args[1..]),
                 "xks-proxy" when args.Length == 3 && args[1] == "--config" => await XksProxyAsync(args[2]),
                 "seal" when args.Length > 1 && args[1] == "migrate" => await SealMigrateAsync(args[2..]),
+                "seal" when args.Length > 1 && args[1] == "rotate" => await SealRotateAsync(args[2..]),
                 "db" when args.Length > 1 && args[1] == "migrate" => await DbMigrateAsync(args[2..]),
                 "backup" => await BackupAsync(args[1..]),
                 "restore" when args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) => await RestoreAsync(args[1], args[2..]),
@@ -302,6 +306,12 @@ internal static class Commands
         var (options, own) = BackupOptions(args, "--to");
         if (!own.TryGetValue("--to", out var to)) throw new UsageException("backup needs --to <file>");
         return await Refusing(() => Task.FromResult(BackupCommand.Backup(options, to, Console.Out)));
+    }
+
+    private static async Task<int> SealRotateAsync(string[] args)
+    {
+        var (options, _) = BackupOptions(args);
+        return await Refusing(() => SealRotationCommand.RunAsync(options, Console.Out));
     }
 
     private static async Task<int> RestoreAsync(string from, string[] args)

@@ -84,6 +84,8 @@ public sealed class KmsHost : IAsyncDisposable
         Keyward.Core.Audit.AuditLog? auditLog = null;
         try
         {
+            // A root key rotation a crash cut short is finished or undone before the seal is opened.
+            await SealRotationCommand.RecoverAsync(options, storage, options.Console ?? Console.Out, ct);
             // The seal is checked before anything is written, migrations included.
             var check = await storage.GetSettingAsync(RootKeyBarrier.CheckSetting, ct);
             seal = OpenSeal(options, create: check is null);
