@@ -66,13 +66,33 @@ internal static class Commands
         or is generated on first start and printed once.
         """;
 
+    // The commands and, for those that have them, their subcommands (for the messages below).
+    private static readonly Dictionary<string, string[]> Groups = new(StringComparer.Ordinal)
+    {
+        ["serve"] = [], ["backup"] = [], ["restore"] = [], ["xks-proxy"] = [], ["help"] = [],
+        ["seal"] = ["migrate", "rotate"], ["db"] = ["migrate"], ["audit"] = ["verify", "query"], ["identities"] = ["check", "new-access-key"],
+    };
+
     public static async Task<int> RunAsync(string[] args)
     {
         if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
         {
+            if (args.Length > 1 && Groups.ContainsKey(args[1])) return Help(args[1]);
             Console.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
+        if (args[0] is "--version" or "version")
+        {
+            Console.WriteLine($"keyward {Version}");
+            return 0;
+        }
+        if (!Groups.TryGetValue(args[0], out var subcommands))
+            return Fail($"unknown command '{args[0]}'{Suggest(args[0], Groups.Keys)}");
+        if (args.Skip(1).Any(a => a is "--help" or "-h")) return Help(args[0]);
+        if (subcommands.Length > 0 && (args.Length < 2 || !subcommands.Contains(args[1])))
+            return Fail(args.Length < 2
+                ? $"{args[0]} needs a subcommand: {string.Join(", ", subcommands)}"
+                : $"unknown {args[0]} subcommand '{args[1]}'{Suggest(args[1], subcommands)} ({args[0]} has {string.Join(", ", subcommands)})");
         try
         {
             return args[0] switch
@@ -87,7 +107,10 @@ internal static class Commands
                 "audit" when args.Length > 1 && args[1] is "verify" or "query" => await AuditAsync(args[1], args[2..]),
                 "identities" when args.Length == 3 && args[1] == "check" => IdentitiesCheck(args[2]),
                 "identities" when args.Length == 2 && args[1] == "new-access-key" => IdentitiesCommand.NewAccessKey(Console.Out),
-                _ => Fail($"unknown command '{args[0]}'"),
+                "identities" when args[1] == "check" => Fail("identities check needs one file: keyward identities check <file>"),
+                "xks-proxy" => Fail("xks-proxy needs --config <json>"),
+                "restore" => Fail("restore needs the backup file first: keyward restore <file> --data-dir <dir>"),
+                _ => Fail($"{string.Join(' ', args.Take(2))}: unexpected arguments (keyward {args[0]} --help)"),
             };
         }
         catch (UsageException e)
@@ -139,6 +162,7 @@ internal static class Commands
         string? config = Env("KEYWARD_CONFIG");
         for (var i = 0; i < args.Length; i++)
         {
+            RequireKnown(args[i], ServeOptions);
             var value = i + 1 < args.Length ? args[i + 1] : throw new UsageException($"option {args[i]} needs a value");
             if (args[i] == "--config")
             {
@@ -389,6 +413,68 @@ internal static class Commands
     }
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+
+    private static string Version =>
+        typeof(Commands).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            is [System.Reflection.AssemblyInformationalVersionAttribute v, ..] ? v.InformationalVersion : "0.0.0";
+
+    /// <summary>The usage lines of one command: from its line in <see cref="Usage"/> to the next command's.</summary>
+    private static int Help(string command)
+    {
+        var lines = Usage.Split('\n');
+        var start = Array.FindIndex(lines, l => l.StartsWith("  " + command + " ", StringComparison.Ordinal) || l == "  " + command);
+        if (start < 0)
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
+        var end = start + 1;
+        // A command's block ends where a line starts another command: two spaces, then a letter.
+        while (end < lines.Length && !(lines[end].Length > 2 && lines[end][..2] == "  " && char.IsAsciiLetter(lines[end][2])
+                                       && !lines[end].StartsWith("  " + command + " ", StringComparison.Ordinal))
+               && lines[end].Length > 0) end++;
+        Console.WriteLine("usage: keyward " + command + " [options]\n");
+        foreach (var l in lines[start..end]) Console.WriteLine(l);
+        return 0;
+    }
+
+    /// <summary>", did you mean 'x'?" for the closest of <paramref name="known"/> within two edits, else nothing.</summary>
+    private static string Suggest(string given, IEnumerable<string> known)
+    {
+        var best = known.Select(k => (k, d: Distance(given.TrimStart('-'), k.TrimStart('-')))).OrderBy(p => p.d).FirstOrDefault();
+        return best.k is not null && best.d <= 2 ? $"; did you mean '{best.k}'?" : "";
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var previous = row[0];
+            row[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var next = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), previous + (a[i - 1] == b[j - 1] ? 0 : 1));
+                previous = next;
+            }
+        }
+        return row[b.Length];
+    }
+
+    private static readonly string[] ServeOptions =
+    [
+        "--listen", "--data-dir", "--database", "--identities", "--region", "--account-id", "--tls-cert", "--tls-key", "--xks-ca",
+        "--xks-allow-http", "--custom-key-store-quota", "--lifecycle-interval", "--deletion-interval", "--config", "--request-quotas",
+        "--access-log", "--log-format",
+    ];
+
+    /// <summary>An option the command does not know is named as such (with the closest one it knows), before its value is looked at.</summary>
+    private static void RequireKnown(string option, IEnumerable<string> known)
+    {
+        var list = known.ToList();
+        if (!list.Contains(option)) throw new UsageException($"unknown option '{option}'{Suggest(option, list)}");
+    }
 
     private static int Fail(string message)
     {

@@ -125,6 +125,9 @@ public sealed class KmsHost : IAsyncDisposable
             else builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
             builder.Logging.SetMinimumLevel(LogLevel.Information);
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+            // A start that fails (a port in use) surfaces as an exception from StartAsync, which serve reports in one
+            // line; the host's own log of it is a multi-kilobyte stack trace before that line.
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
             // ASP.NET Core starts a System.Diagnostics.Activity (and a log scope) for every request while this category
             // is enabled at any level: about a microsecond per request, for scopes the single-line console never shows.
             // The handler logs every failure itself (Log.cs) with the request id.
