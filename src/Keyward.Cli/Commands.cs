@@ -33,6 +33,8 @@ internal static class Commands
             --xks-allow-http <bool>   accept http:// proxy endpoints (tests; AWS accepts only https://)
             --custom-key-store-quota <n>
                                       custom key stores per account (default 10, AWS's quota)
+            --seed <yaml>             keys (fixed ids, given material) and aliases to make at start if missing;
+                                      local-kms's seed file format (env KEYWARD_SEED; docs/operations.md)
             --access-log <on|off>     one log line per answered request (default on; env KEYWARD_ACCESS_LOG)
             --log-format <text|json>  one line of text per event, or one JSON object per line (default text;
                                       env KEYWARD_LOG_FORMAT)
@@ -46,6 +48,8 @@ internal static class Commands
             --data-dir <path>, --database <uri>   as for serve
           db migrate   apply pending schema migrations and exit (serve also applies them at start)
             --data-dir <path>, --database <uri>   as for serve
+          seed <file>  make a seed file's keys and aliases in a stopped data directory (as serve --seed)
+            --data-dir <path>, --database <uri>, --config <json>   as for serve
           backup       copy the running SQLite database consistently (never the root key; docs/operations.md)
             --to <file>  the backup (must not exist), --data-dir <path>, --config <json>   as for serve
           restore <file>  put a backup into an empty data directory; succeeds only if the seal opens every
@@ -69,7 +73,7 @@ internal static class Commands
     // The commands and, for those that have them, their subcommands (for the messages below).
     private static readonly Dictionary<string, string[]> Groups = new(StringComparer.Ordinal)
     {
-        ["serve"] = [], ["backup"] = [], ["restore"] = [], ["xks-proxy"] = [], ["help"] = [],
+        ["serve"] = [], ["seed"] = [], ["backup"] = [], ["restore"] = [], ["xks-proxy"] = [], ["help"] = [],
         ["seal"] = ["migrate", "rotate"], ["db"] = ["migrate"], ["audit"] = ["verify", "query"], ["identities"] = ["check", "new-access-key"],
     };
 
@@ -103,6 +107,8 @@ internal static class Commands
                 "seal" when args.Length > 1 && args[1] == "rotate" => await SealRotateAsync(args[2..]),
                 "db" when args.Length > 1 && args[1] == "migrate" => await DbMigrateAsync(args[2..]),
                 "backup" => await BackupAsync(args[1..]),
+                "seed" when args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) => await SeedAsync(args[1], args[2..]),
+                "seed" => Fail("seed needs the seed file first: keyward seed <file> --data-dir <dir>"),
                 "restore" when args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) => await RestoreAsync(args[1], args[2..]),
                 "audit" when args.Length > 1 && args[1] is "verify" or "query" => await AuditAsync(args[1], args[2..]),
                 "identities" when args.Length == 3 && args[1] == "check" => IdentitiesCheck(args[2]),
@@ -155,6 +161,7 @@ internal static class Commands
             XksTrustedCertificateAuthoritiesFile = Env("KEYWARD_XKS_CA"),
         };
         if (Env("KEYWARD_REQUEST_QUOTAS") is { } quotas) options = options with { RequestQuotas = RequestQuotaFile.Parse(quotas) };
+        if (Env("KEYWARD_SEED") is { } seedFile) options = options with { SeedFile = seedFile };
         if (Env("KEYWARD_ACCESS_LOG") is { } access)
             options = options with { AccessLog = access switch { "on" => true, "off" => false, _ => throw new UsageException("KEYWARD_ACCESS_LOG needs on or off") } };
         if (Env("KEYWARD_LOG_FORMAT") is { } format)
@@ -182,6 +189,7 @@ internal static class Commands
                 "--tls-key" => options with { TlsKeyFile = value },
                 "--xks-ca" => options with { XksTrustedCertificateAuthoritiesFile = value },
                 "--request-quotas" => options with { RequestQuotas = RequestQuotaFile.Parse(value) },
+                "--seed" => options with { SeedFile = value },
                 "--access-log" => options with
                 {
                     AccessLog = value switch { "on" => true, "off" => false, _ => throw new UsageException("--access-log needs on or off") },
@@ -332,6 +340,18 @@ internal static class Commands
         return await Refusing(() => Task.FromResult(BackupCommand.Backup(options, to, Console.Out)));
     }
 
+    /// <summary>`keyward seed FILE`: what `serve --seed FILE` does at start, on a stopped data directory, then exits.</summary>
+    private static async Task<int> SeedAsync(string file, string[] args)
+    {
+        var (options, _) = BackupOptions(args);
+        options = options with { SeedFile = file, Listen = "http://127.0.0.1:0", RunLifecycleJob = false, AccessLog = false };
+        return await Refusing(async () =>
+        {
+            await using var host = await KmsHost.StartAsync(options);
+            return 0;
+        });
+    }
+
     private static async Task<int> SealRotateAsync(string[] args)
     {
         var (options, _) = BackupOptions(args);
@@ -466,7 +486,7 @@ internal static class Commands
     [
         "--listen", "--data-dir", "--database", "--identities", "--region", "--account-id", "--tls-cert", "--tls-key", "--xks-ca",
         "--xks-allow-http", "--custom-key-store-quota", "--lifecycle-interval", "--deletion-interval", "--config", "--request-quotas",
-        "--access-log", "--log-format",
+        "--access-log", "--log-format", "--seed",
     ];
 
     /// <summary>An option the command does not know is named as such (with the closest one it knows), before its value is looked at.</summary>

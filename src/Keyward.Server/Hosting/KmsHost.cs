@@ -68,6 +68,8 @@ public sealed class KmsHost : IAsyncDisposable
     public static async Task<KmsHost> StartAsync(KmsServerOptions options, CancellationToken ct = default)
     {
         CheckListenAddress(options.Listen);
+        // Read before anything is written: a seed file that is not valid stops the start with one line.
+        var seed = options.SeedFile is { } seedFile ? SeedFile.Load(seedFile) : default;
         var certificate = ServerTls.Load(options);
         // Before anything is written: a second process on this directory is refused here.
         var dataLock = DataDirectoryLock.Acquire(options.DataDir, "serve");
@@ -114,6 +116,15 @@ public sealed class KmsHost : IAsyncDisposable
                 await service.SyncCustomKeyStoresAsync(ct);
             }
             else await service.ReconnectCustomKeyStoresAsync(ct);
+            if (options.SeedFile is not null)
+            {
+                try
+                {
+                    var (created, unchanged) = await service.SeedAsync(options.AccountId, seed.Keys, seed.Aliases, ct);
+                    (options.Console ?? Console.Out).WriteLine($"keyward: seeded from {options.SeedFile}: {created} created, {unchanged} already there.");
+                }
+                catch (SeedConflictException e) { throw new ServerConfigurationException($"the seed file {options.SeedFile}: {e.Message}."); }
+            }
             var bootstrap = BootstrapCredential.Load(options);
             var credentials = new CredentialStore([bootstrap, .. LoadIdentities(options, bootstrap)]);
             var verifier = new SigV4Verifier("kms", region => region == options.Region, credentials.SecretOf, TimeProvider.System, "x-amz-target");

@@ -52,6 +52,9 @@ public sealed record KmsServerOptions
     /// <summary>Request quotas per account (--request-quotas; AWS's model, docs/operations.md); <c>RequestQuotaOptions.Off</c> for none.</summary>
     public Keyward.Core.Service.RequestQuotaOptions RequestQuotas { get; init; } = new();
 
+    /// <summary>A seed file (--seed; local-kms's format): keys and aliases made at start if missing (docs/operations.md, "Seeding").</summary>
+    public string? SeedFile { get; init; }
+
     /// <summary>One Information line per answered request (--access-log); tests and benchmarks in process turn it off.</summary>
     public bool AccessLog { get; init; } = true;
 
