@@ -17,22 +17,9 @@ public static class SealMigration
     /// <summary>Returns how many values were re-sealed.</summary>
     public static async Task<int> RunAsync(IKmsStorage storage, RootKeyBarrier from, RootKeyBarrier to, CancellationToken ct = default)
     {
-        var values = await storage.ListSealedValuesAsync(ct);
-        if (values.FirstOrDefault(v => v.Kind == SealedKind.SealCheck) is not { } check || !from.Verify(check.Value))
-            throw new SealException("The current seal does not hold this database's root key; nothing was changed.");
-        var resealed = new List<SealedValue>(values.Count);
-        foreach (var value in values)
-        {
-            var (purpose, identity) = Binding(value);
-            var clear = new byte[RootKeyBarrier.UnwrappedSize(value.Value)];
-            try
-            {
-                if (!from.TryUnwrap(value.Value, purpose, identity, clear))
-                    throw new SealException($"A sealed value ({value.Kind} {value.Id1}) does not open under the current seal; nothing was changed.");
-                resealed.Add(value with { Value = to.Wrap(clear, purpose, identity) });
-            }
-            finally { CryptographicOperations.ZeroMemory(clear); }
-        }
+        var resealed = new List<SealedValue>();
+        await OpenEachAsync(storage, from, "the current seal", "; nothing was changed",
+            (value, purpose, identity, clear) => resealed.Add(value with { Value = to.Wrap(clear, purpose, identity) }), ct);
         await storage.ReplaceSealedValuesAsync(resealed, ct);
         return resealed.Count;
     }
@@ -41,11 +28,18 @@ public static class SealMigration
     /// Checks that every value the barrier sealed opens under <paramref name="barrier"/> (a restored backup, before it
     /// is called restored); returns how many, or throws <see cref="SealException"/> naming the first that does not.
     /// </summary>
-    public static async Task<int> VerifyAsync(IKmsStorage storage, RootKeyBarrier barrier, CancellationToken ct = default)
+    public static Task<int> VerifyAsync(IKmsStorage storage, RootKeyBarrier barrier, CancellationToken ct = default) =>
+        OpenEachAsync(storage, barrier, "the seal", "", (_, _, _, _) => { }, ct);
+
+    private delegate void OpenedValue(SealedValue value, string purpose, string identity, ReadOnlySpan<byte> clear);
+
+    /// <summary>Opens every sealed value under <paramref name="barrier"/> in turn (zeroed after <paramref name="opened"/>); throws at the first that does not open.</summary>
+    private static async Task<int> OpenEachAsync(IKmsStorage storage, RootKeyBarrier barrier, string seal, string consequence, OpenedValue opened,
+        CancellationToken ct)
     {
         var values = await storage.ListSealedValuesAsync(ct);
         if (values.FirstOrDefault(v => v.Kind == SealedKind.SealCheck) is not { } check || !barrier.Verify(check.Value))
-            throw new SealException("The seal does not hold this database's root key.");
+            throw new SealException($"{char.ToUpperInvariant(seal[0])}{seal[1..]} does not hold this database's root key{consequence}.");
         foreach (var value in values)
         {
             var (purpose, identity) = Binding(value);
@@ -53,7 +47,8 @@ public static class SealMigration
             try
             {
                 if (!barrier.TryUnwrap(value.Value, purpose, identity, clear))
-                    throw new SealException($"A sealed value ({value.Kind} {value.Id1}) does not open under the seal.");
+                    throw new SealException($"A sealed value ({value.Kind} {value.Id1}) does not open under {seal}{consequence}.");
+                opened(value, purpose, identity, clear);
             }
             finally { CryptographicOperations.ZeroMemory(clear); }
         }
