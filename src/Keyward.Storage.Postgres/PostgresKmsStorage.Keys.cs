@@ -5,6 +5,15 @@ namespace Keyward.Storage.Postgres;
 
 public sealed partial class PostgresKmsStorage
 {
+    public ValueTask<IReadOnlyDictionary<string, int>> CountKeysByStateAsync(CancellationToken cancellationToken = default) => Read(async (c, ct) =>
+    {
+        await using var cmd = Command(c, null, "SELECT key_state, COUNT(*)::int FROM keys GROUP BY key_state");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (await r.ReadAsync(ct)) counts[r.GetString(0)] = r.GetInt32(1);
+        return (IReadOnlyDictionary<string, int>)counts;
+    }, cancellationToken);
+
     private const string KeyColumns =
         "key_id, account_id, creation_date, description, key_spec, key_usage, origin, key_state, deletion_date, pending_window_days, current_material_id, policy, version, " +
         "rotation_period_days, next_rotation_date, on_demand_rotation_start, on_demand_rotations, expiration_model, valid_to, custom_key_store_id, xks_key_id";

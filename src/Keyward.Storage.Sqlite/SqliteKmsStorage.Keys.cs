@@ -5,6 +5,15 @@ namespace Keyward.Storage.Sqlite;
 
 public sealed partial class SqliteKmsStorage
 {
+    public ValueTask<IReadOnlyDictionary<string, int>> CountKeysByStateAsync(CancellationToken cancellationToken = default) => Read(c =>
+    {
+        using var cmd = Command(c, null, "SELECT key_state, COUNT(*) FROM keys GROUP BY key_state");
+        using var r = cmd.ExecuteReader();
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (r.Read()) counts[r.GetString(0)] = r.GetInt32(1);
+        return (IReadOnlyDictionary<string, int>)counts;
+    });
+
     private const string KeyColumns =
         "key_id, account_id, creation_date, description, key_spec, key_usage, origin, key_state, deletion_date, pending_window_days, current_material_id, policy, version, " +
         "rotation_period_days, next_rotation_date, on_demand_rotation_start, on_demand_rotations, expiration_model, valid_to, custom_key_store_id, xks_key_id";

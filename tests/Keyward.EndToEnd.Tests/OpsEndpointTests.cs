@@ -71,6 +71,8 @@ public sealed class OpsEndpointTests : IAsyncLifetime
         Assert.Equal(4, Sample("keyward_request_duration_seconds_count", "operation=Encrypt"));
         Assert.Contains(samples, s => s.Name == "keyward_key_cache_lookups_total" && s.Labels == "result=hit" && s.Value >= 1);
         Assert.Contains(samples, s => s.Name == "keyward_audit_unindexed_bytes");
+        Assert.Equal(1, Sample("keyward_keys", "state=Enabled"));
+        Assert.Equal(0, Sample("keyward_keys", "state=PendingDeletion"));
         // Nothing of the caller's: no principal, access key, key id, plaintext.
         Assert.DoesNotContain("arn:aws", text);
         Assert.DoesNotContain(ServerFixture.AccessKeyId, text);

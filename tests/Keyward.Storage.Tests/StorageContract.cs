@@ -46,6 +46,19 @@ public abstract class StorageContract : IAsyncLifetime
     };
 
     [Fact]
+    public async Task Keys_are_counted_by_state_over_every_account()
+    {
+        var before = await Storage.CountKeysByStateAsync();
+        await Storage.CreateKeyAsync(NewKey(), null, []);
+        await Storage.CreateKeyAsync(NewKey("444455556666"), null, []);
+        await Storage.CreateKeyAsync(NewKey() with { State = KeyState.Disabled }, null, []);
+        var after = await Storage.CountKeysByStateAsync();
+        Assert.Equal(before.GetValueOrDefault("Enabled") + 2, after["Enabled"]);
+        Assert.Equal(before.GetValueOrDefault("Disabled") + 1, after["Disabled"]);
+        Assert.DoesNotContain("PendingDeletion", after.Keys.Except(before.Keys));
+    }
+
+    [Fact]
     public async Task Created_key_reads_back_field_for_field()
     {
         var key = NewKey() with { CurrentMaterialId = new string('c', 64), DeletionDate = T0.AddDays(7), PendingWindowInDays = 7, State = KeyState.PendingDeletion };

@@ -26,6 +26,9 @@ public interface IKmsStorage : IDisposable
 
     ValueTask<KeyRecord?> GetKeyAsync(string keyId, CancellationToken cancellationToken = default);
 
+    /// <summary>How many keys there are in each state, over every account (/metrics).</summary>
+    ValueTask<IReadOnlyDictionary<string, int>> CountKeysByStateAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Keys of an account ordered by key id, starting after <paramref name="afterKeyId"/>.</summary>
     ValueTask<IReadOnlyList<KeyRecord>> ListKeysAsync(string accountId, string? afterKeyId, int limit, CancellationToken cancellationToken = default);
 

@@ -161,7 +161,7 @@ public sealed class KmsHost : IAsyncDisposable
             auditLog.EntryRejected += (journal, offset, aside) => Log.AuditEntryRejected(logger, journal, offset, aside);
             await auditLog.StartAsync(ct);
             service.FlushAudit = auditLog.FlushAsync;
-            var metrics = new Operations.ServerMetrics(service, auditLog);
+            var metrics = new Operations.ServerMetrics(service, auditLog, storage);
             var handler = new KmsRequestHandler(new KmsDispatcher(service), verifier, credentials, options.MaxRequestBodyBytes,
                 new Audit.AuditRecorder(auditLog, options.Region), logger, metrics,
                 options.AccessLog ? new Operations.AccessLog(options.LogFormat) : null);

@@ -20,7 +20,7 @@ internal sealed class ServerMetrics
     private readonly Histogram.Child[] _durations;
     private readonly Histogram.Child _unknownDuration;
 
-    public ServerMetrics(KmsService service, AuditLog audit)
+    public ServerMetrics(KmsService service, AuditLog audit, Keyward.Core.Storage.IKmsStorage storage)
     {
         var factory = Metrics.WithCustomRegistry(_registry);
         _requests = factory.CreateCounter("keyward_requests_total", "KMS API requests answered, by operation and error type (empty: success).",
@@ -45,6 +45,19 @@ internal sealed class ServerMetrics
         var stores = factory.CreateGauge("keyward_custom_key_store_connected", "1 when the custom key store is connected on this node.",
             "custom_key_store_id");
         var generating = factory.CreateGauge("keyward_rsa_key_generation_peak", "The most RSA key pairs generated at once since start.");
+        var keys = factory.CreateGauge("keyward_keys", "KMS keys in the database, by key state (every account).", "state");
+        // One GROUP BY per scrape, within a bound: a database that does not answer leaves the last counts.
+        _registry.AddBeforeCollectCallback(async ct =>
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            try
+            {
+                var counts = await storage.CountKeysByStateAsync(timeout.Token);
+                foreach (var state in Enum.GetNames<Keyward.Core.Keys.KeyState>()) keys.WithLabels(state).Set(counts.GetValueOrDefault(state));
+            }
+            catch (Exception e) when (e is Keyward.Core.Storage.StorageUnavailableException or OperationCanceledException) { }
+        });
         _registry.AddBeforeCollectCallback(() =>
         {
             lag.Set(audit.UnindexedBytes);
