@@ -51,7 +51,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task A_port_in_use_is_one_line_and_exit_1()
+    public async Task A_port_in_use_is_one_line_before_anything_is_written()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
@@ -59,10 +59,12 @@ public sealed class CommandLineTests
         var dir = Directory.CreateTempSubdirectory("keyward-port").FullName;
         try
         {
-            var (code, stdout, stderr) = await Keyward("serve", "--listen", $"http://127.0.0.1:{port}", "--data-dir", dir);
-            Assert.Equal(1, code);
-            Assert.Equal($"keyward: cannot listen on http://127.0.0.1:{port}: ", stderr.Split('\n')[0][..$"keyward: cannot listen on http://127.0.0.1:{port}: ".Length]);
+            var data = Path.Combine(dir, "data");
+            var (code, stdout, stderr) = await Keyward("serve", "--listen", $"http://127.0.0.1:{port}", "--data-dir", data);
+            Assert.Equal(2, code);
+            Assert.StartsWith($"keyward: cannot listen on http://127.0.0.1:{port}: the address is already in use", stderr);
             Assert.DoesNotContain("   at ", stdout + stderr);
+            Assert.False(Directory.Exists(data)); // found before anything was written
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

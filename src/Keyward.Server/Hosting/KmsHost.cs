@@ -273,6 +273,31 @@ public sealed class KmsHost : IAsyncDisposable
         {
             throw new ServerConfigurationException($"--listen must be an http:// or https:// address with a host and a port (http://127.0.0.1:4599), not '{listen}'");
         }
+        RequireFreePort(Microsoft.AspNetCore.Http.BindingAddress.Parse(listen), listen);
+    }
+
+    /// <summary>
+    /// A port another process listens on is found here, before the data directory or a credential is written (Kestrel
+    /// would find it only after). A trial bind with SO_REUSEADDR, as Kestrel binds: a port in TIME_WAIT is free.
+    /// </summary>
+    private static void RequireFreePort(Microsoft.AspNetCore.Http.BindingAddress address, string listen)
+    {
+        if (address.Port == 0) return;
+        var host = address.Host.Trim('[', ']');
+        var ip = host is "localhost" ? System.Net.IPAddress.Loopback
+            : host is "*" or "+" or "0.0.0.0" ? System.Net.IPAddress.Any
+            : System.Net.IPAddress.TryParse(host, out var parsed) ? parsed : null;
+        if (ip is null) return; // a host name: Kestrel resolves it, and reports a failure itself
+        using var trial = new System.Net.Sockets.Socket(ip.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        trial.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
+        try { trial.Bind(new System.Net.IPEndPoint(ip, address.Port)); }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode is System.Net.Sockets.SocketError.AddressAlreadyInUse
+                                                               or System.Net.Sockets.SocketError.AccessDenied)
+        {
+            throw new ServerConfigurationException($"cannot listen on {listen}: " +
+                (e.SocketErrorCode == System.Net.Sockets.SocketError.AccessDenied ? "permission denied" : "the address is already in use"));
+        }
+        catch (System.Net.Sockets.SocketException) { } // anything else (an address not on this host): Kestrel's to report
     }
 
     /// <summary>
