@@ -15,6 +15,10 @@ public sealed class SeedTests : IDisposable
     private const string Ecc = "800d5768-3fd7-4edd-a4b8-4c81c3e4c147", Rsa = "ff275b92-0def-4dfc-b0f6-87c96b26c6c7";
     private const string Hmac = "5d05267f-bb87-4d0b-8594-295a4371d414", Pending = "5ef77041-d1e6-4af1-9a41-e49a4b45efb6";
     private const string HmacKeyHex = "614e645267556b58703273357638792f423f4528472b4b6250655368566d5971";
+    private const string TagLine = "{ TagKey: team, TagValue: payments }";
+    private const string PolicyJson = """
+        {"Version":"2012-10-17","Statement":[{"Sid":"seeded","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}
+        """;
     private readonly string _dir = Directory.CreateTempSubdirectory("keyward-seed").FullName;
     private static string OpenSsl => Environment.GetEnvironmentVariable("KEYWARD_OPENSSL") ?? "/usr/bin/openssl";
 
@@ -40,6 +44,9 @@ public sealed class SeedTests : IDisposable
                   - Metadata:
                       KeyId: {Aes}
                       Description: seeded
+                      Tags:
+                        - {TagLine}
+                      Policy: '{PolicyJson}'
                     BackingKeys:
                       - 5cdaead27fe7da2de47945d73cd6d79e36494e73802f3cd3869f1d2cb0b5d7a9
                   - Metadata:
@@ -96,6 +103,9 @@ public sealed class SeedTests : IDisposable
             Assert.Equal(("EXTERNAL", "PendingImport"), (metadata[Pending].Origin.Value, metadata[Pending].KeyState.Value));
             Assert.Equal(("HMAC_256", "ECC_NIST_P256", "RSA_2048"), (metadata[Hmac].KeySpec.Value, metadata[Ecc].KeySpec.Value, metadata[Rsa].KeySpec.Value));
             Assert.Equal(Aes, (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = "alias/testing" })).KeyMetadata.KeyId);
+            var tag = Assert.Single((await kms.ListResourceTagsAsync(new ListResourceTagsRequest { KeyId = Aes })).Tags);
+            Assert.Equal(("team", "payments"), (tag.TagKey, tag.TagValue));
+            Assert.Contains("\"Sid\":\"seeded\"", (await kms.GetKeyPolicyAsync(new GetKeyPolicyRequest { KeyId = Aes, PolicyName = "default" })).Policy);
             var rotation = await kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = Rotated });
             Assert.True(rotation.KeyRotationEnabled);
             Assert.Equal(new DateTime(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc), rotation.NextRotationDate!.Value.ToUniversalTime());

@@ -6,7 +6,7 @@ namespace Keyward.Core.Service;
 
 /// <summary>A key a seed file asks for: its id, spec and usage, and the material it has (oldest first), if given.</summary>
 public sealed record KeySeed(string KeyId, string KeySpec, string KeyUsage, string Origin, string Description,
-    IReadOnlyList<byte[]> Materials, DateTimeOffset? NextRotation);
+    IReadOnlyList<byte[]> Materials, DateTimeOffset? NextRotation, IReadOnlyList<TagRecord>? Tags = null, string? Policy = null);
 
 /// <summary>An entry of a seed file that contradicts what the database holds (it names the entry and the difference).</summary>
 public sealed class SeedConflictException(string message) : Exception(message);
@@ -24,7 +24,7 @@ public sealed partial class KmsService
         IReadOnlyList<(string AliasName, string TargetKeyId)> aliases, CancellationToken ct)
     {
         var now = Now();
-        var toCreate = new List<(KeyRecord Key, List<MaterialRecord> Materials)>();
+        var toCreate = new List<(KeyRecord Key, List<MaterialRecord> Materials, List<TagRecord> Tags)>();
         var unchanged = 0;
         foreach (var seed in keys)
         {
@@ -51,6 +51,14 @@ public sealed partial class KmsService
             if (seed.Origin == Origins.External)
                 for (var i = 0; i < materials.Count; i++) materials[i] = materials[i] with { ExpirationModel = ExpiresNever };
             var imported = seed.Origin == Origins.External && materials.Count > 0;
+            List<TagRecord> tags;
+            try
+            {
+                tags = CheckTags([.. (seed.Tags ?? []).Select(t => new Protocol.Model.Tag { TagKey = t.TagKey, TagValue = t.TagValue })], existing: []);
+                // A seeded policy is the file's to choose (no lockout check: no caller), but it must be a key policy.
+                if (seed.Policy is not null) Policies.PolicyDocument.Parse(seed.Policy, keyPolicy: true);
+            }
+            catch (KmsException e) { throw new SeedConflictException($"key {seed.KeyId}: {e.Message}"); }
             toCreate.Add((new KeyRecord
             {
                 KeyId = id,
@@ -62,12 +70,12 @@ public sealed partial class KmsService
                 Origin = seed.Origin,
                 State = materials.Count == 0 ? KeyState.PendingImport : KeyState.Enabled,
                 CurrentMaterialId = materials.Count == 0 ? null : materials[^1].MaterialId,
-                Policy = KeyPolicies.Default(options.Partition, accountId),
+                Policy = seed.Policy ?? KeyPolicies.Default(options.Partition, accountId),
                 RotationPeriodInDays = seed.NextRotation is null ? null : 365,
                 NextRotationDate = seed.NextRotation,
                 ExpirationModel = imported ? ExpiresNever : null,
                 Version = 1,
-            }, materials));
+            }, materials, tags));
         }
         var newAliases = new List<AliasRecord>();
         foreach (var (name, target) in aliases)
@@ -85,10 +93,10 @@ public sealed partial class KmsService
             newAliases.Add(new AliasRecord(accountId, name, targetId, now, now));
         }
         // Every entry is checked: now the writes. The first material goes in with the key, the rest as later versions.
-        foreach (var (key, materials) in toCreate)
+        foreach (var (key, materials, tags) in toCreate)
         {
             await storage.CreateKeyAsync(key with { CurrentMaterialId = materials.Count == 0 ? null : materials[0].MaterialId },
-                materials.Count == 0 ? null : materials[0], [], ct);
+                materials.Count == 0 ? null : materials[0], tags, ct);
             if (materials.Count > 1 && await storage.UpdateKeyAsync(key, materials[1..], [], ct) is null)
                 throw new StorageConflictException($"key {key.KeyId} changed while it was seeded");
         }

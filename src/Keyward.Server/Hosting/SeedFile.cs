@@ -12,7 +12,7 @@ namespace Keyward.Server.Hosting;
 /// <code>
 /// Keys:
 ///   Symmetric:
-///     Aes:  [ { Metadata: { KeyId, Description?, Origin? }, BackingKeys: [hex, …], NextKeyRotation? } ]
+///     Aes:  [ { Metadata: { KeyId, Description?, Origin?, Tags?, Policy? }, BackingKeys: [hex, …], NextKeyRotation? } ]
 ///     Hmac: [ { Metadata: { KeyId, KeySpec: HMAC_224|256|384|512, … }, BackingKeys: [hex] } ]   (Keyward's addition)
 ///   Asymmetric:
 ///     Rsa:  [ { Metadata: { KeyId, KeyUsage, Description? }, PrivateKeyPem } ]
@@ -84,7 +84,7 @@ public static class SeedFile
         if (Text(entry, "NextKeyRotation") is { } when)
             next = DateTimeOffset.TryParse(when, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
                 ? t : throw Invalid(path, $"key {id}: NextKeyRotation '{when}' is not an ISO 8601 time");
-        return new KeySeed(id, spec, usage, origin, Text(metadata, "Description") ?? "", materials, next);
+        return new KeySeed(id, spec, usage, origin, Text(metadata, "Description") ?? "", materials, next, Tags(path, id, metadata), Text(metadata, "Policy"));
     }
 
     private static KeySeed Pair(string path, YamlMappingNode entry, bool rsa)
@@ -99,7 +99,8 @@ public static class SeedFile
                 using var key = RSA.Create();
                 key.ImportFromPem(pem);
                 var spec = key.KeySize switch { 2048 => "RSA_2048", 3072 => "RSA_3072", 4096 => "RSA_4096", _ => throw Invalid(path, $"key {id}: RSA keys are 2048, 3072 or 4096 bits") };
-                return new KeySeed(id, spec, usage, "AWS_KMS", Text(metadata, "Description") ?? "", [key.ExportPkcs8PrivateKey()], null);
+                return new KeySeed(id, spec, usage, "AWS_KMS", Text(metadata, "Description") ?? "", [key.ExportPkcs8PrivateKey()], null,
+                    Tags(path, id, metadata), Text(metadata, "Policy"));
             }
             using var ec = ECDsa.Create();
             ec.ImportFromPem(pem);
@@ -108,13 +109,20 @@ public static class SeedFile
                 "1.2.840.10045.3.1.7" => "ECC_NIST_P256", "1.3.132.0.34" => "ECC_NIST_P384", "1.3.132.0.35" => "ECC_NIST_P521", "1.3.132.0.10" => "ECC_SECG_P256K1",
                 _ => throw Invalid(path, $"key {id}: its curve is not one of KMS's"),
             };
-            return new KeySeed(id, curve, usage, "AWS_KMS", Text(metadata, "Description") ?? "", [ec.ExportPkcs8PrivateKey()], null);
+            return new KeySeed(id, curve, usage, "AWS_KMS", Text(metadata, "Description") ?? "", [ec.ExportPkcs8PrivateKey()], null,
+                Tags(path, id, metadata), Text(metadata, "Policy"));
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
             throw Invalid(path, $"key {id}: PrivateKeyPem is not a {(rsa ? "RSA" : "EC")} private key in PEM");
         }
     }
+
+    /// <summary>Metadata.Tags, as CreateKey takes them: a list of TagKey and TagValue (Keyward's addition).</summary>
+    private static List<Keyward.Core.Keys.TagRecord> Tags(string path, string id, YamlMappingNode? metadata) =>
+        [.. (Child(metadata, "Tags") is YamlSequenceNode list ? list.Children.OfType<YamlMappingNode>() : [])
+            .Select(t => new Keyward.Core.Keys.TagRecord(
+                Text(t, "TagKey") ?? throw Invalid(path, $"key {id}: a tag has no TagKey"), Text(t, "TagValue") ?? ""))];
 
     private static (string Id, YamlMappingNode? Metadata) Identity(string path, YamlMappingNode entry)
     {
