@@ -217,23 +217,15 @@ public sealed unsafe class AuditJournal : IDisposable
     /// </summary>
     public static bool WellFormed(ReadOnlySpan<byte> line)
     {
-        if (!Utf8.IsValid(line)) return false;
-        var at = 0;
-        Span<int> starts = stackalloc int[8];
-        for (var i = 0; i < 7; i++)
-        {
-            var tab = line[at..].IndexOf((byte)'\t');
-            if (tab < 0) return false;
-            starts[i] = at;
-            at += tab + 1;
-        }
-        starts[7] = at;
-        var time = line[..(starts[1] - 1)];
+        Span<int> starts = stackalloc int[FieldCount + 1];
+        if (!Utf8.IsValid(line) || !TrySplit(line, starts)) return false;
+        var time = Field(line, starts, 0);
         if (!Utf8Parser.TryParse(time, out long ms, out var used) || used != time.Length
             || ms < DateTimeOffset.MinValue.ToUnixTimeMilliseconds() || ms > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()) return false;
-        if (!line[starts[6]..(starts[7] - 1)].SequenceEqual("0"u8) && !line[starts[6]..(starts[7] - 1)].SequenceEqual("1"u8)) return false;
-        if (line[(starts[1])..(starts[2] - 1)].IsEmpty) return false; // an event name
-        var json = line[starts[7]..];
+        var usedKey = Field(line, starts, 6);
+        if (!usedKey.SequenceEqual("0"u8) && !usedKey.SequenceEqual("1"u8)) return false;
+        if (Field(line, starts, 1).IsEmpty) return false; // an event name
+        var json = Field(line, starts, 7);
         if (json.IsEmpty || json[0] != (byte)'{') return false;
         try
         {
@@ -355,19 +347,9 @@ public sealed unsafe class AuditJournal : IDisposable
 
     private static AuditEvent Parse(ReadOnlyMemory<byte> entry, AuditEvent? previous)
     {
-        // Seven tabs separate eight fields; the last (the JSON) holds no raw tab.
         var line = entry.Span;
-        Span<int> starts = stackalloc int[9];
-        var at = 0;
-        for (var i = 0; i < 7; i++)
-        {
-            var tab = line[at..].IndexOf((byte)'\t');
-            if (tab < 0) throw new InvalidDataException("A malformed audit journal entry.");
-            starts[i] = at;
-            at += tab + 1;
-        }
-        starts[7] = at;
-        starts[8] = line.Length + 1;
+        Span<int> starts = stackalloc int[FieldCount + 1];
+        if (!TrySplit(line, starts)) throw new InvalidDataException("A malformed audit journal entry.");
         var principal = Field(line, starts, 4);
         var keys = Field(line, starts, 5);
         return new AuditEvent(DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(Field(line, starts, 0), CultureInfo.InvariantCulture)),
@@ -375,6 +357,27 @@ public sealed unsafe class AuditJournal : IDisposable
             previous is not null && Same(principal, previous.PrincipalArn) ? previous.PrincipalArn : Encoding.UTF8.GetString(principal),
             keys.IsEmpty ? [] : previous is not null && SameKeys(keys, previous.KeyArns) ? previous.KeyArns : Encoding.UTF8.GetString(keys).Split(' '),
             Field(line, starts, 6).SequenceEqual("1"u8), entry[starts[7]..]);
+    }
+
+    private const int FieldCount = 8;
+
+    /// <summary>
+    /// Where each of the eight fields starts (and, past the last, the line's length + 1), for <see cref="Field"/>: seven
+    /// tabs separate them, and the last (the JSON) holds no raw tab. False when the line has fewer tabs.
+    /// </summary>
+    private static bool TrySplit(ReadOnlySpan<byte> line, Span<int> starts)
+    {
+        var at = 0;
+        for (var i = 0; i < FieldCount - 1; i++)
+        {
+            var tab = line[at..].IndexOf((byte)'\t');
+            if (tab < 0) return false;
+            starts[i] = at;
+            at += tab + 1;
+        }
+        starts[FieldCount - 1] = at;
+        starts[FieldCount] = line.Length + 1;
+        return true;
     }
 
     private static ReadOnlySpan<byte> Field(ReadOnlySpan<byte> line, ReadOnlySpan<int> starts, int i) => line[starts[i]..(starts[i + 1] - 1)];
