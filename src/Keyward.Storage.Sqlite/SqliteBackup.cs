@@ -11,9 +11,8 @@ public static class SqliteBackup
     /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/>, a file that must not exist yet (made owner only).</summary>
     public static (int Keys, long Bytes) Copy(string source, string destination)
     {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (new FileStream(destination, options)) { } // refuses an existing file; owner only whatever the umask
+        // Refuses an existing file; owner only whatever the umask.
+        using (Keyward.Core.Seal.PrivateFile.Open(destination, FileMode.CreateNew, FileAccess.Write)) { }
         try
         {
             using var from = new SqliteConnection(new SqliteConnectionStringBuilder

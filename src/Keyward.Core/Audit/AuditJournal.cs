@@ -417,9 +417,7 @@ public sealed unsafe class AuditJournal : IDisposable
     {
         var header = Encoding.UTF8.GetBytes(Magic + Guid.NewGuid().ToString("N") + "\n");
         // Owner only, whatever the umask: the journal names principals, keys and encryption contexts.
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.ReadWrite };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using var stream = new FileStream(path, options);
+        using var stream = Seal.PrivateFile.Open(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
         stream.Write(header);
         stream.Flush(flushToDisk: true);
     }

@@ -201,9 +201,7 @@ public sealed class AuditLog : IAsyncDisposable
 
     private void KeepAside(AuditJournal journal, IReadOnlyList<(long Offset, ReadOnlyMemory<byte> Line)> lines)
     {
-        var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var aside = new FileStream(RejectedPath, options))
+        using (var aside = Seal.PrivateFile.Open(RejectedPath, FileMode.Append, FileAccess.Write))
         {
             foreach (var (offset, line) in lines)
             {

@@ -74,10 +74,8 @@ public static class BackupCommand
 
     private static void CopyOwnerOnly(string from, string to)
     {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         using var source = File.OpenRead(from);
-        using var target = new FileStream(to, options);
+        using var target = PrivateFile.Open(to, FileMode.CreateNew, FileAccess.Write);
         source.CopyTo(target);
         target.Flush(flushToDisk: true);
     }

@@ -27,10 +27,8 @@ internal sealed class DataDirectoryLock : IDisposable
     {
         KmsHost.CreatePrivateDirectory(dataDir);
         var path = Path.Combine(dataDir, FileName);
-        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         FileStream held;
-        try { held = new FileStream(path, options); }
+        try { held = Keyward.Core.Seal.PrivateFile.Open(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
         catch (IOException) when (File.Exists(path))
         {
             throw new DataDirectoryInUseException($"the data directory {dataDir} is in use by {Owner(dataDir)}; stop it first (one process per data directory).");

@@ -311,8 +311,7 @@ public sealed class KmsHost : IAsyncDisposable
         File.SetUnixFileMode(options.DataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var database = Path.Combine(options.DataDir, DatabaseFile);
         if (options.Database is null && !File.Exists(database))
-            new FileStream(database, new FileStreamOptions
-                { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }).Dispose();
+            PrivateFile.Open(database, FileMode.CreateNew, FileAccess.Write).Dispose();
         foreach (var file in Directory.EnumerateFiles(options.DataDir))
             File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
