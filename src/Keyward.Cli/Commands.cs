@@ -162,10 +162,8 @@ internal static class Commands
         };
         if (Env("KEYWARD_REQUEST_QUOTAS") is { } quotas) options = options with { RequestQuotas = RequestQuotaFile.Parse(quotas) };
         if (Env("KEYWARD_SEED") is { } seedFile) options = options with { SeedFile = seedFile };
-        if (Env("KEYWARD_ACCESS_LOG") is { } access)
-            options = options with { AccessLog = access switch { "on" => true, "off" => false, _ => throw new UsageException("KEYWARD_ACCESS_LOG needs on or off") } };
-        if (Env("KEYWARD_LOG_FORMAT") is { } format)
-            options = options with { LogFormat = format switch { "text" => LogFormat.Text, "json" => LogFormat.Json, _ => throw new UsageException("KEYWARD_LOG_FORMAT needs text or json") } };
+        if (Env("KEYWARD_ACCESS_LOG") is { } access) options = options with { AccessLog = OnOff(access, "KEYWARD_ACCESS_LOG") };
+        if (Env("KEYWARD_LOG_FORMAT") is { } format) options = options with { LogFormat = ParseLogFormat(format, "KEYWARD_LOG_FORMAT") };
         string? config = Env("KEYWARD_CONFIG");
         for (var i = 0; i < args.Length; i++)
         {
@@ -190,17 +188,8 @@ internal static class Commands
                 "--xks-ca" => options with { XksTrustedCertificateAuthoritiesFile = value },
                 "--request-quotas" => options with { RequestQuotas = RequestQuotaFile.Parse(value) },
                 "--seed" => options with { SeedFile = value },
-                "--access-log" => options with
-                {
-                    AccessLog = value switch { "on" => true, "off" => false, _ => throw new UsageException("--access-log needs on or off") },
-                },
-                "--log-format" => options with
-                {
-                    LogFormat = value switch
-                    {
-                        "text" => LogFormat.Text, "json" => LogFormat.Json, _ => throw new UsageException("--log-format needs text or json"),
-                    },
-                },
+                "--access-log" => options with { AccessLog = OnOff(value, "--access-log") },
+                "--log-format" => options with { LogFormat = ParseLogFormat(value, "--log-format") },
                 "--xks-allow-http" => options with
                 {
                     XksAllowPlainHttp = value switch { "true" => true, "false" => false, _ => throw new UsageException("--xks-allow-http needs true or false") },
@@ -432,6 +421,13 @@ internal static class Commands
         }
     }
 
+    /// <summary>An option's or variable's <c>on</c> or <c>off</c> (<paramref name="name"/> names it in the error).</summary>
+    private static bool OnOff(string value, string name) =>
+        value switch { "on" => true, "off" => false, _ => throw new UsageException($"{name} needs on or off") };
+
+    private static LogFormat ParseLogFormat(string value, string name) =>
+        value switch { "text" => LogFormat.Text, "json" => LogFormat.Json, _ => throw new UsageException($"{name} needs text or json") };
+
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
 
     private static string Version =>
@@ -448,11 +444,11 @@ internal static class Commands
             Console.WriteLine(Usage);
             return 0;
         }
+        // A command's block ends at an empty line or where a line starts another command: two spaces, then a letter.
+        bool StartsAnotherCommand(string l) => l.Length > 2 && l.StartsWith("  ", StringComparison.Ordinal) && char.IsAsciiLetter(l[2])
+                                               && !l.StartsWith("  " + command + " ", StringComparison.Ordinal);
         var end = start + 1;
-        // A command's block ends where a line starts another command: two spaces, then a letter.
-        while (end < lines.Length && !(lines[end].Length > 2 && lines[end][..2] == "  " && char.IsAsciiLetter(lines[end][2])
-                                       && !lines[end].StartsWith("  " + command + " ", StringComparison.Ordinal))
-               && lines[end].Length > 0) end++;
+        while (end < lines.Length && lines[end].Length > 0 && !StartsAnotherCommand(lines[end])) end++;
         Console.WriteLine("usage: keyward " + command + " [options]\n");
         foreach (var l in lines[start..end]) Console.WriteLine(l);
         return 0;

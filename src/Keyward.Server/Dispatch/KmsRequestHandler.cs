@@ -33,7 +33,7 @@ internal sealed class KmsRequestHandler(
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var requestId = Uuids.New().ToString("D");
         context.Response.Headers["x-amzn-RequestId"] = requestId;
-        var operationName = "-";
+        // The operation, once the target names one (the logs, the metrics and the access line say "-" before).
         KmsOperation? known = null;
         // How the request ended, for the metrics and the access line: null is success (or a client that went away).
         KmsErrorCode? outcome = null;
@@ -60,7 +60,6 @@ internal sealed class KmsRequestHandler(
             var target = request.Headers["X-Amz-Target"].ToString();
             if (!HttpMethods.IsPost(request.Method) || !KmsTarget.TryParse(target, out var operation))
                 throw new KmsException(KmsErrorCode.UnknownOperationException);
-            operationName = operation.ToString();
             known = operation;
 
             caller = new Caller(principal, operation)
@@ -99,14 +98,14 @@ internal sealed class KmsRequestHandler(
             // the client's error, not a warning for the operator; a store that fails is.
             if (e.Failure is KeyStoreFailure.InvalidCiphertext or KeyStoreFailure.InvalidMaterial or KeyStoreFailure.Unsupported)
                 Log.Rejected(logger, requestId, e.Failure.ToString());
-            else Log.KeyStoreFailed(logger, requestId, operationName, e.Failure.ToString(), e.Message);
+            else Log.KeyStoreFailed(logger, requestId, OperationName(), e.Failure.ToString(), e.Message);
             var mapped = Faults.FromKeyStore(e);
             await FailAsync(mapped.Code, mapped.Code == KmsErrorCode.KMSInternalException ? InternalMessage(requestId) : mapped.Message);
         }
         catch (StorageUnavailableException e)
         {
             // Retryable (HTTP 503): nothing was acknowledged, and a retry succeeds once the database is back.
-            Log.StorageUnavailable(logger, requestId, operationName, e.InnerException?.Message ?? e.Message);
+            Log.StorageUnavailable(logger, requestId, OperationName(), e.InnerException?.Message ?? e.Message);
             await FailAsync(KmsErrorCode.DependencyTimeoutException, DatabaseUnavailable);
         }
         catch (BadHttpRequestException)
@@ -122,7 +121,7 @@ internal sealed class KmsRequestHandler(
         }
         catch (Exception e)
         {
-            Log.InternalError(logger, e, requestId, operationName);
+            Log.InternalError(logger, e, requestId, OperationName());
             await FailAsync(KmsErrorCode.KMSInternalException, InternalMessage(requestId));
         }
         finally
@@ -132,10 +131,12 @@ internal sealed class KmsRequestHandler(
             {
                 var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 metrics.Record(known, outcome, elapsed);
-                accessLog?.Write(requestId, operationName, caller?.Arn ?? "-", caller?.Audit.KeyArns is [var first, ..] ? first : "-",
+                accessLog?.Write(requestId, OperationName(), caller?.Arn ?? "-", caller?.Audit.KeyArns is [var first, ..] ? first : "-",
                     context.Response.StatusCode, outcome is { } code ? KmsErrors.TypeName(code) : "-", elapsed.TotalMilliseconds);
             }
         }
+
+        string OperationName() => known is { } op ? KmsOperationNames.Name(op) : "-";
 
         async Task FailAsync(KmsErrorCode code, string message)
         {

@@ -259,9 +259,10 @@ public sealed class KmsHost : IAsyncDisposable
     /// <summary>Kestrel's own parser, before anything is written: a bad address is a one-line error, not a crash after set-up.</summary>
     private static void CheckListenAddress(string listen)
     {
+        Microsoft.AspNetCore.Http.BindingAddress address;
         try
         {
-            var address = Microsoft.AspNetCore.Http.BindingAddress.Parse(listen);
+            address = Microsoft.AspNetCore.Http.BindingAddress.Parse(listen);
             // The port must be written, and be a number (the parser takes "host:text" for a host name).
             var port = ":" + address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var hostWithColon = address.Host.Contains(':', StringComparison.Ordinal) && !address.Host.StartsWith('[');
@@ -273,7 +274,7 @@ public sealed class KmsHost : IAsyncDisposable
         {
             throw new ServerConfigurationException($"--listen must be an http:// or https:// address with a host and a port (http://127.0.0.1:4599), not '{listen}'");
         }
-        RequireFreePort(Microsoft.AspNetCore.Http.BindingAddress.Parse(listen), listen);
+        RequireFreePort(address, listen);
     }
 
     /// <summary>
@@ -285,7 +286,7 @@ public sealed class KmsHost : IAsyncDisposable
         if (address.Port == 0) return;
         var host = address.Host.Trim('[', ']');
         var ip = host is "localhost" ? System.Net.IPAddress.Loopback
-            : host is "*" or "+" or "0.0.0.0" ? System.Net.IPAddress.Any
+            : host is "*" or "+" ? System.Net.IPAddress.Any
             : System.Net.IPAddress.TryParse(host, out var parsed) ? parsed : null;
         if (ip is null) return; // a host name: Kestrel resolves it, and reports a failure itself
         using var trial = new System.Net.Sockets.Socket(ip.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);

@@ -32,8 +32,8 @@ internal sealed class ServerMetrics
         _durations = new Histogram.Child[operations.Length];
         foreach (var op in operations)
         {
-            _succeeded[(int)op] = _requests.WithLabels(op.ToString(), "");
-            _durations[(int)op] = duration.WithLabels(op.ToString());
+            _succeeded[(int)op] = _requests.WithLabels(KmsOperationNames.Name(op), "");
+            _durations[(int)op] = duration.WithLabels(KmsOperationNames.Name(op));
         }
         _unknownDuration = duration.WithLabels("unknown");
 
@@ -74,10 +74,16 @@ internal sealed class ServerMetrics
     /// <summary>Counts one answered request (operation null: the target named none) and its duration.</summary>
     public void Record(KmsOperation? operation, KmsErrorCode? error, TimeSpan elapsed)
     {
-        var name = operation?.ToString() ?? "unknown";
-        if (error is null && operation is { } op) _succeeded[(int)op].Inc();
-        else _requests.WithLabels(name, error is { } e ? KmsErrors.TypeName(e) : "").Inc();
-        (operation is { } o ? _durations[(int)o] : _unknownDuration).Observe(elapsed.TotalSeconds);
+        var errorType = error is { } e ? KmsErrors.TypeName(e) : "";
+        if (operation is not { } op)
+        {
+            _requests.WithLabels("unknown", errorType).Inc();
+            _unknownDuration.Observe(elapsed.TotalSeconds);
+            return;
+        }
+        // A success is the resolved child (no label lookup); an error looks its pair of labels up.
+        (error is null ? _succeeded[(int)op] : _requests.WithLabels(KmsOperationNames.Name(op), errorType)).Inc();
+        _durations[(int)op].Observe(elapsed.TotalSeconds);
     }
 
     /// <summary>Writes every metric in the Prometheus text format.</summary>
