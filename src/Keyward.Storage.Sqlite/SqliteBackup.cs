@@ -41,14 +41,4 @@ public static class SqliteBackup
             throw;
         }
     }
-
-    /// <summary>How many keys the database file holds.</summary>
-    public static int KeyCount(string path)
-    {
-        using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-        c.Open();
-        using var count = c.CreateCommand();
-        count.CommandText = "SELECT COUNT(*) FROM keys";
-        return Convert.ToInt32(count.ExecuteScalar());
-    }
 }

@@ -56,8 +56,8 @@ public static class BackupCommand
                 await storage.MigrateAsync(ct);
                 using var seal = KmsHost.OpenSeal(options, create: false);
                 sealedValues = await SealMigration.VerifyAsync(storage, new RootKeyBarrier(seal), ct);
+                keys = (await storage.CountKeysByStateAsync(ct)).Values.Sum();
             }
-            keys = SqliteBackup.KeyCount(restoring);
             File.Move(restoring, database);
             output.WriteLine($"keyward: restored {from} into {options.DataDir}: {keys} keys; all {sealedValues} sealed values open under the seal.");
             return 0;

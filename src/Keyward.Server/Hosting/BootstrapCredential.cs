@@ -47,7 +47,7 @@ internal static class BootstrapCredential
             $"{{\"AccessKeyId\":\"{generated.AccessKeyId}\",\"SecretAccessKey\":\"{generated.SecretAccessKey}\"}}\n"));
 
         // Deliberately printed (not logged) once, so the operator can configure a client.
-        var console = options.Console ?? System.Console.Out;
+        var console = options.Output;
         console.WriteLine($"""
             Keyward generated a bootstrap credential for account {options.AccountId} (kept in {path}, mode 0600).
             Configure an aws CLI profile of its own with it (your default profile is left alone):

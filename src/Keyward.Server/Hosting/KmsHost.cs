@@ -87,7 +87,7 @@ public sealed class KmsHost : IAsyncDisposable
         try
         {
             // A root key rotation a crash cut short is finished or undone before the seal is opened.
-            await SealRotationCommand.RecoverAsync(options, storage, options.Console ?? Console.Out, ct);
+            await SealRotationCommand.RecoverAsync(options, storage, options.Output, ct);
             // The seal is checked before anything is written, migrations included.
             var check = await storage.GetSettingAsync(RootKeyBarrier.CheckSetting, ct);
             seal = OpenSeal(options, create: check is null);
@@ -121,7 +121,7 @@ public sealed class KmsHost : IAsyncDisposable
                 try
                 {
                     var (created, unchanged) = await service.SeedAsync(options.AccountId, seed.Keys, seed.Aliases, ct);
-                    (options.Console ?? Console.Out).WriteLine($"keyward: seeded from {options.SeedFile}: {created} created, {unchanged} already there.");
+                    options.Output.WriteLine($"keyward: seeded from {options.SeedFile}: {created} created, {unchanged} already there.");
                 }
                 catch (SeedConflictException e) { throw new ServerConfigurationException($"the seed file {options.SeedFile}: {e.Message}."); }
             }

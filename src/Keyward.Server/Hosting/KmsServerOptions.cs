@@ -67,8 +67,11 @@ public sealed record KmsServerOptions
     /// <summary>The clock of key lifecycles (creation dates, deletion windows). SigV4 always uses the real clock.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
-    /// <summary>Where the one-time bootstrap hint is written (stdout by default).</summary>
+    /// <summary>Where the one-time bootstrap hint and start-up notices are written (stdout by default).</summary>
     public TextWriter? Console { get; init; }
+
+    /// <summary><see cref="Console"/>, or standard output.</summary>
+    public TextWriter Output => Console ?? System.Console.Out;
 
     public static string DefaultDataDir() =>
         Environment.GetEnvironmentVariable("KEYWARD_DATA_DIR") is { Length: > 0 } d ? d : Path.Combine(Environment.CurrentDirectory, ".keyward");
