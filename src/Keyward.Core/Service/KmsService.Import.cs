@@ -18,6 +18,7 @@ namespace Keyward.Core.Service;
 public sealed partial class KmsService
 {
     private const string ExpiresModel = "KEY_MATERIAL_EXPIRES";
+    private const string ExpiresNever = "KEY_MATERIAL_DOES_NOT_EXPIRE";
     private const string NewMaterial = "NEW_KEY_MATERIAL";
     private const string ExistingMaterial = "EXISTING_KEY_MATERIAL";
 

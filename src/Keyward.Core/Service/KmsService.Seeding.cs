@@ -103,6 +103,4 @@ public sealed partial class KmsService
         foreach (var alias in newAliases) await storage.CreateAliasAsync(alias, ct);
         return (toCreate.Count + newAliases.Count, unchanged);
     }
-
-    private const string ExpiresNever = "KEY_MATERIAL_DOES_NOT_EXPIRE";
 }
