@@ -148,4 +148,35 @@ public sealed class OpsEndpointTests : IAsyncLifetime
             state.GetProperty("Error").GetString()));
         Assert.Contains(objects, o => o.GetProperty("EventId").GetInt32() == 1); // the start-up line
     }
+
+    [Fact]
+    public async Task With_an_admin_address_the_ops_endpoints_move_there_and_leave_the_KMS_address()
+    {
+        var admin = new Uri($"http://127.0.0.1:{KeywardProcess.FreePort()}/");
+        await using var server = await KeywardProcess.StartAsync(_dataDir, args: ["--admin-listen", admin.ToString().TrimEnd('/')]);
+        await Eventually.WaitFor(() => Task.FromResult(server.Output.Contains($"Health and metrics (/healthz, /readyz, /metrics) on {admin}")));
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync(new Uri(admin, "/healthz"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync(new Uri(admin, "/readyz"))).StatusCode);
+        using var kms = server.Client();
+        await kms.CreateKeyAsync(new CreateKeyRequest());
+        var samples = await ParseAsync(await _http.GetStringAsync(new Uri(admin, "/metrics")));
+        Assert.Contains(samples, s => s is { Name: "keyward_requests_total", Labels: "error=,operation=CreateKey", Value: 1 });
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync(new Uri(admin, "/"))).StatusCode);
+        // On the KMS address they are now unsigned KMS requests.
+        var moved = await _http.GetAsync(new Uri(server.Url, "/metrics"));
+        Assert.Equal(HttpStatusCode.BadRequest, moved.StatusCode);
+        Assert.Contains("MissingAuthenticationToken", await moved.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task An_admin_address_equal_to_the_KMS_address_is_refused_before_anything_is_written()
+    {
+        var data = Path.Combine(_dataDir, "never-made");
+        var listen = $"http://127.0.0.1:{KeywardProcess.FreePort()}";
+        var (code, _, stderr) = await ExternalProcess.RunAsync("dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "keyward.dll"), "serve", "--data-dir", data, "--listen", listen, "--admin-listen", listen]);
+        Assert.Equal(2, code);
+        Assert.StartsWith("keyward: --admin-listen must be another address than --listen", stderr);
+        Assert.False(Directory.Exists(data));
+    }
 }

@@ -72,8 +72,4 @@ public static class AuditCommand
         if (options.Database is null && !File.Exists(file)) throw new ServerConfigurationException($"There is no database at {file}.");
         return KmsHost.OpenStorage(options);
     }
-
-    public static DateTimeOffset ParseTime(string text) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
-            ? t : throw new ServerConfigurationException($"'{text}' is not a time (use ISO 8601, such as 2026-11-28T17:00:00Z).");
 }

@@ -48,6 +48,11 @@ public sealed class KmsHost : IAsyncDisposable
     /// <summary>The address actually bound (useful with port 0).</summary>
     public Uri Url { get; private set; } = null!;
 
+    private Operations.AdminListener? _admin;
+
+    /// <summary>The --admin-listen address actually bound, or null when the ops endpoints are on <see cref="Url"/>.</summary>
+    public Uri? AdminUrl => _admin?.Url;
+
     /// <summary>This process's name in job leases: host, process id and a random part (a restarted process is a new node).</summary>
     public static readonly string NodeName = $"{Environment.MachineName}/{Environment.ProcessId}/{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
 
@@ -67,7 +72,14 @@ public sealed class KmsHost : IAsyncDisposable
 
     public static async Task<KmsHost> StartAsync(KmsServerOptions options, CancellationToken ct = default)
     {
-        CheckListenAddress(options.Listen);
+        CheckListenAddress(options.Listen, "--listen");
+        if (options.AdminListen is { } adminListen)
+        {
+            if (adminListen == options.Listen) throw new ServerConfigurationException("--admin-listen must be another address than --listen");
+            CheckListenAddress(adminListen, "--admin-listen");
+            if (adminListen.StartsWith("https://", StringComparison.OrdinalIgnoreCase) && options.TlsCertificateFile is null)
+                throw new ServerConfigurationException("An https:// --admin-listen address needs --tls-cert and --tls-key (PEM files).");
+        }
         // Read before anything is written: a seed file that is not valid stops the start with one line.
         var seed = options.SeedFile is { } seedFile ? SeedFile.Load(seedFile) : default;
         var certificate = ServerTls.Load(options);
@@ -165,9 +177,9 @@ public sealed class KmsHost : IAsyncDisposable
             var handler = new KmsRequestHandler(new KmsDispatcher(service), verifier, credentials, options.MaxRequestBodyBytes,
                 new Audit.AuditRecorder(auditLog, options.Region), logger, metrics,
                 options.AccessLog ? new Operations.AccessLog(options.LogFormat) : null);
-            // GET /healthz, /readyz and /metrics answer without SigV4; everything else is the KMS API.
+            // GET /healthz, /readyz and /metrics answer without SigV4 (on --admin-listen if given); the rest is the KMS API.
             var ops = new Operations.OpsEndpoints(storage, barrier, auditLog, metrics);
-            app.Use((context, next) => ops.TryHandle(context, out var handled) ? handled : next(context));
+            if (options.AdminListen is null) app.Use((context, next) => ops.TryHandle(context, out var handled) ? handled : next(context));
             app.Run(handler.HandleAsync);
 
             var job = new KeyLifecycleJob(service, storage, NodeName, options.LifecycleJobInterval, logger);
@@ -175,9 +187,24 @@ public sealed class KmsHost : IAsyncDisposable
             var host = new KmsHost(app, storage, seal, keyStore, service, job, storeSync, auditLog, dataLock);
             await app.StartAsync(ct);
             host.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            if (options.AdminListen is { } admin)
+            {
+                try
+                {
+                    host._admin = await Operations.AdminListener.StartAsync(admin, ops,
+                        admin.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? certificate : null, ct);
+                }
+                catch
+                {
+                    await app.StopAsync(CancellationToken.None);
+                    await app.DisposeAsync();
+                    throw;
+                }
+            }
             if (options.RunLifecycleJob) job.Start();
             storeSync?.Start();
             Log.Started(logger, host.Url.ToString(), options.AccountId, options.Region, DescribeStorage(options, storage), seal.Description);
+            if (host.AdminUrl is { } adminUrl) Log.AdminListening(logger, adminUrl.ToString());
             return host;
         }
         catch
@@ -204,6 +231,7 @@ public sealed class KmsHost : IAsyncDisposable
     {
         await _lifecycleJob.DisposeAsync();
         if (_storeSync is not null) await _storeSync.DisposeAsync();
+        if (_admin is not null) await _admin.DisposeAsync();
         await _app.StopAsync();
         await _auditLog.DisposeAsync();
         await _app.DisposeAsync();
@@ -257,7 +285,7 @@ public sealed class KmsHost : IAsyncDisposable
     }
 
     /// <summary>Kestrel's own parser, before anything is written: a bad address is a one-line error, not a crash after set-up.</summary>
-    private static void CheckListenAddress(string listen)
+    private static void CheckListenAddress(string listen, string option)
     {
         Microsoft.AspNetCore.Http.BindingAddress address;
         try
@@ -272,7 +300,7 @@ public sealed class KmsHost : IAsyncDisposable
         }
         catch (FormatException)
         {
-            throw new ServerConfigurationException($"--listen must be an http:// or https:// address with a host and a port (http://127.0.0.1:4599), not '{listen}'");
+            throw new ServerConfigurationException($"{option} must be an http:// or https:// address with a host and a port (http://127.0.0.1:4599), not '{listen}'");
         }
         RequireFreePort(address, listen);
     }

@@ -4,6 +4,9 @@ namespace Keyward.Server.Hosting;
 public sealed record KmsServerOptions
 {
     public string Listen { get; init; } = "http://127.0.0.1:4599";
+
+    /// <summary>A second address for /healthz, /readyz and /metrics only (--admin-listen); they then leave <see cref="Listen"/>.</summary>
+    public string? AdminListen { get; init; }
     public string DataDir { get; init; } = DefaultDataDir();
 
     /// <summary>

@@ -53,4 +53,7 @@ internal static partial class Log
         "The audit journal {Journal} holds a line at offset {Offset} that is not an audit entry (edited, damaged, or written by another process); "
         + "it was kept in {Aside} and indexing goes on after it")]
     public static partial void AuditEntryRejected(ILogger logger, string journal, long offset, string aside);
+
+    [LoggerMessage(17, LogLevel.Information, "Health and metrics (/healthz, /readyz, /metrics) on {Url}, not on the KMS address")]
+    public static partial void AdminListening(ILogger logger, string url);
 }
