@@ -30,7 +30,13 @@ public sealed class Pkcs11Seal : ISeal
     }
 
     /// <summary>Logs in and finds the root key; generates it only when <paramref name="create"/>. Failures are <see cref="SealException"/>s.</summary>
-    public static Pkcs11Seal Open(Pkcs11SealOptions options, bool create)
+    public static Pkcs11Seal Open(Pkcs11SealOptions options, bool create) =>
+        OpenOrNull(options, create, missingIsNull: false)!;
+
+    /// <summary>The seal on the key <see cref="Pkcs11SealOptions.KeyLabel"/> names, or null when the token has no such key.</summary>
+    public static Pkcs11Seal? OpenIfPresent(Pkcs11SealOptions options) => OpenOrNull(options, create: false, missingIsNull: true);
+
+    private static Pkcs11Seal? OpenOrNull(Pkcs11SealOptions options, bool create, bool missingIsNull)
     {
         var pin = ReadPin(options);
         Hsm? hsm = null;
@@ -42,6 +48,11 @@ public sealed class Pkcs11Seal : ISeal
             var found = hsm.Run(s => HsmCluster.FindSecretKey(s, options.KeyLabel));
             if (found is null)
             {
+                if (missingIsNull)
+                {
+                    hsm.Dispose();
+                    return null;
+                }
                 if (!create)
                     throw new SealException($"The root key '{options.KeyLabel}' is not on HSM token '{options.Token}', but the database already holds keys sealed under a root key.");
                 hsm.Run(s => s.GenerateKey(CKM.AES_KEY_GEN,
@@ -106,6 +117,38 @@ public sealed class Pkcs11Seal : ISeal
             return true;
         }
         finally { CryptographicOperations.ZeroMemory(plaintext); }
+    }
+
+    /// <summary>
+    /// Gives the secret key labelled <paramref name="from"/> on this seal's token the label <paramref name="to"/> (root key
+    /// rotation: the key itself, still non-extractable, never leaves the HSM). False when there is no such key.
+    /// </summary>
+    public bool Relabel(string from, string to)
+    {
+        try
+        {
+            return _hsm.Run(s =>
+            {
+                if (HsmCluster.FindSecretKey(s, from) is not { } key) return false;
+                s.SetBytes(key, CKA.LABEL, Pkcs11Session.Label(to));
+                return true;
+            });
+        }
+        catch (Exception e) when (Pkcs11Errors.IsHsmFailure(e)) { throw new SealException($"Cannot relabel the key '{from}': {e.Message}"); }
+    }
+
+    /// <summary>Destroys the secret key labelled <paramref name="label"/> (a rotation's new key that never sealed anything).</summary>
+    public void DestroyKey(string label)
+    {
+        try
+        {
+            _hsm.Run(s =>
+            {
+                if (HsmCluster.FindSecretKey(s, label) is { } key) s.DestroyObject(key);
+                return 0;
+            });
+        }
+        catch (Exception e) when (Pkcs11Errors.IsHsmFailure(e)) { throw new SealException($"Cannot destroy the key '{label}': {e.Message}"); }
     }
 
     private nuint RootKey(Pkcs11Session session) =>

@@ -115,6 +115,131 @@ public sealed class Pkcs11SealTests : IDisposable
         Assert.Equal(1, await Keyward.Cli.Commands.RunAsync(["seal", "migrate", "--data-dir", dir, "--config", config]));
     }
 
+    /// <summary>A --config naming the seal, with SoftHSM's configuration for the executable (a process of its own).</summary>
+    private string SealConfig(string dir, string token)
+    {
+        var config = Path.Combine(dir, "keyward.json");
+        File.WriteAllText(config, $$"""
+            { "seal": { "module": "{{SoftHsm.Module}}", "token": "{{token}}", "pinFile": "{{_pinFile}}",
+                        "environment": { "SOFTHSM2_CONF": "{{SoftHsm.ConfigFile}}" } } }
+            """);
+        return config;
+    }
+
+    /// <summary>The labels of the secret keys on <paramref name="token"/>, sorted.</summary>
+    private static List<string> SecretKeyLabels(string token)
+    {
+        using var hsm = new Hsm(Pkcs11Module.Load(SoftHsm.Module), token, Encoding.UTF8.GetBytes(SoftHsm.Pin), 2, TimeSpan.FromSeconds(5));
+        hsm.Open();
+        return hsm.Run(s => s.Find(new Template().ULong(CKA.CLASS, CKO.SECRET_KEY), 64)
+            .Select(o => Encoding.UTF8.GetString(s.GetBytes(o, CKA.LABEL)!)).Order(StringComparer.Ordinal).ToList());
+    }
+
+    private static void OnToken(string token, Action<Pkcs11Session> action)
+    {
+        using var hsm = new Hsm(Pkcs11Module.Load(SoftHsm.Module), token, Encoding.UTF8.GetBytes(SoftHsm.Pin), 2, TimeSpan.FromSeconds(5));
+        hsm.Open();
+        hsm.Run(s =>
+        {
+            action(s);
+            return 0;
+        });
+    }
+
+    private static void Relabel(string token, string from, string to) =>
+        OnToken(token, s => s.SetBytes(HsmCluster.FindSecretKey(s, from)!.Value, CKA.LABEL, Pkcs11Session.Label(to)));
+
+    /// <summary>A deployment on the PKCS#11 seal of a new token, with a ciphertext and an import wrapping key (both sealed).</summary>
+    private async Task<(string Dir, string Token, string Config, byte[] Blob)> HsmSealedAsync()
+    {
+        var dir = NewDir();
+        var token = SoftHsm.NewToken();
+        var config = SealConfig(dir, token);
+        await using var server = await Start(dir, HsmConfiguration.Load(config));
+        using var kms = server.Client();
+        var key = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+        var blob = (await kms.EncryptAsync(new EncryptRequest { KeyId = key, Plaintext = new MemoryStream("rotated"u8.ToArray()) })).CiphertextBlob.ToArray();
+        await kms.CreateKeyAsync(new CreateKeyRequest { Origin = Amazon.KeyManagementService.OriginType.EXTERNAL });
+        return (dir, token, config, blob);
+    }
+
+    private async Task AssertDecryptsAsync(string dir, string config, byte[] blob)
+    {
+        await using var server = await Start(dir, HsmConfiguration.Load(config));
+        using var kms = server.Client();
+        var clear = (await kms.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(blob) })).Plaintext;
+        Assert.Equal("rotated", Encoding.UTF8.GetString(clear.ToArray()));
+    }
+
+    private static Task<(int Code, string Stdout, string Stderr)> Run(params string[] args) =>
+        ExternalProcess.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "keyward.dll"), .. args]);
+
+    [Fact]
+    public async Task Seal_rotate_replaces_the_key_in_the_hsm_and_the_old_key_opens_nothing()
+    {
+        var (dir, token, config, blob) = await HsmSealedAsync();
+        var rotated = await Run("seal", "rotate", "--data-dir", dir, "--config", config);
+        Assert.True(rotated.Code == 0, rotated.Stdout + rotated.Stderr);
+        Assert.Contains("re-sealed", rotated.Stdout);
+        var labels = SecretKeyLabels(token);
+        Assert.Equal(2, labels.Count);
+        Assert.Equal("keyward-root-key", labels[0]);
+        Assert.StartsWith("keyward-root-key.retired-", labels[1]);
+        // The new key was generated in the HSM and never left it.
+        OnToken(token, s =>
+        {
+            var root = HsmCluster.FindSecretKey(s, "keyward-root-key")!.Value;
+            Assert.Equal((false, true, true), (s.GetBool(root, CKA.EXTRACTABLE), s.GetBool(root, CKA.SENSITIVE), s.GetBool(root, CKA.NEVER_EXTRACTABLE)));
+        });
+        await AssertDecryptsAsync(dir, config, blob);
+
+        // The old key no longer opens the database.
+        var old = HsmConfiguration.Load(config);
+        old = new HsmConfiguration { Seal = old.Seal! with { KeyLabel = labels[1] } };
+        await Assert.ThrowsAsync<SealException>(() => Start(dir, old));
+    }
+
+    [Fact]
+    public async Task An_hsm_rotation_cut_short_after_its_commit_is_finished_and_one_cut_short_before_it_is_undone()
+    {
+        var (dir, token, config, blob) = await HsmSealedAsync();
+        Assert.Equal(0, (await Run("seal", "rotate", "--data-dir", dir, "--config", config)).Code);
+        // Back to the moment after the commit, before the relabels: the new key is .next, the old one the root key.
+        var retired = SecretKeyLabels(token)[1];
+        Relabel(token, "keyward-root-key", "keyward-root-key.next");
+        Relabel(token, retired, "keyward-root-key");
+        await AssertDecryptsAsync(dir, config, blob);
+        var finished = SecretKeyLabels(token);
+        Assert.DoesNotContain("keyward-root-key.next", finished);
+        Assert.Equal(2, finished.Count);
+        Assert.Single(finished, l => l.StartsWith("keyward-root-key.retired-", StringComparison.Ordinal));
+
+        // Before the commit: a .next key that opens nothing here is destroyed, and the root key is unchanged.
+        OnToken(token, s => s.GenerateKey(CKM.AES_KEY_GEN,
+            Template.AesKey(AesKeyUse.EncryptDecrypt, token: true, extractable: false, generate: true).Text(CKA.LABEL, "keyward-root-key.next")));
+        await AssertDecryptsAsync(dir, config, blob);
+        Assert.Equal(finished, SecretKeyLabels(token));
+    }
+
+    [Fact]
+    public async Task An_hsm_rotation_killed_at_any_moment_leaves_a_deployment_that_serves()
+    {
+        var (dir, token, config, blob) = await HsmSealedAsync();
+        foreach (var delay in new[] { 0, 100, 300, 700 })
+        {
+            var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "keyward.dll"), "seal", "rotate", "--data-dir", dir, "--config", config })
+                info.ArgumentList.Add(a);
+            using var rotation = System.Diagnostics.Process.Start(info)!;
+            await Task.Delay(delay);
+            rotation.Kill(); // SIGKILL
+            await rotation.WaitForExitAsync();
+            await AssertDecryptsAsync(dir, config, blob);
+            Assert.DoesNotContain("keyward-root-key.next", SecretKeyLabels(token));
+            Assert.Contains("keyward-root-key", SecretKeyLabels(token));
+        }
+    }
+
     private static async Task<ServerFixture> Start(string dir, HsmConfiguration? hsm)
     {
         var server = new ServerFixture { DataDir = dir, Hsm = hsm, DeleteDataDir = false, LifecycleJob = false };

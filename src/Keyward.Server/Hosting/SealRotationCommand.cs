@@ -1,16 +1,18 @@
 using System.Globalization;
 using Keyward.Core.Seal;
 using Keyward.Core.Storage;
+using Keyward.Pkcs11;
 
 namespace Keyward.Server.Hosting;
 
 /// <summary>
-/// `keyward seal rotate`: replaces the file seal's root key on a stopped deployment. The new key is written (and made
-/// durable) as <c>root.key.next</c>; every value the barrier sealed is re-sealed under it in one database transaction;
-/// then the old key becomes <c>root.key.retired-&lt;time&gt;</c> (it opens only backups taken before) and the new one
-/// <c>root.key</c>. A rotation cut short anywhere leaves one whole state: before the commit, the old key still opens
-/// everything and the next start removes <c>root.key.next</c>; after it, the next start (or rotate) finds that
-/// <c>root.key.next</c> opens the database and finishes the renames (<see cref="RecoverAsync"/>).
+/// `keyward seal rotate`: replaces the root key on a stopped deployment. The new key is made beside the old one: for
+/// the file seal written (and made durable) as <c>root.key.next</c>, for the PKCS#11 seal generated in the HSM with the
+/// label <c>&lt;keyLabel&gt;.next</c>. Every value the barrier sealed is re-sealed under it in one database transaction;
+/// then the old key becomes <c>…retired-&lt;time&gt;</c> (it opens only backups taken before) and the new one takes the
+/// old name. A rotation cut short anywhere leaves one whole state: before the commit, the old key still opens
+/// everything and the next start removes the new key; after it, the next start (or rotate) finds that the new key opens
+/// the database and finishes the renames (<see cref="RecoverAsync"/>).
 /// </summary>
 public static class SealRotationCommand
 {
@@ -18,14 +20,13 @@ public static class SealRotationCommand
 
     public static async Task<int> RunAsync(KmsServerOptions options, TextWriter output, CancellationToken ct = default)
     {
-        if (options.Hsm?.Seal is not null)
-            throw new SealException("keyward seal rotate rotates the file seal's root key; rotating a PKCS#11 seal's key is not supported yet (docs/operations.md).");
         var database = Path.Combine(options.DataDir, KmsHost.DatabaseFile);
         if (options.Database is null && !File.Exists(database)) throw new SealException($"There is no database at {database}.");
         using var dataLock = DataDirectoryLock.Acquire(options.DataDir, "seal rotate");
         using var storage = KmsHost.OpenStorage(options);
         await storage.MigrateAsync(ct);
         await RecoverAsync(options, storage, output, ct);
+        if (options.Hsm?.Seal is { } hsmSeal) return await RotateInHsmAsync(hsmSeal, storage, output, ct);
         var rootKeyFile = Path.Combine(options.DataDir, KmsHost.RootKeyFile);
         var next = rootKeyFile + NextSuffix;
         int count;
@@ -47,7 +48,11 @@ public static class SealRotationCommand
     /// </summary>
     public static async Task RecoverAsync(KmsServerOptions options, IKmsStorage storage, TextWriter? output, CancellationToken ct = default)
     {
-        if (options.Hsm?.Seal is not null) return;
+        if (options.Hsm?.Seal is { } hsmSeal)
+        {
+            await RecoverInHsmAsync(hsmSeal, storage, output, ct);
+            return;
+        }
         var next = Path.Combine(options.DataDir, KmsHost.RootKeyFile) + NextSuffix;
         if (!File.Exists(next)) return;
         var check = await storage.GetSettingAsync(RootKeyBarrier.CheckSetting, ct);
@@ -74,6 +79,51 @@ public static class SealRotationCommand
         if (File.Exists(rootKeyFile)) File.Move(rootKeyFile, retired);
         File.Move(rootKeyFile + NextSuffix, rootKeyFile);
         DirectorySync.Flush(dataDir);
+        return retired;
+    }
+
+    private static async Task<int> RotateInHsmAsync(Pkcs11SealOptions seal, IKmsStorage storage, TextWriter output, CancellationToken ct)
+    {
+        var next = seal with { KeyLabel = seal.KeyLabel + NextSuffix };
+        int count;
+        using (var from = Pkcs11Seal.Open(seal, create: false))
+        using (var to = Pkcs11Seal.Open(next, create: true))
+            count = await SealMigration.RunAsync(storage, new RootKeyBarrier(from), new RootKeyBarrier(to), ct);
+        var retired = FinishInHsm(next, seal.KeyLabel);
+        output.WriteLine($"keyward: re-sealed {count} values under a new root key '{seal.KeyLabel}' on HSM token '{seal.Token}'; the old " +
+                         $"key is now '{retired}'. It opens only backups of the database taken before this rotation: keep it with them, " +
+                         "or destroy it with them (pkcs11-tool --delete-object --type secrkey --label ...).");
+        return 0;
+    }
+
+    /// <summary>The HSM's counterpart of the file seal's recovery: a key <c>&lt;keyLabel&gt;.next</c> is finished or destroyed.</summary>
+    private static async Task RecoverInHsmAsync(Pkcs11SealOptions seal, IKmsStorage storage, TextWriter? output, CancellationToken ct)
+    {
+        var next = seal with { KeyLabel = seal.KeyLabel + NextSuffix };
+        bool committed;
+        using (var probe = Pkcs11Seal.OpenIfPresent(next))
+        {
+            if (probe is null) return;
+            var check = await storage.GetSettingAsync(RootKeyBarrier.CheckSetting, ct);
+            committed = check is not null && new RootKeyBarrier(probe).Verify(check);
+            if (!committed)
+            {
+                probe.DestroyKey(next.KeyLabel);
+                output?.WriteLine("keyward: destroyed the new key of a root key rotation that did not complete; the root key is unchanged.");
+                return;
+            }
+        }
+        var retired = FinishInHsm(next, seal.KeyLabel);
+        output?.WriteLine($"keyward: completed an interrupted root key rotation; the old key is now '{retired}'.");
+    }
+
+    /// <summary>The old key takes a retired label (unless a crash already gave it one), then the new key the root key's.</summary>
+    private static string FinishInHsm(Pkcs11SealOptions next, string label)
+    {
+        using var seal = Pkcs11Seal.Open(next, create: false);
+        var retired = $"{label}.retired-{DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
+        seal.Relabel(label, retired);
+        seal.Relabel(next.KeyLabel, label);
         return retired;
     }
 }
