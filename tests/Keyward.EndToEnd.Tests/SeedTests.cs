@@ -165,4 +165,68 @@ public sealed class SeedTests : IDisposable
         await Assert.ThrowsAsync<NotFoundException>(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = "11111111-2222-3333-4444-555555555555" }));
         Assert.Equal(0, await check.TerminateAsync());
     }
+
+    [Fact]
+    public async Task Keyward_s_additions_generate_material_set_rotation_periods_disabled_keys_and_aliases_in_the_entry()
+    {
+        const string Generated = "0a1b2c3d-0000-4000-8000-000000000001", Pair = "0a1b2c3d-0000-4000-8000-000000000002";
+        var seed = Path.Combine(_dir, "additions.yaml");
+        await File.WriteAllTextAsync(seed, $"""
+            Keys:
+              Symmetric:
+                Aes:
+                  - Metadata:
+                      KeyId: {Generated}
+                      Enabled: false
+                      Aliases: [ alias/one, alias/two ]
+                    RotationPeriodInDays: 90
+              Asymmetric:
+                Ecc:
+                  - Metadata: {"{"} KeyId: {Pair}, KeySpec: ECC_NIST_P384, KeyUsage: SIGN_VERIFY {"}"}
+            """);
+        var data = Path.Combine(_dir, "data");
+        byte[] publicKey;
+        await using (var server = await KeywardProcess.StartAsync(data, args: ["--seed", seed]))
+        {
+            Assert.Contains("4 created, 0 already there", server.Output);
+            using var kms = server.Client();
+            var key = (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = "alias/two" })).KeyMetadata;
+            Assert.Equal((Generated, "Disabled", "AWS_KMS"), (key.KeyId, key.KeyState.Value, key.Origin.Value));
+            Assert.Equal(Generated, (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = "alias/one" })).KeyMetadata.KeyId);
+            var rotation = await kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = Generated });
+            Assert.Equal((true, 90), (rotation.KeyRotationEnabled, rotation.RotationPeriodInDays));
+            var pair = (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = Pair })).KeyMetadata;
+            Assert.Equal(("ECC_NIST_P384", "Enabled"), (pair.KeySpec.Value, pair.KeyState.Value));
+            publicKey = (await kms.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = Pair })).PublicKey.ToArray();
+            Assert.Equal(0, await server.TerminateAsync());
+        }
+        // Generated once: a second start keeps the material it made.
+        await using (var again = await KeywardProcess.StartAsync(data, args: ["--seed", seed]))
+        {
+            Assert.Contains("0 created, 4 already there", again.Output);
+            using var kms = again.Client();
+            Assert.Equal(publicKey, (await kms.GetPublicKeyAsync(new GetPublicKeyRequest { KeyId = Pair })).PublicKey.ToArray());
+            Assert.Equal(0, await again.TerminateAsync());
+        }
+    }
+
+    [Theory]
+    [InlineData("Hmac:\n      - Metadata: { KeyId: 0a1b2c3d-0000-4000-8000-000000000003, KeySpec: HMAC_256 }\n        RotationPeriodInDays: 90",
+        "automatic rotation is only for SYMMETRIC_DEFAULT keys")]
+    [InlineData("Aes:\n      - Metadata: { KeyId: 0a1b2c3d-0000-4000-8000-000000000003 }\n        RotationPeriodInDays: 30",
+        "RotationPeriodInDays is a whole number from 90 to 2560")]
+    [InlineData("Aes:\n      - Metadata: { KeyId: 0a1b2c3d-0000-4000-8000-000000000003, Aliases: [ alias/aws/mine ] }",
+        "alias alias/aws/mine: Alias names that begin with alias/aws/ are reserved")]
+    [InlineData("Aes:\n      - Metadata: { KeyId: 0a1b2c3d-0000-4000-8000-000000000003, Enabled: maybe }",
+        "Enabled is true or false")]
+    public async Task A_wrong_addition_is_one_line_naming_it_and_nothing_is_made(string entry, string expected)
+    {
+        var seed = Path.Combine(_dir, "wrong.yaml");
+        await File.WriteAllTextAsync(seed, "Keys:\n  Symmetric:\n    " + entry + "\n");
+        var data = Path.Combine(_dir, "wrong");
+        var (code, _, stderr) = await ExternalProcess.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "keyward.dll"), "seed", seed, "--data-dir", data]);
+        Assert.Equal(1, code);
+        Assert.Contains(expected, stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
 }

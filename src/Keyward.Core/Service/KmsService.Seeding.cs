@@ -6,7 +6,17 @@ namespace Keyward.Core.Service;
 
 /// <summary>A key a seed file asks for: its id, spec and usage, and the material it has (oldest first), if given.</summary>
 public sealed record KeySeed(string KeyId, string KeySpec, string KeyUsage, string Origin, string Description,
-    IReadOnlyList<byte[]> Materials, DateTimeOffset? NextRotation, IReadOnlyList<TagRecord>? Tags = null, string? Policy = null);
+    IReadOnlyList<byte[]> Materials, DateTimeOffset? NextRotation, IReadOnlyList<TagRecord>? Tags = null, string? Policy = null)
+{
+    /// <summary>Automatic rotation's period; with <see cref="NextRotation"/> alone it is the default, 365.</summary>
+    public int? RotationPeriodInDays { get; init; }
+
+    /// <summary>False makes the key Disabled (a key with material; a PendingImport key stays PendingImport).</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Alias names (with alias/) the key's entry gives it.</summary>
+    public IReadOnlyList<string> Aliases { get; init; } = [];
+}
 
 /// <summary>An entry of a seed file that contradicts what the database holds (it names the entry and the difference).</summary>
 public sealed class SeedConflictException(string message) : Exception(message);
@@ -68,11 +78,11 @@ public sealed partial class KmsService
                 KeySpec = spec.Name,
                 KeyUsage = seed.KeyUsage,
                 Origin = seed.Origin,
-                State = materials.Count == 0 ? KeyState.PendingImport : KeyState.Enabled,
+                State = materials.Count == 0 ? KeyState.PendingImport : seed.Enabled ? KeyState.Enabled : KeyState.Disabled,
                 CurrentMaterialId = materials.Count == 0 ? null : materials[^1].MaterialId,
                 Policy = seed.Policy ?? KeyPolicies.Default(options.Partition, accountId),
-                RotationPeriodInDays = seed.NextRotation is null ? null : 365,
-                NextRotationDate = seed.NextRotation,
+                RotationPeriodInDays = seed.RotationPeriodInDays ?? (seed.NextRotation is null ? null : DefaultRotationPeriodInDays),
+                NextRotationDate = seed.NextRotation ?? (seed.RotationPeriodInDays is { } days ? now.AddDays(days) : null),
                 ExpirationModel = imported ? ExpiresNever : null,
                 Version = 1,
             }, materials, tags));
@@ -80,6 +90,8 @@ public sealed partial class KmsService
         var newAliases = new List<AliasRecord>();
         foreach (var (name, target) in aliases)
         {
+            try { CheckAliasName(name); }
+            catch (KmsException e) { throw new SeedConflictException($"alias {name}: {e.Message}"); }
             var targetId = target.ToLowerInvariant();
             if (!keys.Any(k => k.KeyId.Equals(targetId, StringComparison.OrdinalIgnoreCase)) && await storage.GetKeyAsync(targetId, ct) is null)
                 throw new SeedConflictException($"alias {name}: its target {target} is neither in the seed nor in the database");

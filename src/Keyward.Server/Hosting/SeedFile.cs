@@ -8,15 +8,16 @@ namespace Keyward.Server.Hosting;
 
 /// <summary>
 /// The seed file (`serve --seed`, `keyward seed`): local-kms's format, read as local-kms reads it, so the same file
-/// seeds either (docs/operations.md, "Seeding"):
+/// seeds either, with Keyward's additions marked + (docs/operations.md, "Seeding"):
 /// <code>
 /// Keys:
 ///   Symmetric:
-///     Aes:  [ { Metadata: { KeyId, Description?, Origin?, Tags?, Policy? }, BackingKeys: [hex, …], NextKeyRotation? } ]
-///     Hmac: [ { Metadata: { KeyId, KeySpec: HMAC_224|256|384|512, … }, BackingKeys: [hex] } ]   (Keyward's addition)
+///     Aes:  [ { Metadata: { KeyId, Description?, Origin?, Tags?+, Policy?+, Aliases?+, Enabled?+ },
+///               BackingKeys: [hex, …] (+optional: generated), NextKeyRotation?, RotationPeriodInDays?+ } ]
+///     Hmac: [ { Metadata: { KeyId, KeySpec: HMAC_224|256|384|512, … }, BackingKeys?: [hex] } ]   (+)
 ///   Asymmetric:
-///     Rsa:  [ { Metadata: { KeyId, KeyUsage, Description? }, PrivateKeyPem } ]
-///     Ecc:  [ { Metadata: { KeyId, KeyUsage, Description? }, PrivateKeyPem } ]
+///     Rsa:  [ { Metadata: { KeyId, KeyUsage, Description?, KeySpec?+, … }, PrivateKeyPem (+optional with KeySpec) } ]
+///     Ecc:  [ { Metadata: { KeyId, KeyUsage, Description?, KeySpec?+, … }, PrivateKeyPem (+optional with KeySpec) } ]
 /// Aliases: [ { AliasName, TargetKeyId } ]
 /// </code>
 /// The YAML is read through YamlDotNet's representation model (no reflection). Key material never appears in an error.
@@ -56,6 +57,8 @@ public static class SeedFile
             }
         }
         var aliases = new List<(string, string)>();
+        // Metadata.Aliases: a key's aliases in its own entry (Keyward's addition), as if listed under Aliases.
+        foreach (var key in keys) aliases.AddRange(key.Aliases.Select(a => (a, key.KeyId)));
         foreach (var entry in Entries(root, "Aliases"))
             aliases.Add((Text(entry, "AliasName") ?? throw Invalid(path, "an alias has no AliasName"),
                 Text(entry, "TargetKeyId") ?? throw Invalid(path, "an alias has no TargetKeyId")));
@@ -78,20 +81,52 @@ public static class SeedFile
             if (key.Length != bytes) throw Invalid(path, $"key {id}: a backing key is {key.Length} bytes, {spec} needs {bytes}");
             materials.Add(key);
         }
-        if (origin == "AWS_KMS" && materials.Count == 0) throw Invalid(path, $"key {id}: BackingKeys needs at least one key");
+        // Without BackingKeys an AWS_KMS key gets new material once, when it is made (Keyward's addition).
         if (origin == "EXTERNAL" && materials.Count > 1) throw Invalid(path, $"key {id}: an EXTERNAL key takes at most one backing key");
         DateTimeOffset? next = null;
         if (Text(entry, "NextKeyRotation") is { } when)
             next = DateTimeOffset.TryParse(when, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
                 ? t : throw Invalid(path, $"key {id}: NextKeyRotation '{when}' is not an ISO 8601 time");
-        return new KeySeed(id, spec, usage, origin, Text(metadata, "Description") ?? "", materials, next, Tags(path, id, metadata), Text(metadata, "Policy"));
+        int? period = null;
+        if (Text(entry, "RotationPeriodInDays") is { } days)
+            period = int.TryParse(days, NumberStyles.None, CultureInfo.InvariantCulture, out var d) && d is >= 90 and <= 2560
+                ? d : throw Invalid(path, $"key {id}: RotationPeriodInDays is a whole number from 90 to 2560, not '{days}'");
+        // AWS rotates only symmetric encryption keys of its own material automatically.
+        if ((next is not null || period is not null) && (spec != "SYMMETRIC_DEFAULT" || origin != "AWS_KMS"))
+            throw Invalid(path, $"key {id}: automatic rotation is only for SYMMETRIC_DEFAULT keys of Origin AWS_KMS");
+        return Seed(path, id, metadata, spec, usage, origin, materials) with { NextRotation = next, RotationPeriodInDays = period };
+    }
+
+    /// <summary>The fields every entry has in its Metadata: description, tags, policy, aliases, enabled.</summary>
+    private static KeySeed Seed(string path, string id, YamlMappingNode? metadata, string spec, string usage, string origin,
+        IReadOnlyList<byte[]> materials)
+    {
+        var enabled = Text(metadata, "Enabled") switch
+        {
+            null or "true" or "True" => true,
+            "false" or "False" => false,
+            var other => throw Invalid(path, $"key {id}: Enabled is true or false, not '{other}'"),
+        };
+        var aliases = Child(metadata, "Aliases") is YamlSequenceNode list
+            ? list.Children.Select(a => a is YamlScalarNode { Value: { } name } ? name : throw Invalid(path, $"key {id}: an alias is not a name")).ToList()
+            : [];
+        return new KeySeed(id, spec, usage, origin, Text(metadata, "Description") ?? "", materials, null, Tags(path, id, metadata),
+            Text(metadata, "Policy")) { Enabled = enabled, Aliases = aliases };
     }
 
     private static KeySeed Pair(string path, YamlMappingNode entry, bool rsa)
     {
         var (id, metadata) = Identity(path, entry);
         var usage = Text(metadata, "KeyUsage") ?? "SIGN_VERIFY";
-        var pem = Text(entry, "PrivateKeyPem") ?? throw Invalid(path, $"key {id}: PrivateKeyPem is missing");
+        var givenSpec = Text(metadata, "KeySpec");
+        if (Text(entry, "PrivateKeyPem") is not { } pem)
+        {
+            // No PEM: a new key pair of the spec the entry names, made once (Keyward's addition).
+            var specs = rsa ? RsaSpecs : EccSpecs;
+            if (givenSpec is null || !specs.Contains(givenSpec))
+                throw Invalid(path, $"key {id}: without PrivateKeyPem, Metadata.KeySpec names one of {string.Join(", ", specs)}");
+            return Seed(path, id, metadata, givenSpec, usage, "AWS_KMS", []);
+        }
         try
         {
             if (rsa)
@@ -99,8 +134,7 @@ public static class SeedFile
                 using var key = RSA.Create();
                 key.ImportFromPem(pem);
                 var spec = key.KeySize switch { 2048 => "RSA_2048", 3072 => "RSA_3072", 4096 => "RSA_4096", _ => throw Invalid(path, $"key {id}: RSA keys are 2048, 3072 or 4096 bits") };
-                return new KeySeed(id, spec, usage, "AWS_KMS", Text(metadata, "Description") ?? "", [key.ExportPkcs8PrivateKey()], null,
-                    Tags(path, id, metadata), Text(metadata, "Policy"));
+                return Checked(Seed(path, id, metadata, spec, usage, "AWS_KMS", [key.ExportPkcs8PrivateKey()]));
             }
             using var ec = ECDsa.Create();
             ec.ImportFromPem(pem);
@@ -109,14 +143,20 @@ public static class SeedFile
                 "1.2.840.10045.3.1.7" => "ECC_NIST_P256", "1.3.132.0.34" => "ECC_NIST_P384", "1.3.132.0.35" => "ECC_NIST_P521", "1.3.132.0.10" => "ECC_SECG_P256K1",
                 _ => throw Invalid(path, $"key {id}: its curve is not one of KMS's"),
             };
-            return new KeySeed(id, curve, usage, "AWS_KMS", Text(metadata, "Description") ?? "", [ec.ExportPkcs8PrivateKey()], null,
-                Tags(path, id, metadata), Text(metadata, "Policy"));
+            return Checked(Seed(path, id, metadata, curve, usage, "AWS_KMS", [ec.ExportPkcs8PrivateKey()]));
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
             throw Invalid(path, $"key {id}: PrivateKeyPem is not a {(rsa ? "RSA" : "EC")} private key in PEM");
         }
+
+        // A KeySpec given beside a PEM must be the PEM's.
+        KeySeed Checked(KeySeed seed) => givenSpec is null || givenSpec == seed.KeySpec ? seed
+            : throw Invalid(path, $"key {id}: Metadata.KeySpec is {givenSpec}, its PrivateKeyPem is {seed.KeySpec}");
     }
+
+    private static readonly string[] RsaSpecs = ["RSA_2048", "RSA_3072", "RSA_4096"];
+    private static readonly string[] EccSpecs = ["ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1"];
 
     /// <summary>Metadata.Tags, as CreateKey takes them: a list of TagKey and TagValue (Keyward's addition).</summary>
     private static List<Keyward.Core.Keys.TagRecord> Tags(string path, string id, YamlMappingNode? metadata) =>
