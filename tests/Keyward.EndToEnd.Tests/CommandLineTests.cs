@@ -73,6 +73,26 @@ public sealed class CommandLineTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 
+    [Theory]
+    [InlineData("--identities", "keyward: cannot read ")]
+    [InlineData("--config", "keyward: cannot read ")]
+    [InlineData("--seed", "keyward: cannot read the seed file ")]
+    [InlineData("--request-quotas", "keyward: cannot read the request quota file ")]
+    public async Task A_file_option_that_cannot_be_read_is_one_line_before_anything_is_written(string option, string expected)
+    {
+        var dir = Directory.CreateTempSubdirectory("keyward-file-option").FullName;
+        try
+        {
+            var data = Path.Combine(dir, "data");
+            var (code, stdout, stderr) = await Keyward("serve", "--data-dir", data, option, Path.Combine(dir, "missing"));
+            Assert.Equal(2, code);
+            Assert.StartsWith(expected, stderr);
+            Assert.DoesNotContain("   at ", stdout + stderr);
+            Assert.False(Directory.Exists(data)); // nothing written: no directory, no bootstrap credential
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     [Fact]
     public async Task Version_names_the_build()
     {

@@ -82,6 +82,7 @@ public sealed class KmsHost : IAsyncDisposable
         }
         // Read before anything is written: a seed file that is not valid stops the start with one line.
         var seed = options.SeedFile is { } seedFile ? SeedFile.Load(seedFile) : default;
+        var identities = LoadIdentities(options);
         var certificate = ServerTls.Load(options);
         // Before anything is written: a second process on this directory is refused here.
         var dataLock = DataDirectoryLock.Acquire(options.DataDir, "serve");
@@ -138,7 +139,9 @@ public sealed class KmsHost : IAsyncDisposable
                 catch (SeedConflictException e) { throw new ServerConfigurationException($"the seed file {options.SeedFile}: {e.Message}."); }
             }
             var bootstrap = BootstrapCredential.Load(options);
-            var credentials = new CredentialStore([bootstrap, .. LoadIdentities(options, bootstrap)]);
+            if (identities.Any(c => c.AccessKeyId == bootstrap.AccessKeyId))
+                throw new ServerConfigurationException($"{options.IdentitiesFile} reuses the bootstrap credential's access key id {bootstrap.AccessKeyId}.");
+            var credentials = new CredentialStore([bootstrap, .. identities]);
             var verifier = new SigV4Verifier("kms", region => region == options.Region, credentials.SecretOf, TimeProvider.System, "x-amz-target");
 
             var builder = WebApplication.CreateSlimBuilder();
@@ -243,16 +246,11 @@ public sealed class KmsHost : IAsyncDisposable
         _dataLock.Dispose();
     }
 
-    private static IReadOnlyList<Credential> LoadIdentities(KmsServerOptions options, Credential bootstrap)
+    /// <summary>The --identities file, read before anything is written (its reuse of the bootstrap key is checked later).</summary>
+    private static IReadOnlyList<Credential> LoadIdentities(KmsServerOptions options)
     {
         if (options.IdentitiesFile is not { } file) return [];
-        try
-        {
-            var loaded = IdentityConfiguration.Load(file);
-            if (loaded.Any(c => c.AccessKeyId == bootstrap.AccessKeyId))
-                throw new ServerConfigurationException($"{file} reuses the bootstrap credential's access key id {bootstrap.AccessKeyId}.");
-            return loaded;
-        }
+        try { return IdentityConfiguration.Load(file); }
         catch (IdentityConfigurationException e) { throw new ServerConfigurationException(e.Message); }
         catch (IOException e) { throw new ServerConfigurationException($"cannot read {file}: {e.Message}"); }
     }
