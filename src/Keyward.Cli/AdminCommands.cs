@@ -10,7 +10,7 @@ internal static class AdminCommands
     {
         var migrate = new Command("migrate", "apply pending schema migrations and exit (serve also applies them at start)");
         var store = new StoreOptions(migrate);
-        CommandFailure.Action(migrate, result => DatabaseMigrationCommand.RunAsync(store.Read(result), Console.Out));
+        CommandFailure.Action(migrate, result => DatabaseMigrationCommand.RunAsync(store.Read(result), Console.Out), configurationExit: 2);
         return new Command("db", "the database's schema") { migrate };
     }
 
