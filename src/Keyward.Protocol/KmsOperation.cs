@@ -4,9 +4,9 @@ namespace Keyward.Protocol;
 public enum KmsOperation
 {
     CancelKeyDeletion, ConnectCustomKeyStore, CreateAlias, CreateCustomKeyStore, CreateGrant, CreateKey,
-    Decrypt, DeleteAlias, DeleteCustomKeyStore, DeleteImportedKeyMaterial, DeriveSharedSecret,
+    Decapsulate, Decrypt, DeleteAlias, DeleteCustomKeyStore, DeleteImportedKeyMaterial, DeriveSharedSecret,
     DescribeCustomKeyStores, DescribeKey, DisableKey, DisableKeyRotation, DisconnectCustomKeyStore,
-    EnableKey, EnableKeyRotation, Encrypt, GenerateDataKey, GenerateDataKeyPair,
+    EnableKey, EnableKeyRotation, Encapsulate, Encrypt, GenerateDataKey, GenerateDataKeyPair,
     GenerateDataKeyPairWithoutPlaintext, GenerateDataKeyWithoutPlaintext, GenerateMac, GenerateRandom,
     GetKeyLastUsage, GetKeyPolicy, GetKeyRotationStatus, GetParametersForImport, GetPublicKey,
     ImportKeyMaterial, ListAliases, ListGrants, ListKeyPolicies, ListKeyRotations, ListKeys,

@@ -23,6 +23,8 @@ public static class KmsTarget
             "DeleteCustomKeyStore" => KmsOperation.DeleteCustomKeyStore,
             "DeleteImportedKeyMaterial" => KmsOperation.DeleteImportedKeyMaterial,
             "DeriveSharedSecret" => KmsOperation.DeriveSharedSecret,
+            "Encapsulate" => KmsOperation.Encapsulate,
+            "Decapsulate" => KmsOperation.Decapsulate,
             "DescribeCustomKeyStores" => KmsOperation.DescribeCustomKeyStores,
             "DescribeKey" => KmsOperation.DescribeKey,
             "DisableKey" => KmsOperation.DisableKey,

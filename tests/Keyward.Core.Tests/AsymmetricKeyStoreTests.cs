@@ -82,7 +82,7 @@ public sealed class AsymmetricKeyStoreTests : IDisposable
         var spec = KeySpecInfo.Find("ECC_NIST_P256")!;
         var algorithm = SigningAlgorithm.Find("ECDSA_SHA_256")!;
         var m = _store.CreateMaterial(KeyId, spec, DateTimeOffset.UnixEpoch);
-        var digest = SHA256.HashData("x"u8);
+        var digest = new SigningInput(SHA256.HashData("x"u8), MessageKind.Digest);
         var signatures = await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(() => _store.SignAsync(m, spec, algorithm, digest, default).AsTask())));
         Assert.All(signatures, s => Assert.True(AsymmetricKeys.Verify(m.PublicKey!, algorithm, digest, s)));
         _store.Forget(KeyId);
@@ -97,7 +97,7 @@ public sealed class AsymmetricKeyStoreTests : IDisposable
         var m = _store.CreateMaterial(KeyId, spec, DateTimeOffset.UnixEpoch);
         var moved = m with { MaterialId = MaterialIds.New() };
         var e = await Assert.ThrowsAsync<KeyStoreException>(() =>
-            _store.SignAsync(moved, spec, SigningAlgorithm.Find("RSASSA_PSS_SHA_256")!, new byte[32], default).AsTask());
+            _store.SignAsync(moved, spec, SigningAlgorithm.Find("RSASSA_PSS_SHA_256")!, new SigningInput(new byte[32], MessageKind.Digest), default).AsTask());
         Assert.Equal(KeyStoreFailure.Internal, e.Failure);
     }
 

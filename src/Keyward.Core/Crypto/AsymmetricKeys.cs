@@ -10,9 +10,10 @@ namespace Keyward.Core.Crypto;
 /// </summary>
 internal static class AsymmetricKeys
 {
-    /// <summary>A new key pair for an RSA or ECC spec. The caller zeroes <c>Pkcs8</c>.</summary>
+    /// <summary>A new key pair for an asymmetric spec. The caller zeroes <c>Pkcs8</c>.</summary>
     public static (byte[] Pkcs8, byte[] PublicKey) Generate(KeySpecInfo spec)
     {
+        if (spec.IsBouncyCastle) return BouncyCastleKeys.Generate(spec);
         using AsymmetricAlgorithm key = spec.Family switch
         {
             KeyFamily.Rsa => RSA.Create(spec.Bits),
@@ -41,8 +42,11 @@ internal static class AsymmetricKeys
     }
 
     /// <summary>True when <paramref name="signature"/> is valid; a malformed signature is simply invalid.</summary>
-    public static bool Verify(byte[] publicKey, SigningAlgorithm algorithm, ReadOnlySpan<byte> digest, ReadOnlySpan<byte> signature)
+    public static bool Verify(byte[] publicKey, SigningAlgorithm algorithm, SigningInput input, ReadOnlySpan<byte> signature)
     {
+        if (algorithm.Scheme is SignatureScheme.Ed25519 or SignatureScheme.Ed25519ph or SignatureScheme.MlDsa)
+            return BouncyCastleKeys.Verify(publicKey, algorithm, input, signature);
+        var digest = input.Digest(algorithm);
         try
         {
             if (algorithm.Scheme == SignatureScheme.Ecdsa)

@@ -29,8 +29,14 @@ public interface IKeyStore
     /// <summary>Throws <see cref="KeyStoreException"/> with <see cref="KeyStoreFailure.InvalidCiphertext"/> on any authentication failure.</summary>
     ValueTask<byte[]> DecryptAsync(MaterialRecord material, ReadOnlyMemory<byte> payload, ReadOnlyMemory<byte> aad, CancellationToken cancellationToken);
 
-    /// <summary>Signs a digest of <paramref name="algorithm"/>'s length with an RSA or ECC private key.</summary>
-    ValueTask<byte[]> SignAsync(MaterialRecord material, KeySpecInfo spec, SigningAlgorithm algorithm, ReadOnlyMemory<byte> digest, CancellationToken cancellationToken);
+    /// <summary>
+    /// Signs the message as its <see cref="SigningInput.Kind"/> says: the store hashes a RAW message for RSA and ECDSA,
+    /// signs it as it is for Ed25519 and ML-DSA, and signs a DIGEST as the prehash (the service checked its length).
+    /// </summary>
+    ValueTask<byte[]> SignAsync(MaterialRecord material, KeySpecInfo spec, SigningAlgorithm algorithm, SigningInput input, CancellationToken cancellationToken);
+
+    /// <summary>ML-KEM decapsulation; a ciphertext of the wrong length is <see cref="KeyStoreFailure.InvalidCiphertext"/>.</summary>
+    ValueTask<byte[]> DecapsulateAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken);
 
     /// <summary>RSAES-OAEP decryption; any failure is <see cref="KeyStoreFailure.InvalidCiphertext"/>.</summary>
     ValueTask<byte[]> DecryptRsaAsync(MaterialRecord material, KeySpecInfo spec, string algorithm, ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken);

@@ -100,10 +100,16 @@ public sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDispo
         }
     }
 
-    public ValueTask<byte[]> SignAsync(MaterialRecord material, KeySpecInfo spec, SigningAlgorithm algorithm, ReadOnlyMemory<byte> digest, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(spec.Family == KeyFamily.Rsa
-            ? WithPrivateKey(material, RSA.Create, rsa => rsa.SignHash(digest.Span, algorithm.Hash, algorithm.RsaPadding))
-            : WithPrivateKey(material, ECDsa.Create, ec => ec.SignHash(digest.Span, DSASignatureFormat.Rfc3279DerSequence)));
+    public ValueTask<byte[]> SignAsync(MaterialRecord material, KeySpecInfo spec, SigningAlgorithm algorithm, SigningInput input, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(spec.Family switch
+        {
+            KeyFamily.Rsa => WithPrivateKey(material, RSA.Create, rsa => rsa.SignHash(input.Digest(algorithm), algorithm.Hash, algorithm.RsaPadding)),
+            KeyFamily.Ecc => WithPrivateKey(material, ECDsa.Create, ec => ec.SignHash(input.Digest(algorithm), DSASignatureFormat.Rfc3279DerSequence)),
+            _ => BouncyCastleKeys.Sign(BouncyCastleKey(material, spec), algorithm, input),
+        });
+
+    public ValueTask<byte[]> DecapsulateAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(BouncyCastleKeys.Decapsulate(BouncyCastleKey(material, spec), spec, ciphertext.Span) ?? throw Invalid());
 
     public ValueTask<byte[]> DecryptRsaAsync(MaterialRecord material, KeySpecInfo spec, string algorithm, ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken)
     {
@@ -134,7 +140,25 @@ public sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDispo
     {
         _cache.Retire(keyId);
         _privateKeys.Retire(keyId);
+        foreach (var k in _bouncyCastleKeys.Keys)
+            if (k.KeyId == keyId) _bouncyCastleKeys.TryRemove(k, out _);
     }
+
+    /// <summary>
+    /// Parsed Ed25519, ML-DSA and ML-KEM private keys by (key id, material id): BouncyCastle's key objects are immutable
+    /// and may be used from several threads at once, so one per material serves every request (ML-DSA's and ML-KEM's
+    /// expansion from the seed is the costly part of a parse). Their key bytes cannot be zeroed; the PKCS#8 is.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string KeyId, string MaterialId), Org.BouncyCastle.Crypto.AsymmetricKeyParameter>
+        _bouncyCastleKeys = new();
+
+    private Org.BouncyCastle.Crypto.AsymmetricKeyParameter BouncyCastleKey(MaterialRecord material, KeySpecInfo spec) =>
+        _bouncyCastleKeys.GetOrAdd((material.KeyId, material.MaterialId), _ =>
+        {
+            var pkcs8 = Unwrap(material);
+            try { return BouncyCastleKeys.PrivateKey(spec, pkcs8) ?? throw BarrierFailure(material); }
+            finally { CryptographicOperations.ZeroMemory(pkcs8); }
+        });
 
     public void Dispose()
     {

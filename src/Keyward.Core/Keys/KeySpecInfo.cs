@@ -4,8 +4,9 @@ namespace Keyward.Core.Keys;
 
 /// <summary>
 /// What a key spec is and what AWS lets it do: the usages it allows and, per usage, the
-/// algorithm lists DescribeKey and GetPublicKey report (AWS's order). Specs Keyward cannot
-/// implement properly on this platform (SM2, ML-DSA, Ed25519) have no entry.
+/// algorithm lists DescribeKey and GetPublicKey report (AWS's order). SM2 (China Regions only) has
+/// no entry. For ML-DSA <see cref="Bits"/> is the parameter set (44, 65, 87), for ML-KEM its size
+/// (512, 768, 1024).
 /// </summary>
 public sealed record KeySpecInfo(string Name, KeyFamily Family, int Bits, string[] Usages)
 {
@@ -13,6 +14,7 @@ public sealed record KeySpecInfo(string Name, KeyFamily Family, int Bits, string
     public const string SignVerify = "SIGN_VERIFY";
     public const string GenerateVerifyMac = "GENERATE_VERIFY_MAC";
     public const string KeyAgreement = "KEY_AGREEMENT";
+    public const string EncapsulateDecapsulate = "ENCAPSULATE_DECAPSULATE";
 
     private static readonly string[] RsaUsages = [EncryptDecrypt, SignVerify];
     private static readonly string[] NistUsages = [SignVerify, KeyAgreement];
@@ -31,6 +33,13 @@ public sealed record KeySpecInfo(string Name, KeyFamily Family, int Bits, string
         "HMAC_256" => Hmac256,
         "HMAC_384" => Hmac384,
         "HMAC_512" => Hmac512,
+        "ECC_NIST_EDWARDS25519" => Ed25519,
+        "ML_DSA_44" => MlDsa44,
+        "ML_DSA_65" => MlDsa65,
+        "ML_DSA_87" => MlDsa87,
+        "ML_KEM_512" => MlKem512,
+        "ML_KEM_768" => MlKem768,
+        "ML_KEM_1024" => MlKem1024,
         _ => null,
     };
 
@@ -46,8 +55,18 @@ public sealed record KeySpecInfo(string Name, KeyFamily Family, int Bits, string
     private static readonly KeySpecInfo Hmac256 = new("HMAC_256", KeyFamily.Hmac, 256, [GenerateVerifyMac]);
     private static readonly KeySpecInfo Hmac384 = new("HMAC_384", KeyFamily.Hmac, 384, [GenerateVerifyMac]);
     private static readonly KeySpecInfo Hmac512 = new("HMAC_512", KeyFamily.Hmac, 512, [GenerateVerifyMac]);
+    private static readonly KeySpecInfo Ed25519 = new("ECC_NIST_EDWARDS25519", KeyFamily.Edwards, 256, [SignVerify]);
+    private static readonly KeySpecInfo MlDsa44 = new("ML_DSA_44", KeyFamily.MlDsa, 44, [SignVerify]);
+    private static readonly KeySpecInfo MlDsa65 = new("ML_DSA_65", KeyFamily.MlDsa, 65, [SignVerify]);
+    private static readonly KeySpecInfo MlDsa87 = new("ML_DSA_87", KeyFamily.MlDsa, 87, [SignVerify]);
+    private static readonly KeySpecInfo MlKem512 = new("ML_KEM_512", KeyFamily.MlKem, 512, [EncapsulateDecapsulate]);
+    private static readonly KeySpecInfo MlKem768 = new("ML_KEM_768", KeyFamily.MlKem, 768, [EncapsulateDecapsulate]);
+    private static readonly KeySpecInfo MlKem1024 = new("ML_KEM_1024", KeyFamily.MlKem, 1024, [EncapsulateDecapsulate]);
 
-    public bool IsAsymmetric => Family is KeyFamily.Rsa or KeyFamily.Ecc;
+    public bool IsAsymmetric => Family is KeyFamily.Rsa or KeyFamily.Ecc or KeyFamily.Edwards or KeyFamily.MlDsa or KeyFamily.MlKem;
+
+    /// <summary>Key pairs the BCL here cannot make or use (Ed25519, ML-DSA, ML-KEM): BouncyCastle does them.</summary>
+    public bool IsBouncyCastle => Family is KeyFamily.Edwards or KeyFamily.MlDsa or KeyFamily.MlKem;
 
     /// <summary>The usage a key gets when CreateKey names none (only symmetric keys have one).</summary>
     public string? DefaultUsage => Family == KeyFamily.Symmetric ? EncryptDecrypt : null;
@@ -90,6 +109,9 @@ public sealed record KeySpecInfo(string Name, KeyFamily Family, int Bits, string
     private static readonly string[] Mac256 = ["HMAC_SHA_256"];
     private static readonly string[] Mac384 = ["HMAC_SHA_384"];
     private static readonly string[] Mac512 = ["HMAC_SHA_512"];
+    private static readonly string[] EdDsa = ["ED25519_SHA_512", "ED25519_PH_SHA_512"];
+    private static readonly string[] MlDsaSigning = ["ML_DSA_SHAKE_256"];
+    private static readonly string[] MlKemEncapsulation = ["ML_KEM"];
 
     /// <summary>The algorithms a key of this spec and <paramref name="usage"/> supports (each usage has one kind).</summary>
     private string[]? Algorithms(string usage) => (usage, Family) switch
@@ -100,6 +122,9 @@ public sealed record KeySpecInfo(string Name, KeyFamily Family, int Bits, string
         (SignVerify, KeyFamily.Ecc) => Bits switch { 384 => Ecdsa384, 521 => Ecdsa512, _ => Ecdsa256 },
         (KeyAgreement, KeyFamily.Ecc) => Ecdh,
         (GenerateVerifyMac, KeyFamily.Hmac) => Bits switch { 224 => Mac224, 256 => Mac256, 384 => Mac384, _ => Mac512 },
+        (SignVerify, KeyFamily.Edwards) => EdDsa,
+        (SignVerify, KeyFamily.MlDsa) => MlDsaSigning,
+        (EncapsulateDecapsulate, KeyFamily.MlKem) => MlKemEncapsulation,
         _ => null,
     };
 
@@ -114,6 +139,8 @@ public sealed record KeySpecInfo(string Name, KeyFamily Family, int Bits, string
     public List<string>? MacAlgorithms(string usage) => usage == GenerateVerifyMac ? Copy(usage) : null;
 
     public List<string>? KeyAgreementAlgorithms(string usage) => usage == KeyAgreement ? Copy(usage) : null;
+
+    public List<string>? EncapsulationAlgorithms(string usage) => usage == EncapsulateDecapsulate ? Copy(usage) : null;
 
     private List<string>? Copy(string usage) => Algorithms(usage) is { } a ? [.. a] : null;
 }

@@ -20,7 +20,7 @@ public sealed partial class KmsService
         var origin = request.Origin ?? "AWS_KMS";
         if (request.KeyUsage is null && keySpec != "SYMMETRIC_DEFAULT")
             throw KmsException.Validation("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.");
-        // SM2 exists only in China Regions; ML-DSA and Ed25519 need an OpenSSL newer than this platform's BCL uses.
+        // SM2 exists only in China Regions.
         var spec = KeySpecInfo.Find(keySpec) ?? throw Faults.Unsupported($"KeySpec {keySpec} is not supported by this server.");
         var usage = request.KeyUsage ?? spec.DefaultUsage!;
         if (!spec.Allows(usage))
@@ -32,6 +32,8 @@ public sealed partial class KmsService
             throw Faults.Unsupported("A KMS key in a custom key store needs both CustomKeyStoreId and Origin AWS_CLOUDHSM or EXTERNAL_KEY_STORE.");
         if (inCustomStore && (keySpec != "SYMMETRIC_DEFAULT" || usage != KeySpecInfo.EncryptDecrypt))
             throw Faults.Unsupported($"KeySpec {keySpec} with KeyUsage {usage} is not supported in a custom key store; only symmetric encryption keys are.");
+        if (origin == Origins.External && spec.IsBouncyCastle)
+            throw Faults.Unsupported($"Importing key material for KeySpec {keySpec} is not supported by this server.");
         if ((request.XksKeyId is not null) != (origin == Origins.ExternalKeyStore))
             throw KmsException.Validation(request.XksKeyId is null
                 ? "A KMS key with Origin EXTERNAL_KEY_STORE needs an XksKeyId."

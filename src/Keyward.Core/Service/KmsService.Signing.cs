@@ -12,10 +12,10 @@ public sealed partial class KmsService
     {
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: true, ct);
         var (spec, algorithm) = RequireSigning(key, request.SigningAlgorithm!, "Sign");
-        var digest = Digest(algorithm, request.Message!, request.MessageType);
+        var input = Input(algorithm, request.Message!, request.MessageType);
         var material = await CurrentMaterialAsync(key, ct);
         if (request.DryRun == true) throw Faults.DryRun();
-        var signature = await keyStore.SignAsync(material, spec, algorithm, digest, ct);
+        var signature = await keyStore.SignAsync(material, spec, algorithm, input, ct);
         return new SignResponse { KeyId = Arn(key), Signature = signature, SigningAlgorithm = algorithm.Name };
     }
 
@@ -23,10 +23,10 @@ public sealed partial class KmsService
     {
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: true, ct);
         var (_, algorithm) = RequireSigning(key, request.SigningAlgorithm!, "Verify");
-        var digest = Digest(algorithm, request.Message!, request.MessageType);
+        var input = Input(algorithm, request.Message!, request.MessageType);
         var material = await CurrentMaterialAsync(key, ct);
         if (request.DryRun == true) throw Faults.DryRun();
-        if (!AsymmetricKeys.Verify(material.PublicKey!, algorithm, digest, request.Signature)) throw Faults.InvalidSignature();
+        if (!AsymmetricKeys.Verify(material.PublicKey!, algorithm, input, request.Signature)) throw Faults.InvalidSignature();
         return new VerifyResponse { KeyId = Arn(key), SignatureValid = true, SigningAlgorithm = algorithm.Name };
     }
 
@@ -48,6 +48,7 @@ public sealed partial class KmsService
             EncryptionAlgorithms = spec.EncryptionAlgorithms(key.KeyUsage),
             SigningAlgorithms = spec.SigningAlgorithms(key.KeyUsage),
             KeyAgreementAlgorithms = spec.KeyAgreementAlgorithms(key.KeyUsage),
+            EncapsulationAlgorithms = spec.EncapsulationAlgorithms(key.KeyUsage),
         };
     }
 
@@ -60,15 +61,29 @@ public sealed partial class KmsService
     }
 
     /// <summary>
-    /// The digest to sign: a RAW message (the default) is hashed with the algorithm's hash; a
-    /// DIGEST must already have exactly that hash's length and is used as is. EXTERNAL_MU
-    /// belongs to ML-DSA, which Keyward does not implement.
+    /// The message as its MessageType says (RAW by default), checked against the algorithm's rules (the Sign API
+    /// Reference): RSA and ECDSA take RAW or a DIGEST of the hash's length; ED25519_SHA_512 only RAW,
+    /// ED25519_PH_SHA_512 only a 64-byte SHA-512 DIGEST; ML_DSA_SHAKE_256 RAW or a 64-byte EXTERNAL_MU. Signing from an
+    /// external μ needs ML-DSA's internal sign (FIPS 204 Algorithm 7), which no library here exposes: refused, with
+    /// ValidationException (Sign's and Verify's models list no UnsupportedOperationException, so SDKs could not name it).
     /// </summary>
-    private static byte[] Digest(SigningAlgorithm algorithm, byte[] message, string? messageType) => messageType switch
+    private static SigningInput Input(SigningAlgorithm algorithm, byte[] message, string? messageType)
     {
-        null or "RAW" => algorithm.HashMessage(message),
-        "DIGEST" when message.Length == algorithm.DigestLength => message,
-        "DIGEST" => throw Faults.DigestLength(algorithm.Name),
-        _ => throw KmsException.Validation($"MessageType {messageType} is not valid for signing algorithm {algorithm.Name}."),
-    };
+        var kind = messageType switch { null or "RAW" => MessageKind.Raw, "DIGEST" => MessageKind.Digest, _ => MessageKind.ExternalMu };
+        var allowed = algorithm.Scheme switch
+        {
+            SignatureScheme.Ed25519 => kind == MessageKind.Raw,
+            SignatureScheme.Ed25519ph => kind == MessageKind.Digest,
+            SignatureScheme.MlDsa => kind != MessageKind.Digest,
+            _ => kind != MessageKind.ExternalMu,
+        };
+        if (!allowed)
+            throw KmsException.Validation($"MessageType {messageType ?? "RAW"} is not valid for signing algorithm {algorithm.Name}.");
+        if (kind != MessageKind.Raw && message.Length != algorithm.DigestLength)
+            throw kind == MessageKind.Digest ? Faults.DigestLength(algorithm.Name)
+                : KmsException.Validation($"An EXTERNAL_MU message must be 64 bytes for signing algorithm {algorithm.Name}.");
+        if (kind == MessageKind.ExternalMu)
+            throw KmsException.Validation("This server does not sign or verify an EXTERNAL_MU message; use MessageType RAW with ML_DSA_SHAKE_256.");
+        return new SigningInput(message, kind);
+    }
 }

@@ -19,10 +19,10 @@ public sealed record RequestQuotaOptions
     /// <summary>Encrypt, Decrypt, ReEncrypt, GenerateDataKey(WithoutPlaintext), GenerateMac, VerifyMac, GenerateRandom.</summary>
     public int Symmetric { get; init; } = 10_000;
 
-    /// <summary>Encrypt, Decrypt, ReEncrypt, Sign and Verify with RSA keys.</summary>
+    /// <summary>Encrypt, Decrypt, ReEncrypt, Sign and Verify with RSA keys; Sign, Verify, Encapsulate and Decapsulate with ML-DSA and ML-KEM keys.</summary>
     public int Rsa { get; init; } = 1_000;
 
-    /// <summary>Sign, Verify and DeriveSharedSecret with ECC keys.</summary>
+    /// <summary>Sign, Verify and DeriveSharedSecret with ECC keys, Ed25519 included.</summary>
     public int Ecc { get; init; } = 1_000;
 
     /// <summary>Per-operation quotas of the other operations; an operation that is not named has none.</summary>
@@ -65,7 +65,7 @@ public sealed class RequestQuotas(RequestQuotaOptions options)
     public static bool IsKeyUse(KmsOperation operation) => operation is KmsOperation.Encrypt or KmsOperation.Decrypt
         or KmsOperation.ReEncrypt or KmsOperation.GenerateDataKey or KmsOperation.GenerateDataKeyWithoutPlaintext
         or KmsOperation.GenerateMac or KmsOperation.VerifyMac or KmsOperation.Sign or KmsOperation.Verify
-        or KmsOperation.DeriveSharedSecret;
+        or KmsOperation.DeriveSharedSecret or KmsOperation.Encapsulate or KmsOperation.Decapsulate;
 
     /// <summary>Charges a request that is not a key use to its operation's quota (GenerateRandom: the symmetric one).</summary>
     public void ChargeOperation(Caller caller)
@@ -82,8 +82,9 @@ public sealed class RequestQuotas(RequestQuotaOptions options)
         if (!IsKeyUse(caller.Operation)) return;
         var (bucket, rate) = family switch
         {
-            KeyFamily.Rsa => (RsaBucket, options.Rsa),
-            KeyFamily.Ecc => (EccBucket, options.Ecc),
+            // ML-DSA and ML-KEM share RSA's quota (AWS documents none of their own here); Ed25519 is an ECC key.
+            KeyFamily.Rsa or KeyFamily.MlDsa or KeyFamily.MlKem => (RsaBucket, options.Rsa),
+            KeyFamily.Ecc or KeyFamily.Edwards => (EccBucket, options.Ecc),
             _ => (SymmetricBucket, options.Symmetric),
         };
         Charge(key.AccountId, bucket, rate);

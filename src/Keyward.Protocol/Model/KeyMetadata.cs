@@ -23,6 +23,7 @@ public sealed class KeyMetadata
     public List<string>? EncryptionAlgorithms { get; set; }
     public List<string>? SigningAlgorithms { get; set; }
     public List<string>? KeyAgreementAlgorithms { get; set; }
+    public List<string>? EncapsulationAlgorithms { get; set; }
     public bool? MultiRegion { get; set; }
     public int? PendingDeletionWindowInDays { get; set; }
     public List<string>? MacAlgorithms { get; set; }

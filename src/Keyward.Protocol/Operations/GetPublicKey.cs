@@ -25,4 +25,5 @@ public sealed class GetPublicKeyResponse
     public List<string>? EncryptionAlgorithms { get; set; }
     public List<string>? SigningAlgorithms { get; set; }
     public List<string>? KeyAgreementAlgorithms { get; set; }
+    public List<string>? EncapsulationAlgorithms { get; set; }
 }

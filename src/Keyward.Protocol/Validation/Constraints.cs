@@ -10,7 +10,7 @@ internal static class Constraints
     [
         "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "Sign", "Verify",
         "GetPublicKey", "CreateGrant", "RetireGrant", "DescribeKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext",
-        "GenerateMac", "VerifyMac", "DeriveSharedSecret",
+        "GenerateMac", "VerifyMac", "DeriveSharedSecret", "Encapsulate", "Decapsulate",
     ];
     public const int PlaintextMax = 4096;
     public const int CiphertextMax = 6144;
@@ -29,10 +29,12 @@ internal static class Constraints
     [
         "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1",
         "SYMMETRIC_DEFAULT", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2", "ML_DSA_44", "ML_DSA_65",
-        "ML_DSA_87", "ECC_NIST_EDWARDS25519",
+        "ML_DSA_87", "ECC_NIST_EDWARDS25519", "ML_KEM_512", "ML_KEM_768", "ML_KEM_1024",
     ];
 
-    public static readonly string[] KeyUsages = ["SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"];
+    public static readonly string[] KeyUsages =
+        ["SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT", "ENCAPSULATE_DECAPSULATE"];
+    public static readonly string[] EncapsulationAlgorithms = ["ML_KEM"];
     public static readonly string[] Origins = ["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"];
     public static readonly string[] EncryptionAlgorithms = ["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"];
     public static readonly string[] DataKeySpecs = ["AES_256", "AES_128"];
@@ -73,7 +75,7 @@ internal static class Constraints
     public static readonly string[] DataKeyPairSpecs =
     [
         "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "SM2",
-        "ECC_NIST_EDWARDS25519",
+        "ECC_NIST_EDWARDS25519", "ML_KEM_512", "ML_KEM_768", "ML_KEM_1024",
     ];
 
     /// <summary>Model pattern of the printable-text members (Description, Policy).</summary>

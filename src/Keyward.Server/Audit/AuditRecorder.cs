@@ -23,7 +23,7 @@ internal sealed class AuditRecorder(AuditLog log, string region)
         "KeyId", "DestinationKeyId", "SourceKeyId", "TargetKeyId", "AliasName", "EncryptionContext", "SourceEncryptionContext",
         "DestinationEncryptionContext", "EncryptionAlgorithm", "SourceEncryptionAlgorithm", "DestinationEncryptionAlgorithm", "KeySpec",
         "KeyUsage", "CustomerMasterKeySpec", "Origin", "NumberOfBytes", "KeyPairSpec", "SigningAlgorithm", "MessageType", "MacAlgorithm",
-        "KeyAgreementAlgorithm", "Description", "PendingWindowInDays", "GranteePrincipal", "RetiringPrincipal", "Operations", "Constraints",
+        "KeyAgreementAlgorithm", "EncapsulationAlgorithm", "Description", "PendingWindowInDays", "GranteePrincipal", "RetiringPrincipal", "Operations", "Constraints",
         "Name", "GrantId", "TagKeys", "Tags", "RotationPeriodInDays", "CustomKeyStoreId", "CustomKeyStoreName", "NewCustomKeyStoreName",
         "CloudHsmClusterId", "CustomKeyStoreType", "WrappingAlgorithm", "WrappingKeySpec", "PolicyName", "Policy", "BypassPolicyLockoutSafetyCheck",
         "MultiRegion", "Limit", "IncludeKeyMaterial", "ImportType", "ExpirationModel", "ValidTo", "KeyMaterialId", "KeyMaterialDescription",
@@ -35,7 +35,8 @@ internal sealed class AuditRecorder(AuditLog log, string region)
     [
         KmsOperation.Encrypt, KmsOperation.Decrypt, KmsOperation.ReEncrypt, KmsOperation.GenerateDataKey, KmsOperation.GenerateDataKeyWithoutPlaintext,
         KmsOperation.GenerateDataKeyPair, KmsOperation.GenerateDataKeyPairWithoutPlaintext, KmsOperation.Sign, KmsOperation.Verify,
-        KmsOperation.GenerateMac, KmsOperation.VerifyMac, KmsOperation.DeriveSharedSecret,
+        KmsOperation.GenerateMac, KmsOperation.VerifyMac, KmsOperation.DeriveSharedSecret, KmsOperation.Encapsulate,
+        KmsOperation.Decapsulate,
     ];
 
     // One line buffer and JSON writer per thread, reused: Record never awaits, so a thread finishes one event before

@@ -62,6 +62,8 @@ internal sealed class KmsDispatcher(KmsService service)
         KmsOperation.VerifyMac => Run(body, caller, Json.VerifyMacRequest, Json.VerifyMacResponse, (r, c) => service.VerifyMacAsync(c, r, ct)),
         KmsOperation.GenerateDataKeyPair => Run(body, caller, Json.GenerateDataKeyPairRequest, Json.GenerateDataKeyPairResponse, (r, c) => service.GenerateDataKeyPairAsync(c, r, withPlaintext: true, ct)),
         KmsOperation.GenerateDataKeyPairWithoutPlaintext => Run(body, caller, Json.GenerateDataKeyPairRequest, Json.GenerateDataKeyPairResponse, (r, c) => service.GenerateDataKeyPairAsync(c, r, withPlaintext: false, ct)),
+        KmsOperation.Encapsulate => Run(body, caller, Json.EncapsulateRequest, Json.EncapsulateResponse, (r, c) => service.EncapsulateAsync(c, r, ct)),
+        KmsOperation.Decapsulate => Run(body, caller, Json.DecapsulateRequest, Json.DecapsulateResponse, (r, c) => service.DecapsulateAsync(c, r, ct)),
         KmsOperation.DeriveSharedSecret => Run(body, caller, Json.DeriveSharedSecretRequest, Json.DeriveSharedSecretResponse, (r, c) => service.DeriveSharedSecretAsync(c, r, ct)),
         KmsOperation.EnableKeyRotation => Run(body, caller, Json.EnableKeyRotationRequest, (r, c) => service.EnableKeyRotationAsync(c, r, ct)),
         KmsOperation.DisableKeyRotation => Run(body, caller, Json.KeyIdRequest, (r, c) => service.DisableKeyRotationAsync(c, r.KeyId!, ct)),
