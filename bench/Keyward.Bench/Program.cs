@@ -14,6 +14,8 @@ if (args.Length > 0 && args[0] == "pg") return await PostgresBench.RunAsync(args
 if (args.Length > 0 && args[0] == "policy") return await PolicyBench.RunAsync(args[1..]);
 //        Keyward.Bench xks [seconds-per-cell] [concurrency,...] [rate] [rate-seconds]   (XksBench.cs)
 if (args.Length > 0 && args[0] == "xks") return await XksBench.RunAsync(args[1..]);
+//        Keyward.Bench pq [seconds-per-cell] [concurrency,...] [rounds]   (PostQuantumBench.cs)
+if (args.Length > 0 && args[0] == "pq") return await PostQuantumBench.RunAsync(args[1..]);
 
 // Runs the baseline and Keyward in one process, one after the other, for each concurrency,
 // and prints a Markdown table of throughput, latency and the Encrypt/baseline ratio.

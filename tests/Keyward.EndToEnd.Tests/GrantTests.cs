@@ -83,6 +83,23 @@ public sealed class GrantTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_grant_of_Decapsulate_allows_Decapsulate_and_nothing_else_of_an_ML_KEM_key()
+    {
+        using var root = As("root");
+        using var app = As("app");
+        var key = (await root.CreateKeyAsync(new CreateKeyRequest { KeySpec = "ML_KEM_768", KeyUsage = "ENCAPSULATE_DECAPSULATE" })).KeyMetadata.KeyId;
+        var encapsulated = await root.EncapsulateAsync(new EncapsulateRequest { KeyId = key, EncapsulationAlgorithm = "ML_KEM" });
+        Task Decapsulate() => app.DecapsulateAsync(new DecapsulateRequest
+        {
+            KeyId = key, EncapsulationAlgorithm = "ML_KEM", SharedSecretCiphertextBlob = new MemoryStream(encapsulated.SharedSecretCiphertextBlob.ToArray()),
+        });
+        Assert.Equal("AccessDeniedException", await ErrorOf(Decapsulate));
+        await root.CreateGrantAsync(new CreateGrantRequest { KeyId = key, GranteePrincipal = TestIdentities.Arn("app"), Operations = [GrantOperation.Decapsulate] });
+        Assert.Equal("success", await ErrorOf(Decapsulate));
+        Assert.Equal("AccessDeniedException", await ErrorOf(() => app.EncapsulateAsync(new EncapsulateRequest { KeyId = key, EncapsulationAlgorithm = "ML_KEM" })));
+    }
+
+    [Fact]
     public async Task Constraints_limit_a_grant_to_its_encryption_context()
     {
         using var root = As("root");
