@@ -31,7 +31,7 @@ public sealed class ProtocolTests
             Assert.True(KmsTarget.TryParse("TrentService." + op, out var parsed));
             Assert.Equal(op, parsed);
         }
-        Assert.Equal(54, Enum.GetValues<KmsOperation>().Length);
+        Assert.Equal(56, Enum.GetValues<KmsOperation>().Length); // the 2014-11-01 model with Encapsulate and Decapsulate
     }
 
     [Fact]
