@@ -37,7 +37,7 @@ internal static class PostQuantumBench
         const string secret = "benchmark-secret-0123456789abcdefghijklmn";
 
         var dataDir = Directory.CreateTempSubdirectory("keyward-pq-bench").FullName;
-        await using var keyward = await KmsHost.StartAsync(new KmsServerOptions
+        var keyward = await KmsHost.StartAsync(new KmsServerOptions
         {
             Listen = "http://127.0.0.1:0", DataDir = dataDir, AccessKeyId = accessKey, SecretAccessKey = secret, Console = TextWriter.Null,
             RequestQuotas = Keyward.Core.Service.RequestQuotaOptions.Off, AccessLog = false,
@@ -86,6 +86,7 @@ internal static class PostQuantumBench
             }
         }
         await baseline.StopAsync();
+        await keyward.DisposeAsync(); // before its directory goes
         Directory.Delete(dataDir, recursive: true);
         return 0;
     }

@@ -22,6 +22,14 @@ internal static class BouncyCastleKeys
 {
     private static readonly SecureRandom Random = new();
 
+    /// <summary>
+    /// Parsed public keys by the stored array they were parsed from (a key's material record, kept by the key cache, so
+    /// a busy key is parsed once: an ML-KEM public key's parse expands its matrix, most of an encapsulation's cost).
+    /// </summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<byte[], AsymmetricKeyParameter> PublicKeys = new();
+
+    private static AsymmetricKeyParameter PublicKey(byte[] spki) => PublicKeys.GetValue(spki, PublicKeyFactory.CreateKey);
+
     /// <summary>A new key pair of an Ed25519, ML-DSA or ML-KEM spec. The caller zeroes <c>Pkcs8</c>.</summary>
     public static (byte[] Pkcs8, byte[] PublicKey) Generate(KeySpecInfo spec)
     {
@@ -118,7 +126,7 @@ internal static class BouncyCastleKeys
     {
         try
         {
-            var key = PublicKeyFactory.CreateKey(publicKey);
+            var key = PublicKey(publicKey);
             if (algorithm.Scheme == SignatureScheme.Ed25519ph)
                 return signature.Length == Ed25519PrivateKeyParameters.SignatureSize
                        && ((Ed25519PublicKeyParameters)key).Verify(Ed25519.Algorithm.Ed25519ph, [], input.Message.Span, signature);
@@ -134,7 +142,7 @@ internal static class BouncyCastleKeys
     public static (byte[] Secret, byte[] Ciphertext) Encapsulate(KeySpecInfo spec, byte[] publicKey)
     {
         var encapsulator = new MLKemEncapsulator(MlKem(spec));
-        encapsulator.Init(new ParametersWithRandom(PublicKeyFactory.CreateKey(publicKey), Random));
+        encapsulator.Init(new ParametersWithRandom(PublicKey(publicKey), Random));
         var ciphertext = new byte[encapsulator.EncapsulationLength];
         var secret = new byte[encapsulator.SecretLength];
         encapsulator.Encapsulate(ciphertext, secret);

@@ -76,7 +76,9 @@ public sealed partial class KmsService
     private static string CheckAliasName(string name)
     {
         if (!name.StartsWith("alias/", StringComparison.Ordinal) || name.Length == "alias/".Length)
-            throw new KmsException(KmsErrorCode.InvalidAliasNameException, "Alias must start with the prefix \"alias/\".");
+            // AWS's recorded answer (LocalStack's snapshot test_create_alias): ValidationException, this wording.
+            throw KmsException.Validation(
+                "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html");
         if (name.StartsWith("alias/aws/", StringComparison.Ordinal))
             throw new KmsException(KmsErrorCode.InvalidAliasNameException, "Alias names that begin with alias/aws/ are reserved.");
         return name;

@@ -94,7 +94,8 @@ public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, 
             {
                 id = resource[4..];
                 if (!KeyIds.IsKeyId(id)) throw Faults.InvalidKeyId(keyId);
-                if (foreign) throw Faults.KeyNotFound(keyId);
+                // AWS's recorded answer for a key ARN of another region (LocalStack's test_get_key_in_different_region).
+                if (foreign) throw Keyward.Protocol.Errors.KmsException.NotFound($"Invalid arn {parts[3]}");
             }
             else if (resource.StartsWith("alias/", StringComparison.Ordinal) && allowAlias)
             {
