@@ -134,6 +134,9 @@ public sealed class ImportTests : IAsyncLifetime
         var deleted = await _kms.DeleteImportedKeyMaterialAsync(new DeleteImportedKeyMaterialRequest { KeyId = key });
         Assert.Equal(described.CurrentKeyMaterialId, deleted.KeyMaterialId);
         Assert.Equal(KeyState.PendingImport, await StateAsync(key));
+        // As AWS describes such a key: no ExpirationModel or ValidTo until material is imported again.
+        var withoutMaterial = (await _kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key })).KeyMetadata;
+        Assert.Equal((false, null, null), (withoutMaterial.Enabled, withoutMaterial.ExpirationModel?.Value, withoutMaterial.ValidTo));
         await Assert.ThrowsAsync<KMSInvalidStateException>(() => _kms.DecryptAsync(new DecryptRequest { CiphertextBlob = new MemoryStream(blob) }));
 
         var wrongMaterial = await Assert.ThrowsAsync<IncorrectKeyMaterialException>(() =>

@@ -117,9 +117,13 @@ public sealed partial class KmsService
     private async ValueTask<KeyRecord?> RemoveSecretAsync(KeyRecord key, MaterialRecord material, CancellationToken ct)
     {
         var state = key.State == KeyState.PendingDeletion ? key.State : KeyState.PendingImport;
+        // Without its current material a key has no ExpirationModel or ValidTo in DescribeKey (AWS's recorded answer,
+        // LocalStack's snapshot test_import_key_symmetric "describe-key-after-deleted-import"); a re-import sets them.
+        var without = material.MaterialId == key.CurrentMaterialId ? key with { State = state, ExpirationModel = null, ValidTo = null }
+            : key with { State = state };
         var stored = material.PendingRotation
             ? await WriteKeyAsync(key, [], [material.MaterialId], ct)
-            : await WriteKeyAsync(key with { State = state }, [material with { Wrapped = null }], [], ct);
+            : await WriteKeyAsync(without, [material with { Wrapped = null }], [], ct);
         if (stored is not null) keyStore.Forget(key.KeyId);
         return stored;
     }
