@@ -69,22 +69,7 @@ internal static class PostQuantumBench
         ];
         Console.WriteLine($"# Keyward post-quantum and Ed25519 benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {rounds} rounds of {seconds}s per cell");
         Console.WriteLine();
-        Console.WriteLine("| concurrency | workload | req/s | p50 ms | p99 ms | errors | req/s ÷ its baseline |");
-        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|");
-        foreach (var c in levels)
-        {
-            var results = workloads.Select(_ => new List<LoadGenerator.Result>()).ToArray();
-            for (var r = 0; r < rounds; r++)
-                for (var w = 0; w < workloads.Length; w++)
-                    results[w].Add(await workloads[w].Load.RunAsync(workloads[w].Operation, workloads[w].Body, c, warmup, duration));
-            var medians = results.Select(LoadGenerator.Result.Median).ToArray();
-            for (var w = 0; w < workloads.Length; w++)
-            {
-                var (m, b) = (medians[w], medians[workloads[w].Baseline]);
-                Console.WriteLine(FormattableString.Invariant(
-                    $"| {c} | {workloads[w].Name} | {m.RequestsPerSecond:F0} | {m.P50Ms:F2} | {m.P99Ms:F2} | {m.Errors} | {m.RequestsPerSecond / b.RequestsPerSecond:P0} |"));
-            }
-        }
+        await WorkloadTable.RunAsync(workloads, levels, rounds, warmup, duration);
         await baseline.StopAsync();
         await keyward.DisposeAsync(); // before its directory goes
         Directory.Delete(dataDir, recursive: true);

@@ -72,25 +72,10 @@ Console.WriteLine($"# Keyward benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC,
 Console.WriteLine();
 Console.WriteLine("Medians over the rounds; within a round the workloads run back to back, so slow drifts of the machine hit all of them alike.");
 Console.WriteLine();
-Console.WriteLine("| concurrency | workload | req/s | p50 ms | p99 ms | errors | req/s ÷ its baseline |");
-Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|");
-foreach (var c in levels)
-{
-    var results = workloads.Select(_ => new List<LoadGenerator.Result>()).ToArray();
-    for (var r = 0; r < rounds; r++)
-        for (var w = 0; w < workloads.Length; w++)
-            results[w].Add(await workloads[w].Load.RunAsync(workloads[w].Operation, workloads[w].Body, c, warmup, duration));
-    var medians = results.Select(LoadGenerator.Result.Median).ToArray();
-    for (var w = 0; w < workloads.Length; w++) Print(c, workloads[w].Name, medians[w], medians[workloads[w].Baseline]);
-}
+await WorkloadTable.RunAsync(workloads, levels, rounds, warmup, duration);
 await baseline.StopAsync();
 Directory.Delete(dataDir, recursive: true);
 return 0;
-
-
-static void Print(int c, string name, LoadGenerator.Result r, LoadGenerator.Result baseline) =>
-    Console.WriteLine(FormattableString.Invariant(
-        $"| {c} | {name} | {r.RequestsPerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.Errors} | {r.RequestsPerSecond / baseline.RequestsPerSecond:P0} |"));
 
 async Task<JsonElement> Call(string operation, string body)
 {

@@ -37,15 +37,8 @@ internal static class CliOption
             DefaultValueFactory = r => Env(variable) is { } value ? Read(r, value, variable!) : new Parsed<T>(fallbackValue, fallback),
         };
 
-        Parsed<T> Read(ArgumentResult r, string text, string source)
-        {
-            try { return new Parsed<T>(parse(text), text); }
-            catch (FormatException)
-            {
-                r.AddError($"{source} needs {expects}");
-                return new Parsed<T>(fallbackValue, fallback);
-            }
-        }
+        Parsed<T> Read(ArgumentResult r, string text, string source) =>
+            TryParse(r, text, source, parse, expects, out var value) ? new Parsed<T>(value, text) : new Parsed<T>(fallbackValue, fallback);
     }
 
     /// <summary>A value read by <paramref name="parse"/> when the option is given, else null (no variable, no default).</summary>
@@ -56,16 +49,27 @@ internal static class CliOption
             HelpName = helpName,
             Description = description,
             Arity = ArgumentArity.ExactlyOne,
-            CustomParser = r =>
-            {
-                try { return parse(r.Tokens[0].Value); }
-                catch (FormatException)
-                {
-                    r.AddError($"{name} needs {expects}");
-                    return null;
-                }
-            },
+            CustomParser = r => TryParse(r, r.Tokens[0].Value, name, parse, expects, out var value) ? value : null,
         };
+
+    /// <summary>
+    /// <paramref name="parse"/> of <paramref name="text"/>; a <see cref="FormatException"/> is a parse error on
+    /// <paramref name="r"/> naming <paramref name="source"/> (the option or its variable) and what it needs.
+    /// </summary>
+    private static bool TryParse<T>(ArgumentResult r, string text, string source, Func<string, T> parse, string expects, out T value)
+    {
+        try
+        {
+            value = parse(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            r.AddError($"{source} needs {expects}");
+            value = default!;
+            return false;
+        }
+    }
 
     public static Option<Parsed<bool>> OnOff(string name, string description, string variable, string fallback) =>
         Parsed<bool>(name, "on|off", description, variable, fallback, v => v switch { "on" => true, "off" => false, _ => throw new FormatException() },

@@ -123,32 +123,25 @@ public sealed class Pkcs11Seal : ISeal
     /// Gives the secret key labelled <paramref name="from"/> on this seal's token the label <paramref name="to"/> (root key
     /// rotation: the key itself, still non-extractable, never leaves the HSM). False when there is no such key.
     /// </summary>
-    public bool Relabel(string from, string to)
+    public bool Relabel(string from, string to) =>
+        OnSecretKey(from, "relabel", (s, key) => s.SetBytes(key, CKA.LABEL, Pkcs11Session.Label(to)));
+
+    /// <summary>Destroys the secret key labelled <paramref name="label"/> (a rotation's new key that never sealed anything).</summary>
+    public void DestroyKey(string label) => OnSecretKey(label, "destroy", (s, key) => s.DestroyObject(key));
+
+    /// <summary>Runs <paramref name="change"/> on the token's secret key labelled <paramref name="label"/>; false when there is none.</summary>
+    private bool OnSecretKey(string label, string verb, Action<Pkcs11Session, nuint> change)
     {
         try
         {
             return _hsm.Run(s =>
             {
-                if (HsmCluster.FindSecretKey(s, from) is not { } key) return false;
-                s.SetBytes(key, CKA.LABEL, Pkcs11Session.Label(to));
+                if (HsmCluster.FindSecretKey(s, label) is not { } key) return false;
+                change(s, key);
                 return true;
             });
         }
-        catch (Exception e) when (Pkcs11Errors.IsHsmFailure(e)) { throw new SealException($"Cannot relabel the key '{from}': {e.Message}"); }
-    }
-
-    /// <summary>Destroys the secret key labelled <paramref name="label"/> (a rotation's new key that never sealed anything).</summary>
-    public void DestroyKey(string label)
-    {
-        try
-        {
-            _hsm.Run(s =>
-            {
-                if (HsmCluster.FindSecretKey(s, label) is { } key) s.DestroyObject(key);
-                return 0;
-            });
-        }
-        catch (Exception e) when (Pkcs11Errors.IsHsmFailure(e)) { throw new SealException($"Cannot destroy the key '{label}': {e.Message}"); }
+        catch (Exception e) when (Pkcs11Errors.IsHsmFailure(e)) { throw new SealException($"Cannot {verb} the key '{label}': {e.Message}"); }
     }
 
     private nuint RootKey(Pkcs11Session session) =>

@@ -87,16 +87,6 @@ internal static class BouncyCastleKeys
         catch (Exception e) when (IsMalformed(e)) { return null; }
     }
 
-    /// <summary>The SubjectPublicKeyInfo of a private key (for imported material).</summary>
-    public static byte[] PublicKeyOf(AsymmetricKeyParameter privateKey) =>
-        SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(privateKey switch
-        {
-            Ed25519PrivateKeyParameters ed => ed.GeneratePublicKey(),
-            MLDsaPrivateKeyParameters dsa => dsa.GetPublicKey(),
-            MLKemPrivateKeyParameters kem => kem.GetPublicKey(),
-            _ => throw new InvalidOperationException("not a BouncyCastle private key"),
-        }).GetDerEncoded();
-
     /// <summary>Signs with an Ed25519 or ML-DSA private key; the service has checked the message kind and length.</summary>
     public static byte[] Sign(AsymmetricKeyParameter privateKey, SigningAlgorithm algorithm, SigningInput input)
     {

@@ -36,9 +36,10 @@ public sealed partial class KmsService
         var spec = RequireUsage(key, KeySpecInfo.EncapsulateDecapsulate, "Decapsulate");
         RequireAlgorithm(key, spec, request.EncapsulationAlgorithm!);
         // A ciphertext of another length is not an encapsulation under this key (another ML-KEM size, or not one at all).
-        if (request.SharedSecretCiphertextBlob!.Length != BouncyCastleKeys.EncapsulationLength(spec))
+        var length = BouncyCastleKeys.EncapsulationLength(spec);
+        if (request.SharedSecretCiphertextBlob!.Length != length)
             throw new KmsException(KmsErrorCode.InvalidCiphertextException,
-                $"SharedSecretCiphertextBlob is not a {key.KeySpec} encapsulation ({BouncyCastleKeys.EncapsulationLength(spec)} bytes).");
+                $"SharedSecretCiphertextBlob is not a {key.KeySpec} encapsulation ({length} bytes).");
         var material = await CurrentMaterialAsync(key, ct);
         if (request.DryRun == true) throw Faults.DryRun();
         var secret = await keyStore.DecapsulateAsync(material, spec, request.SharedSecretCiphertextBlob, ct);

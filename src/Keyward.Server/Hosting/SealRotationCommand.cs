@@ -74,7 +74,7 @@ public static class SealRotationCommand
     private static string Finish(string dataDir)
     {
         var rootKeyFile = Path.Combine(dataDir, KmsHost.RootKeyFile);
-        var retired = $"{rootKeyFile}.retired-{DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
+        var retired = Retired(rootKeyFile);
         // The old key may already be retired (a crash between the two renames): then only the second is left to do.
         if (File.Exists(rootKeyFile)) File.Move(rootKeyFile, retired);
         File.Move(rootKeyFile + NextSuffix, rootKeyFile);
@@ -84,7 +84,7 @@ public static class SealRotationCommand
 
     private static async Task<int> RotateInHsmAsync(Pkcs11SealOptions seal, IKmsStorage storage, TextWriter output, CancellationToken ct)
     {
-        var next = seal with { KeyLabel = seal.KeyLabel + NextSuffix };
+        var next = NextOf(seal);
         int count;
         using (var from = Pkcs11Seal.Open(seal, create: false))
         using (var to = Pkcs11Seal.Open(next, create: true))
@@ -99,7 +99,7 @@ public static class SealRotationCommand
     /// <summary>The HSM's counterpart of the file seal's recovery: a key <c>&lt;keyLabel&gt;.next</c> is finished or destroyed.</summary>
     private static async Task RecoverInHsmAsync(Pkcs11SealOptions seal, IKmsStorage storage, TextWriter? output, CancellationToken ct)
     {
-        var next = seal with { KeyLabel = seal.KeyLabel + NextSuffix };
+        var next = NextOf(seal);
         bool committed;
         using (var probe = Pkcs11Seal.OpenIfPresent(next))
         {
@@ -121,9 +121,16 @@ public static class SealRotationCommand
     private static string FinishInHsm(Pkcs11SealOptions next, string label)
     {
         using var seal = Pkcs11Seal.Open(next, create: false);
-        var retired = $"{label}.retired-{DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
+        var retired = Retired(label);
         seal.Relabel(label, retired);
         seal.Relabel(next.KeyLabel, label);
         return retired;
     }
+
+    /// <summary>The name a root key (file or HSM label) takes when a rotation retires it: <c>…retired-&lt;UTC time&gt;</c>.</summary>
+    private static string Retired(string name) =>
+        $"{name}.retired-{DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
+
+    /// <summary>The seal on a rotation's new key, <c>&lt;keyLabel&gt;.next</c>, beside the root key.</summary>
+    private static Pkcs11SealOptions NextOf(Pkcs11SealOptions seal) => seal with { KeyLabel = seal.KeyLabel + NextSuffix };
 }
