@@ -85,10 +85,21 @@ public sealed class AliasTagPolicyTests(ServerFixture server)
         var tags = (await _kms.ListResourceTagsAsync(new ListResourceTagsRequest { KeyId = key.KeyId })).Tags;
         var tag = Assert.Single(tags);
         Assert.Equal(("a", "9"), (tag.TagKey, tag.TagValue));
-        await Assert.ThrowsAsync<TagException>(() => _kms.TagResourceAsync(new TagResourceRequest { KeyId = key.KeyId, Tags = [new Tag { TagKey = "aws:reserved", TagValue = "x" }] }));
-        await Assert.ThrowsAsync<TagException>(() => _kms.TagResourceAsync(new TagResourceRequest { KeyId = key.KeyId, Tags = [new Tag { TagKey = "d", TagValue = "1" }, new Tag { TagKey = "d", TagValue = "2" }] }));
-        var many = Enumerable.Range(0, 50).Select(i => new Tag { TagKey = "k" + i, TagValue = "v" }).ToList();
-        await Assert.ThrowsAsync<LimitExceededException>(() => _kms.TagResourceAsync(new TagResourceRequest { KeyId = key.KeyId, Tags = many }));
+        // AWS's types and messages, in AWS's order (duplicates before the reserved prefix).
+        var reserved = await Assert.ThrowsAsync<TagException>(() => _kms.TagResourceAsync(new TagResourceRequest { KeyId = key.KeyId, Tags = [new Tag { TagKey = "AWS:reserved", TagValue = "x" }] }));
+        Assert.Equal("Tags beginning with aws: are reserved", reserved.Message);
+        var duplicate = await Assert.ThrowsAsync<TagException>(() => _kms.TagResourceAsync(new TagResourceRequest { KeyId = key.KeyId, Tags = [new Tag { TagKey = "aws:d", TagValue = "1" }, new Tag { TagKey = "aws:d", TagValue = "2" }] }));
+        Assert.Equal("Duplicate tag keys", duplicate.Message);
+        var fifty = Enumerable.Range(0, 50).Select(i => new Tag { TagKey = "k" + i, TagValue = "v" }).ToList();
+        await Assert.ThrowsAsync<LimitExceededException>(() => _kms.TagResourceAsync(new TagResourceRequest { KeyId = key.KeyId, Tags = fifty }));
+        var tooMany = await Assert.ThrowsAsync<TagException>(() => _kms.CreateKeyAsync(new CreateKeyRequest { Tags = [.. fifty, new Tag { TagKey = "k50", TagValue = "v" }] }));
+        Assert.Equal("Too many tags", tooMany.Message);
+        var longValue = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => _kms.CreateKeyAsync(new CreateKeyRequest { Tags = [new Tag { TagKey = "t", TagValue = new string('v', 257) }] }));
+        Assert.Equal("ValidationException", longValue.ErrorCode);
+        // Keyward shortens an echoed value past 256 characters (the response stays bounded).
+        Assert.Equal($"1 validation error detected: Value '{new string('v', 256)}...' at 'tags.1.member.tagValue' failed to satisfy constraint: Member must have length less than or equal to 256", longValue.Message);
+        var longKey = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => _kms.CreateKeyAsync(new CreateKeyRequest { Tags = [new Tag { TagKey = new string('a', 129), TagValue = "v" }] }));
+        Assert.Equal($"1 validation error detected: Value '{new string('a', 129)}' at 'tags.1.member.tagKey' failed to satisfy constraint: Member must have length less than or equal to 128", longKey.Message);
     }
 
     [Fact]

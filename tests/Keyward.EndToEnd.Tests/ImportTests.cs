@@ -179,6 +179,10 @@ public sealed class ImportTests : IAsyncLifetime
         var second = RandomNumberGenerator.GetBytes(32);
         var firstId = (await ImportAsync(key, first, "RSAES_OAEP_SHA_256", "RSA_2048", description: "first")).KeyMaterialId;
         var oldBlob = await EncryptAsync(key);
+        // Nothing imported for rotation yet: AWS's KMSInvalidStateException and wording.
+        var nothingPending = await Assert.ThrowsAsync<KMSInvalidStateException>(() =>
+            _kms.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = key }));
+        Assert.Equal($"No available key material pending rotation for the key: arn:aws:kms:us-east-1:111122223333:key/{key}.", nothingPending.Message);
 
         var secondId = (await ImportAsync(key, second, "RSAES_OAEP_SHA_256", "RSA_2048", importType: ImportType.NEW_KEY_MATERIAL)).KeyMaterialId;
         var listed = (await _kms.ListKeyRotationsAsync(new ListKeyRotationsRequest { KeyId = key, IncludeKeyMaterial = IncludeKeyMaterial.ALL_KEY_MATERIAL })).Rotations;

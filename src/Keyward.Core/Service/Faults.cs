@@ -62,8 +62,9 @@ public static class Faults
     public static KmsException NotRotatable(string arn, string keySpec) =>
         Unsupported($"{arn} has key spec {keySpec}. Only symmetric encryption KMS keys support key rotation.");
 
+    /// <summary>RotateKeyOnDemand of an imported key with no material imported for rotation (AWS's wording).</summary>
     public static KmsException NoPendingMaterial(string arn) =>
-        Unsupported($"{arn} has no key material in PENDING_ROTATION state. Import new key material (ImportType NEW_KEY_MATERIAL) before rotating on demand.");
+        new(KmsErrorCode.KMSInvalidStateException, $"No available key material pending rotation for the key: {arn}.");
 
     public static KmsException RotationConflict(string arn) =>
         new(KmsErrorCode.ConflictException, $"A rotation of {arn} is in progress or an automatic rotation is scheduled to begin within the next 20 minutes.");

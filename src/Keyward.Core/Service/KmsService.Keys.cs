@@ -186,18 +186,23 @@ public sealed partial class KmsService
         if (key.State == KeyState.PendingDeletion) throw Faults.WrongState(Arn(key), key.State);
     }
 
-    /// <summary>AWS's tag rules: unique keys, no "aws:" prefix, at most 50 tags on a key (with its <paramref name="existing"/> ones).</summary>
+    /// <summary>
+    /// AWS's tag rules, in AWS's order (LocalStack's recorded AWS answers): duplicate keys, then more than 50 tags in
+    /// the request, then the reserved "aws:" prefix (any case), each a TagException with AWS's message. Lengths were
+    /// checked by the protocol layer. A request that fits but would take the key past 50 tags with its
+    /// <paramref name="existing"/> ones is LimitExceededException.
+    /// </summary>
     private static List<TagRecord> CheckTags(IReadOnlyList<Tag> tags, IReadOnlyList<TagRecord> existing)
     {
+        if (tags.Select(t => t.TagKey).Distinct(StringComparer.Ordinal).Count() < tags.Count)
+            throw Faults.Tag("Duplicate tag keys");
+        if (tags.Count > MaxTagsPerKey) throw Faults.Tag("Too many tags");
         var result = new List<TagRecord>(tags.Count);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var t in tags)
         {
-            var key = t.TagKey!;
-            if (key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
-                throw Faults.Tag("Tags beginning with aws: are reserved and cannot be used.");
-            if (!seen.Add(key)) throw Faults.Tag($"Duplicate tag keys: {key}");
-            result.Add(new TagRecord(key, t.TagValue!));
+            if (t.TagKey!.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
+                throw Faults.Tag("Tags beginning with aws: are reserved");
+            result.Add(new TagRecord(t.TagKey, t.TagValue!));
         }
         // Tags whose key the resource already has overwrite it; only new keys count toward the limit.
         var total = existing.Count + result.Count(r => !existing.Any(e => e.TagKey == r.TagKey));
