@@ -19,11 +19,11 @@ namespace Keyward.Bench;
 /// </summary>
 internal static class BaselineServer
 {
-    public static async Task<(WebApplication App, Uri Url)> StartAsync()
+    public static async Task<(WebApplication App, Uri Url)> StartAsync(string listen = "http://127.0.0.1:0")
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(listen);
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
         var app = builder.Build();
         var key = RandomNumberGenerator.GetBytes(32);

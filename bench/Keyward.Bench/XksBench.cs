@@ -107,7 +107,7 @@ internal static class XksBench
         await KeywardThroughProxyAsync(proxy.Address, dir, plaintext, levels, warmup, duration);
 
         Console.WriteLine();
-        var open = await OpenLoop(http, url, body, rate, TimeSpan.FromSeconds(rateSeconds));
+        var open = await OpenLoop.RunAsync(http, () => Sign(url, body), rate, TimeSpan.FromSeconds(rateSeconds));
         Console.WriteLine(FormattableString.Invariant(
             $"Open loop: {open.Sent} XKS Encrypt requests scheduled at {rate}/s for {rateSeconds:F0} s; {open.Achieved:F0} completed per second; latency from the scheduled instant p50 {open.P50:F2} ms, p99 {open.P99:F2} ms, p99.9 {open.P999:F2} ms, max {open.Max:F2} ms; {open.Errors} errors; {open.Over250} over 250 ms."));
         hsm.Dispose();
@@ -185,39 +185,6 @@ internal static class XksBench
         })));
         var all = latencies.SelectMany(l => l).Order().ToArray();
         return new LoadGenerator.Result(all.Length / duration.TotalSeconds, Percentile(all, 0.50), Percentile(all, 0.99), errors);
-    }
-
-    private static async Task<(long Sent, double Achieved, double P50, double P99, double P999, double Max, long Errors, long Over250)> OpenLoop(
-        HttpClient http, Uri url, byte[] body, int rate, TimeSpan duration)
-    {
-        var total = (long)(rate * duration.TotalSeconds);
-        var latencies = new double[total];
-        long errors = 0;
-        var pending = new List<Task>((int)Math.Min(total, 1 << 20));
-        var origin = Stopwatch.GetTimestamp();
-        for (long i = 0; i < total; i++)
-        {
-            var due = origin + (long)(i * (double)Stopwatch.Frequency / rate);
-            var wait = due - Stopwatch.GetTimestamp();
-            if (wait > Stopwatch.Frequency / 1000) await Task.Delay(TimeSpan.FromTicks(wait * TimeSpan.TicksPerSecond / Stopwatch.Frequency - TimeSpan.TicksPerMillisecond / 2));
-            while (Stopwatch.GetTimestamp() < due) Thread.SpinWait(20);
-            var index = i;
-            pending.Add(Task.Run(async () =>
-            {
-                try
-                {
-                    using var response = await http.SendAsync(Sign(url, body));
-                    await response.Content.ReadAsByteArrayAsync();
-                    if (response.StatusCode != System.Net.HttpStatusCode.OK) Interlocked.Increment(ref errors);
-                }
-                catch (Exception) { Interlocked.Increment(ref errors); }
-                latencies[index] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
-            }));
-        }
-        await Task.WhenAll(pending);
-        var elapsed = Stopwatch.GetElapsedTime(origin).TotalSeconds;
-        var sorted = latencies.Order().ToArray();
-        return (total, total / elapsed, Percentile(sorted, 0.50), Percentile(sorted, 0.99), Percentile(sorted, 0.999), sorted[^1], errors, sorted.Count(l => l > 250));
     }
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];

@@ -46,6 +46,39 @@ public sealed class AuditJournalTests : IDisposable
     }
 
     [Fact]
+    public void Released_pages_leave_resident_memory_and_keep_their_entries()
+    {
+        var journal = new AuditJournal(JournalPath);
+        for (var i = 1; i <= 20_000; i++) journal.Append(AuditJournal.Format(Event(i)));
+        var before = MappedKiB();
+        Assert.True(before > 4096, $"the journal's mapping holds {before} KiB after 20,000 appends");
+        journal.Release(journal.Length);
+        var after = MappedKiB();
+        Assert.True(after < before / 4, $"{before} KiB resident before Release, {after} KiB after");
+        // The entries are still in the file, and appends go on after the released part.
+        journal.Append(AuditJournal.Format(Event(20_001)));
+        var events = new List<AuditEvent>();
+        for (var at = 0L; journal.Read(at, 5000) is var (batch, end) && batch.Count > 0; at = end) events.AddRange(batch);
+        Assert.Equal(20_001, events.Count);
+        Assert.Equal("event-20001", events[^1].EventId);
+        journal.Dispose();
+    }
+
+    /// <summary>The resident size of this process's mapping of the journal (Linux's /proc/self/smaps).</summary>
+    private long MappedKiB()
+    {
+        var lines = File.ReadAllLines("/proc/self/smaps");
+        long total = 0;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (!lines[i].EndsWith(JournalPath, StringComparison.Ordinal)) continue;
+            for (var j = i + 1; j < lines.Length && !lines[j].Contains('-'); j++)
+                if (lines[j].StartsWith("Rss:", StringComparison.Ordinal)) { total += long.Parse(lines[j].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]); break; }
+        }
+        return total;
+    }
+
+    [Fact]
     public void A_batch_read_for_indexing_gives_each_entry_its_own_fields_when_neighbours_share_principal_or_keys()
     {
         // The batch reuses the previous event's principal and key strings when they are equal: a wrong match would

@@ -28,6 +28,11 @@ namespace Keyward.Core.Audit;
 /// with write() a few MiB ahead of the data (<see cref="Reserve"/>), and a full disk fails that write, and the
 /// requests, as a full disk failed a plain append.
 /// </para>
+/// <para>
+/// Pages of the mapping that the indexer has moved into the database are handed back to the page cache
+/// (<see cref="Release"/>, madvise MADV_DONTNEED: the data stays in the file), so the journal does not grow the
+/// process's resident memory by up to its capacity.
+/// </para>
 /// </summary>
 public sealed unsafe class AuditJournal : IDisposable
 {
@@ -46,6 +51,9 @@ public sealed unsafe class AuditJournal : IDisposable
     // The file's blocks are written (zeros ahead of the data) up to here; the mapping is never written beyond it.
     private long _reserved;
     private const int ReserveStep = 4 << 20;
+    // Guards the mapping against Release, which the indexer calls (taken inside the append lock, never around it).
+    private readonly Lock _mapping = new();
+    private long _released;
     private static readonly byte[] Zeros = new byte[1 << 20];
     private long _checkedAt;
 
@@ -110,11 +118,15 @@ public sealed unsafe class AuditJournal : IDisposable
             _view = _map.CreateViewAccessor(0, capacity, MemoryMappedFileAccess.ReadWrite);
             byte* pointer = null;
             _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            _base = pointer + _view.PointerOffset;
-            _file = file;
-            _capacity = capacity;
-            _reserved = end;
-            Volatile.Write(ref _end, end);
+            lock (_mapping)
+            {
+                _base = pointer + _view.PointerOffset;
+                _file = file;
+                _capacity = capacity;
+                _reserved = end;
+                _released = 0;
+                Volatile.Write(ref _end, end);
+            }
         }
         catch
         {
@@ -145,8 +157,36 @@ public sealed unsafe class AuditJournal : IDisposable
         _reserved = target;
     }
 
+    /// <summary>
+    /// Hands the mapping's pages below <paramref name="indexed"/> (entries already in the database) back to the page
+    /// cache: their data stays in the file, and the process's resident memory no longer counts them.
+    /// </summary>
+    public void Release(long indexed)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        lock (_mapping)
+        {
+            if (_base is null) return;
+            var end = Math.Min(indexed, Volatile.Read(ref _end)) & ~(PageSize - 1);
+            if (end - _released < ReleaseStep) return;
+            if (Madvise(_base + _released, (nuint)(end - _released), MadviseDontNeed) == 0) _released = end;
+        }
+    }
+
+    private static readonly long PageSize = Environment.SystemPageSize;
+    private const long ReleaseStep = 1 << 20;
+    private const int MadviseDontNeed = 4;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    private static extern int Madvise(byte* address, nuint length, int advice);
+
     /// <summary>Unmaps the file and cuts the zeros after the data off (when the file is still where it was).</summary>
     private void CloseWriter()
+    {
+        lock (_mapping) CloseWriterLocked();
+    }
+
+    private void CloseWriterLocked()
     {
         if (_view is not null)
         {

@@ -169,6 +169,7 @@ public sealed class AuditLog : IAsyncDisposable
         while (await IndexBatchAsync(_journal, Volatile.Read(ref _indexed), ct) is { } batch)
         {
             Volatile.Write(ref _indexed, batch.End);
+            _journal.Release(batch.End);
             // Under steady load there is always a new entry by now: going round again would commit (and fsync)
             // a handful of events at a time, back to back. Only a full batch (a backlog) goes round at once.
             if (!batch.Full) break;
