@@ -57,4 +57,53 @@ internal static class ExternalModes
         }));
         return 0;
     }
+
+    public static async Task<int> RandomKeysAsync(string[] args)
+    {
+        if (args.Length != 6)
+        {
+            Console.Error.WriteLine("usage: keys URL KEY-FILE SECONDS CONNECTIONS ACCESS-KEY SECRET");
+            return 2;
+        }
+        var url = new Uri(args[0]);
+        var keys = (await File.ReadAllLinesAsync(args[1])).Where(l => l.Length > 0).ToArray();
+        var duration = TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture));
+        var connections = int.Parse(args[3], CultureInfo.InvariantCulture);
+        var load = new LoadGenerator(url, args[4], args[5], "us-east-1");
+        var plaintext = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(1024));
+        // Each request's body names its key, so each is signed as it is sent (the generator's cost is the same for every
+        // key count, which is what is compared).
+        var bodies = keys.Select(k => System.Text.Encoding.UTF8.GetBytes($"{{\"KeyId\":\"{k}\",\"Plaintext\":\"{plaintext}\"}}")).ToArray();
+        using var handler = new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan, MaxConnectionsPerServer = connections };
+        using var http = new HttpClient(handler) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(30) };
+        async Task<(List<double> Latencies, long Errors)> Drive(TimeSpan length)
+        {
+            var all = new List<double>[connections];
+            long errors = 0;
+            var end = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(length.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+            await Task.WhenAll(Enumerable.Range(0, connections).Select(w => Task.Run(async () =>
+            {
+                var mine = all[w] = new List<double>(1 << 16);
+                while (System.Diagnostics.Stopwatch.GetTimestamp() < end)
+                {
+                    var start = System.Diagnostics.Stopwatch.GetTimestamp();
+                    using var request = load.Sign("Encrypt", bodies[Random.Shared.Next(bodies.Length)]);
+                    using var response = await http.SendAsync(request);
+                    await response.Content.ReadAsByteArrayAsync();
+                    if (response.StatusCode != System.Net.HttpStatusCode.OK) Interlocked.Increment(ref errors);
+                    mine.Add(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                }
+            })));
+            return (all.SelectMany(l => l).Order().ToList(), errors);
+        }
+        await Drive(TimeSpan.FromSeconds(Math.Max(2, duration.TotalSeconds / 4)));
+        var (latencies, failed) = await Drive(duration);
+        double At(double p) => latencies.Count == 0 ? 0 : latencies[Math.Min(latencies.Count - 1, (int)(p * latencies.Count))];
+        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double>
+        {
+            ["rps"] = latencies.Count / duration.TotalSeconds, ["p50"] = At(0.50), ["p99"] = At(0.99), ["p999"] = At(0.999),
+            ["errors"] = failed,
+        }));
+        return 0;
+    }
 }

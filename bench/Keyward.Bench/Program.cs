@@ -16,9 +16,10 @@ if (args.Length > 0 && args[0] == "policy") return await PolicyBench.RunAsync(ar
 if (args.Length > 0 && args[0] == "xks") return await XksBench.RunAsync(args[1..]);
 //        Keyward.Bench pq [seconds-per-cell] [concurrency,...] [rounds]   (PostQuantumBench.cs)
 if (args.Length > 0 && args[0] == "pq") return await PostQuantumBench.RunAsync(args[1..]);
-//        Keyward.Bench baseline [URL] | openloop ...   (ExternalModes.cs; processes of bench/external)
+//        Keyward.Bench baseline [URL] | openloop ... | keys ...   (ExternalModes.cs; processes of bench/external)
 if (args.Length > 0 && args[0] == "baseline") return await ExternalModes.BaselineAsync(args[1..]);
 if (args.Length > 0 && args[0] == "openloop") return await ExternalModes.OpenLoopAsync(args[1..]);
+if (args.Length > 0 && args[0] == "keys") return await ExternalModes.RandomKeysAsync(args[1..]);
 
 // Runs the baseline and Keyward in one process, one after the other, for each concurrency,
 // and prints a Markdown table of throughput, latency and the Encrypt/baseline ratio.
