@@ -7,7 +7,9 @@ namespace Keyward.Bench;
 /// The pieces of <c>bench/external</c> that run as processes of their own, next to <c>keyward serve</c>:
 /// <c>baseline URL</c> serves the baseline (<see cref="BaselineServer"/>) until its standard input closes, and
 /// <c>openloop URL OPERATION BODY-FILE RATE SECONDS ACCESS-KEY SECRET</c> sends one SigV4-signed request (signed
-/// afresh each time) at a fixed rate and prints the latencies as one JSON line.
+/// once, as wrk's are) at a fixed rate, and <c>keys URL KEY-FILE SECONDS CONNECTIONS ACCESS-KEY SECRET</c> sends
+/// Encrypt of 1 KiB under a key drawn at random from the file (one key id per line) for each request, closed loop;
+/// each prints its figures as one JSON line.
 /// </summary>
 internal static class ExternalModes
 {
@@ -24,11 +26,7 @@ internal static class ExternalModes
 
     public static async Task<int> OpenLoopAsync(string[] args)
     {
-        if (args.Length != 7)
-        {
-            Console.Error.WriteLine("usage: openloop URL OPERATION BODY-FILE RATE SECONDS ACCESS-KEY SECRET");
-            return 2;
-        }
+        if (!Usage(args, "openloop URL OPERATION BODY-FILE RATE SECONDS ACCESS-KEY SECRET")) return 2;
         var url = new Uri(args[0]);
         var body = await File.ReadAllBytesAsync(args[2]);
         var rate = int.Parse(args[3], CultureInfo.InvariantCulture);
@@ -50,60 +48,37 @@ internal static class ExternalModes
         // A short warm-up at the same rate: connections open and the server's code is compiled before measuring.
         await OpenLoop.RunAsync(http, Copy, rate, TimeSpan.FromSeconds(Math.Min(3, seconds / 3)));
         var r = await OpenLoop.RunAsync(http, Copy, rate, TimeSpan.FromSeconds(seconds));
-        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double>
-        {
-            ["sent"] = r.Sent, ["achieved"] = r.Achieved, ["p50"] = r.P50, ["p99"] = r.P99, ["p999"] = r.P999,
-            ["max"] = r.Max, ["errors"] = r.Errors,
-        }));
-        return 0;
+        return Print(new() { ["sent"] = r.Sent, ["achieved"] = r.Achieved, ["p50"] = r.P50, ["p99"] = r.P99, ["p999"] = r.P999,
+            ["max"] = r.Max, ["errors"] = r.Errors });
     }
 
     public static async Task<int> RandomKeysAsync(string[] args)
     {
-        if (args.Length != 6)
-        {
-            Console.Error.WriteLine("usage: keys URL KEY-FILE SECONDS CONNECTIONS ACCESS-KEY SECRET");
-            return 2;
-        }
-        var url = new Uri(args[0]);
+        if (!Usage(args, "keys URL KEY-FILE SECONDS CONNECTIONS ACCESS-KEY SECRET")) return 2;
         var keys = (await File.ReadAllLinesAsync(args[1])).Where(l => l.Length > 0).ToArray();
         var duration = TimeSpan.FromSeconds(double.Parse(args[2], CultureInfo.InvariantCulture));
         var connections = int.Parse(args[3], CultureInfo.InvariantCulture);
-        var load = new LoadGenerator(url, args[4], args[5], "us-east-1");
+        var load = new LoadGenerator(new Uri(args[0]), args[4], args[5], "us-east-1");
         var plaintext = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(1024));
         // Each request's body names its key, so each is signed as it is sent (the generator's cost is the same for every
         // key count, which is what is compared).
         var bodies = keys.Select(k => System.Text.Encoding.UTF8.GetBytes($"{{\"KeyId\":\"{k}\",\"Plaintext\":\"{plaintext}\"}}")).ToArray();
-        using var handler = new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan, MaxConnectionsPerServer = connections };
-        using var http = new HttpClient(handler) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(30) };
-        async Task<(List<double> Latencies, long Errors)> Drive(TimeSpan length)
-        {
-            var all = new List<double>[connections];
-            long errors = 0;
-            var end = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(length.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
-            await Task.WhenAll(Enumerable.Range(0, connections).Select(w => Task.Run(async () =>
-            {
-                var mine = all[w] = new List<double>(1 << 16);
-                while (System.Diagnostics.Stopwatch.GetTimestamp() < end)
-                {
-                    var start = System.Diagnostics.Stopwatch.GetTimestamp();
-                    using var request = load.Sign("Encrypt", bodies[Random.Shared.Next(bodies.Length)]);
-                    using var response = await http.SendAsync(request);
-                    await response.Content.ReadAsByteArrayAsync();
-                    if (response.StatusCode != System.Net.HttpStatusCode.OK) Interlocked.Increment(ref errors);
-                    mine.Add(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                }
-            })));
-            return (all.SelectMany(l => l).Order().ToList(), errors);
-        }
-        await Drive(TimeSpan.FromSeconds(Math.Max(2, duration.TotalSeconds / 4)));
-        var (latencies, failed) = await Drive(duration);
-        double At(double p) => latencies.Count == 0 ? 0 : latencies[Math.Min(latencies.Count - 1, (int)(p * latencies.Count))];
-        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double>
-        {
-            ["rps"] = latencies.Count / duration.TotalSeconds, ["p50"] = At(0.50), ["p99"] = At(0.99), ["p999"] = At(0.999),
-            ["errors"] = failed,
-        }));
+        var r = await load.RunAsync("Encrypt", () => bodies[Random.Shared.Next(bodies.Length)], connections,
+            TimeSpan.FromSeconds(Math.Max(2, duration.TotalSeconds / 4)), duration);
+        return Print(new() { ["rps"] = r.RequestsPerSecond, ["p50"] = r.P50Ms, ["p99"] = r.P99Ms, ["p999"] = r.P999Ms, ["errors"] = r.Errors });
+    }
+
+    /// <summary>True when <paramref name="args"/> has one value per word after the mode in <paramref name="usage"/>.</summary>
+    private static bool Usage(string[] args, string usage)
+    {
+        if (args.Length == usage.Split(' ').Length - 1) return true;
+        Console.Error.WriteLine("usage: " + usage);
+        return false;
+    }
+
+    private static int Print(Dictionary<string, double> figures)
+    {
+        Console.WriteLine(JsonSerializer.Serialize(figures));
         return 0;
     }
 }

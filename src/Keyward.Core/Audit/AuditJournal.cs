@@ -183,24 +183,22 @@ public sealed unsafe class AuditJournal : IDisposable
     /// <summary>Unmaps the file and cuts the zeros after the data off (when the file is still where it was).</summary>
     private void CloseWriter()
     {
-        lock (_mapping) CloseWriterLocked();
-    }
-
-    private void CloseWriterLocked()
-    {
-        if (_view is not null)
+        lock (_mapping)
         {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _view.Dispose();
+            if (_view is not null)
+            {
+                _view.SafeMemoryMappedViewHandle.ReleasePointer();
+                _view.Dispose();
+            }
+            _map?.Dispose();
+            if (_file is not null)
+            {
+                try { _file.SetLength(Volatile.Read(ref _end)); } catch (IOException) { }
+                _file.Dispose();
+            }
+            (_view, _map, _file, _capacity, _reserved) = (null, null, null, 0, 0);
+            _base = null;
         }
-        _map?.Dispose();
-        if (_file is not null)
-        {
-            try { _file.SetLength(Volatile.Read(ref _end)); } catch (IOException) { }
-            _file.Dispose();
-        }
-        (_view, _map, _file, _capacity, _reserved) = (null, null, null, 0, 0);
-        _base = null;
     }
 
     public void Dispose() => CloseWriter();
