@@ -64,6 +64,14 @@ public sealed partial class PostgresKmsStorage
         return await ReadAll(cmd, StorageRows.Audit, ct);
     }, cancellationToken);
 
+    public ValueTask<IReadOnlyList<AuditRecord>> LookupAuditEventsAsync(AuditLookup lookup, CancellationToken cancellationToken = default) => Read(async (c, ct) =>
+    {
+        var (sql, parameters) = AuditLookupSql.Build(lookup, postgres: true);
+        await using var cmd = Command(c, null, sql);
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
+        return await ReadAll(cmd, StorageRows.Audit, ct);
+    }, cancellationToken);
+
     public ValueTask<KeyUsageRecord?> GetKeyLastUsageAsync(string keyArn, CancellationToken cancellationToken = default) => Read(async (c, ct) =>
     {
         await using var cmd = Command(c, null, "SELECT key_arn, event_time, operation, event_id, request_id FROM key_usage WHERE key_arn = @arn");

@@ -219,5 +219,11 @@ internal static class PostgresMigrations
         """
         CREATE INDEX grants_by_grantee ON grants (key_id, grantee_principal, grant_id);
         """,
+
+        // 7: the audit log by time and by event name, as SQLite's migration 10.
+        """
+        CREATE INDEX audit_by_time ON audit_events (event_time);
+        CREATE INDEX audit_by_name ON audit_events (event_name, seq);
+        """,
     ];
 }

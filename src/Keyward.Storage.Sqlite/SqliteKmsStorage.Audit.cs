@@ -157,6 +157,17 @@ public sealed partial class SqliteKmsStorage
         return (IReadOnlyList<AuditRecord>)list;
     });
 
+    public ValueTask<IReadOnlyList<AuditRecord>> LookupAuditEventsAsync(AuditLookup lookup, CancellationToken cancellationToken = default) => Read(c =>
+    {
+        var (sql, parameters) = AuditLookupSql.Build(lookup, postgres: false);
+        using var cmd = Command(c, null, sql);
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
+        using var r = cmd.ExecuteReader();
+        var list = new List<AuditRecord>();
+        while (r.Read()) list.Add(StorageRows.Audit(r));
+        return (IReadOnlyList<AuditRecord>)list;
+    });
+
     public ValueTask<KeyUsageRecord?> GetKeyLastUsageAsync(string keyArn, CancellationToken cancellationToken = default) => Read(c =>
     {
         using var cmd = Command(c, null, "SELECT key_arn, event_time, operation, event_id, request_id FROM key_usage WHERE key_arn = $arn");

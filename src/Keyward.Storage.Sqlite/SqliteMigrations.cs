@@ -194,5 +194,11 @@ internal static class SqliteMigrations
         """
         CREATE INDEX grants_by_grantee ON grants (key_id, grantee_principal, grant_id);
         """,
+
+        // 10: the audit log by time and by event name (LookupEvents' time range and EventName attribute).
+        """
+        CREATE INDEX audit_by_time ON audit_events (event_time);
+        CREATE INDEX audit_by_name ON audit_events (event_name, seq);
+        """,
     ];
 }

@@ -505,4 +505,56 @@ public abstract class StorageContract : IAsyncLifetime
             return (u!.Operation, u.EventId, u.RequestId, u.Timestamp);
         }
     }
+
+    [Fact]
+    public async Task Audit_lookup_filters_and_pages_newest_first_within_the_account()
+    {
+        const string KeyA = "arn:aws:kms:us-east-1:111122223333:key/a", KeyB = "arn:aws:kms:us-east-1:111122223333:key/b";
+        const string Foreign = "arn:aws:kms:us-east-1:444455556666:key/f";
+        const string App = "arn:aws:iam::111122223333:user/app", Root = "arn:aws:iam::111122223333:root";
+        const string Bob = "arn:aws:iam::444455556666:user/bob";
+        // 1..6: app encrypts with A or B; 7: root creates B; 8: bob decrypts with A (in both accounts' trails);
+        // 9: bob uses his own key (not in 111122223333's trail); 10: app lists keys (no key).
+        var plan = new (string Name, string Principal, string[] Keys)[]
+        {
+            ("Encrypt", App, [KeyA]), ("Encrypt", App, [KeyB]), ("Encrypt", App, [KeyA]), ("Encrypt", App, [KeyB]),
+            ("Encrypt", App, [KeyA]), ("Encrypt", App, [KeyB]), ("CreateKey", Root, [KeyB]), ("Decrypt", Bob, [KeyA]),
+            ("Decrypt", Bob, [Foreign]), ("ListKeys", App, []),
+        };
+        var events = plan.Select((p, i) => new Keyward.Core.Audit.AuditEvent(T0.AddSeconds(i + 1), p.Name, $"event-{i + 1}", $"request-{i + 1}",
+            p.Principal, p.Keys, false, AuditRecords.Json(T0.AddSeconds(i + 1), p.Name, p.Principal, p.Keys, $"\"eid\":\"event-{i + 1}\""))).ToList();
+        await Storage.AppendAuditEventsAsync(events, "journal-1", 1);
+
+        async Task<string> Find(Keyward.Core.Audit.AuditFilter? filter = null, int limit = 50, long? before = null,
+            DateTimeOffset? start = null, DateTimeOffset? end = null, string account = "111122223333") =>
+            (await Storage.LookupAuditEventsAsync(new Keyward.Core.Audit.AuditLookup
+            {
+                AccountId = account, Filter = filter, Limit = limit, BeforeSequence = before, Start = start, End = end,
+            })).Select(r => r.Sequence.ToString()).Aggregate("", (a, b) => a.Length == 0 ? b : a + "," + b);
+        Keyward.Core.Audit.AuditFilter F(Keyward.Core.Audit.AuditFilterKind kind, string? value = null) => new(kind, value);
+
+        Assert.Equal("10,8,7,6,5,4,3,2,1", await Find());
+        Assert.Equal("9,8", await Find(account: "444455556666"));
+        Assert.Equal("10,8,7", await Find(limit: 3));
+        Assert.Equal("6,5", await Find(limit: 2, before: 7));
+        Assert.Equal("4,3,2", await Find(start: T0.AddSeconds(2), end: T0.AddSeconds(4)));
+        Assert.Equal("6,5,4,3,2,1", await Find(F(Keyward.Core.Audit.AuditFilterKind.EventName, "Encrypt")));
+        Assert.Equal("", await Find(F(Keyward.Core.Audit.AuditFilterKind.EventName, "encrypt")));
+        Assert.Equal("10,8", await Find(new(Keyward.Core.Audit.AuditFilterKind.EventNameIn) { Names = ["ListKeys", "Decrypt"] }));
+        Assert.Equal("7,6,5,4,3,2,1",
+            await Find(new(Keyward.Core.Audit.AuditFilterKind.EventNameNotIn) { Names = ["ListKeys", "Decrypt"] }));
+        Assert.Equal("10,6,5,4,3,2,1", await Find(F(Keyward.Core.Audit.AuditFilterKind.PrincipalEndsWith, "/app")));
+        Assert.Equal("7", await Find(F(Keyward.Core.Audit.AuditFilterKind.PrincipalEndsWith, ":root")));
+        Assert.Equal("", await Find(F(Keyward.Core.Audit.AuditFilterKind.PrincipalEndsWith, "/pp")));
+        Assert.Equal("", await Find(F(Keyward.Core.Audit.AuditFilterKind.PrincipalEndsWith, "x" + App)));
+        Assert.Equal("8,5,3,1", await Find(F(Keyward.Core.Audit.AuditFilterKind.Key, KeyA)));
+        Assert.Equal("7,6,4,2", await Find(F(Keyward.Core.Audit.AuditFilterKind.Key, "b")));
+        Assert.Equal("", await Find(F(Keyward.Core.Audit.AuditFilterKind.Key, "key/%")));
+        Assert.Equal("8,7,6,5,4,3,2,1", await Find(F(Keyward.Core.Audit.AuditFilterKind.AnyKey)));
+        Assert.Equal("3", await Find(new(Keyward.Core.Audit.AuditFilterKind.RecordContains)
+        {
+            Fragments = ["\"eid\":\"event-3\""u8.ToArray(), "\"eventID\":\"event-3\""u8.ToArray()],
+        }));
+        Assert.Equal("", await Find(Keyward.Core.Audit.AuditFilter.Nothing));
+    }
 }

@@ -52,25 +52,32 @@ public sealed partial class KmsService
     }
 
     /// <summary>An operation on no key (CreateKey, ListKeys, custom key stores…): identity policies alone decide.</summary>
-    private void AuthorizeAccount(Caller caller, string? keySpec = null, string? keyUsage = null, string? origin = null)
+    private void AuthorizeAccount(Caller caller, string? keySpec = null, string? keyUsage = null, string? origin = null) =>
+        AuthorizeIdentity(caller.Principal, ActionOf(caller), caller.SourceIp, keySpec, keyUsage, origin);
+
+    /// <summary>
+    /// An action on no resource of KMS's own, such as <c>cloudtrail:LookupEvents</c>: the caller's identity policies
+    /// decide (an account's root may do anything); AccessDeniedException otherwise.
+    /// </summary>
+    public void AuthorizeIdentity(Principal principal, string action, string? sourceIp, string? keySpec = null, string? keyUsage = null,
+        string? origin = null)
     {
-        if (caller.Principal.IsRoot) return;
-        var action = ActionOf(caller);
+        if (principal.IsRoot) return;
         var context = new AuthorizationContext
         {
-            PrincipalArn = caller.Arn,
-            PrincipalAccount = caller.AccountId,
+            PrincipalArn = principal.Arn,
+            PrincipalAccount = principal.AccountId,
             Action = action,
             Resource = "*",
             Now = clock.GetUtcNow(),
-            SourceIp = caller.SourceIp,
+            SourceIp = sourceIp,
             KeySpec = keySpec,
             KeyUsage = keyUsage,
             KeyOrigin = origin,
         };
-        var decision = Authorization.Decide(caller.Principal, null, null, context);
+        var decision = Authorization.Decide(principal, null, null, context);
         if (decision != AccessDecision.Allow)
-            throw new KmsException(KmsErrorCode.AccessDeniedException, Authorization.Message(decision, caller.Arn, action, "*"));
+            throw new KmsException(KmsErrorCode.AccessDeniedException, Authorization.Message(decision, principal.Arn, action, "*"));
     }
 
     /// <summary>

@@ -153,6 +153,9 @@ public interface IKmsStorage : IDisposable
     /// <summary>Stored events in sequence order after <paramref name="afterSequence"/>.</summary>
     ValueTask<IReadOnlyList<Audit.AuditRecord>> ReadAuditEventsAsync(long afterSequence, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>One page of stored events matching <paramref name="lookup"/>, in descending sequence order.</summary>
+    ValueTask<IReadOnlyList<Audit.AuditRecord>> LookupAuditEventsAsync(Audit.AuditLookup lookup, CancellationToken cancellationToken = default);
+
     ValueTask<Audit.KeyUsageRecord?> GetKeyLastUsageAsync(string keyArn, CancellationToken cancellationToken = default);
 
     // Background job leases: one node at a time runs a job; a dead node's lease expires.

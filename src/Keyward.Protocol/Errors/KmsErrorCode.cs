@@ -63,4 +63,11 @@ public enum KmsErrorCode
     XksKeyNotFoundException,
     XksKeyAlreadyInUseException,
     XksKeyInvalidConfigurationException,
+
+    // CloudTrail's LookupEvents (answered from the audit log; CloudTrail's own error names).
+    InvalidLookupAttributesException,
+    InvalidTimeRangeException,
+    InvalidMaxResultsException,
+    InvalidNextTokenException,
+    InvalidEventCategoryException,
 }

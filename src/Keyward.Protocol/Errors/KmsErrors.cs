@@ -61,6 +61,11 @@ public static class KmsErrors
         KmsErrorCode.XksKeyNotFoundException => "XksKeyNotFoundException",
         KmsErrorCode.XksKeyAlreadyInUseException => "XksKeyAlreadyInUseException",
         KmsErrorCode.XksKeyInvalidConfigurationException => "XksKeyInvalidConfigurationException",
+        KmsErrorCode.InvalidLookupAttributesException => "InvalidLookupAttributesException",
+        KmsErrorCode.InvalidTimeRangeException => "InvalidTimeRangeException",
+        KmsErrorCode.InvalidMaxResultsException => "InvalidMaxResultsException",
+        KmsErrorCode.InvalidNextTokenException => "InvalidNextTokenException",
+        KmsErrorCode.InvalidEventCategoryException => "InvalidEventCategoryException",
         _ => throw new ArgumentOutOfRangeException(nameof(code)),
     };
 

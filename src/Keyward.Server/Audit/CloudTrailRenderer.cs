@@ -61,10 +61,7 @@ internal static class CloudTrailRenderer
             w.WriteNull("responseElements");
             w.WriteString("requestID", Text("rid"));
             w.WriteString("eventID", Text("eid"));
-            var readOnlyCall = Enum.TryParse<KmsOperation>(name, out var operation)
-                               && (AuditRecorder.Cryptographic.Contains(operation) || operation == KmsOperation.GenerateRandom);
-            w.WriteBoolean("readOnly", readOnlyCall || name.StartsWith("Describe", StringComparison.Ordinal)
-                                       || name.StartsWith("List", StringComparison.Ordinal) || name.StartsWith("Get", StringComparison.Ordinal));
+            w.WriteBoolean("readOnly", IsReadOnly(name));
             w.WriteStartArray("resources");
             foreach (var key in keys)
             {
@@ -88,6 +85,17 @@ internal static class CloudTrailRenderer
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
+
+    /// <summary>CloudTrail's readOnly: the call changes nothing (cryptography, GenerateRandom, Describe*, List*, Get*).</summary>
+    public static bool IsReadOnly(string eventName) =>
+        (Enum.TryParse<KmsOperation>(eventName, out var operation)
+         && (AuditRecorder.Cryptographic.Contains(operation) || operation == KmsOperation.GenerateRandom))
+        || eventName.StartsWith("Describe", StringComparison.Ordinal) || eventName.StartsWith("List", StringComparison.Ordinal)
+        || eventName.StartsWith("Get", StringComparison.Ordinal);
+
+    /// <summary>The event names of KMS's read-only calls (LookupEvents' ReadOnly attribute, as a list the database compares).</summary>
+    public static IReadOnlyList<string> ReadOnlyNames { get; } =
+        [.. Enum.GetValues<KmsOperation>().Select(KmsOperationNames.Name).Where(IsReadOnly)];
 
     /// <summary>Field <paramref name="index"/> of an ARN (arn:partition:service:region:account:resource).</summary>
     private static string Field(string arn, int index)

@@ -6,6 +6,7 @@ using Keyward.Core.KeyStores;
 using Keyward.Core.Service;
 using Keyward.Core.Storage;
 using Keyward.Protocol;
+using Keyward.Protocol.CloudTrail;
 using Keyward.Protocol.Errors;
 using Keyward.Protocol.SigV4;
 using Keyward.Server.Audit;
@@ -21,9 +22,14 @@ namespace Keyward.Server.Dispatch;
 /// to an operation → dispatch → serialize. Every failure becomes an AWS-shaped error; anything
 /// unexpected is KMSInternalException with the request id, its detail only in the log.
 /// </summary>
+/// <remarks>
+/// A request whose target is CloudTrail's (<see cref="CloudTrailTarget.Prefix"/>) is signed for the service
+/// <c>cloudtrail</c> and answered by <see cref="CloudTrailLookup"/>: LookupEvents over the audit log. It reads the
+/// audit log and is not itself recorded in it.
+/// </remarks>
 internal sealed class KmsRequestHandler(
     KmsDispatcher dispatcher, SigV4Verifier verifier, CredentialStore credentials, int maxBodyBytes, AuditRecorder audit, ILogger logger,
-    Operations.ServerMetrics metrics, Operations.AccessLog? accessLog)
+    Operations.ServerMetrics metrics, Operations.AccessLog? accessLog, (SigV4Verifier Verifier, CloudTrailLookup Lookup) cloudTrail)
 {
     private const string ContentType = "application/x-amz-json-1.1";
     private const string DatabaseUnavailable = "The request could not be completed because the database is unavailable. Retry the request.";
@@ -35,6 +41,7 @@ internal sealed class KmsRequestHandler(
         context.Response.Headers["x-amzn-RequestId"] = requestId;
         // The operation, once the target names one (the logs, the metrics and the access line say "-" before).
         KmsOperation? known = null;
+        string? trailOperation = null; // CloudTrail's operation, which is no KmsOperation
         // How the request ended, for the metrics and the access line: null is success (or a client that went away).
         KmsErrorCode? outcome = null;
         var answered = true;
@@ -51,20 +58,34 @@ internal sealed class KmsRequestHandler(
             var raw = context.Features.Get<IHttpRequestFeature>()!;
             var rawTarget = raw.RawTarget ?? "/";
             var q = rawTarget.IndexOf('?');
-            var sig = verifier.Verify(new SigV4Request(request.Method,
+            var target = request.Headers["X-Amz-Target"].ToString();
+            var trail = target.StartsWith(CloudTrailTarget.Prefix, StringComparison.Ordinal);
+            var sig = (trail ? cloudTrail.Verifier : verifier).Verify(new SigV4Request(request.Method,
                 q < 0 ? rawTarget : rawTarget[..q], q < 0 ? string.Empty : rawTarget[(q + 1)..],
                 name => HeaderValue(request.Headers, name), body.Memory));
             if (!sig.Succeeded) throw AuthError(sig);
             var principal = credentials.Find(sig.AccessKeyId!)!.Principal;
+            var sourceIp = context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
 
-            var target = request.Headers["X-Amz-Target"].ToString();
+            if (trail)
+            {
+                if (!HttpMethods.IsPost(request.Method) || target != CloudTrailTarget.LookupEvents)
+                    throw new KmsException(KmsErrorCode.UnknownOperationException);
+                trailOperation = "LookupEvents";
+                var events = await cloudTrail.Lookup.LookupEventsAsync(principal, sourceIp, body.Memory, context.RequestAborted);
+                context.Response.StatusCode = 200;
+                context.Response.ContentType = ContentType;
+                context.Response.ContentLength = events.Length;
+                await context.Response.Body.WriteAsync(events, context.RequestAborted);
+                return;
+            }
             if (!HttpMethods.IsPost(request.Method) || !KmsTarget.TryParse(target, out var operation))
                 throw new KmsException(KmsErrorCode.UnknownOperationException);
             known = operation;
 
             caller = new Caller(principal, operation)
             {
-                SourceIp = context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null,
+                SourceIp = sourceIp,
                 UserAgent = request.Headers.UserAgent.ToString(),
                 AccessKeyId = sig.AccessKeyId,
                 RequestId = requestId,
@@ -136,7 +157,7 @@ internal sealed class KmsRequestHandler(
             }
         }
 
-        string OperationName() => known is { } op ? KmsOperationNames.Name(op) : "-";
+        string OperationName() => known is { } op ? KmsOperationNames.Name(op) : trailOperation ?? "-";
 
         async Task FailAsync(KmsErrorCode code, string message)
         {

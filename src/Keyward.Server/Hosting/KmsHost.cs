@@ -143,6 +143,8 @@ public sealed class KmsHost : IAsyncDisposable
                 throw new ServerConfigurationException($"{options.IdentitiesFile} reuses the bootstrap credential's access key id {bootstrap.AccessKeyId}.");
             var credentials = new CredentialStore([bootstrap, .. identities]);
             var verifier = new SigV4Verifier("kms", region => region == options.Region, credentials.SecretOf, TimeProvider.System, "x-amz-target");
+            var trailVerifier = new SigV4Verifier(Keyward.Protocol.CloudTrail.CloudTrailTarget.SigningName, region => region == options.Region,
+                credentials.SecretOf, TimeProvider.System, "x-amz-target");
 
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
@@ -179,7 +181,8 @@ public sealed class KmsHost : IAsyncDisposable
             var metrics = new Operations.ServerMetrics(service, auditLog, storage);
             var handler = new KmsRequestHandler(new KmsDispatcher(service), verifier, credentials, options.MaxRequestBodyBytes,
                 new Audit.AuditRecorder(auditLog, options.Region), logger, metrics,
-                options.AccessLog ? new Operations.AccessLog(options.LogFormat) : null);
+                options.AccessLog ? new Operations.AccessLog(options.LogFormat) : null,
+                (trailVerifier, new Audit.CloudTrailLookup(service, storage)));
             // GET /healthz, /readyz and /metrics answer without SigV4 (on --admin-listen if given); the rest is the KMS API.
             var ops = new Operations.OpsEndpoints(storage, barrier, auditLog, metrics);
             if (options.AdminListen is null) app.Use((context, next) => ops.TryHandle(context, out var handled) ? handled : next(context));

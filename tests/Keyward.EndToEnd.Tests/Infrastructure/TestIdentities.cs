@@ -5,7 +5,7 @@ namespace Keyward.EndToEnd.Tests.Infrastructure;
 /// <summary>
 /// The principals of the access-control tests, as an --identities file: in account 111122223333 (whose
 /// root is the bootstrap credential) the users app (no identity policy), admin (manages keys, cannot use
-/// them) and auditor (reads; GetKeyPolicy denied) and the role ops (everything, from 10.0.0.0/8 only);
+/// them) and auditor (reads, and looks up the audit trail; GetKeyPolicy denied) and the role ops (everything, from 10.0.0.0/8 only);
 /// in account 444455556666 its root and the user bob (may Decrypt with keys of 111122223333).
 /// </summary>
 public static class TestIdentities
@@ -33,7 +33,8 @@ public static class TestIdentities
                     { "name": "auditor", "accessKeys": [ { "accessKeyId": "AKIAAUDITOR000000001", "secretAccessKey": "auditor-secret-0123456789ab" } ],
                       "policies": [
                         { "Statement": [ { "Effect": "Allow", "Action": [ "kms:Describe*", "kms:List*", "kms:Get*" ], "Resource": "*" } ] },
-                        { "Statement": { "Effect": "Deny", "Action": "kms:GetKeyPolicy", "Resource": "*" } } ] }
+                        { "Statement": { "Effect": "Deny", "Action": "kms:GetKeyPolicy", "Resource": "*" } },
+                        { "Statement": { "Effect": "Allow", "Action": "cloudtrail:LookupEvents", "Resource": "*" } } ] }
                   ],
                   "roles": [
                     { "name": "ops", "accessKeys": [ { "accessKeyId": "AKIAOPSROLE000000001", "secretAccessKey": "ops-secret-0123456789abcdef" } ],
