@@ -42,10 +42,12 @@ internal static class ServeCommand
             "one line of text per event, or one JSON object per line", "KEYWARD_LOG_FORMAT", "text",
             v => v switch { "text" => LogFormat.Text, "json" => LogFormat.Json, _ => throw new FormatException() },
             "text or json");
+        var console = CliOption.Parsed("--console", "true|false", "serve the web console at /console/ (docs/console.md)",
+            "KEYWARD_CONSOLE", "true", v => v switch { "true" => true, "false" => false, _ => throw new FormatException() }, "true or false");
         var quotas = CliOption.Text("--request-quotas", "off|default|json",
             "requests per second per account, as AWS's quotas (docs/operations.md)", "KEYWARD_REQUEST_QUOTAS", "default");
         foreach (var option in new Option[] { listen, adminListen, region, account, interval, identities, tlsCert, tlsKey, xksCa, xksHttp,
-                     storeQuota, seed, accessLog, logFormat, quotas })
+                     storeQuota, seed, accessLog, logFormat, console, quotas })
             command.Options.Add(option);
 
         CommandFailure.Action(command, async result =>
@@ -66,6 +68,7 @@ internal static class ServeCommand
                 SeedFile = result.GetValue(seed),
                 AccessLog = result.GetValue(accessLog).Value,
                 LogFormat = result.GetValue(logFormat).Value,
+                WebConsole = result.GetValue(console).Value,
             };
             options = options with { RequestQuotas = RequestQuotaFile.Parse(result.GetValue(quotas)!) };
             KmsHost host;

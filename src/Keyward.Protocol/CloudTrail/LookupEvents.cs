@@ -9,10 +9,17 @@ namespace Keyward.Protocol.CloudTrail;
 /// </summary>
 public static class CloudTrailTarget
 {
-    /// <summary>The X-Amz-Target prefix of every CloudTrail operation.</summary>
+    /// <summary>The X-Amz-Target prefix of every CloudTrail operation, as botocore (the model's targetPrefix) sends it.</summary>
     public const string Prefix = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.";
 
-    public const string LookupEvents = Prefix + "LookupEvents";
+    /// <summary>The prefix the Smithy-built SDKs send (the AWS SDK for JavaScript v3: the service shape's name).</summary>
+    public const string ShortPrefix = "CloudTrail_20131101.";
+
+    /// <summary>The operation a CloudTrail target names, or null when the target is not CloudTrail's.</summary>
+    public static string? Operation(string target) =>
+        target.StartsWith(Prefix, StringComparison.Ordinal) ? target[Prefix.Length..]
+        : target.StartsWith(ShortPrefix, StringComparison.Ordinal) ? target[ShortPrefix.Length..]
+        : null;
 
     /// <summary>The SigV4 service name of CloudTrail's endpoint.</summary>
     public const string SigningName = "cloudtrail";

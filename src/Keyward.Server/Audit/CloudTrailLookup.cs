@@ -18,6 +18,7 @@ namespace Keyward.Server.Audit;
 /// </summary>
 internal sealed class CloudTrailLookup(KmsService service, IKmsStorage storage)
 {
+    private readonly AuditChainProgress _chain = new(storage);
     public const int MaxResultsLimit = 50;
     private const int AttributeValueMax = 2000;
     private const string EventSource = "kms.amazonaws.com";
@@ -55,10 +56,11 @@ internal sealed class CloudTrailLookup(KmsService service, IKmsStorage storage)
             Limit = max + 1,
             Filter = filter,
         }, ct);
+        if (records.Count > 0) await _chain.AdvanceAsync(records[0].Sequence, ct);
         foreach (var record in records.Take(max))
         {
             // Only an edited database holds an unreadable event (audit verify names it); it is left out, not an error.
-            if (Event(record) is { } trailEvent) response.Events.Add(trailEvent);
+            if (Event(record, _chain.Of(record.Sequence)) is { } trailEvent) response.Events.Add(trailEvent);
         }
         if (records.Count > max) response.NextToken = Token(records[max - 1].Sequence, fingerprint);
         return JsonSerializer.SerializeToUtf8Bytes(response, Json.LookupEventsResponse);
@@ -132,10 +134,10 @@ internal sealed class CloudTrailLookup(KmsService service, IKmsStorage storage)
 
     private static KmsException InvalidAttributes(string message) => new(KmsErrorCode.InvalidLookupAttributesException, message);
 
-    private static TrailEvent? Event(AuditRecord record)
+    private static TrailEvent? Event(AuditRecord record, AuditChainProgress.State chain)
     {
         string json;
-        try { json = CloudTrailRenderer.Render(record.Json); }
+        try { json = CloudTrailRenderer.Render(record.Json, (record.Sequence, chain.ToString().ToLowerInvariant())); }
         catch (JsonException) { return null; }
         using var doc = JsonDocument.Parse(json);
         var e = doc.RootElement;

@@ -22,7 +22,8 @@ internal static class CloudTrailRenderer
     private static readonly string CompactStart = Encoding.ASCII.GetString(CompactPrefix);
 
     /// <summary>The CloudTrail JSON of a stored event (a compact record, or an older event stored as CloudTrail JSON).</summary>
-    public static string Render(string stored)
+    /// <param name="chain">The event's place in the hash chain and whether it verifies, shown as additionalEventData.chain.</param>
+    public static string Render(string stored, (long Sequence, string State)? chain = null)
     {
         if (!stored.StartsWith(CompactStart, StringComparison.Ordinal)) return stored;
         using var doc = JsonDocument.Parse(stored);
@@ -72,6 +73,15 @@ internal static class CloudTrailRenderer
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            if (chain is { } c)
+            {
+                w.WriteStartObject("additionalEventData");
+                w.WriteStartObject("chain");
+                w.WriteNumber("sequence", c.Sequence);
+                w.WriteString("state", c.State);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
             w.WriteString("eventType", "AwsApiCall");
             w.WriteBoolean("managementEvent", true);
             w.WriteString("recipientAccountId", keys.Count > 0 ? Field(keys[0], 4) : account);

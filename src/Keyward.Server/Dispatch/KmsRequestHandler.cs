@@ -23,7 +23,7 @@ namespace Keyward.Server.Dispatch;
 /// unexpected is KMSInternalException with the request id, its detail only in the log.
 /// </summary>
 /// <remarks>
-/// A request whose target is CloudTrail's (<see cref="CloudTrailTarget.Prefix"/>) is signed for the service
+/// A request whose target is CloudTrail's (<see cref="CloudTrailTarget.Operation"/>) is signed for the service
 /// <c>cloudtrail</c> and answered by <see cref="CloudTrailLookup"/>: LookupEvents over the audit log. It reads the
 /// audit log and is not itself recorded in it.
 /// </remarks>
@@ -59,7 +59,8 @@ internal sealed class KmsRequestHandler(
             var rawTarget = raw.RawTarget ?? "/";
             var q = rawTarget.IndexOf('?');
             var target = request.Headers["X-Amz-Target"].ToString();
-            var trail = target.StartsWith(CloudTrailTarget.Prefix, StringComparison.Ordinal);
+            var trailTarget = CloudTrailTarget.Operation(target);
+            var trail = trailTarget is not null;
             var sig = (trail ? cloudTrail.Verifier : verifier).Verify(new SigV4Request(request.Method,
                 q < 0 ? rawTarget : rawTarget[..q], q < 0 ? string.Empty : rawTarget[(q + 1)..],
                 name => HeaderValue(request.Headers, name), body.Memory));
@@ -69,7 +70,7 @@ internal sealed class KmsRequestHandler(
 
             if (trail)
             {
-                if (!HttpMethods.IsPost(request.Method) || target != CloudTrailTarget.LookupEvents)
+                if (!HttpMethods.IsPost(request.Method) || trailTarget != "LookupEvents")
                     throw new KmsException(KmsErrorCode.UnknownOperationException);
                 trailOperation = "LookupEvents";
                 var events = await cloudTrail.Lookup.LookupEventsAsync(principal, sourceIp, body.Memory, context.RequestAborted);

@@ -186,6 +186,11 @@ public sealed class KmsHost : IAsyncDisposable
             // GET /healthz, /readyz and /metrics answer without SigV4 (on --admin-listen if given); the rest is the KMS API.
             var ops = new Operations.OpsEndpoints(storage, barrier, auditLog, metrics);
             if (options.AdminListen is null) app.Use((context, next) => ops.TryHandle(context, out var handled) ? handled : next(context));
+            if (options.WebConsole)
+            {
+                var console = new WebConsole.ConsoleEndpoint(options.Region);
+                app.Use((context, next) => console.TryHandle(context, out var handled) ? handled : next(context));
+            }
             app.Run(handler.HandleAsync);
 
             var job = new KeyLifecycleJob(service, storage, NodeName, options.LifecycleJobInterval, logger);

@@ -61,6 +61,9 @@ public sealed record KmsServerOptions
     /// <summary>One Information line per answered request (--access-log); tests and benchmarks in process turn it off.</summary>
     public bool AccessLog { get; init; } = true;
 
+    /// <summary>The web console at /console/ (--console; docs/console.md).</summary>
+    public bool WebConsole { get; init; } = true;
+
     /// <summary>The log's form (--log-format): one line of text per event, or one JSON object per line.</summary>
     public LogFormat LogFormat { get; init; } = LogFormat.Text;
 

@@ -48,6 +48,9 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
 
     /// <summary>False keeps the data directory when the server stops (restart tests).</summary>
     public bool DeleteDataDir { get; init; } = true;
+
+    /// <summary>The web console at /console/ (on by default, as in keyward serve).</summary>
+    public bool WebConsole { get; init; } = true;
     internal KmsHost Host { get; private set; } = null!;
     public Uri Url => Host.Url;
 
@@ -70,6 +73,7 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
             XksTrustedCertificateAuthoritiesFile = XksCaFile,
             XksAttemptTimeout = XksAttemptTimeout,
             RequestQuotas = RequestQuotas,
+            WebConsole = WebConsole,
             AccessLog = false, // the in-process servers' console is the test runner's; KeywardProcess keeps the default
         });
     }
