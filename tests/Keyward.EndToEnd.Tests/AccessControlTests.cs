@@ -156,7 +156,7 @@ public sealed class AccessControlTests : IAsyncLifetime
         var check = await ExternalProcess.RunAsync("dotnet", [keyward, "identities", "check", file]);
         Assert.True(check.Code == 0, check.Stderr);
         Assert.Contains($"arn:aws:iam::{Account}:user/app\t0 identity policies\tAKIAAPPUSER000000001", check.Stdout);
-        Assert.Contains($"arn:aws:iam::{Account}:user/auditor\t2 identity policies", check.Stdout);
+        Assert.Contains($"arn:aws:iam::{Account}:user/auditor\t3 identity policies", check.Stdout);
         Assert.Contains("6 principals, 6 access keys", check.Stdout);
         Assert.DoesNotContain("secret", check.Stdout + check.Stderr);
 

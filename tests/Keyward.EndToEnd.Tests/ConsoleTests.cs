@@ -111,6 +111,15 @@ public sealed class ConsoleTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#key-state")).ToHaveTextAsync("Disabled");
         await page.ClickAsync("#enable-key");
         await Assertions.Expect(page.Locator("#key-state")).ToHaveTextAsync("Enabled");
+        // Schedule deletion in 7 days, then cancel it (the key comes back disabled, as in AWS), then enable it again.
+        await page.FillAsync("#deletion-days", "7");
+        await page.ClickAsync("#schedule-deletion");
+        await Assertions.Expect(page.Locator("#key-state")).ToHaveTextAsync("PendingDeletion");
+        await Assertions.Expect(Section(page, "Metadata")).ToContainTextAsync("Deletion date");
+        await page.ClickAsync("#cancel-deletion");
+        await Assertions.Expect(page.Locator("#key-state")).ToHaveTextAsync("Disabled");
+        await page.ClickAsync("#enable-key");
+        await Assertions.Expect(page.Locator("#key-state")).ToHaveTextAsync("Enabled");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "key.png"), FullPage = true });
 
         // The playground: encrypt, then decrypt what came back.
@@ -143,6 +152,14 @@ public sealed class ConsoleTests : IAsyncLifetime
         await page.SelectOptionAsync("#audit-attribute", "ResourceName");
         await page.FillAsync("#audit-value", keyId!);
         await page.ClickAsync("#audit-search");
+        await Assertions.Expect(page.Locator($"#audit-results[data-state='done'][data-filter='ResourceName={keyId}']")).ToBeVisibleAsync();
+        // Older pages, until there are none (50 events a page).
+        for (var pages = 0; pages < 20 && await page.Locator("#audit-more").CountAsync() > 0; pages++)
+        {
+            var before = await page.Locator("tr.event").CountAsync();
+            await page.ClickAsync("#audit-more");
+            await page.WaitForFunctionAsync($"() => document.querySelectorAll('tr.event').length > {before}");
+        }
         foreach (var name in new[] { "CreateKey", "CreateAlias", "PutKeyPolicy", "DisableKey", "EnableKey", "Encrypt", "Decrypt" })
             await Assertions.Expect(page.Locator($"tr.event[data-event-name='{name}']").First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("tr.event[data-event-name='PutKeyPolicy']")).ToHaveCountAsync(2); // refused, then saved
@@ -154,11 +171,57 @@ public sealed class ConsoleTests : IAsyncLifetime
         await page.ClickAsync("nav a[data-view='stores']");
         await Assertions.Expect(page.Locator(".empty")).ToContainTextAsync("no custom key stores");
 
+        // A grant made through the API is listed, and revoked from the page.
+        using (var kms = _server.Client())
+        {
+            await kms.CreateGrantAsync(new CreateGrantRequest
+            {
+                KeyId = keyId, GranteePrincipal = TestIdentities.Arn("app"), Operations = ["Decrypt"], Name = "console-grant",
+            });
+            await page.ClickAsync("nav a[data-view='grants']");
+            var grant = page.Locator("tr", new() { HasText = "console-grant" });
+            await Assertions.Expect(grant).ToContainTextAsync(TestIdentities.Arn("app"));
+            await grant.Locator("button", new() { HasText = "Revoke" }).ClickAsync();
+            await Assertions.Expect(page.Locator(".empty")).ToContainTextAsync("No grants");
+            Assert.Empty((await kms.ListGrantsAsync(new ListGrantsRequest { KeyId = keyId })).Grants ?? []);
+        }
+
+        // Sign and verify in the playground with an ECC key; a changed message does not verify.
+        using (var kms = _server.Client())
+        {
+            var signer = await kms.CreateKeyAsync(new CreateKeyRequest { KeySpec = "ECC_NIST_P256", KeyUsage = "SIGN_VERIFY" });
+            await kms.CreateAliasAsync(new CreateAliasRequest { AliasName = "alias/console-signer", TargetKeyId = signer.KeyMetadata.KeyId });
+        }
+        await page.ClickAsync("nav a[data-view='playground']");
+        await page.FillAsync("#play-key", "alias/console-signer");
+        await page.SelectOptionAsync("#play-operation", "Sign");
+        await Assertions.Expect(page.Locator("#play-algorithm option")).ToHaveCountAsync(1); // P-256 signs with ECDSA_SHA_256 only
+        await page.SelectOptionAsync("#play-algorithm", "ECDSA_SHA_256");
+        await page.FillAsync("#play-input", "signed in the browser");
+        await page.ClickAsync("#play-run");
+        await Assertions.Expect(page.Locator("#play-result")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[A-Za-z0-9+/=]{90,}$"));
+        var signature = await page.Locator("#play-result").TextContentAsync();
+        await page.SelectOptionAsync("#play-operation", "Verify");
+        await Assertions.Expect(page.Locator("#play-algorithm option")).ToHaveCountAsync(1);
+        await page.SelectOptionAsync("#play-algorithm", "ECDSA_SHA_256");
+        await page.FillAsync("#play-signature", signature!);
+        await page.ClickAsync("#play-run");
+        await Assertions.Expect(page.Locator("#play-valid")).ToHaveTextAsync("The signature is valid.");
+        await page.FillAsync("#play-input", "signed in the browser!");
+        await page.ClickAsync("#play-run");
+        await Assertions.Expect(page.Locator("#play-valid")).ToContainTextAsync("not valid");
+
         // Sign out: the page forgets the key; then a user whose policies do not allow the key sees the refusal only.
         await page.ClickAsync("#sign-out");
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Sign in to Keyward");
         Assert.Equal("null", await page.EvaluateAsync<string>("() => String(sessionStorage.getItem('keyward.console.session'))"));
+        // Remembered in the tab: a reload keeps the session (and only sessionStorage holds it).
+        await page.CheckAsync("#remember");
         await SignInAsync(page, "AKIAAPPUSER000000001", "app-secret-0123456789abcdef");
+        await Assertions.Expect(page.Locator("#who .who-key")).ToHaveTextAsync("AKIAAPPUSER000000001");
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#who .who-key")).ToHaveTextAsync("AKIAAPPUSER000000001");
+        Assert.Empty(await page.Context.CookiesAsync());
         await page.GotoAsync(Console + "#/keys/" + keyId);
         await Assertions.Expect(page.Locator(".error-box .error-type")).ToHaveTextAsync("AccessDeniedException");
         await Assertions.Expect(page.Locator("section[data-section='Metadata']")).ToHaveCountAsync(0);

@@ -12,7 +12,8 @@ export function auditView() {
   const end = h("input", { id: "audit-end", type: "datetime-local", step: 1 });
   const results = h("div", { id: "audit-results" });
   const more = h("div");
-  let rows, query, nextToken;
+  // A search started later wins: an answer to an earlier one is dropped (searches may overlap).
+  let rows, query, nextToken, generation = 0;
 
   const utc = (input) => input.value ? new Date(input.value + "Z") : undefined;
   const search = async (event) => {
@@ -22,14 +23,19 @@ export function auditView() {
       StartTime: utc(start), EndTime: utc(end), MaxResults: 50,
     };
     rows = h("tbody");
+    results.dataset.state = "loading";
+    results.dataset.filter = query.LookupAttributes ? `${attribute.value}=${value.value}` : "";
     show(results, loading("events"));
     show(more);
     await page(true);
   };
   const page = async (first) => {
+    const mine = first ? ++generation : generation;
     try {
       const answer = await api.lookupEvents({ ...query, NextToken: first ? undefined : nextToken });
+      if (mine !== generation) return;
       nextToken = answer.NextToken;
+      results.dataset.state = "done";
       if (first && answer.Events.length === 0) {
         show(results, empty("No events match."));
         return;
@@ -38,6 +44,8 @@ export function auditView() {
       for (const e of answer.Events) rows.append(...eventRows(e));
       show(more, nextToken ? h("button", { type: "button", id: "audit-more", onclick: () => page(false) }, "Older events") : null);
     } catch (e) {
+      if (mine !== generation) return;
+      results.dataset.state = "done";
       show(first ? results : more, errorBox(e));
     }
   };
