@@ -45,6 +45,7 @@ public sealed class KeyCacheTests
     {
         var clock = new Ticks();
         var cache = new KeyCache(clock);
+        cache.ShareWithOtherWriters();
         cache.PutKey(Key(1));
         clock.Now += (long)KeyCache.MaxAge.TotalMilliseconds - 1;
         Assert.NotNull(cache.GetKey(Key(1).KeyId));
@@ -53,6 +54,25 @@ public sealed class KeyCacheTests
         // After expiry an older version may be cached again (it is what storage said).
         cache.PutKey(Key(1));
         Assert.NotNull(cache.GetKey(Key(1).KeyId));
+    }
+
+    [Fact]
+    public void A_sole_writer_keeps_entries_for_the_longer_bound_until_it_shares_the_database()
+    {
+        var clock = new Ticks();
+        var cache = new KeyCache(clock);
+        cache.PutKey(Key(1));
+        clock.Now += (long)KeyCache.SoleWriterMaxAge.TotalMilliseconds - 1;
+        Assert.NotNull(cache.GetKey(Key(1).KeyId));
+        clock.Now += 1;
+        Assert.Null(cache.GetKey(Key(1).KeyId));
+        // Sharing the database forgets what was cached and bounds new entries by MaxAge.
+        cache.PutKey(Key(1));
+        cache.ShareWithOtherWriters();
+        Assert.Null(cache.GetKey(Key(1).KeyId));
+        cache.PutKey(Key(1));
+        clock.Now += (long)KeyCache.MaxAge.TotalMilliseconds;
+        Assert.Null(cache.GetKey(Key(1).KeyId));
     }
 
     [Fact]
@@ -108,6 +128,7 @@ public sealed class KeyCacheTests
     {
         var clock = new Ticks();
         var cache = new KeyCache(clock);
+        cache.ShareWithOtherWriters(); // notices come only from other nodes
         var id = Key(1).KeyId;
         cache.Invalidate(id, 3);
         clock.Now += (long)KeyCache.MaxAge.TotalMilliseconds;

@@ -49,15 +49,12 @@ public sealed class CloudTrailLookupTests : IAsyncLifetime
     {
         Assert.True(File.Exists(AwsCli), "Debian's awscli (and its python3-botocore) is missing: run scripts/test");
         var script = Path.Combine(AppContext.BaseDirectory, "Interop", "cloudtrail_lookup.py");
-        var (code, stdout, stderr) = await ExternalProcess.RunAsync(Python, [script, Endpoint, _keyArn, _otherKeyArn], new Dictionary<string, string>
+        var (code, stdout, stderr) = await ExternalProcess.RunAsync(Python, [script, Endpoint, _keyArn, _otherKeyArn], new Dictionary<string, string>(ExternalProcess.AwsEnvironment(_dir))
         {
             ["KEYWARD_ROOT"] = $"{ServerFixture.AccessKeyId}:{ServerFixture.SecretAccessKey}",
             ["KEYWARD_AUDITOR"] = "AKIAAUDITOR000000001:auditor-secret-0123456789ab",
             ["KEYWARD_APP"] = "AKIAAPPUSER000000001:app-secret-0123456789abcdef",
             ["KEYWARD_OTHER"] = "AKIAOTHERROOT0000001:other-root-secret-0123456789",
-            ["AWS_CONFIG_FILE"] = Path.Combine(_dir, "no-config"),
-            ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(_dir, "no-credentials"),
-            ["AWS_EC2_METADATA_DISABLED"] = "true",
         }, _dir);
         Assert.True(code == 0, $"cloudtrail_lookup.py failed ({code}):\n{stdout}\n{stderr}");
         Assert.Contains("cloudtrail lookup ok", stdout);
@@ -130,14 +127,5 @@ public sealed class CloudTrailLookupTests : IAsyncLifetime
     }
 
     private Task<(int Code, string Stdout, string Stderr)> Run(string file, params string[] args) =>
-        ExternalProcess.RunAsync(file, args, new Dictionary<string, string>
-        {
-            ["AWS_ACCESS_KEY_ID"] = ServerFixture.AccessKeyId,
-            ["AWS_SECRET_ACCESS_KEY"] = ServerFixture.SecretAccessKey,
-            ["AWS_DEFAULT_REGION"] = ServerFixture.Region,
-            ["AWS_CONFIG_FILE"] = Path.Combine(_dir, "no-config"),
-            ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(_dir, "no-credentials"),
-            ["AWS_PAGER"] = "",
-            ["AWS_EC2_METADATA_DISABLED"] = "true",
-        }, _dir);
+        ExternalProcess.RunAsync(file, args, ExternalProcess.AwsEnvironment(_dir), _dir);
 }

@@ -21,18 +21,7 @@ public abstract class ImportCliTests(ServerFixture server) : IDisposable
         Assert.True(File.Exists(OpenSsl), $"{OpenSsl} is missing: run scripts/test, which installs openssl");
         var script = Path.Combine(AppContext.BaseDirectory, "Interop", "import_key_material.sh");
         var (code, stdout, stderr) = await ExternalProcess.RunAsync("bash", [script, server.Url.ToString().TrimEnd('/'), spec, usage, algorithm, wrappingSpec],
-            new Dictionary<string, string>
-            {
-                ["AWS_ACCESS_KEY_ID"] = ServerFixture.AccessKeyId,
-                ["AWS_SECRET_ACCESS_KEY"] = ServerFixture.SecretAccessKey,
-                ["AWS_DEFAULT_REGION"] = ServerFixture.Region,
-                ["AWS_CONFIG_FILE"] = Path.Combine(_work, "no-config"),
-                ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(_work, "no-credentials"),
-                ["AWS_PAGER"] = "",
-                ["AWS_EC2_METADATA_DISABLED"] = "true",
-                ["AWS_CLI"] = AwsCli,
-                ["OPENSSL"] = OpenSsl,
-            }, _work);
+            new Dictionary<string, string>(ExternalProcess.AwsEnvironment(_work)) { ["AWS_CLI"] = AwsCli, ["OPENSSL"] = OpenSsl }, _work);
         Assert.True(code == 0, $"import procedure failed ({code}):\n{stdout}\n{stderr}");
         Assert.Contains($"import procedure ok: {spec} {usage} {algorithm} {wrappingSpec}", stdout);
     }

@@ -69,15 +69,7 @@ public sealed class InteropTests(ServerFixture server) : IClassFixture<ServerFix
         Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "@aws-crypto")),
             $"{folder}/node_modules is missing: run scripts/test, which installs the AWS Encryption SDK with npm ci");
         var (code, stdout, stderr) = await ExternalProcess.RunAsync("node", [Path.Combine(folder, "esdk_interop.mjs"), server.Url.ToString().TrimEnd('/')],
-            new Dictionary<string, string>
-            {
-                ["AWS_ACCESS_KEY_ID"] = ServerFixture.AccessKeyId,
-                ["AWS_SECRET_ACCESS_KEY"] = ServerFixture.SecretAccessKey,
-                ["AWS_REGION"] = ServerFixture.Region,
-                ["AWS_CONFIG_FILE"] = Path.Combine(_work, "no-config"),
-                ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(_work, "no-credentials"),
-                ["NODE_NO_WARNINGS"] = "1",
-            }, folder);
+            new Dictionary<string, string>(ExternalProcess.AwsEnvironment(_work)) { ["NODE_NO_WARNINGS"] = "1" }, folder);
         Assert.True(code == 0, $"AWS Encryption SDK interop failed ({code}):\n{stdout}\n{stderr}");
         Assert.Contains("esdk interop ok", stdout);
     }
@@ -119,18 +111,7 @@ public sealed class InteropTests(ServerFixture server) : IClassFixture<ServerFix
     }
 
     private Task<(int Code, string Stdout, string Stderr)> Run(string file, params string[] args) =>
-        ExternalProcess.RunAsync(file, args, new Dictionary<string, string>
-        {
-            ["AWS_ACCESS_KEY_ID"] = ServerFixture.AccessKeyId,
-            ["AWS_SECRET_ACCESS_KEY"] = ServerFixture.SecretAccessKey,
-            ["AWS_DEFAULT_REGION"] = ServerFixture.Region,
-            ["AWS_REGION"] = ServerFixture.Region,
-            // No user configuration leaks in; the CLI's pager and instance metadata stay off.
-            ["AWS_CONFIG_FILE"] = Path.Combine(_work, "no-config"),
-            ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(_work, "no-credentials"),
-            ["AWS_PAGER"] = "",
-            ["AWS_EC2_METADATA_DISABLED"] = "true",
-        }, _work);
+        ExternalProcess.RunAsync(file, args, ExternalProcess.AwsEnvironment(_work), _work);
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 }

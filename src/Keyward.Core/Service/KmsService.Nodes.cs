@@ -16,6 +16,7 @@ public sealed partial class KmsService
     /// <summary>Follows the change notices of shared storage (PostgreSQL); the single-node SQLite store has none.</summary>
     public void Follow(IStorageChangeFeed feed)
     {
+        _cache.ShareWithOtherWriters();
         feed.Changed += OnChange;
         feed.Reset += () =>
         {

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Keyward.Protocol.Json;
+using Keyward.Protocol.Validation;
 
 namespace Keyward.Protocol.CloudTrail;
 
@@ -25,8 +26,11 @@ public static class CloudTrailTarget
     public const string SigningName = "cloudtrail";
 }
 
-public sealed class LookupEventsRequest
+public sealed class LookupEventsRequest : IValidatable
 {
+    /// <summary>CloudTrail answers its constraints with its own error types: CloudTrailLookup checks them.</summary>
+    public void Validate(ValidationErrors e) { }
+
     public List<LookupAttribute>? LookupAttributes { get; set; }
     public DateTimeOffset? StartTime { get; set; }
     public DateTimeOffset? EndTime { get; set; }

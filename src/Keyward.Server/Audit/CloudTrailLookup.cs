@@ -27,7 +27,7 @@ internal sealed class CloudTrailLookup(KmsService service, IKmsStorage storage)
 
     public async ValueTask<byte[]> LookupEventsAsync(Principal principal, string? sourceIp, ReadOnlyMemory<byte> body, CancellationToken ct)
     {
-        var request = Parse(body.Span);
+        var request = Dispatch.KmsDispatcher.Parse(body, Json.LookupEventsRequest);
         service.AuthorizeIdentity(principal, "cloudtrail:LookupEvents", sourceIp);
 
         var max = request.MaxResults ?? MaxResultsLimit;
@@ -64,22 +64,6 @@ internal sealed class CloudTrailLookup(KmsService service, IKmsStorage storage)
         }
         if (records.Count > max) response.NextToken = Token(records[max - 1].Sequence, fingerprint);
         return JsonSerializer.SerializeToUtf8Bytes(response, Json.LookupEventsResponse);
-    }
-
-    private static LookupEventsRequest Parse(ReadOnlySpan<byte> body)
-    {
-        var span = body.Trim(" \t\r\n"u8);
-        try
-        {
-            return (span.IsEmpty ? JsonSerializer.Deserialize("{}"u8, Json.LookupEventsRequest) : JsonSerializer.Deserialize(span, Json.LookupEventsRequest))
-                   ?? throw new JsonException();
-        }
-        catch (JsonException e)
-        {
-            throw new KmsException(KmsErrorCode.SerializationException, e.Path is { Length: > 1 } path
-                ? $"The value at '{path[2..]}' could not be deserialized: it is not valid for the member's type."
-                : "The request body is not a valid JSON object.");
-        }
     }
 
     /// <summary>The one lookup attribute as a filter the database runs (CloudTrail allows at most one).</summary>

@@ -115,7 +115,7 @@ internal sealed class KmsDispatcher(KmsService service)
     /// Malformed JSON, a wrong JSON type or bad base64 is SerializationException; broken model
     /// constraints are ValidationException. An empty body means "no members", as AWS accepts.
     /// </summary>
-    private static TRequest Parse<TRequest>(ReadOnlyMemory<byte> body, JsonTypeInfo<TRequest> type) where TRequest : class, IValidatable
+    internal static TRequest Parse<TRequest>(ReadOnlyMemory<byte> body, JsonTypeInfo<TRequest> type) where TRequest : class, IValidatable
     {
         var span = body.Span.Trim(" \t\r\n"u8);
         TRequest? request;
