@@ -7,11 +7,13 @@ public sealed partial class SqliteKmsStorage
 {
     private const string AliasColumns = "account_id, alias_name, target_key_id, creation_date, last_updated_date";
 
+    private const string GetAliasSql = $"SELECT {AliasColumns} FROM aliases WHERE account_id = $acct AND alias_name = $name";
+
     public ValueTask<AliasRecord?> GetAliasAsync(string accountId, string aliasName, CancellationToken cancellationToken = default) => Read(c =>
     {
-        using var cmd = Command(c, null, $"SELECT {AliasColumns} FROM aliases WHERE account_id = $acct AND alias_name = $name");
-        cmd.Parameters.AddWithValue("$acct", accountId);
-        cmd.Parameters.AddWithValue("$name", aliasName);
+        var cmd = Prepared(c, GetAliasSql, "$acct", "$name");
+        cmd.Parameters[0].Value = accountId;
+        cmd.Parameters[1].Value = aliasName;
         using var r = cmd.ExecuteReader();
         return r.Read() ? StorageRows.Alias(r) : null;
     });

@@ -33,10 +33,12 @@ public sealed partial class SqliteKmsStorage
         foreach (var t in tags) UpsertTag(c, tx, key.KeyId, t);
     });
 
+    private const string GetKeySql = $"SELECT {KeyColumns} FROM keys WHERE key_id = $id";
+
     public ValueTask<KeyRecord?> GetKeyAsync(string keyId, CancellationToken cancellationToken = default) => Read(c =>
     {
-        using var cmd = Command(c, null, $"SELECT {KeyColumns} FROM keys WHERE key_id = $id");
-        cmd.Parameters.AddWithValue("$id", keyId);
+        var cmd = Prepared(c, GetKeySql, "$id");
+        cmd.Parameters[0].Value = keyId;
         using var r = cmd.ExecuteReader();
         return r.Read() ? StorageRows.Key(r) : null;
     });

@@ -9,11 +9,13 @@ public sealed partial class SqliteKmsStorage
     private const string MaterialColumns =
         "key_id, material_id, seq, wrapped, public_key, created_at, rotation_type, rotation_date, pending_rotation, expiration_model, valid_to, description";
 
+    private const string GetMaterialSql = $"SELECT {MaterialColumns} FROM key_materials WHERE key_id = $id AND material_id = $mat";
+
     public ValueTask<MaterialRecord?> GetMaterialAsync(string keyId, string materialId, CancellationToken cancellationToken = default) => Read(c =>
     {
-        using var cmd = Command(c, null, $"SELECT {MaterialColumns} FROM key_materials WHERE key_id = $id AND material_id = $mat");
-        cmd.Parameters.AddWithValue("$id", keyId);
-        cmd.Parameters.AddWithValue("$mat", materialId);
+        var cmd = Prepared(c, GetMaterialSql, "$id", "$mat");
+        cmd.Parameters[0].Value = keyId;
+        cmd.Parameters[1].Value = materialId;
         using var r = cmd.ExecuteReader();
         return r.Read() ? StorageRows.Material(r) : null;
     });

@@ -110,6 +110,24 @@ public sealed partial class SqliteKmsStorage : IKmsStorage
         cmd.ExecuteNonQuery();
     }
 
+    // The hot path's reads (a key, a material version, an alias: what a request needs when the cache misses), prepared
+    // once per pooled connection and kept: Microsoft.Data.Sqlite prepares a new command's SQL on every execution.
+    // A connection is used by one thread at a time (rented from the pool), so its commands are too.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> s_prepared = new();
+
+    /// <summary>The connection's prepared command for <paramref name="sql"/>; the caller sets its parameters' values.</summary>
+    private static SqliteCommand Prepared(SqliteConnection c, string sql, params string[] parameters)
+    {
+        var commands = s_prepared.GetOrCreateValue(c);
+        if (commands.TryGetValue(sql, out var cmd)) return cmd;
+        cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var name in parameters) cmd.Parameters.Add(new SqliteParameter(name, null));
+        cmd.Prepare();
+        commands[sql] = cmd;
+        return cmd;
+    }
+
     private static SqliteCommand Command(SqliteConnection c, SqliteTransaction? tx, string sql)
     {
         var cmd = c.CreateCommand();

@@ -51,6 +51,16 @@ public sealed class KeyCache(TimeProvider clock)
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, (IReadOnlyList<GrantRecord> Grants, long Expires)>> _grants =
         new(StringComparer.Ordinal);
 
+    private long _puts;
+
+    /// <summary>
+    /// Whether a map has reached <see cref="MaxEntries"/>, asked once every 1,024 puts (to any map): ConcurrentDictionary.Count takes
+    /// every one of its locks, and asked on every put (each cache miss) it serialized the misses of all requests.
+    /// A map may so exceed the bound by a few thousand entries.
+    /// </summary>
+    private bool Full<TKey, TValue>(ConcurrentDictionary<TKey, TValue> map) where TKey : notnull =>
+        (Interlocked.Increment(ref _puts) & 1023) == 0 && map.Count >= MaxEntries;
+
     private long Now => clock.GetTimestamp();
     private long Expiry => Now + Volatile.Read(ref _maxAgeTicks);
 
@@ -72,7 +82,7 @@ public sealed class KeyCache(TimeProvider clock)
     /// </summary>
     public void PutKey(KeyRecord key)
     {
-        if (_keys.Count >= MaxEntries) _keys.Clear();
+        if (Full(_keys)) _keys.Clear();
         var now = Now;
         var fresh = (key, key.Version, Expiry);
         // A change-notice marker (no record, version v) admits version v itself; a deletion marker (long.MaxValue) admits nothing.
@@ -106,9 +116,9 @@ public sealed class KeyCache(TimeProvider clock)
 
     public void PutGrants(string keyId, string grantee, IReadOnlyList<GrantRecord> grants)
     {
-        if (_grants.Count >= MaxEntries) _grants.Clear();
+        if (Full(_grants)) _grants.Clear();
         var byGrantee = _grants.GetOrAdd(keyId, _ => new(StringComparer.Ordinal));
-        if (byGrantee.Count >= MaxEntries) byGrantee.Clear();
+        if (Full(byGrantee)) byGrantee.Clear();
         byGrantee[grantee] = (grants, Expiry);
     }
 
@@ -120,7 +130,7 @@ public sealed class KeyCache(TimeProvider clock)
 
     public void PutAlias(string account, string alias, string keyId)
     {
-        if (_aliases.Count >= MaxEntries) _aliases.Clear();
+        if (Full(_aliases)) _aliases.Clear();
         _aliases[(account, alias)] = (keyId, Expiry);
     }
 
@@ -131,7 +141,7 @@ public sealed class KeyCache(TimeProvider clock)
 
     public void PutMaterial(MaterialRecord material)
     {
-        if (_materials.Count >= MaxEntries) _materials.Clear();
+        if (Full(_materials)) _materials.Clear();
         _materials[(material.KeyId, material.MaterialId)] = material;
     }
 
