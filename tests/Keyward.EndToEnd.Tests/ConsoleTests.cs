@@ -1,6 +1,8 @@
 using System.Net;
 using Amazon.KeyManagementService.Model;
 using Keyward.EndToEnd.Tests.Infrastructure;
+using Keyward.Pkcs11;
+using Keyward.Tests.Shared;
 using Microsoft.Playwright;
 
 namespace Keyward.EndToEnd.Tests;
@@ -271,5 +273,49 @@ public sealed class ConsoleTests : IAsyncLifetime
         using var refused = await offHttp.GetAsync("/console/");
         Assert.NotEqual(HttpStatusCode.OK, refused.StatusCode);
         Assert.DoesNotContain("Keyward console", await refused.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_key_stores_page_shows_an_hsm_key_store_and_connects_and_disconnects_it()
+    {
+        const string Cluster = "cluster-keywardconsole";
+        await using var server = new ServerFixture
+        {
+            LifecycleJob = false,
+            Hsm = new HsmConfiguration
+            {
+                Clusters = [new HsmClusterOptions { Id = Cluster, Module = SoftHsm.Module, Hsms = [new HsmOptions { Token = SoftHsm.NewToken() }] }],
+            },
+        };
+        await server.InitializeAsync();
+        string storeId;
+        using (var kms = server.Client())
+            storeId = (await kms.CreateCustomKeyStoreAsync(new CreateCustomKeyStoreRequest
+            {
+                CustomKeyStoreName = "console-hsm", CloudHsmClusterId = Cluster, KeyStorePassword = SoftHsm.Pin,
+                TrustAnchorCertificate = CustomKeyStoreTests.SelfSignedPem("keyward console cluster"),
+            })).CustomKeyStoreId;
+
+        var page = await _browser.OpenAsync();
+        await page.GotoAsync(new Uri(server.Url, "/console/#/stores").ToString());
+        await SignInAsync(page, ServerFixture.AccessKeyId, ServerFixture.SecretAccessKey);
+        var row = page.Locator($"tr[data-store-id='{storeId}']");
+        await Assertions.Expect(row).ToContainTextAsync("console-hsm");
+        await Assertions.Expect(row).ToContainTextAsync(Cluster);
+        await Assertions.Expect(row.Locator(".badge")).ToHaveTextAsync("DISCONNECTED");
+        await row.Locator("button", new() { HasText = "Connect" }).ClickAsync();
+        // The store connects in the background; the page shows what DescribeCustomKeyStores says on Refresh.
+        for (var i = 0; i < 60 && await row.Locator(".badge").TextContentAsync() != "CONNECTED"; i++)
+        {
+            await Task.Delay(500);
+            await page.ClickAsync("text=Refresh");
+        }
+        await Assertions.Expect(row.Locator(".badge")).ToHaveTextAsync("CONNECTED");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "stores.png") });
+        await row.Locator("button", new() { HasText = "Disconnect" }).ClickAsync();
+        await Assertions.Expect(row.Locator(".badge")).ToHaveTextAsync("DISCONNECTED");
+        using (var kms = server.Client())
+            Assert.Equal("DISCONNECTED", (await kms.DescribeCustomKeyStoresAsync(new DescribeCustomKeyStoresRequest { CustomKeyStoreId = storeId }))
+                .CustomKeyStores.Single().ConnectionState.Value);
     }
 }

@@ -221,7 +221,7 @@ public sealed class CustomKeyStoreTests : IAsyncLifetime
 
     internal static async Task<T> Expect<T>(Func<Task> call) where T : Exception => await Assert.ThrowsAnyAsync<T>(call);
 
-    private static string SelfSignedPem(string name)
+    internal static string SelfSignedPem(string name)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
