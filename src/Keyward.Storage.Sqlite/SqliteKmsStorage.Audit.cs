@@ -151,10 +151,7 @@ public sealed partial class SqliteKmsStorage
         using var cmd = Command(c, null, $"SELECT {StorageRows.AuditColumns} FROM audit_events WHERE seq > $after ORDER BY seq LIMIT $limit");
         cmd.Parameters.AddWithValue("$after", afterSequence);
         cmd.Parameters.AddWithValue("$limit", limit);
-        using var r = cmd.ExecuteReader();
-        var list = new List<AuditRecord>();
-        while (r.Read()) list.Add(StorageRows.Audit(r));
-        return (IReadOnlyList<AuditRecord>)list;
+        return ReadAudit(cmd);
     });
 
     public ValueTask<IReadOnlyList<AuditRecord>> LookupAuditEventsAsync(AuditLookup lookup, CancellationToken cancellationToken = default) => Read(c =>
@@ -162,11 +159,16 @@ public sealed partial class SqliteKmsStorage
         var (sql, parameters) = AuditLookupSql.Build(lookup, postgres: false);
         using var cmd = Command(c, null, sql);
         foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
+        return ReadAudit(cmd);
+    });
+
+    private static IReadOnlyList<AuditRecord> ReadAudit(SqliteCommand cmd)
+    {
         using var r = cmd.ExecuteReader();
         var list = new List<AuditRecord>();
         while (r.Read()) list.Add(StorageRows.Audit(r));
-        return (IReadOnlyList<AuditRecord>)list;
-    });
+        return list;
+    }
 
     public ValueTask<KeyUsageRecord?> GetKeyLastUsageAsync(string keyArn, CancellationToken cancellationToken = default) => Read(c =>
     {

@@ -226,7 +226,7 @@ public sealed class ConsoleTests : IAsyncLifetime
         Assert.Empty(await page.Context.CookiesAsync());
         await page.GotoAsync(Console + "#/keys/" + keyId);
         await Assertions.Expect(page.Locator(".error-box .error-type")).ToHaveTextAsync("AccessDeniedException");
-        await Assertions.Expect(page.Locator("section[data-section='Metadata']")).ToHaveCountAsync(0);
+        await Assertions.Expect(Section(page, "Metadata")).ToHaveCountAsync(0);
         Assert.DoesNotContain("console key", await page.ContentAsync());
 
         // Nothing the page asked for left the server's origin, and no URL carried the secret.

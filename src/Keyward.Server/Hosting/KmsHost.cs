@@ -142,9 +142,10 @@ public sealed class KmsHost : IAsyncDisposable
             if (identities.Any(c => c.AccessKeyId == bootstrap.AccessKeyId))
                 throw new ServerConfigurationException($"{options.IdentitiesFile} reuses the bootstrap credential's access key id {bootstrap.AccessKeyId}.");
             var credentials = new CredentialStore([bootstrap, .. identities]);
-            var verifier = new SigV4Verifier("kms", region => region == options.Region, credentials.SecretOf, TimeProvider.System, "x-amz-target");
-            var trailVerifier = new SigV4Verifier(Keyward.Protocol.CloudTrail.CloudTrailTarget.SigningName, region => region == options.Region,
-                credentials.SecretOf, TimeProvider.System, "x-amz-target");
+            SigV4Verifier Verifier(string service) =>
+                new(service, region => region == options.Region, credentials.SecretOf, TimeProvider.System, "x-amz-target");
+            var verifier = Verifier("kms");
+            var trailVerifier = Verifier(Keyward.Protocol.CloudTrail.CloudTrailTarget.SigningName);
 
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();

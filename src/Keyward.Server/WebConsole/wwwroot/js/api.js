@@ -20,7 +20,8 @@ function clients(credentials, region) {
 
 /** Signs in: the key is accepted once the server has checked its signature (AccessDenied still proves the key). */
 export async function signIn(accessKeyId, secretAccessKey, region, remember) {
-  const candidate = { accessKeyId: accessKeyId.trim(), secretAccessKey, region, ...clients({ accessKeyId: accessKeyId.trim(), secretAccessKey }, region) };
+  const id = accessKeyId.trim();
+  const candidate = { accessKeyId: id, region, ...clients({ accessKeyId: id, secretAccessKey }, region) };
   try {
     await candidate.kms.send(new sdk.ListKeysCommand({ Limit: 1 }));
   } catch (e) {
