@@ -15,7 +15,13 @@ internal static class ServeCommand
             "a second address for /healthz, /readyz and /metrics only, which then leave the KMS address " +
             "(default: none, they are on --listen; docs/operations.md)", "KEYWARD_ADMIN_LISTEN");
         var store = new StoreOptions(command, config: true);
-        var region = CliOption.Text("--region", "region", "region in ARNs and SigV4 scope", "KEYWARD_REGION", defaults.Region);
+        var region = CliOption.Text("--region", "region",
+            "the home Region: in ARNs and SigV4 scope, and where keys made before Regions belong", "KEYWARD_REGION", defaults.Region);
+        var regions = CliOption.Parsed("--regions", "list",
+            "more Regions served besides --region, comma-separated (each request is in the Region it was signed for)", "KEYWARD_REGIONS", "",
+            v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is var list
+                 && list.All(Keyward.Protocol.Validation.Regions.IsRegion) ? list : throw new FormatException(),
+            "Region ids such as eu-west-1, separated by commas");
         var account = CliOption.Parsed("--account-id", "id", "account of the bootstrap credential", "KEYWARD_ACCOUNT_ID",
             defaults.AccountId, v => v.Length == 12 && v.All(char.IsAsciiDigit) ? v : throw new FormatException(), "12 digits");
         var interval = CliOption.Parsed<TimeSpan>("--lifecycle-interval", "seconds",
@@ -46,7 +52,7 @@ internal static class ServeCommand
             "KEYWARD_CONSOLE", "true", v => v switch { "true" => true, "false" => false, _ => throw new FormatException() }, "true or false");
         var quotas = CliOption.Text("--request-quotas", "off|default|json",
             "requests per second per account, as AWS's quotas (docs/operations.md)", "KEYWARD_REQUEST_QUOTAS", "default");
-        foreach (var option in new Option[] { listen, adminListen, region, account, interval, identities, tlsCert, tlsKey, xksCa, xksHttp,
+        foreach (var option in new Option[] { listen, adminListen, region, regions, account, interval, identities, tlsCert, tlsKey, xksCa, xksHttp,
                      storeQuota, seed, accessLog, logFormat, console, quotas })
             command.Options.Add(option);
 
@@ -57,6 +63,7 @@ internal static class ServeCommand
                 Listen = result.GetValue(listen)!,
                 AdminListen = result.GetValue(adminListen),
                 Region = result.GetValue(region)!,
+                Regions = result.GetValue(regions).Value,
                 AccountId = result.GetValue(account).Value,
                 LifecycleJobInterval = result.GetValue(interval).Value,
                 IdentitiesFile = result.GetValue(identities),

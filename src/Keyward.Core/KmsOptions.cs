@@ -1,10 +1,24 @@
 namespace Keyward.Core;
 
-/// <summary>Deployment identity of a KMS server: the partition and region its ARNs name.</summary>
+/// <summary>
+/// Deployment identity of a KMS server: the partition, and the Regions it serves. <see cref="Region"/> is the home
+/// Region: always served, the Region of requests that name none (work the server does itself), and the Region that rows
+/// written before Keyward knew Regions belong to.
+/// </summary>
 public sealed record KmsOptions
 {
     public string Region { get; init; } = "us-east-1";
     public string Partition { get; init; } = "aws";
+
+    /// <summary>Every Region served, the home Region first.</summary>
+    public IReadOnlyList<string> Regions
+    {
+        get => _regions ?? [Region];
+        init => _regions = value;
+    }
+    private readonly IReadOnlyList<string>? _regions;
+
+    public bool Serves(string region) => region == Region || Regions.Contains(region);
 
     /// <summary>AWS's default quota of custom key stores per account and region.</summary>
     public const int DefaultCustomKeyStoresPerAccount = 10;
@@ -12,25 +26,9 @@ public sealed record KmsOptions
     /// <summary>How many custom key stores one account may have.</summary>
     public int CustomKeyStoresPerAccount { get; init; } = DefaultCustomKeyStoresPerAccount;
 
-    // "arn:<partition>:kms:<region>:" for the last partition and region asked for (static: a record's fields take part
-    // in its equality and its `with` copies).
-    private sealed record ArnPrefixCache(string Partition, string Region, string Prefix);
-    private static ArnPrefixCache? s_arnPrefix;
-
     /// <summary>Key ARNs are built on every request: one concatenation, not a format.</summary>
-    private string ArnPrefix
-    {
-        get
-        {
-            var cached = s_arnPrefix;
-            if (cached is not null && cached.Partition == Partition && cached.Region == Region) return cached.Prefix;
-            cached = new ArnPrefixCache(Partition, Region, $"arn:{Partition}:kms:{Region}:");
-            s_arnPrefix = cached;
-            return cached.Prefix;
-        }
-    }
+    public string KeyArn(string region, string accountId, string keyId) =>
+        string.Concat(["arn:", Partition, ":kms:", region, ":", accountId, ":key/", keyId]);
 
-    public string KeyArn(string accountId, string keyId) => string.Concat(ArnPrefix, accountId, ":key/", keyId);
-
-    public string AliasArn(string accountId, string aliasName) => $"arn:{Partition}:kms:{Region}:{accountId}:{aliasName}";
+    public string AliasArn(string region, string accountId, string aliasName) => $"arn:{Partition}:kms:{region}:{accountId}:{aliasName}";
 }

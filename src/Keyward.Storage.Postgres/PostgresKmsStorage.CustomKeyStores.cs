@@ -7,14 +7,14 @@ public sealed partial class PostgresKmsStorage
 {
     private const string StoreColumns =
         "custom_key_store_id, account_id, name, store_type, cloud_hsm_cluster_id, trust_anchor_certificate, key_store_password, " +
-        "connection_state, connection_error_code, creation_date, version, xks_proxy_uri_endpoint, xks_proxy_uri_path, xks_proxy_connectivity, xks_access_key_id, xks_secret";
+        "connection_state, connection_error_code, creation_date, version, xks_proxy_uri_endpoint, xks_proxy_uri_path, xks_proxy_connectivity, xks_access_key_id, xks_secret, region";
 
     private const string UniqueViolation = "23505";
 
     public ValueTask<bool> CreateCustomKeyStoreAsync(CustomKeyStoreRecord store, CancellationToken cancellationToken = default) => Write(async (c, tx, ct) =>
     {
-        await using var cmd = Command(c, tx, $"INSERT INTO custom_key_stores ({StoreColumns}) VALUES (@id, @acct, @name, @type, @cluster, @anchor, @pw, @state, @err, @created, @ver, @xep, @xpath, @xconn, @xakid, @xsecret) " +
-            "ON CONFLICT (account_id, name) DO NOTHING");
+        await using var cmd = Command(c, tx, $"INSERT INTO custom_key_stores ({StoreColumns}) VALUES (@id, @acct, @name, @type, @cluster, @anchor, @pw, @state, @err, @created, @ver, @xep, @xpath, @xconn, @xakid, @xsecret, @region) " +
+            "ON CONFLICT (account_id, region, name) DO NOTHING");
         BindStore(cmd, store);
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }, cancellationToken);
@@ -41,7 +41,7 @@ public sealed partial class PostgresKmsStorage
             "UPDATE custom_key_stores SET name = @name, cloud_hsm_cluster_id = @cluster, trust_anchor_certificate = @anchor, key_store_password = @pw, " +
             "connection_state = @state, connection_error_code = @err, version = @ver, xks_proxy_uri_endpoint = @xep, xks_proxy_uri_path = @xpath, " +
             "xks_proxy_connectivity = @xconn, xks_access_key_id = @xakid, xks_secret = @xsecret WHERE custom_key_store_id = @id AND version = @expected " +
-            "AND NOT EXISTS (SELECT 1 FROM custom_key_stores o WHERE o.account_id = @acct AND o.name = @name AND o.custom_key_store_id <> @id)");
+            "AND NOT EXISTS (SELECT 1 FROM custom_key_stores o WHERE o.account_id = @acct AND o.region = @region AND o.name = @name AND o.custom_key_store_id <> @id)");
         BindStore(cmd, next);
         Long(cmd, "expected", store.Version);
         try { return await cmd.ExecuteNonQueryAsync(ct) == 1 ? next : null; }
@@ -83,6 +83,7 @@ public sealed partial class PostgresKmsStorage
         Text(cmd, "xconn", s.XksProxyConnectivity);
         Text(cmd, "xakid", s.XksAccessKeyId);
         Bytes(cmd, "xsecret", s.XksSecret);
+        Text(cmd, "region", s.Region);
     }
 
 }

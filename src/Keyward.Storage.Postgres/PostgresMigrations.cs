@@ -225,5 +225,33 @@ internal static class PostgresMigrations
         CREATE INDEX audit_by_time ON audit_events (event_time);
         CREATE INDEX audit_by_name ON audit_events (event_name, seq);
         """,
+
+        // 8: Regions, as SQLite's migration 11 (constraints are changed in place here). An alias's change notice names
+        // account/region/alias.
+        """
+        ALTER TABLE keys ADD COLUMN region text COLLATE "C" NOT NULL DEFAULT '';
+        ALTER TABLE keys ADD COLUMN primary_region text COLLATE "C";
+        ALTER TABLE keys ADD COLUMN multi_region_key_id text COLLATE "C";
+        DROP INDEX keys_by_account;
+        CREATE INDEX keys_by_account ON keys (account_id, region, key_id);
+        CREATE INDEX keys_by_multi_region_key ON keys (multi_region_key_id) WHERE multi_region_key_id IS NOT NULL;
+
+        ALTER TABLE aliases ADD COLUMN region text COLLATE "C" NOT NULL DEFAULT '';
+        ALTER TABLE aliases DROP CONSTRAINT aliases_pkey, ADD PRIMARY KEY (account_id, region, alias_name);
+
+        ALTER TABLE custom_key_stores ADD COLUMN region text COLLATE "C" NOT NULL DEFAULT '';
+        ALTER TABLE custom_key_stores DROP CONSTRAINT custom_key_stores_account_id_name_key,
+            ADD CONSTRAINT custom_key_stores_account_region_name_key UNIQUE (account_id, region, name);
+
+        CREATE OR REPLACE FUNCTION keyward_notify_alias() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'DELETE' THEN
+                PERFORM pg_notify('keyward_changes', 'a 0 ' || OLD.account_id || '/' || OLD.region || '/' || OLD.alias_name);
+            ELSE
+                PERFORM pg_notify('keyward_changes', 'a 0 ' || NEW.account_id || '/' || NEW.region || '/' || NEW.alias_name);
+            END IF;
+            RETURN NULL;
+        END $$;
+        """,
     ];
 }

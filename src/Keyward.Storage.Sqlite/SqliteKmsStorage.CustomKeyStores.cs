@@ -7,14 +7,14 @@ public sealed partial class SqliteKmsStorage
 {
     private const string StoreColumns =
         "custom_key_store_id, account_id, name, store_type, cloud_hsm_cluster_id, trust_anchor_certificate, key_store_password, " +
-        "connection_state, connection_error_code, creation_date, version, xks_proxy_uri_endpoint, xks_proxy_uri_path, xks_proxy_connectivity, xks_access_key_id, xks_secret";
+        "connection_state, connection_error_code, creation_date, version, xks_proxy_uri_endpoint, xks_proxy_uri_path, xks_proxy_connectivity, xks_access_key_id, xks_secret, region";
 
     private const int SqliteConstraintUnique = 2067;
 
     public ValueTask<bool> CreateCustomKeyStoreAsync(CustomKeyStoreRecord store, CancellationToken cancellationToken = default) => Write((c, tx) =>
     {
-        using var cmd = Command(c, tx, $"INSERT INTO custom_key_stores ({StoreColumns}) VALUES ($id, $acct, $name, $type, $cluster, $anchor, $pw, $state, $err, $created, $ver, $xep, $xpath, $xconn, $xakid, $xsecret) " +
-            "ON CONFLICT (account_id, name) DO NOTHING");
+        using var cmd = Command(c, tx, $"INSERT INTO custom_key_stores ({StoreColumns}) VALUES ($id, $acct, $name, $type, $cluster, $anchor, $pw, $state, $err, $created, $ver, $xep, $xpath, $xconn, $xakid, $xsecret, $region) " +
+            "ON CONFLICT (account_id, region, name) DO NOTHING");
         BindStore(cmd, store);
         return cmd.ExecuteNonQuery() == 1;
     });
@@ -85,6 +85,7 @@ public sealed partial class SqliteKmsStorage
         cmd.Parameters.AddWithValue("$xconn", (object?)s.XksProxyConnectivity ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$xakid", (object?)s.XksAccessKeyId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$xsecret", (object?)s.XksSecret ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$region", s.Region);
     }
 
 }

@@ -1,4 +1,5 @@
 using Keyward.Core.Keys;
+using Keyward.Core.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Keyward.Storage.Sqlite;
@@ -16,11 +17,12 @@ public sealed partial class SqliteKmsStorage
 
     private const string KeyColumns =
         "key_id, account_id, creation_date, description, key_spec, key_usage, origin, key_state, deletion_date, pending_window_days, current_material_id, policy, version, " +
-        "rotation_period_days, next_rotation_date, on_demand_rotation_start, on_demand_rotations, expiration_model, valid_to, custom_key_store_id, xks_key_id";
+        "rotation_period_days, next_rotation_date, on_demand_rotation_start, on_demand_rotations, expiration_model, valid_to, custom_key_store_id, xks_key_id, " +
+        "region, primary_region, multi_region_key_id";
 
     public ValueTask CreateKeyAsync(KeyRecord key, MaterialRecord? material, IReadOnlyList<TagRecord> tags, CancellationToken cancellationToken = default) => Write((c, tx) =>
     {
-        using (var cmd = Command(c, tx, $"INSERT INTO keys ({KeyColumns}) VALUES ($id, $acct, $created, $desc, $spec, $usage, $origin, $state, $del, $win, $mat, $policy, $ver, $rot, $next, $od, $ods, $exp, $vt, $cks, $xks)"))
+        using (var cmd = Command(c, tx, $"INSERT INTO keys ({KeyColumns}) VALUES ($id, $acct, $created, $desc, $spec, $usage, $origin, $state, $del, $win, $mat, $policy, $ver, $rot, $next, $od, $ods, $exp, $vt, $cks, $xks, $region, $primary, $mrk)"))
         {
             BindKey(cmd, key);
             try { cmd.ExecuteNonQuery(); }
@@ -30,7 +32,7 @@ public sealed partial class SqliteKmsStorage
             }
         }
         if (material is not null) UpsertMaterial(c, tx, material);
-        foreach (var t in tags) UpsertTag(c, tx, key.KeyId, t);
+        foreach (var t in tags) UpsertTag(c, tx, key.StorageId, t);
     });
 
     private const string GetKeySql = $"SELECT {KeyColumns} FROM keys WHERE key_id = $id";
@@ -44,14 +46,60 @@ public sealed partial class SqliteKmsStorage
     });
 
     public ValueTask<KeyRecord?> UpdateKeyAsync(KeyRecord key, IReadOnlyList<MaterialRecord> materials, IReadOnlyList<string> removeMaterialIds,
-        CancellationToken cancellationToken = default) => Write<KeyRecord?>((c, tx) =>
+        CancellationToken cancellationToken = default) => Write<KeyRecord?>((c, tx) => UpdateKeyRow(c, tx, key, materials, removeMaterialIds));
+
+    public async ValueTask<IReadOnlyList<KeyRecord>?> UpdateKeysAsync(IReadOnlyList<KeyUpdate> updates, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await Write<IReadOnlyList<KeyRecord>?>((c, tx) =>
+                [.. updates.Select(u => UpdateKeyRow(c, tx, u.Key, u.Materials, u.RemoveMaterialIds) ?? throw new KeyConflict())]);
+        }
+        catch (KeyConflict) { return null; } // thrown inside the transaction, so none of it was committed
+    }
+
+    private sealed class KeyConflict : Exception;
+
+    public ValueTask<bool> CreateReplicaKeyAsync(KeyRecord key, IReadOnlyList<MaterialRecord> materials, IReadOnlyList<TagRecord> tags,
+        CancellationToken cancellationToken = default) => Write((c, tx) =>
+    {
+        using (var cmd = Command(c, tx, $"INSERT INTO keys ({KeyColumns}) VALUES ($id, $acct, $created, $desc, $spec, $usage, $origin, $state, $del, " +
+                   "$win, $mat, $policy, $ver, $rot, $next, $od, $ods, $exp, $vt, $cks, $xks, $region, $primary, $mrk) ON CONFLICT (key_id) DO NOTHING"))
+        {
+            BindKey(cmd, key);
+            if (cmd.ExecuteNonQuery() != 1) return false;
+        }
+        foreach (var m in materials) UpsertMaterial(c, tx, m);
+        foreach (var t in tags) UpsertTag(c, tx, key.StorageId, t);
+        return true;
+    });
+
+    public ValueTask<IReadOnlyList<KeyRecord>> ListMultiRegionKeysAsync(string keyId, CancellationToken cancellationToken = default) => Read(c =>
+    {
+        using var cmd = Command(c, null, $"SELECT {KeyColumns} FROM keys WHERE multi_region_key_id = $mrk ORDER BY key_id");
+        cmd.Parameters.AddWithValue("$mrk", keyId);
+        return ReadKeys(cmd);
+    });
+
+    public ValueTask AdoptRegionlessRowsAsync(string region, CancellationToken cancellationToken = default) => Write((c, tx) =>
+    {
+        foreach (var table in (string[])["keys", "aliases", "custom_key_stores"])
+        {
+            using var cmd = Command(c, tx, $"UPDATE {table} SET region = $region WHERE region = ''");
+            cmd.Parameters.AddWithValue("$region", region);
+            cmd.ExecuteNonQuery();
+        }
+    });
+
+    private static KeyRecord? UpdateKeyRow(SqliteConnection c, SqliteTransaction tx, KeyRecord key, IReadOnlyList<MaterialRecord> materials,
+        IReadOnlyList<string> removeMaterialIds)
     {
         var next = key with { Version = key.Version + 1 };
         using (var cmd = Command(c, tx,
             "UPDATE keys SET description = $desc, key_spec = $spec, key_usage = $usage, origin = $origin, key_state = $state, " +
             "deletion_date = $del, pending_window_days = $win, current_material_id = $mat, policy = $policy, version = $ver, " +
             "rotation_period_days = $rot, next_rotation_date = $next, on_demand_rotation_start = $od, on_demand_rotations = $ods, " +
-            "expiration_model = $exp, valid_to = $vt WHERE key_id = $id AND version = $expected"))
+            "expiration_model = $exp, valid_to = $vt, primary_region = $primary WHERE key_id = $id AND version = $expected"))
         {
             BindKey(cmd, next);
             cmd.Parameters.AddWithValue("$expected", key.Version);
@@ -59,14 +107,17 @@ public sealed partial class SqliteKmsStorage
             if (cmd.ExecuteNonQuery() != 1) return null;
         }
         foreach (var m in materials) UpsertMaterial(c, tx, m);
-        foreach (var id in removeMaterialIds) DeleteMaterial(c, tx, key.KeyId, id);
+        foreach (var id in removeMaterialIds) DeleteMaterial(c, tx, key.StorageId, id);
         return next;
-    });
+    }
 
-    public ValueTask<IReadOnlyList<KeyRecord>> ListKeysAsync(string accountId, string? afterKeyId, int limit, CancellationToken cancellationToken = default) => Read(c =>
+    public ValueTask<IReadOnlyList<KeyRecord>> ListKeysAsync(string accountId, string region, string? afterKeyId, int limit,
+        CancellationToken cancellationToken = default) => Read(c =>
     {
-        using var cmd = Command(c, null, $"SELECT {KeyColumns} FROM keys WHERE account_id = $acct AND key_id > $after ORDER BY key_id LIMIT $limit");
+        using var cmd = Command(c, null,
+            $"SELECT {KeyColumns} FROM keys WHERE account_id = $acct AND region = $region AND key_id > $after ORDER BY key_id LIMIT $limit");
         cmd.Parameters.AddWithValue("$acct", accountId);
+        cmd.Parameters.AddWithValue("$region", region);
         cmd.Parameters.AddWithValue("$after", afterKeyId ?? string.Empty);
         cmd.Parameters.AddWithValue("$limit", limit);
         return ReadKeys(cmd);
@@ -85,6 +136,7 @@ public sealed partial class SqliteKmsStorage
     {
         using var cmd = Command(c, null,
             $"SELECT {KeyColumns} FROM keys WHERE key_state = 'Enabled' AND (on_demand_rotation_start IS NOT NULL OR next_rotation_date <= $now) " +
+            "AND (primary_region IS NULL OR primary_region = region) " + // a replica rotates with its primary
             "ORDER BY key_id LIMIT $limit");
         cmd.Parameters.AddWithValue("$now", Ms(now));
         cmd.Parameters.AddWithValue("$limit", limit);
@@ -102,7 +154,7 @@ public sealed partial class SqliteKmsStorage
 
     private static void BindKey(SqliteCommand cmd, KeyRecord k)
     {
-        cmd.Parameters.AddWithValue("$id", k.KeyId);
+        cmd.Parameters.AddWithValue("$id", k.StorageId);
         cmd.Parameters.AddWithValue("$acct", k.AccountId);
         cmd.Parameters.AddWithValue("$created", Ms(k.CreationDate));
         cmd.Parameters.AddWithValue("$desc", k.Description);
@@ -123,6 +175,9 @@ public sealed partial class SqliteKmsStorage
         cmd.Parameters.AddWithValue("$vt", Nullable(k.ValidTo));
         cmd.Parameters.AddWithValue("$cks", (object?)k.CustomKeyStoreId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$xks", (object?)k.XksKeyId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$region", k.Region);
+        cmd.Parameters.AddWithValue("$primary", (object?)k.PrimaryRegion ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$mrk", k.MultiRegion ? k.KeyId : DBNull.Value);
     }
 
     private static IReadOnlyList<KeyRecord> ReadKeys(SqliteCommand cmd)

@@ -15,6 +15,8 @@ public sealed partial class SqliteKmsStorage : IKmsStorage
 
     public SqliteKmsStorage(string path) => _pool = new SqliteConnectionPool(path);
 
+    // Migrations run with foreign keys off, as SQLite's table rebuilds need (a rebuilt parent is dropped and its copy
+    // renamed), and every reference is checked before they commit.
     public ValueTask MigrateAsync(CancellationToken cancellationToken = default) => Write((c, tx) =>
     {
         Execute(c, tx, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT");
@@ -30,7 +32,10 @@ public sealed partial class SqliteKmsStorage : IKmsStorage
             mark.Parameters.AddWithValue("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             mark.ExecuteNonQuery();
         }
-    });
+        using var check = Command(c, tx, "PRAGMA foreign_key_check");
+        using var broken = check.ExecuteReader();
+        if (broken.Read()) throw new InvalidOperationException($"A migration left a broken reference in table {broken.GetString(0)}.");
+    }, foreignKeys: false);
 
     public ValueTask<byte[]?> GetSettingAsync(string name, CancellationToken cancellationToken = default) => Read(c =>
     {
@@ -70,13 +75,14 @@ public sealed partial class SqliteKmsStorage : IKmsStorage
 
     // One writer at a time (SQLite has one anyway); waiting is asynchronous so writers queued
     // behind an fsync do not hold thread-pool threads. The commit itself blocks its thread.
-    private async ValueTask<T> Write<T>(Func<SqliteConnection, SqliteTransaction, T> body, bool synchronousFull = true)
+    private async ValueTask<T> Write<T>(Func<SqliteConnection, SqliteTransaction, T> body, bool synchronousFull = true, bool foreignKeys = true)
     {
         await _pool.WriteLock.WaitAsync();
         var c = _pool.Rent();
         try
         {
             if (!synchronousFull) Pragma(c, "PRAGMA synchronous=NORMAL");
+            if (!foreignKeys) Pragma(c, "PRAGMA foreign_keys=OFF");
             try
             {
                 using var tx = c.BeginTransaction();
@@ -87,6 +93,7 @@ public sealed partial class SqliteKmsStorage : IKmsStorage
             finally
             {
                 if (!synchronousFull) Pragma(c, "PRAGMA synchronous=FULL");
+                if (!foreignKeys) Pragma(c, "PRAGMA foreign_keys=ON");
             }
         }
         finally
@@ -96,12 +103,12 @@ public sealed partial class SqliteKmsStorage : IKmsStorage
         }
     }
 
-    private async ValueTask Write(Action<SqliteConnection, SqliteTransaction> body, bool synchronousFull = true) =>
+    private async ValueTask Write(Action<SqliteConnection, SqliteTransaction> body, bool synchronousFull = true, bool foreignKeys = true) =>
         await Write((c, tx) =>
         {
             body(c, tx);
             return true;
-        }, synchronousFull);
+        }, synchronousFull, foreignKeys);
 
     private static void Pragma(SqliteConnection c, string sql)
     {

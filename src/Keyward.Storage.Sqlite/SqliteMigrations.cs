@@ -200,5 +200,63 @@ internal static class SqliteMigrations
         CREATE INDEX audit_by_time ON audit_events (event_time);
         CREATE INDEX audit_by_name ON audit_events (event_name, seq);
         """,
+
+        // 11: Regions. Keys, aliases and custom key stores belong to a Region; rows written before get '' here and the
+        // server's home Region at its next start (AdoptRegionlessRowsAsync). A Multi-Region key's rows (one per Region,
+        // key_id 'mrk-…/region') share multi_region_key_id and name the primary's Region. Aliases and custom key stores
+        // are rebuilt: their names become unique per account and Region (migrations run with foreign keys off:
+        // custom_key_stores is the parent of keys.custom_key_store_id).
+        """
+        ALTER TABLE keys ADD COLUMN region TEXT NOT NULL DEFAULT '';
+        ALTER TABLE keys ADD COLUMN primary_region TEXT;
+        ALTER TABLE keys ADD COLUMN multi_region_key_id TEXT;
+        DROP INDEX keys_by_account;
+        CREATE INDEX keys_by_account ON keys (account_id, region, key_id);
+        CREATE INDEX keys_by_multi_region_key ON keys (multi_region_key_id) WHERE multi_region_key_id IS NOT NULL;
+
+        CREATE TABLE aliases_v11 (
+            account_id         TEXT NOT NULL,
+            region             TEXT NOT NULL,
+            alias_name         TEXT NOT NULL,
+            target_key_id      TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+            creation_date      INTEGER NOT NULL,
+            last_updated_date  INTEGER NOT NULL,
+            PRIMARY KEY (account_id, region, alias_name)
+        ) STRICT;
+        INSERT INTO aliases_v11 (account_id, region, alias_name, target_key_id, creation_date, last_updated_date)
+            SELECT account_id, '', alias_name, target_key_id, creation_date, last_updated_date FROM aliases;
+        DROP TABLE aliases;
+        ALTER TABLE aliases_v11 RENAME TO aliases;
+        CREATE INDEX aliases_by_target ON aliases (target_key_id);
+
+        CREATE TABLE custom_key_stores_v11 (
+            custom_key_store_id       TEXT PRIMARY KEY,
+            account_id                TEXT NOT NULL,
+            region                    TEXT NOT NULL,
+            name                      TEXT NOT NULL,
+            store_type                TEXT NOT NULL,
+            cloud_hsm_cluster_id      TEXT,
+            trust_anchor_certificate  TEXT,
+            key_store_password        BLOB,
+            connection_state          TEXT NOT NULL,
+            connection_error_code     TEXT,
+            creation_date             INTEGER NOT NULL,
+            version                   INTEGER NOT NULL,
+            xks_proxy_uri_endpoint    TEXT,
+            xks_proxy_uri_path        TEXT,
+            xks_proxy_connectivity    TEXT,
+            xks_access_key_id         TEXT,
+            xks_secret                BLOB,
+            UNIQUE (account_id, region, name)
+        ) STRICT;
+        INSERT INTO custom_key_stores_v11 (custom_key_store_id, account_id, region, name, store_type, cloud_hsm_cluster_id,
+                trust_anchor_certificate, key_store_password, connection_state, connection_error_code, creation_date, version,
+                xks_proxy_uri_endpoint, xks_proxy_uri_path, xks_proxy_connectivity, xks_access_key_id, xks_secret)
+            SELECT custom_key_store_id, account_id, '', name, store_type, cloud_hsm_cluster_id, trust_anchor_certificate,
+                key_store_password, connection_state, connection_error_code, creation_date, version, xks_proxy_uri_endpoint,
+                xks_proxy_uri_path, xks_proxy_connectivity, xks_access_key_id, xks_secret FROM custom_key_stores;
+        DROP TABLE custom_key_stores;
+        ALTER TABLE custom_key_stores_v11 RENAME TO custom_key_stores;
+        """,
     ];
 }

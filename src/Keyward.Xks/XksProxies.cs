@@ -59,7 +59,8 @@ public sealed class XksProxies : IXksProxies, IDisposable
     {
         if (CheckEndpoint(address.UriEndpoint) is { } problem) throw new XksProxyException(XksProxyFailure.Unreachable, problem);
         // SigV4 keys are derived from the secret as a string; it lives as long as the connection.
-        var client = new XksClient(_http, new Uri(address.UriEndpoint), address.UriPath, accessKeyId, Encoding.UTF8.GetString(secret), _region, _time, _attemptTimeout);
+        var client = new XksClient(_http, new Uri(address.UriEndpoint), address.UriPath, accessKeyId, Encoding.UTF8.GetString(secret),
+            address.Region ?? _region, _time, _attemptTimeout);
         return new XksProxyConnection(client);
     }
 

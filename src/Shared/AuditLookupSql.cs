@@ -25,6 +25,17 @@ internal static class AuditLookupSql
 
         // Principal ARNs are arn:aws:iam::<account>:… (or sts); IAM names cannot hold ':', so ":<account>:" is the account.
         where.Add($"({Contains("principal_arn", $":{lookup.AccountId}:")} OR {Contains("key_arns", $":{lookup.AccountId}:key/")})");
+        if (lookup.Region is { } region)
+        {
+            // The compact record holds ,"region":"…", and an older record, CloudTrail JSON, "awsRegion":"…" (Regions are ASCII,
+            // written unescaped; a request parameter's text cannot forge either: its quotes are escaped).
+            byte[] Bytes(string s) => Encoding.UTF8.GetBytes(s);
+            var compact = Bytes($",\"region\":\"{region}\",");
+            var older = Bytes($"\"awsRegion\":\"{region}\"");
+            where.Add(postgres
+                ? $"(position({Param(compact)} in json) > 0 OR position({Param(older)} in json) > 0)"
+                : $"(instr(json, {Param(compact)}) > 0 OR instr(json, {Param(older)}) > 0)");
+        }
         if (lookup.Start is { } start) where.Add($"event_time >= {Param(start.ToUnixTimeMilliseconds())}");
         if (lookup.End is { } end) where.Add($"event_time <= {Param(end.ToUnixTimeMilliseconds())}");
         if (lookup.BeforeSequence is { } before) where.Add($"seq < {Param(before)}");

@@ -25,9 +25,12 @@ internal static class StorageRows
 
     public static int? NullableInt(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt32(i);
 
+    /// <summary>A key row; its key_id is the storage id (KeyIds.StorageId), its KeyId the id clients see.</summary>
     public static KeyRecord Key(DbDataReader r) => new()
     {
-        KeyId = r.GetString(0),
+        KeyId = KeyIds.PublicId(r.GetString(0)),
+        Region = r.GetString(21),
+        PrimaryRegion = NullableString(r, 22),
         AccountId = r.GetString(1),
         CreationDate = Time(r.GetInt64(2)),
         Description = r.GetString(3),
@@ -80,10 +83,11 @@ internal static class StorageRows
         XksProxyConnectivity = NullableString(r, 13),
         XksAccessKeyId = NullableString(r, 14),
         XksSecret = NullableBytes(r, 15),
+        Region = r.GetString(16),
     };
 
     public static AliasRecord Alias(DbDataReader r) =>
-        new(r.GetString(0), r.GetString(1), r.GetString(2), Time(r.GetInt64(3)), Time(r.GetInt64(4)));
+        new(r.GetString(0), r.GetString(1), r.GetString(2), Time(r.GetInt64(3)), Time(r.GetInt64(4))) { Region = r.GetString(5) };
 
     /// <summary>token_id, key_id, wrapping_key_spec, wrapping_algorithm, wrapped_private_key, valid_to.</summary>
     public static ImportParametersRecord ImportParameters(DbDataReader r) =>

@@ -14,7 +14,7 @@ public sealed class KeyCacheTests
 
     private static KeyRecord Key(long version, KeyState state = KeyState.Enabled) => new()
     {
-        KeyId = "1234abcd-12ab-34cd-56ef-1234567890ab", AccountId = "111122223333", CreationDate = DateTimeOffset.UnixEpoch,
+        KeyId = "1234abcd-12ab-34cd-56ef-1234567890ab", AccountId = "111122223333", Region = "us-east-1", CreationDate = DateTimeOffset.UnixEpoch,
         Description = "", KeySpec = "SYMMETRIC_DEFAULT", KeyUsage = "ENCRYPT_DECRYPT", Origin = "AWS_KMS", State = state,
         Policy = "{}", Version = version,
     };
@@ -81,12 +81,12 @@ public sealed class KeyCacheTests
         var cache = new KeyCache(new Ticks());
         var id = Key(1).KeyId;
         cache.PutMaterial(new MaterialRecord(id, "m", [1], DateTimeOffset.UnixEpoch));
-        cache.PutAlias("111122223333", "alias/a", id);
-        cache.PutAlias("111122223333", "alias/b", "other");
+        cache.PutAlias("111122223333", "us-east-1", "alias/a", id);
+        cache.PutAlias("111122223333", "us-east-1", "alias/b", "other");
         cache.DropKey(id);
         Assert.Null(cache.GetMaterial(id, "m"));
-        Assert.Null(cache.GetAlias("111122223333", "alias/a"));
-        Assert.Equal("other", cache.GetAlias("111122223333", "alias/b"));
+        Assert.Null(cache.GetAlias("111122223333", "us-east-1", "alias/a"));
+        Assert.Equal("other", cache.GetAlias("111122223333", "us-east-1", "alias/b"));
     }
 
     [Fact]
@@ -141,9 +141,9 @@ public sealed class KeyCacheTests
     {
         var cache = new KeyCache(new Ticks());
         cache.PutKey(Key(1));
-        cache.PutAlias("111122223333", "alias/a", Key(1).KeyId);
+        cache.PutAlias("111122223333", "us-east-1", "alias/a", Key(1).KeyId);
         cache.Clear();
         Assert.Null(cache.GetKey(Key(1).KeyId));
-        Assert.Null(cache.GetAlias("111122223333", "alias/a"));
+        Assert.Null(cache.GetAlias("111122223333", "us-east-1", "alias/a"));
     }
 }

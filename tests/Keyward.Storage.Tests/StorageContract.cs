@@ -28,12 +28,15 @@ public abstract class StorageContract : IAsyncLifetime
         return Task.CompletedTask;
     }
 
+    private protected const string R = "us-east-1";
+
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123);
 
     private protected static KeyRecord NewKey(string account = "111122223333", string? id = null) => new()
     {
         KeyId = id ?? KeyIds.New(),
         AccountId = account,
+        Region = R,
         CreationDate = T0,
         Description = "d",
         KeySpec = "SYMMETRIC_DEFAULT",
@@ -111,8 +114,8 @@ public abstract class StorageContract : IAsyncLifetime
         }
         await Storage.CreateKeyAsync(NewKey("444455556666"), null, []);
         ids.Sort(StringComparer.Ordinal);
-        var page1 = await Storage.ListKeysAsync("111122223333", null, 3);
-        var page2 = await Storage.ListKeysAsync("111122223333", page1[^1].KeyId, 3);
+        var page1 = await Storage.ListKeysAsync("111122223333", R, null, 3);
+        var page2 = await Storage.ListKeysAsync("111122223333", R, page1[^1].KeyId, 3);
         Assert.Equal(ids, page1.Concat(page2).Select(k => k.KeyId));
     }
 
@@ -121,12 +124,12 @@ public abstract class StorageContract : IAsyncLifetime
     {
         var key = NewKey() with { CurrentMaterialId = new string('e', 64) };
         await Storage.CreateKeyAsync(key, new MaterialRecord(key.KeyId, key.CurrentMaterialId!, [1], T0), [new TagRecord("t", "v")]);
-        Assert.True(await Storage.CreateAliasAsync(new AliasRecord(key.AccountId, "alias/x", key.KeyId, T0, T0)));
+        Assert.True(await Storage.CreateAliasAsync(new AliasRecord(key.AccountId, "alias/x", key.KeyId, T0, T0) { Region = R }));
         Assert.False(await Storage.DeleteKeyAsync(key.KeyId, expectedVersion: 7));
         Assert.True(await Storage.DeleteKeyAsync(key.KeyId, key.Version));
         Assert.Null(await Storage.GetKeyAsync(key.KeyId));
         Assert.Null(await Storage.GetMaterialAsync(key.KeyId, key.CurrentMaterialId!));
-        Assert.Null(await Storage.GetAliasAsync(key.AccountId, "alias/x"));
+        Assert.Null(await Storage.GetAliasAsync(key.AccountId, R, "alias/x"));
         Assert.Empty(await Storage.ListTagsAsync(key.KeyId));
     }
 
@@ -142,25 +145,90 @@ public abstract class StorageContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Keys_aliases_and_custom_key_stores_belong_to_a_region()
+    {
+        const string eu = "eu-west-1";
+        var here = NewKey();
+        var there = NewKey() with { Region = eu };
+        await Storage.CreateKeyAsync(here, null, []);
+        await Storage.CreateKeyAsync(there, null, []);
+        Assert.Equal([here.KeyId], (await Storage.ListKeysAsync(here.AccountId, R, null, 10)).Select(k => k.KeyId));
+        Assert.Equal([there.KeyId], (await Storage.ListKeysAsync(here.AccountId, eu, null, 10)).Select(k => k.KeyId));
+        Assert.Equal(eu, (await Storage.GetKeyAsync(there.KeyId))!.Region);
+
+        // One alias name in each Region, each with its own target.
+        Assert.True(await Storage.CreateAliasAsync(new AliasRecord(here.AccountId, "alias/same", here.KeyId, T0, T0) { Region = R }));
+        Assert.True(await Storage.CreateAliasAsync(new AliasRecord(here.AccountId, "alias/same", there.KeyId, T0, T0) { Region = eu }));
+        Assert.False(await Storage.CreateAliasAsync(new AliasRecord(here.AccountId, "alias/same", there.KeyId, T0, T0) { Region = eu }));
+        Assert.Equal(here.KeyId, (await Storage.GetAliasAsync(here.AccountId, R, "alias/same"))!.TargetKeyId);
+        Assert.Equal(there.KeyId, (await Storage.GetAliasAsync(here.AccountId, eu, "alias/same"))!.TargetKeyId);
+        Assert.Single(await Storage.ListAliasesAsync(here.AccountId, eu, null, null, 10));
+        Assert.True(await Storage.DeleteAliasAsync(here.AccountId, eu, "alias/same"));
+        Assert.NotNull(await Storage.GetAliasAsync(here.AccountId, R, "alias/same"));
+
+        // A custom key store's name is unique within its account and Region.
+        Assert.True(await Storage.CreateCustomKeyStoreAsync(NewStore("store")));
+        Assert.True(await Storage.CreateCustomKeyStoreAsync(NewStore("store") with { Region = eu }));
+        Assert.False(await Storage.CreateCustomKeyStoreAsync(NewStore("store") with { Region = eu }));
+        Assert.Equal([R, eu], (await Storage.ListCustomKeyStoresAsync("111122223333")).Select(s => s.Region).Order(StringComparer.Ordinal).Reverse());
+    }
+
+    [Fact]
+    public async Task A_multi_region_key_is_a_row_per_region_written_together()
+    {
+        const string eu = "eu-west-1";
+        var id = KeyIds.NewMultiRegion();
+        var material = new string('a', 64);
+        var primary = NewKey(id: id) with { PrimaryRegion = R, CurrentMaterialId = material };
+        Assert.Equal($"{id}/{R}", primary.StorageId);
+        await Storage.CreateKeyAsync(primary, new MaterialRecord(primary.StorageId, material, [1], T0), []);
+        var replica = primary with { Region = eu, Description = "replica" };
+        Assert.True(await Storage.CreateReplicaKeyAsync(replica, [new MaterialRecord(replica.StorageId, material, [2], T0) { Sequence = 1 }],
+            [new TagRecord("t", "v")]));
+        Assert.False(await Storage.CreateReplicaKeyAsync(replica, [], []));
+
+        var family = await Storage.ListMultiRegionKeysAsync(id);
+        Assert.Equal([R, eu], family.Select(k => k.Region).Order(StringComparer.Ordinal).Reverse());
+        Assert.All(family, k => Assert.Equal(id, k.KeyId));
+        Assert.All(family, k => Assert.Equal(R, k.PrimaryRegion));
+        Assert.Equal([2], (await Storage.GetMaterialAsync(replica.StorageId, material))!.Wrapped);
+        Assert.Single(await Storage.ListTagsAsync(replica.StorageId));
+        Assert.Empty(await Storage.ListTagsAsync(primary.StorageId));
+        Assert.Empty(await Storage.ListMultiRegionKeysAsync(KeyIds.NewMultiRegion()));
+
+        // All or none: one stale version writes nothing.
+        var stale = await Storage.UpdateKeysAsync([
+            new KeyUpdate(family[0] with { PrimaryRegion = eu }, [], []),
+            new KeyUpdate(family[1] with { PrimaryRegion = eu, Version = 99 }, [], [])]);
+        Assert.Null(stale);
+        Assert.All(await Storage.ListMultiRegionKeysAsync(id), k => Assert.Equal(R, k.PrimaryRegion));
+        var stored = await Storage.UpdateKeysAsync([.. family.Select(k => new KeyUpdate(k with { PrimaryRegion = eu }, [], []))]);
+        Assert.Equal(family.Select(k => k.Version + 1), stored!.Select(k => k.Version));
+        Assert.All(await Storage.ListMultiRegionKeysAsync(id), k => Assert.Equal(eu, k.PrimaryRegion));
+        Assert.True(await Storage.DeleteKeyAsync(replica.StorageId, stored!.Single(k => k.Region == eu).Version));
+        Assert.Single(await Storage.ListMultiRegionKeysAsync(id));
+    }
+
+    [Fact]
     public async Task Aliases_are_unique_per_account_and_update_and_list()
     {
         var key = NewKey();
         var other = NewKey();
         await Storage.CreateKeyAsync(key, null, []);
         await Storage.CreateKeyAsync(other, null, []);
-        Assert.True(await Storage.CreateAliasAsync(new AliasRecord(key.AccountId, "alias/b", key.KeyId, T0, T0)));
-        Assert.False(await Storage.CreateAliasAsync(new AliasRecord(key.AccountId, "alias/b", other.KeyId, T0, T0)));
-        Assert.True(await Storage.CreateAliasAsync(new AliasRecord(key.AccountId, "alias/a", other.KeyId, T0, T0)));
-        Assert.True(await Storage.UpdateAliasAsync(key.AccountId, "alias/b", other.KeyId, T0.AddSeconds(1)));
-        Assert.False(await Storage.UpdateAliasAsync(key.AccountId, "alias/none", other.KeyId, T0));
-        var b = await Storage.GetAliasAsync(key.AccountId, "alias/b");
+        Assert.True(await Storage.CreateAliasAsync(new AliasRecord(key.AccountId, "alias/b", key.KeyId, T0, T0) { Region = R }));
+        Assert.False(await Storage.CreateAliasAsync(new AliasRecord(key.AccountId, "alias/b", other.KeyId, T0, T0) { Region = R }));
+        Assert.True(await Storage.CreateAliasAsync(new AliasRecord(key.AccountId, "alias/a", other.KeyId, T0, T0) { Region = R }));
+        Assert.True(await Storage.UpdateAliasAsync(key.AccountId, R, "alias/b", other.KeyId, T0.AddSeconds(1)));
+        Assert.False(await Storage.UpdateAliasAsync(key.AccountId, R, "alias/none", other.KeyId, T0));
+        var b = await Storage.GetAliasAsync(key.AccountId, R, "alias/b");
         Assert.Equal(other.KeyId, b!.TargetKeyId);
         Assert.Equal(T0.AddSeconds(1), b.LastUpdatedDate);
-        Assert.Equal(["alias/a", "alias/b"], (await Storage.ListAliasesAsync(key.AccountId, null, null, 10)).Select(a => a.AliasName));
-        Assert.Equal(["alias/b"], (await Storage.ListAliasesAsync(key.AccountId, null, "alias/a", 10)).Select(a => a.AliasName));
-        Assert.Empty(await Storage.ListAliasesAsync(key.AccountId, key.KeyId, null, 10));
-        Assert.True(await Storage.DeleteAliasAsync(key.AccountId, "alias/a"));
-        Assert.False(await Storage.DeleteAliasAsync(key.AccountId, "alias/a"));
+        Assert.Equal(["alias/a", "alias/b"], (await Storage.ListAliasesAsync(key.AccountId, R, null, null, 10)).Select(a => a.AliasName));
+        Assert.Equal(["alias/b"], (await Storage.ListAliasesAsync(key.AccountId, R, null, "alias/a", 10)).Select(a => a.AliasName));
+        Assert.Empty(await Storage.ListAliasesAsync(key.AccountId, R, key.KeyId, null, 10));
+        Assert.True(await Storage.DeleteAliasAsync(key.AccountId, R, "alias/a"));
+        Assert.False(await Storage.DeleteAliasAsync(key.AccountId, R, "alias/a"));
     }
 
     [Fact]
@@ -293,6 +361,7 @@ public abstract class StorageContract : IAsyncLifetime
     {
         CustomKeyStoreId = CustomKeyStores.NewId(),
         AccountId = account,
+        Region = R,
         Name = name,
         StoreType = CustomKeyStores.CloudHsm,
         CloudHsmClusterId = "cluster-abcdefghijk",
@@ -328,6 +397,7 @@ public abstract class StorageContract : IAsyncLifetime
     {
         CustomKeyStoreId = CustomKeyStores.NewId(),
         AccountId = "111122223333",
+        Region = R,
         Name = name,
         StoreType = CustomKeyStores.External,
         XksProxyUriEndpoint = "https://xks.example.com:8443",

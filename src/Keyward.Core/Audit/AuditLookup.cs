@@ -10,6 +10,9 @@ public sealed record AuditLookup
     /// <summary>The account whose events these are: the caller's principal account, or the account of a touched key.</summary>
     public required string AccountId { get; init; }
 
+    /// <summary>Only events of requests made in this Region (the record's region; awsRegion in older records).</summary>
+    public string? Region { get; init; }
+
     public DateTimeOffset? Start { get; init; }
     public DateTimeOffset? End { get; init; }
 

@@ -5,8 +5,8 @@ namespace Keyward.Core.Crypto;
 /// <summary>
 /// The symmetric ciphertext blob (docs/ciphertext-format.md). Version 1:
 /// <code>
-///   0      1  format = 0x01
-///   1     16  key id (UUID, big-endian bytes)
+///   0      1  format = 0x01 (key id a UUID) or 0x02 (a Multi-Region key id, mrk- and 32 hex digits)
+///   1     16  key id (UUID or the 32 hex digits, big-endian bytes)
 ///   17    32  material id
 ///   49     n  key-store payload (software store: 16-byte nonce, 12-byte IV, ciphertext, 16-byte tag)
 /// </code>
@@ -16,6 +16,8 @@ namespace Keyward.Core.Crypto;
 public readonly struct CiphertextBlob
 {
     public const byte FormatV1 = 0x01;
+    /// <summary>Version 1 with a Multi-Region key id: a replica in any Region decrypts it.</summary>
+    public const byte FormatV1MultiRegion = 0x02;
     public const int HeaderSize = 1 + 16 + MaterialIds.Size;
 
     public string KeyId { get; }
@@ -34,8 +36,7 @@ public readonly struct CiphertextBlob
     public static byte[] WriteHeader(string keyId, string materialId)
     {
         var header = new byte[HeaderSize];
-        header[0] = FormatV1;
-        KeyIds.Write(keyId, header.AsSpan(1, 16));
+        header[0] = KeyIds.Write(keyId, header.AsSpan(1, 16)) ? FormatV1MultiRegion : FormatV1;
         MaterialIds.Write(materialId, header.AsSpan(17, MaterialIds.Size));
         return header;
     }
@@ -53,8 +54,8 @@ public readonly struct CiphertextBlob
     {
         parsed = default;
         var span = blob.Span;
-        if (span.Length <= HeaderSize || span[0] != FormatV1) return false;
-        parsed = new CiphertextBlob(KeyIds.Read(span.Slice(1, 16)), MaterialIds.Read(span.Slice(17, MaterialIds.Size)),
+        if (span.Length <= HeaderSize || span[0] is not (FormatV1 or FormatV1MultiRegion)) return false;
+        parsed = new CiphertextBlob(KeyIds.Read(span.Slice(1, 16), span[0] == FormatV1MultiRegion), MaterialIds.Read(span.Slice(17, MaterialIds.Size)),
             blob[..HeaderSize], blob[HeaderSize..]);
         return true;
     }

@@ -11,6 +11,8 @@ public sealed record Caller(Principal Principal, KmsOperation Operation)
 {
     public string AccountId => Principal.AccountId;
     public string Arn => Principal.Arn;
+    /// <summary>The Region the request was signed for (its SigV4 credential scope); null for the server's own work.</summary>
+    public string? Region { get; init; }
     public string? SourceIp { get; init; }
     public string? UserAgent { get; init; }
     public IReadOnlyList<string>? GrantTokens { get; init; }

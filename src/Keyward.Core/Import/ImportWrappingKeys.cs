@@ -45,10 +45,13 @@ internal sealed class ImportWrappingKeys(RootKeyBarrier barrier)
         return null;
     }
 
-    /// <summary>A new wrapping key pair for <paramref name="keyId"/>: the record to store, the token and the DER public key to hand out.</summary>
+    /// <summary>
+    /// A new wrapping key pair for the key stored as <paramref name="keyId"/> (its storage id): the record to store, the
+    /// token (which names the key id clients see) and the DER public key to hand out.
+    /// </summary>
     public (ImportParametersRecord Record, byte[] Token, byte[] PublicKey) Create(string keyId, string wrappingKeySpec, string algorithm, DateTimeOffset now)
     {
-        var (tokenId, token) = ImportToken.New(keyId);
+        var (tokenId, token) = ImportToken.New(Keys.KeyIds.PublicId(keyId));
         using var rsa = RSA.Create(ModulusBits(wrappingKeySpec));
         var pkcs8 = rsa.ExportPkcs8PrivateKey();
         try

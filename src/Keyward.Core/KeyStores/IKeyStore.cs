@@ -47,6 +47,13 @@ public interface IKeyStore
     /// <summary>The raw ECDH shared secret (the x-coordinate, SEC 1 §3.3.1) with a peer's DER public key on the same curve.</summary>
     ValueTask<byte[]> DeriveSharedSecretAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> peerPublicKey, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The same material version held for another key row (a Multi-Region key's replica, stored as <paramref name="keyId"/>):
+    /// same id, secret and public key, sealed for its new row. Only the software store holds Multi-Region keys.
+    /// </summary>
+    MaterialRecord CopyMaterial(MaterialRecord material, string keyId) =>
+        throw new KeyStoreException(KeyStoreFailure.Unsupported, "This key store does not hold Multi-Region keys.");
+
     /// <summary>Drops anything cached for the key (its material was deleted).</summary>
     void Forget(string keyId);
 }

@@ -25,8 +25,11 @@ public interface IXksProxies
     }
 }
 
-/// <summary>Where an external key store's proxy answers: https://host[:port] and the path that ends in /kms/xks/v1.</summary>
-public sealed record XksProxyAddress(string UriEndpoint, string UriPath);
+/// <summary>
+/// Where an external key store's proxy answers: https://host[:port] and the path that ends in /kms/xks/v1; and the
+/// Region of the store, which signs its requests (the KMS Region in the SigV4 scope; null: the home Region).
+/// </summary>
+public sealed record XksProxyAddress(string UriEndpoint, string UriPath, string? Region = null);
 
 /// <summary>
 /// One external key store's proxy, as AWS KMS calls it: every call carries requestMetadata, times out after

@@ -46,10 +46,21 @@ public sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDispo
             throw new KeyStoreException(KeyStoreFailure.InvalidMaterial, $"Imported key material does not fit key spec {spec.Name}.");
         try
         {
-            var materialId = ImportedMaterial.MaterialId(keyId, publicKey ?? secret);
+            // Derived from the key id clients see, so the same material imported into each replica of a Multi-Region key
+            // gets the same id (its ciphertexts name it) whichever replica's row holds it.
+            var materialId = ImportedMaterial.MaterialId(KeyIds.PublicId(keyId), publicKey ?? secret);
             return new MaterialRecord(keyId, materialId, barrier.Wrap(secret, MaterialPurpose, Identity(keyId, materialId)), now, publicKey);
         }
         finally { CryptographicOperations.ZeroMemory(secret); }
+    }
+
+    public MaterialRecord CopyMaterial(MaterialRecord material, string keyId)
+    {
+        // Material without its secret (imported, deleted or expired) is copied as it is: the replica imports its own.
+        if (material.Wrapped is null) return material with { KeyId = keyId };
+        var clear = Unwrap(material);
+        try { return material with { KeyId = keyId, Wrapped = barrier.Wrap(clear, MaterialPurpose, Identity(keyId, material.MaterialId)) }; }
+        finally { CryptographicOperations.ZeroMemory(clear); }
     }
 
     public ValueTask<byte[]> EncryptAsync(MaterialRecord material, ReadOnlyMemory<byte> plaintext, ReadOnlyMemory<byte> aad, CancellationToken cancellationToken)

@@ -11,6 +11,8 @@ public sealed record CustomKeyStoreRecord
 {
     public required string CustomKeyStoreId { get; init; }
     public required string AccountId { get; init; }
+    /// <summary>The Region the store belongs to; its name is unique within its account and Region.</summary>
+    public required string Region { get; init; }
     public required string Name { get; init; }
     public required string StoreType { get; init; }
     public string? CloudHsmClusterId { get; init; }

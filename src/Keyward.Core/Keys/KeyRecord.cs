@@ -7,8 +7,22 @@ namespace Keyward.Core.Keys;
 /// </summary>
 public sealed record KeyRecord
 {
+    /// <summary>The key id clients see (a Multi-Region key's replicas share it).</summary>
     public required string KeyId { get; init; }
     public required string AccountId { get; init; }
+    /// <summary>The Region the key belongs to: the Region of the requests that see it, and of its ARN.</summary>
+    public required string Region { get; init; }
+
+    /// <summary>A Multi-Region key (id <c>mrk-…</c>): the Region of its primary key; null for a single-Region key.</summary>
+    public string? PrimaryRegion { get; init; }
+
+    public bool MultiRegion => PrimaryRegion is not null;
+
+    public bool IsReplica => PrimaryRegion is not null && PrimaryRegion != Region;
+
+    /// <summary>The key's row id in storage (<see cref="KeyIds.StorageId"/>): what every storage call names it by.</summary>
+    public string StorageId => KeyIds.StorageId(KeyId, Region);
+
     public required DateTimeOffset CreationDate { get; init; }
     public required string Description { get; init; }
     public required string KeySpec { get; init; }

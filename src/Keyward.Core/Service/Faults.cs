@@ -26,6 +26,7 @@ public static class Faults
     {
         KeyState.Disabled => new(KmsErrorCode.DisabledException, $"{arn} is disabled."),
         KeyState.PendingDeletion => new(KmsErrorCode.KMSInvalidStateException, $"{arn} is pending deletion."),
+        KeyState.PendingReplicaDeletion => new(KmsErrorCode.KMSInvalidStateException, $"{arn} is pending deletion of its replica keys."),
         KeyState.PendingImport => new(KmsErrorCode.KMSInvalidStateException, $"{arn} is pending import."),
         KeyState.Unavailable => new(KmsErrorCode.KeyUnavailableException, $"{arn} is unavailable."),
         _ => new(KmsErrorCode.KMSInvalidStateException, $"{arn} is {state}."),

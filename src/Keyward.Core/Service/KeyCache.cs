@@ -43,7 +43,7 @@ public sealed class KeyCache(TimeProvider clock)
     // A null Key is a tombstone: the key was deleted here, and a read that raced with the
     // deletion must not put it back.
     private readonly ConcurrentDictionary<string, (KeyRecord? Key, long Version, long Expires)> _keys = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Account, string Alias), (string KeyId, long Expires)> _aliases = new();
+    private readonly ConcurrentDictionary<(string Account, string Region, string Alias), (string KeyId, long Expires)> _aliases = new();
     private readonly ConcurrentDictionary<(string KeyId, string MaterialId), MaterialRecord> _materials = new();
     // A key's grants to one grantee, by key then grantee (a key may have 50,000 grants; authorization needs only the
     // caller's): read only when a key policy does not allow a request, then cached like key records. A change to any
@@ -86,7 +86,7 @@ public sealed class KeyCache(TimeProvider clock)
         var now = Now;
         var fresh = (key, key.Version, Expiry);
         // A change-notice marker (no record, version v) admits version v itself; a deletion marker (long.MaxValue) admits nothing.
-        _keys.AddOrUpdate(key.KeyId, fresh, (_, old) =>
+        _keys.AddOrUpdate(key.StorageId, fresh, (_, old) =>
             old.Expires <= now || key.Version > old.Version || (old.Key is null && key.Version == old.Version) ? fresh : old);
     }
 
@@ -125,16 +125,18 @@ public sealed class KeyCache(TimeProvider clock)
     /// <summary>A grant of the key was created, retired or revoked (here or, by notice, on another node).</summary>
     public void DropGrants(string keyId) => _grants.TryRemove(keyId, out _);
 
-    public string? GetAlias(string account, string alias) =>
-        _aliases.TryGetValue((account, alias), out var e) && e.Expires > Now ? e.KeyId : null;
+    // Keys are by storage id (KeyIds.StorageId); an alias's value is its target's storage id.
 
-    public void PutAlias(string account, string alias, string keyId)
+    public string? GetAlias(string account, string region, string alias) =>
+        _aliases.TryGetValue((account, region, alias), out var e) && e.Expires > Now ? e.KeyId : null;
+
+    public void PutAlias(string account, string region, string alias, string keyId)
     {
         if (Full(_aliases)) _aliases.Clear();
-        _aliases[(account, alias)] = (keyId, Expiry);
+        _aliases[(account, region, alias)] = (keyId, Expiry);
     }
 
-    public void DropAlias(string account, string alias) => _aliases.TryRemove((account, alias), out _);
+    public void DropAlias(string account, string region, string alias) => _aliases.TryRemove((account, region, alias), out _);
 
     public MaterialRecord? GetMaterial(string keyId, string materialId) =>
         _materials.GetValueOrDefault((keyId, materialId));

@@ -27,7 +27,7 @@ public sealed partial class KmsService
         var policy = PolicyDocument.ForKey(key.Policy);
         IReadOnlyList<string>? aliases = null;
         if (policy.UsesResourceAliases || caller.Principal.Policies.Any(p => p.UsesResourceAliases))
-            aliases = (await storage.ListAliasesAsync(key.AccountId, key.KeyId, null, 100, ct)).Select(a => a.AliasName).ToList();
+            aliases = (await storage.ListAliasesAsync(key.AccountId, key.Region, key.StorageId, null, 100, ct)).Select(a => a.AliasName).ToList();
         var context = new AuthorizationContext
         {
             PrincipalArn = caller.Arn,
@@ -84,7 +84,7 @@ public sealed partial class KmsService
     /// Parses a new key policy (MalformedPolicyDocumentException) and, unless the caller bypasses it, applies
     /// AWS's lockout safety check: the policy must let the caller call PutKeyPolicy on the key afterwards.
     /// </summary>
-    private string CheckNewPolicy(Caller caller, string policy, string accountId, string keyId, bool bypassLockoutCheck)
+    private string CheckNewPolicy(Caller caller, string policy, string accountId, string keyArn, bool bypassLockoutCheck)
     {
         var parsed = PolicyDocument.Parse(policy, keyPolicy: true);
         if (bypassLockoutCheck) return policy;
@@ -93,7 +93,7 @@ public sealed partial class KmsService
             PrincipalArn = caller.Arn,
             PrincipalAccount = caller.AccountId,
             Action = "kms:PutKeyPolicy",
-            Resource = options.KeyArn(accountId, keyId),
+            Resource = keyArn,
             Now = clock.GetUtcNow(),
             SourceIp = caller.SourceIp,
         };

@@ -200,12 +200,16 @@ public sealed partial class KmsService
         }
         else
         {
-            // The blob names the key, of this account or (if its key policy allows the caller) another.
-            key = await GetKeyAsync(blob.KeyId, fresh: false, ct) ?? throw KmsException.InvalidCiphertext();
+            // The blob names the key, of this account or (if its key policy allows the caller) another, in the request's
+            // Region: a Multi-Region key's blob opens under its replica in any Region, a single-Region key's only in its own.
+            var region = RegionOf(caller);
+            key = await GetKeyAsync(KeyIds.StorageId(blob.KeyId, region), fresh: false, ct) is { } named && named.Region == region
+                ? named
+                : throw KmsException.InvalidCiphertext();
             await AuthorizeKeyAsync(caller, key, action, null, ct);
         }
         RequireSymmetricUse(key, operation, algorithm);
-        var material = await GetMaterialAsync(key.KeyId, blob.MaterialId, ct) ?? throw KmsException.InvalidCiphertext();
+        var material = await GetMaterialAsync(key.StorageId, blob.MaterialId, ct) ?? throw KmsException.InvalidCiphertext();
         if (dryRun) throw Faults.DryRun();
         var aad = CiphertextBlob.Aad(blob.Header.Span, context);
         var payload = key.XksKeyId is null ? blob.Payload : await OpenExternalAsync(caller, key, blob.Payload, aad, ct);
@@ -239,7 +243,7 @@ public sealed partial class KmsService
     private async ValueTask<Keys.MaterialRecord> CurrentMaterialAsync(KeyRecord key, CancellationToken ct)
     {
         var materialId = key.CurrentMaterialId ?? throw Faults.WrongState(Arn(key), key.State);
-        return await GetMaterialAsync(key.KeyId, materialId, ct) ?? throw Faults.Internal();
+        return await GetMaterialAsync(key.StorageId, materialId, ct) ?? throw Faults.Internal();
     }
 
     private static void CheckContext(Dictionary<string, string>? context, string member)

@@ -25,7 +25,7 @@ public sealed partial class KmsService
         AuthorizeAccount(caller);
         // AWS's resource quota (KmsOptions.DefaultCustomKeyStoresPerAccount unless configured): one more is LimitExceededException. It is checked
         // before anything else, so an external key store's proxy is not called. Creations racing past it can exceed it.
-        if ((await storage.ListCustomKeyStoresAsync(caller.AccountId, ct)).Count >= options.CustomKeyStoresPerAccount)
+        if ((await StoresInRegionAsync(caller, ct)).Count >= options.CustomKeyStoresPerAccount)
             throw new KmsException(KmsErrorCode.LimitExceededException,
                 $"The request was rejected because the account already has the maximum number of custom key stores ({options.CustomKeyStoresPerAccount}).");
         var type = request.CustomKeyStoreType ?? CustomKeyStores.CloudHsm;
@@ -45,6 +45,7 @@ public sealed partial class KmsService
         {
             CustomKeyStoreId = id,
             AccountId = caller.AccountId,
+            Region = RegionOf(caller),
             Name = request.CustomKeyStoreName!,
             StoreType = type,
             CloudHsmClusterId = cluster.Id,
@@ -57,7 +58,14 @@ public sealed partial class KmsService
         return await StoreNewAsync(record, ct);
     }
 
-    /// <summary>Stores a new store record (DISCONNECTED, as AWS creates them); its name must be free in the account.</summary>
+    /// <summary>The caller's account's custom key stores in the request's Region.</summary>
+    private async ValueTask<List<CustomKeyStoreRecord>> StoresInRegionAsync(Caller caller, CancellationToken ct)
+    {
+        var region = RegionOf(caller);
+        return [.. (await storage.ListCustomKeyStoresAsync(caller.AccountId, ct)).Where(s => s.Region == region)];
+    }
+
+    /// <summary>Stores a new store record (DISCONNECTED, as AWS creates them); its name must be free in the account and Region.</summary>
     private async ValueTask<CreateCustomKeyStoreResponse> StoreNewAsync(CustomKeyStoreRecord record, CancellationToken ct)
     {
         if (!await storage.CreateCustomKeyStoreAsync(record, ct)) throw NameInUse(record.Name);
@@ -70,7 +78,7 @@ public sealed partial class KmsService
         AuthorizeAccount(caller);
         if (request.CustomKeyStoreId is not null && request.CustomKeyStoreName is not null)
             throw KmsException.Validation("Specify either CustomKeyStoreId or CustomKeyStoreName, not both.");
-        var all = await storage.ListCustomKeyStoresAsync(caller.AccountId, ct);
+        var all = await StoresInRegionAsync(caller, ct);
         IEnumerable<CustomKeyStoreRecord> matching = all;
         if (request.CustomKeyStoreId is { } id)
             matching = all.Where(s => s.CustomKeyStoreId == id).ToList() is { Count: > 0 } byId ? byId : throw Faults.StoreNotFound(id);
@@ -181,7 +189,7 @@ public sealed partial class KmsService
             var next = store;
             if (request.NewCustomKeyStoreName is { } name && name != store.Name)
             {
-                var taken = (await storage.ListCustomKeyStoresAsync(caller.AccountId, ct)).Any(s => s.Name == name);
+                var taken = (await StoresInRegionAsync(caller, ct)).Any(s => s.Name == name);
                 if (taken) throw NameInUse(name);
                 next = next with { Name = name };
             }
@@ -254,7 +262,7 @@ public sealed partial class KmsService
     private async ValueTask<CustomKeyStoreRecord> GetStoreAsync(Caller caller, string storeId, CancellationToken ct)
     {
         var store = await storage.GetCustomKeyStoreAsync(storeId, ct);
-        if (store is null || store.AccountId != caller.AccountId) throw Faults.StoreNotFound(storeId);
+        if (store is null || store.AccountId != caller.AccountId || store.Region != RegionOf(caller)) throw Faults.StoreNotFound(storeId);
         _stores.Remember(store);
         return store;
     }

@@ -36,9 +36,9 @@ public sealed partial class KmsService
         var (accessKeyId, secret) = CheckCredential(request.XksProxyAuthenticationCredential);
         try
         {
-            if ((await storage.ListCustomKeyStoresAsync(caller.AccountId, ct)).Any(s => s.Name == request.CustomKeyStoreName)) throw NameInUse(request.CustomKeyStoreName!);
+            if ((await StoresInRegionAsync(caller, ct)).Any(s => s.Name == request.CustomKeyStoreName)) throw NameInUse(request.CustomKeyStoreName!);
             await RequireProxyAddressFreeAsync(request.XksProxyUriEndpoint, request.XksProxyUriPath, exceptStoreId: null, ct);
-            var address = new XksProxyAddress(request.XksProxyUriEndpoint, request.XksProxyUriPath);
+            var address = new XksProxyAddress(request.XksProxyUriEndpoint, request.XksProxyUriPath, RegionOf(caller));
             await CheckProxyAsync(caller, address, accessKeyId, secret, ct);
 
             var id = CustomKeyStores.NewId();
@@ -46,6 +46,7 @@ public sealed partial class KmsService
             {
                 CustomKeyStoreId = id,
                 AccountId = caller.AccountId,
+                Region = RegionOf(caller),
                 Name = request.CustomKeyStoreName!,
                 StoreType = CustomKeyStores.External,
                 XksProxyUriEndpoint = address.UriEndpoint,
@@ -85,7 +86,7 @@ public sealed partial class KmsService
         var next = store;
         if (request.NewCustomKeyStoreName is { } name && name != store.Name)
         {
-            if ((await storage.ListCustomKeyStoresAsync(caller.AccountId, ct)).Any(s => s.Name == name)) throw NameInUse(name);
+            if ((await StoresInRegionAsync(caller, ct)).Any(s => s.Name == name)) throw NameInUse(name);
             next = next with { Name = name };
         }
         var proxyChanged = endpoint != store.XksProxyUriEndpoint || path != store.XksProxyUriPath || request.XksProxyAuthenticationCredential is not null;
@@ -96,7 +97,7 @@ public sealed partial class KmsService
         var (accessKeyId, secret) = request.XksProxyAuthenticationCredential is { } credential ? CheckCredential(credential) : (store.XksAccessKeyId!, UnwrapXksSecret(store));
         try
         {
-            await CheckProxyAsync(caller, new XksProxyAddress(endpoint, path), accessKeyId, secret, ct);
+            await CheckProxyAsync(caller, new XksProxyAddress(endpoint, path, store.Region), accessKeyId, secret, ct);
             next = next with
             {
                 XksProxyUriEndpoint = endpoint, XksProxyUriPath = path, XksProxyConnectivity = connectivity, XksAccessKeyId = accessKeyId,
@@ -122,7 +123,7 @@ public sealed partial class KmsService
         try
         {
             secret = UnwrapXksSecret(store);
-            proxy = xksProxies.Open(new XksProxyAddress(store.XksProxyUriEndpoint!, store.XksProxyUriPath!), store.XksAccessKeyId!, secret);
+            proxy = xksProxies.Open(new XksProxyAddress(store.XksProxyUriEndpoint!, store.XksProxyUriPath!, store.Region), store.XksAccessKeyId!, secret);
         }
         catch (XksProxyException e) { return (ConnectionErrorCode(e), false); }
         finally { if (secret is not null) CryptographicOperations.ZeroMemory(secret); }

@@ -44,18 +44,18 @@ public sealed partial class KmsService
         if (name.Length > 0)
         {
             // Name makes CreateGrant idempotent: the same grant again (so to the same grantee) returns the existing one.
-            foreach (var existing in await GranteeGrantsAsync(key.KeyId, request.GranteePrincipal!, fresh: true, ct))
+            foreach (var existing in await GranteeGrantsAsync(key.StorageId, request.GranteePrincipal!, fresh: true, ct))
                 if (existing.Name == name && SameGrant(existing, request, operations))
                     return new CreateGrantResponse { GrantId = existing.GrantId, GrantToken = NewGrantToken(existing.GrantId) };
         }
         // AWS's resource quota (grants per KMS key); counted by the database, as ListGrants pages by it.
-        if (await storage.CountGrantsAsync(key.KeyId, null, ct) >= MaxGrantsPerKey)
+        if (await storage.CountGrantsAsync(key.StorageId, null, ct) >= MaxGrantsPerKey)
             throw new KmsException(KmsErrorCode.LimitExceededException,
                 $"{Arn(key)} has {MaxGrantsPerKey} grants, the most a key may have; retire or revoke grants it no longer needs.");
         var grant = new GrantRecord
         {
             GrantId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
-            KeyId = key.KeyId,
+            KeyId = key.StorageId,
             Name = name,
             GranteePrincipal = request.GranteePrincipal!,
             RetiringPrincipal = request.RetiringPrincipal,
@@ -66,7 +66,7 @@ public sealed partial class KmsService
             CreationDate = Now(),
         };
         await storage.CreateGrantAsync(grant, ct);
-        _cache.DropGrants(key.KeyId);
+        _cache.DropGrants(key.StorageId);
         return new CreateGrantResponse { GrantId = grant.GrantId, GrantToken = NewGrantToken(grant.GrantId) };
     }
 
@@ -75,8 +75,8 @@ public sealed partial class KmsService
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct);
         var limit = request.Limit ?? 50;
         // Filtered and paged by the database: one more row than the page says whether there is a next one.
-        var rows = await storage.ListGrantsAsync(key.KeyId, Paging.DecodeMarker(request.Marker), limit + 1, request.GranteePrincipal, request.GrantId, ct);
-        return GrantPage(rows, limit);
+        var rows = await storage.ListGrantsAsync(key.StorageId, Paging.DecodeMarker(request.Marker), limit + 1, request.GranteePrincipal, request.GrantId, ct);
+        return GrantPage(rows, limit, _ => key.Region);
     }
 
     public async ValueTask<ListGrantsResponse> ListRetirableGrantsAsync(Caller caller, ListRetirableGrantsRequest request, CancellationToken ct)
@@ -84,7 +84,13 @@ public sealed partial class KmsService
         AuthorizeAccount(caller);
         var limit = request.Limit ?? 50;
         var rows = await storage.ListRetirableGrantsAsync(request.RetiringPrincipal!, Paging.DecodeMarker(request.Marker), limit + 1, ct);
-        return GrantPage(rows, limit);
+        // Grants are of keys, and a key is of one Region: a page lists those whose key is in the request's (so it may
+        // hold fewer than Limit, and its marker still continues after the last grant read).
+        var region = RegionOf(caller);
+        var regions = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var g in rows.Take(limit))
+            if (!regions.ContainsKey(g.KeyId)) regions[g.KeyId] = (await GetKeyAsync(g.KeyId, fresh: false, ct))?.Region;
+        return GrantPage(rows, limit, g => regions.GetValueOrDefault(g.KeyId), region);
     }
 
     /// <summary>
@@ -106,7 +112,7 @@ public sealed partial class KmsService
             // Found, but authorized only below: the retiring principal needs no permission on the key.
             (key, _) = await FindKeyAsync(caller, keyId, allowAlias: false, fresh: false, ct);
             grant = await storage.GetGrantAsync(grantId, ct);
-            if (grant is null || grant.KeyId != key.KeyId) throw KmsException.NotFound($"Grant {grantId} does not exist for {Arn(key)}.");
+            if (grant is null || grant.KeyId != key.StorageId) throw KmsException.NotFound($"Grant {grantId} does not exist for {Arn(key)}.");
         }
         else throw KmsException.Validation("Specify either GrantToken, or both KeyId and GrantId.");
 
@@ -124,16 +130,16 @@ public sealed partial class KmsService
         // Revoking is for those the key policy (or identity policies) allow; a grant cannot grant revocation.
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct, grantCondition: _ => false);
         if (request.DryRun == true) throw Faults.DryRun();
-        if (!await storage.DeleteGrantAsync(key.KeyId, request.GrantId!, ct))
+        if (!await storage.DeleteGrantAsync(key.StorageId, request.GrantId!, ct))
             throw KmsException.NotFound($"Grant {request.GrantId} does not exist for {Arn(key)}.");
-        _cache.DropGrants(key.KeyId);
+        _cache.DropGrants(key.StorageId);
     }
 
     /// <summary>True if a grant of the key lets the caller perform <paramref name="action"/> with the request's encryption context.</summary>
     private async ValueTask<bool> GrantAllowsAsync(Caller caller, KeyRecord key, string action, Func<GrantRecord, bool>? condition, CancellationToken ct)
     {
         var operation = action.StartsWith("kms:", StringComparison.Ordinal) ? action[4..] : action;
-        foreach (var grant in await GranteeGrantsAsync(key.KeyId, caller.Arn, fresh: false, ct))
+        foreach (var grant in await GranteeGrantsAsync(key.StorageId, caller.Arn, fresh: false, ct))
         {
             if (!grant.Operations.Contains(operation, StringComparer.Ordinal)) continue;
             if (ContextOperations.Contains(operation) && Spec(key).Family == KeyFamily.Symmetric && !ConstraintsHold(grant, caller.EncryptionContext)) continue;
@@ -189,15 +195,17 @@ public sealed partial class KmsService
     private static bool SameContext(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b) =>
         (a is null && b is null) || (a is not null && b is not null && a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value));
 
-    private ListGrantsResponse GrantPage(IReadOnlyList<GrantRecord> rows, int limit)
+    /// <summary>A page of grants; <paramref name="regionOf"/> gives each grant's key's Region, and only
+    /// <paramref name="onlyRegion"/>'s are listed when it is given.</summary>
+    private ListGrantsResponse GrantPage(IReadOnlyList<GrantRecord> rows, int limit, Func<GrantRecord, string?> regionOf, string? onlyRegion = null)
     {
         var page = rows.Take(limit).ToList();
         var truncated = rows.Count > limit;
         return new ListGrantsResponse
         {
-            Grants = page.Select(g => new GrantListEntry
+            Grants = page.Where(g => onlyRegion is null || regionOf(g) == onlyRegion).Select(g => new GrantListEntry
             {
-                KeyId = options.KeyArn(AccountOf(g.IssuingAccount), g.KeyId),
+                KeyId = options.KeyArn(regionOf(g) ?? options.Region, AccountOf(g.IssuingAccount), KeyIds.PublicId(g.KeyId)),
                 GrantId = g.GrantId,
                 Name = g.Name.Length > 0 ? g.Name : null,
                 CreationDate = g.CreationDate,

@@ -43,7 +43,7 @@ public sealed partial class KmsService
 
         var now = Now();
         var (record, token, publicKey) = await _keyPairs.RunAsync(KeySpecInfo.Find(wrappingKeySpec)!,
-            () => imports.Create(key.KeyId, wrappingKeySpec, algorithm, now), ct);
+            () => imports.Create(key.StorageId, wrappingKeySpec, algorithm, now), ct);
         await storage.CreateImportParametersAsync(record, ct);
         return new GetParametersForImportResponse { KeyId = Arn(key), ImportToken = token, PublicKey = publicKey, ParametersValidTo = record.ValidTo };
     }
@@ -65,7 +65,7 @@ public sealed partial class KmsService
         var parameters = await ImportParametersAsync(key, request.ImportToken!, now, ct);
         var clear = imports.Unwrap(parameters, request.EncryptedKeyMaterial) ?? throw KmsException.InvalidCiphertext();
         MaterialRecord imported;
-        try { imported = keyStore.ImportMaterial(key.KeyId, spec, clear, now); }
+        try { imported = keyStore.ImportMaterial(key.StorageId, spec, clear, now); }
         finally { CryptographicOperations.ZeroMemory(clear); }
         imported = imported with { ExpirationModel = expiration, ValidTo = validTo };
 
@@ -78,7 +78,7 @@ public sealed partial class KmsService
                 RequireNotPendingDeletion(key);
             }
             first = false;
-            var materials = await AllMaterialsAsync(key.KeyId, ct);
+            var materials = await AllMaterialsAsync(key.StorageId, ct);
             var (nextKey, material) = MergeImport(key, materials, imported, request);
             return await WriteKeyAsync(nextKey, [material], [], ct) is { } stored
                 ? new KeyMaterialResponse { KeyId = Arn(stored), KeyMaterialId = spec.Family == KeyFamily.Symmetric ? material.MaterialId : null }
@@ -93,7 +93,7 @@ public sealed partial class KmsService
             var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct, fresh: true);
             RequireImportable(key);
             var materialId = request.KeyMaterialId ?? key.CurrentMaterialId ?? throw Faults.WrongState(Arn(key), KeyState.PendingImport);
-            var material = await storage.GetMaterialAsync(key.KeyId, materialId, ct)
+            var material = await storage.GetMaterialAsync(key.StorageId, materialId, ct)
                            ?? throw KmsException.NotFound($"Key material {materialId} is not associated with {Arn(key)}.");
             var stored = await RemoveSecretAsync(key, material, ct);
             return stored is null ? null : new KeyMaterialResponse { KeyId = Arn(stored), KeyMaterialId = materialId };
@@ -124,7 +124,7 @@ public sealed partial class KmsService
         var stored = material.PendingRotation
             ? await WriteKeyAsync(key, [], [material.MaterialId], ct)
             : await WriteKeyAsync(without, [material with { Wrapped = null }], [], ct);
-        if (stored is not null) keyStore.Forget(key.KeyId);
+        if (stored is not null) keyStore.Forget(key.StorageId);
         return stored;
     }
 
@@ -176,14 +176,14 @@ public sealed partial class KmsService
     {
         if (!ImportToken.TryParse(token, out var tokenKeyId, out var tokenId) || tokenKeyId != key.KeyId) throw Faults.InvalidImportToken();
         var parameters = await storage.GetImportParametersAsync(tokenId, ct);
-        if (parameters is null || parameters.KeyId != key.KeyId) throw Faults.InvalidImportToken();
+        if (parameters is null || parameters.KeyId != key.StorageId) throw Faults.InvalidImportToken();
         if (parameters.ValidTo <= now) throw Faults.ExpiredImportToken();
         return parameters;
     }
 
     /// <summary>True when the key has material and every material permanently associated with it holds its secret.</summary>
     private async ValueTask<bool> MaterialCompleteAsync(KeyRecord key, CancellationToken ct) =>
-        key.CurrentMaterialId is not null && (await AllMaterialsAsync(key.KeyId, ct)).All(m => m.PendingRotation || m.HasSecret);
+        key.CurrentMaterialId is not null && (await AllMaterialsAsync(key.StorageId, ct)).All(m => m.PendingRotation || m.HasSecret);
 
     private async ValueTask<List<MaterialRecord>> AllMaterialsAsync(string keyId, CancellationToken ct)
     {

@@ -40,29 +40,36 @@ public sealed partial class KmsService
                 : "XksKeyId is allowed only with Origin EXTERNAL_KEY_STORE.");
         if (request.XksKeyId is { } xksId && !XksKeyIdPattern.IsMatch(xksId))
             throw KmsException.Validation("XksKeyId must be 1 to 128 characters of letters, digits, '.', '_' and '-'.");
-        if (request.MultiRegion == true)
-            throw Faults.Unsupported("Multi-Region keys are not supported by this server.");
+        var multiRegion = request.MultiRegion == true;
+        // AWS: a custom key store cannot hold a Multi-Region key.
+        if (multiRegion && inCustomStore)
+            throw Faults.Unsupported("Multi-Region keys are not supported in custom key stores. Create the key in the default key store.");
 
         AuthorizeAccount(caller, keySpec, usage, origin);
         var tags = CheckTags(request.Tags ?? [], existing: []);
-        var keyId = KeyIds.New();
+        var region = RegionOf(caller);
+        var keyId = multiRegion ? KeyIds.NewMultiRegion() : KeyIds.New();
+        var storageId = KeyIds.StorageId(keyId, region);
+        var keyArn = options.KeyArn(region, caller.AccountId, keyId);
         var policy = request.Policy is null
             ? KeyPolicies.Default(options.Partition, caller.AccountId)
-            : CheckNewPolicy(caller, request.Policy, caller.AccountId, keyId, request.BypassPolicyLockoutSafetyCheck == true);
+            : CheckNewPolicy(caller, request.Policy, caller.AccountId, keyArn, request.BypassPolicyLockoutSafetyCheck == true);
         var now = Now();
         // A key for imported material has none until ImportKeyMaterial. A key in an external key store has KMS-side
         // material of its own (the inner layer of its double encryption) besides the external key.
-        if (origin == Origins.ExternalKeyStore) await CheckExternalKeyAsync(caller, request.CustomKeyStoreId!, request.XksKeyId!, options.KeyArn(caller.AccountId, keyId), ct);
+        if (origin == Origins.ExternalKeyStore) await CheckExternalKeyAsync(caller, request.CustomKeyStoreId!, request.XksKeyId!, keyArn, ct);
         var material = origin switch
         {
             Origins.AwsCloudHsm => await InConnectedStoreAsync(caller, request.CustomKeyStoreId!, store => store.CreateMaterial(keyId, spec, now), ct),
             Origins.External => null,
-            _ => await _keyPairs.RunAsync(spec, () => keyStore.CreateMaterial(keyId, spec, now), ct),
+            _ => await _keyPairs.RunAsync(spec, () => keyStore.CreateMaterial(storageId, spec, now), ct),
         };
         var key = new KeyRecord
         {
             KeyId = keyId,
             AccountId = caller.AccountId,
+            Region = region,
+            PrimaryRegion = multiRegion ? region : null,
             CreationDate = now,
             Description = request.Description ?? string.Empty,
             KeySpec = keySpec,
@@ -85,13 +92,13 @@ public sealed partial class KmsService
         caller.Audit.Touch(Arn(key));
         _cache.PutKey(key);
         if (material is not null) _cache.PutMaterial(material);
-        return new CreateKeyResponse { KeyMetadata = ToMetadata(key) };
+        return new CreateKeyResponse { KeyMetadata = await DescribeAsync(key, ct) };
     }
 
     public async ValueTask<DescribeKeyResponse> DescribeKeyAsync(Caller caller, DescribeKeyRequest request, CancellationToken ct)
     {
         var key = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: true, ct);
-        return new DescribeKeyResponse { KeyMetadata = ToMetadata(key) };
+        return new DescribeKeyResponse { KeyMetadata = await DescribeAsync(key, ct) };
     }
 
     public async ValueTask<ListKeysResponse> ListKeysAsync(Caller caller, ListKeysRequest request, CancellationToken ct)
@@ -99,14 +106,14 @@ public sealed partial class KmsService
         AuthorizeAccount(caller);
         var limit = request.Limit ?? 100;
         var after = Paging.DecodeMarker(request.Marker);
-        var keys = await storage.ListKeysAsync(caller.AccountId, after, limit + 1, ct);
+        var keys = await storage.ListKeysAsync(caller.AccountId, RegionOf(caller), after, limit + 1, ct);
         var page = keys.Take(limit).ToList();
         var truncated = keys.Count > limit;
         return new ListKeysResponse
         {
             Keys = page.Select(k => new KeyListEntry { KeyId = k.KeyId, KeyArn = Arn(k) }).ToList(),
             Truncated = truncated,
-            NextMarker = truncated ? Paging.EncodeMarker(page[^1].KeyId) : null,
+            NextMarker = truncated ? Paging.EncodeMarker(page[^1].StorageId) : null,
         };
     }
 
@@ -140,10 +147,16 @@ public sealed partial class KmsService
         var errors = new ValidationErrors();
         errors.Range(days, "pendingWindowInDays", 7, 30);
         errors.ThrowIfAny();
+        // AWS: a Multi-Region primary with replicas waits in PendingReplicaDeletion until its last replica is deleted,
+        // then its own waiting period begins.
+        var probe = await ResolveKeyAsync(caller, request.KeyId!, allowAlias: false, ct, fresh: true);
+        var hasReplicas = probe.MultiRegion && !probe.IsReplica && (await storage.ListMultiRegionKeysAsync(probe.KeyId, ct)).Any(k => k.IsReplica);
         var key = await ChangeKeyAsync(caller, request.KeyId!, key =>
         {
             RequireNotPendingDeletion(key);
-            return key with { State = KeyState.PendingDeletion, DeletionDate = Now().AddDays(days), PendingWindowInDays = days };
+            return hasReplicas
+                ? key with { State = KeyState.PendingReplicaDeletion, DeletionDate = null, PendingWindowInDays = days }
+                : key with { State = KeyState.PendingDeletion, DeletionDate = Now().AddDays(days), PendingWindowInDays = days };
         }, ct);
         return new ScheduleKeyDeletionResponse
         {
@@ -159,7 +172,7 @@ public sealed partial class KmsService
         // A key whose imported material is missing comes back PendingImport rather than Disabled.
         var probe = await ResolveKeyAsync(caller, keyId, allowAlias: false, ct, fresh: true);
         var restored = probe.Origin == Origins.External && !await MaterialCompleteAsync(probe, ct) ? KeyState.PendingImport : KeyState.Disabled;
-        var key = await ChangeKeyAsync(caller, keyId, key => key.State == KeyState.PendingDeletion
+        var key = await ChangeKeyAsync(caller, keyId, key => key.State is KeyState.PendingDeletion or KeyState.PendingReplicaDeletion
             ? key with { State = restored, DeletionDate = null, PendingWindowInDays = null }
             : throw Faults.NotPendingDeletion(Arn(key)), ct);
         return new CancelKeyDeletionResponse { KeyId = Arn(key) };
@@ -173,17 +186,18 @@ public sealed partial class KmsService
     public ValueTask<int> DeleteDueKeysAsync(CancellationToken ct) =>
         DrainAsync(() => storage.ListKeysDueForDeletionAsync(Now(), DueBatch, ct), async key =>
         {
-            if (!await storage.DeleteKeyAsync(key.KeyId, key.Version, ct)) return false;
+            if (!await storage.DeleteKeyAsync(key.StorageId, key.Version, ct)) return false;
             // A key in a disconnected custom key store leaves its HSM objects behind (as AWS does); docs/operations.md.
-            if (key.CustomKeyStoreId is null || key.XksKeyId is not null) keyStore.Forget(key.KeyId);
-            else if (_stores.TryGet(key.CustomKeyStoreId, out var hsmStore)) hsmStore.Forget(key.KeyId);
-            _cache.DropKey(key.KeyId);
+            if (key.CustomKeyStoreId is null || key.XksKeyId is not null) keyStore.Forget(key.StorageId);
+            else if (_stores.TryGet(key.CustomKeyStoreId, out var hsmStore)) hsmStore.Forget(key.StorageId);
+            _cache.DropKey(key.StorageId);
+            if (key.IsReplica) await AfterReplicaDeletedAsync(key, ct);
             return true;
         });
 
     private void RequireNotPendingDeletion(KeyRecord key)
     {
-        if (key.State == KeyState.PendingDeletion) throw Faults.WrongState(Arn(key), key.State);
+        if (key.State is KeyState.PendingDeletion or KeyState.PendingReplicaDeletion) throw Faults.WrongState(Arn(key), key.State);
     }
 
     /// <summary>

@@ -35,8 +35,9 @@ public sealed partial class KmsService
                 if (change.Version == long.MaxValue) keyStore.Forget(change.Id);
                 break;
             case StorageChangeKind.Alias:
-                var slash = change.Id.IndexOf('/', StringComparison.Ordinal);
-                if (slash > 0) _cache.DropAlias(change.Id[..slash], change.Id[(slash + 1)..]);
+                // "account/region/alias/name": neither an account id nor a Region holds a '/'.
+                var parts = change.Id.Split('/', 3);
+                if (parts.Length == 3) _cache.DropAlias(parts[0], parts[1], parts[2]);
                 break;
             case StorageChangeKind.Grants:
                 _cache.DropGrants(change.Id);

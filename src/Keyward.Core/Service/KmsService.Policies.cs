@@ -20,7 +20,7 @@ public sealed partial class KmsService
         await ChangeKeyAsync(caller, request.KeyId!, key =>
         {
             RequireNotPendingDeletion(key);
-            return key with { Policy = CheckNewPolicy(caller, request.Policy!, key.AccountId, key.KeyId, request.BypassPolicyLockoutSafetyCheck == true) };
+            return key with { Policy = CheckNewPolicy(caller, request.Policy!, key.AccountId, Arn(key), request.BypassPolicyLockoutSafetyCheck == true) };
         }, ct);
     }
 

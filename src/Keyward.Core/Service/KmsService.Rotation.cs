@@ -32,6 +32,7 @@ public sealed partial class KmsService
         await ChangeKeyAsync(caller, request.KeyId!, key =>
         {
             RequireAutomaticRotation(key);
+            RequireNotReplica(key);
             if (key.RotationPeriodInDays == period) return key;
             // A new period counts from the last automatic rotation (or from when rotation was enabled);
             // a date that has already passed means "rotate now".
@@ -45,6 +46,7 @@ public sealed partial class KmsService
         await ChangeKeyAsync(caller, keyId, key =>
         {
             RequireAutomaticRotation(key);
+            RequireNotReplica(key);
             return key.RotationPeriodInDays is null ? key : key with { RotationPeriodInDays = null, NextRotationDate = null };
         }, ct);
 
@@ -69,11 +71,16 @@ public sealed partial class KmsService
         var pending = false;
         var probe = await ResolveKeyAsync(caller, keyId, allowAlias: false, ct, fresh: true);
         if (probe.Origin == Origins.External && Spec(probe).Family == KeyFamily.Symmetric)
-            pending = await PendingRotationMaterialAsync(probe.KeyId, ct) is not null;
+            pending = await PendingRotationMaterialAsync(probe.StorageId, ct) is not null;
 
         var key = await ChangeKeyAsync(caller, keyId, key =>
         {
             RequireRotatable(key);
+            RequireNotReplica(key);
+            // Each Region's key of an imported Multi-Region key holds its own imports; a rotation onto one would leave the
+            // others behind, so it is refused (documented in docs/api.md).
+            if (key.MultiRegion && key.Origin == Origins.External)
+                throw Faults.Unsupported($"{Arn(key)} is a multi-Region key with imported key material; it cannot be rotated on demand.");
             if (key.State != KeyState.Enabled) throw Faults.WrongState(Arn(key), key.State);
             if (key.Origin == Origins.External && !pending) throw Faults.NoPendingMaterial(Arn(key));
             var now = Now();
@@ -101,7 +108,7 @@ public sealed partial class KmsService
         // ROTATIONS_ONLY skips the first material and material pending rotation; page over what is listed.
         while (true)
         {
-            var batch = await storage.ListMaterialsAsync(key.KeyId, last, limit + 1, ct);
+            var batch = await storage.ListMaterialsAsync(key.StorageId, last, limit + 1, ct);
             foreach (var material in batch)
             {
                 if (!all && material.RotationType is null)
@@ -128,6 +135,7 @@ public sealed partial class KmsService
     /// and automatic ones whose date has come. Only Enabled keys rotate; a disabled key that missed
     /// its date rotates as soon as it is enabled again. Returns the number of rotations.
     /// </summary>
+    /// A Multi-Region key rotates through its primary, whose write carries the new material to every replica.
     public ValueTask<int> RotateDueKeysAsync(CancellationToken ct) =>
         DrainAsync(() => storage.ListKeysDueForRotationAsync(Now(), DueBatch, ct), key => RotateAsync(key, ct));
 
@@ -149,7 +157,7 @@ public sealed partial class KmsService
         MaterialRecord material;
         if (key.Origin == Origins.External)
         {
-            var pending = await PendingRotationMaterialAsync(key.KeyId, ct);
+            var pending = await PendingRotationMaterialAsync(key.StorageId, ct);
             // The pending material was deleted or expired meanwhile: the request lapses.
             if (pending is null) return await WriteKeyAsync(next, [], [], ct) is not null;
             material = pending with { PendingRotation = false, RotationType = rotationType, RotationDate = now };
@@ -157,7 +165,7 @@ public sealed partial class KmsService
         }
         else
         {
-            material = keyStore.CreateMaterial(key.KeyId, Spec(key), now) with { RotationType = rotationType, RotationDate = now };
+            material = keyStore.CreateMaterial(key.StorageId, Spec(key), now) with { RotationType = rotationType, RotationDate = now };
         }
         return await WriteKeyAsync(next with { CurrentMaterialId = material.MaterialId }, [material], [], ct) is not null;
     }

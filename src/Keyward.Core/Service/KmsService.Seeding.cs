@@ -39,6 +39,8 @@ public sealed partial class KmsService
         foreach (var seed in keys)
         {
             var id = seed.KeyId.ToLowerInvariant();
+            // Seeded keys are single-Region keys of the home Region.
+            if (KeyIds.IsMultiRegion(id)) throw new SeedConflictException($"key {seed.KeyId}: Multi-Region keys cannot be seeded");
             var spec = KeySpecInfo.Find(seed.KeySpec) ?? throw new SeedConflictException($"key {seed.KeyId}: unknown key spec {seed.KeySpec}");
             List<MaterialRecord> materials;
             try { materials = [.. seed.Materials.Select(m => keyStore.ImportMaterial(id, spec, m, now))]; }
@@ -73,6 +75,7 @@ public sealed partial class KmsService
             {
                 KeyId = id,
                 AccountId = accountId,
+                Region = options.Region,
                 CreationDate = now,
                 Description = seed.Description,
                 KeySpec = spec.Name,
@@ -95,14 +98,14 @@ public sealed partial class KmsService
             var targetId = target.ToLowerInvariant();
             if (!keys.Any(k => k.KeyId.Equals(targetId, StringComparison.OrdinalIgnoreCase)) && await storage.GetKeyAsync(targetId, ct) is null)
                 throw new SeedConflictException($"alias {name}: its target {target} is neither in the seed nor in the database");
-            if (await storage.GetAliasAsync(accountId, name, ct) is { } alias)
+            if (await storage.GetAliasAsync(accountId, options.Region, name, ct) is { } alias)
             {
                 if (alias.TargetKeyId != targetId)
                     throw new SeedConflictException($"alias {name} exists and points at {alias.TargetKeyId}, the seed says {target}");
                 unchanged++;
                 continue;
             }
-            newAliases.Add(new AliasRecord(accountId, name, targetId, now, now));
+            newAliases.Add(new AliasRecord(accountId, name, targetId, now, now) { Region = options.Region });
         }
         // Every entry is checked: now the writes. The first material goes in with the key, the rest as later versions.
         foreach (var (key, materials, tags) in toCreate)

@@ -56,11 +56,14 @@ public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, 
         return DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
     }
 
-    private string Arn(KeyRecord key) => options.KeyArn(key.AccountId, key.KeyId);
+    private string Arn(KeyRecord key) => options.KeyArn(key.Region, key.AccountId, key.KeyId);
+
+    /// <summary>The Region a request is in: the one it was signed for, or the home Region for the server's own work.</summary>
+    private string RegionOf(Caller caller) => caller.Region ?? options.Region;
 
     /// <summary>
     /// Finds the key a KeyId member names: key id, key ARN, and (when <paramref name="allowAlias"/>)
-    /// alias name or alias ARN, within the caller's account and this region.
+    /// alias name or alias ARN, within the caller's account and Region.
     /// </summary>
     /// <param name="fresh">Read from storage, not the cache (a read that precedes a write).</param>
     /// <param name="action">The kms: action to authorize on the key; the caller's operation when null.</param>
@@ -81,6 +84,7 @@ public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, 
         string id;
         string? alias = null;
         string account = caller.AccountId;
+        var region = RegionOf(caller);
         if (keyId.StartsWith("arn:", StringComparison.Ordinal))
         {
             // arn:<partition>:kms:<region>:<account>:key/<id> | alias/<name>
@@ -89,7 +93,7 @@ public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, 
                 throw Faults.InvalidArn(keyId);
             account = parts[4];
             var resource = parts[5];
-            var foreign = parts[1] != options.Partition || parts[3] != options.Region;
+            var foreign = parts[1] != options.Partition || parts[3] != region;
             if (resource.StartsWith("key/", StringComparison.Ordinal))
             {
                 id = resource[4..];
@@ -101,14 +105,14 @@ public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, 
             {
                 if (foreign) throw Faults.AliasNotFound(keyId);
                 alias = resource;
-                id = await AliasTargetAsync(account, resource, ct);
+                id = await AliasTargetAsync(account, region, resource, ct);
             }
             else throw Faults.InvalidArn(keyId);
         }
         else if (keyId.StartsWith("alias/", StringComparison.Ordinal) && allowAlias)
         {
             alias = keyId;
-            id = await AliasTargetAsync(account, keyId, ct);
+            id = await AliasTargetAsync(account, region, keyId, ct);
         }
         else if (KeyIds.IsKeyId(keyId))
         {
@@ -116,33 +120,36 @@ public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, 
         }
         else throw Faults.InvalidKeyId(keyId);
 
-        id = id.ToLowerInvariant();
+        // An alias names its target by storage id already; a key id is this Region's key of that id.
+        if (alias is null) id = KeyIds.StorageId(id.ToLowerInvariant(), region);
         var key = await GetKeyAsync(id, fresh, ct);
         // A key of another account is reached only by its ARN (or an alias ARN), and only if its key policy allows the caller.
-        if (key is null || key.AccountId != account)
-            throw Faults.KeyNotFound(options.KeyArn(account, id));
+        // A single-Region key is seen only in its own Region.
+        if (key is null || key.AccountId != account || key.Region != region)
+            throw Faults.KeyNotFound(options.KeyArn(region, account, KeyIds.PublicId(id)));
         return (key, alias);
     }
 
-    /// <summary>A key record by id, from the cache unless <paramref name="fresh"/>; a storage read refills the cache.</summary>
-    private async ValueTask<KeyRecord?> GetKeyAsync(string keyId, bool fresh, CancellationToken ct)
+    /// <summary>A key record by storage id, from the cache unless <paramref name="fresh"/>; a storage read refills the cache.</summary>
+    private async ValueTask<KeyRecord?> GetKeyAsync(string storageId, bool fresh, CancellationToken ct)
     {
-        if (!fresh && _cache.GetKey(keyId) is { } cached) return cached;
-        var key = await storage.GetKeyAsync(keyId, ct);
+        if (!fresh && _cache.GetKey(storageId) is { } cached) return cached;
+        var key = await storage.GetKeyAsync(storageId, ct);
         if (key is not null) _cache.PutKey(key);
         return key;
     }
 
-    private async ValueTask<string> AliasTargetAsync(string account, string aliasName, CancellationToken ct)
+    /// <summary>The storage id of the key an alias names.</summary>
+    private async ValueTask<string> AliasTargetAsync(string account, string region, string aliasName, CancellationToken ct)
     {
-        if (_cache.GetAlias(account, aliasName) is { } cached) return cached;
-        var alias = await storage.GetAliasAsync(account, aliasName, ct)
-                    ?? throw Faults.AliasNotFound(options.AliasArn(account, aliasName));
-        _cache.PutAlias(account, aliasName, alias.TargetKeyId);
+        if (_cache.GetAlias(account, region, aliasName) is { } cached) return cached;
+        var alias = await storage.GetAliasAsync(account, region, aliasName, ct)
+                    ?? throw Faults.AliasNotFound(options.AliasArn(region, account, aliasName));
+        _cache.PutAlias(account, region, aliasName, alias.TargetKeyId);
         return alias.TargetKeyId;
     }
 
-    /// <summary>A material version, from the cache when possible (versions never change).</summary>
+    /// <summary>A material version of the key stored as <paramref name="keyId"/>, from the cache when possible (versions never change).</summary>
     private async ValueTask<MaterialRecord?> GetMaterialAsync(string keyId, string materialId, CancellationToken ct)
     {
         if (_cache.GetMaterial(keyId, materialId) is { } cached) return cached;
@@ -185,7 +192,13 @@ public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, 
     /// Writes a key with optimistic concurrency, together with changed and removed material
     /// versions, and refreshes the cache with what was written. Null on a concurrent change.
     /// </summary>
-    private async ValueTask<KeyRecord?> WriteKeyAsync(KeyRecord key, IReadOnlyList<MaterialRecord> materials, IReadOnlyList<string> removeMaterialIds,
+    private ValueTask<KeyRecord?> WriteKeyAsync(KeyRecord key, IReadOnlyList<MaterialRecord> materials, IReadOnlyList<string> removeMaterialIds,
+        CancellationToken ct) =>
+        key.MultiRegion && !key.IsReplica
+            ? WriteMultiRegionAsync(key, materials, removeMaterialIds, ct) // its replicas take its shared properties with it
+            : WriteOneKeyAsync(key, materials, removeMaterialIds, ct);
+
+    private async ValueTask<KeyRecord?> WriteOneKeyAsync(KeyRecord key, IReadOnlyList<MaterialRecord> materials, IReadOnlyList<string> removeMaterialIds,
         CancellationToken ct)
     {
         var stored = await storage.UpdateKeyAsync(key, materials, removeMaterialIds, ct);
@@ -214,7 +227,7 @@ public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, 
             KeyUsage = key.KeyUsage,
             KeyState = state.ToString(),
             DeletionDate = key.State == KeyState.PendingDeletion ? key.DeletionDate : null,
-            PendingDeletionWindowInDays = key.State == KeyState.PendingDeletion ? key.PendingWindowInDays : null,
+            PendingDeletionWindowInDays = key.State is KeyState.PendingDeletion or KeyState.PendingReplicaDeletion ? key.PendingWindowInDays : null,
             Origin = key.Origin,
             ExpirationModel = key.ExpirationModel,
             ValidTo = key.ValidTo,
@@ -226,7 +239,7 @@ public sealed partial class KmsService(IKmsStorage storage, IKeyStore keyStore, 
             MacAlgorithms = spec.MacAlgorithms(key.KeyUsage),
             KeyAgreementAlgorithms = spec.KeyAgreementAlgorithms(key.KeyUsage),
             EncapsulationAlgorithms = spec.EncapsulationAlgorithms(key.KeyUsage),
-            MultiRegion = false,
+            MultiRegion = key.MultiRegion,
             CustomKeyStoreId = key.CustomKeyStoreId,
             CloudHsmClusterId = key.CustomKeyStoreId is { } store ? _stores.Record(store)?.CloudHsmClusterId : null,
             XksKeyConfiguration = key.XksKeyId is { } xksKeyId ? new XksKeyConfiguration { Id = xksKeyId } : null,

@@ -14,6 +14,12 @@ public interface IKmsStorage : IDisposable
     /// <summary>Applies pending migrations. Idempotent.</summary>
     ValueTask MigrateAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Puts keys, aliases and custom key stores written before Keyward knew Regions (Region '') in
+    /// <paramref name="region"/>, the Region they were created in (the server's one Region then). Idempotent.
+    /// </summary>
+    ValueTask AdoptRegionlessRowsAsync(string region, CancellationToken cancellationToken = default);
+
     ValueTask<byte[]?> GetSettingAsync(string name, CancellationToken cancellationToken = default);
 
     /// <summary>Stores a setting only if absent; returns the value now stored.</summary>
@@ -24,13 +30,20 @@ public interface IKmsStorage : IDisposable
     /// <summary>Creates the key, its first material version (if any) and its tags in one transaction.</summary>
     ValueTask CreateKeyAsync(KeyRecord key, MaterialRecord? material, IReadOnlyList<TagRecord> tags, CancellationToken cancellationToken = default);
 
+    // Every key id a storage call takes or a record of a key's belongings holds (material, alias target, tag, grant,
+    // import parameters) is the key's storage id (KeyRecord.StorageId).
+
     ValueTask<KeyRecord?> GetKeyAsync(string keyId, CancellationToken cancellationToken = default);
+
+    /// <summary>Every Region's key of the Multi-Region key <paramref name="keyId"/> (the id its replicas share), by storage id.</summary>
+    ValueTask<IReadOnlyList<KeyRecord>> ListMultiRegionKeysAsync(string keyId, CancellationToken cancellationToken = default);
 
     /// <summary>How many keys there are in each state, over every account (/metrics).</summary>
     ValueTask<IReadOnlyDictionary<string, int>> CountKeysByStateAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Keys of an account ordered by key id, starting after <paramref name="afterKeyId"/>.</summary>
-    ValueTask<IReadOnlyList<KeyRecord>> ListKeysAsync(string accountId, string? afterKeyId, int limit, CancellationToken cancellationToken = default);
+    /// <summary>Keys of an account in a Region ordered by storage id, starting after <paramref name="afterKeyId"/>.</summary>
+    ValueTask<IReadOnlyList<KeyRecord>> ListKeysAsync(string accountId, string region, string? afterKeyId, int limit,
+        CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Writes <paramref name="key"/> if the stored version equals <c>key.Version</c> and returns the stored record with
@@ -41,12 +54,25 @@ public interface IKmsStorage : IDisposable
     ValueTask<KeyRecord?> UpdateKeyAsync(KeyRecord key, IReadOnlyList<MaterialRecord> materials, IReadOnlyList<string> removeMaterialIds,
         CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="UpdateKeyAsync"/> for several keys in one transaction, all or none (the Regions of a Multi-Region
+    /// key, kept in step): the stored records in order, or null if any key's version had changed.
+    /// </summary>
+    ValueTask<IReadOnlyList<KeyRecord>?> UpdateKeysAsync(IReadOnlyList<KeyUpdate> updates, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Creates a key with its material versions (Sequence kept as given) and tags, in one transaction; false if a key with
+    /// its storage id exists (a Multi-Region key's replica in that Region).
+    /// </summary>
+    ValueTask<bool> CreateReplicaKeyAsync(KeyRecord key, IReadOnlyList<MaterialRecord> materials, IReadOnlyList<TagRecord> tags,
+        CancellationToken cancellationToken = default);
+
     ValueTask<MaterialRecord?> GetMaterialAsync(string keyId, string materialId, CancellationToken cancellationToken = default);
 
     /// <summary>A key's material versions in sequence order, after <paramref name="afterSequence"/>.</summary>
     ValueTask<IReadOnlyList<MaterialRecord>> ListMaterialsAsync(string keyId, int afterSequence, int limit, CancellationToken cancellationToken = default);
 
-    /// <summary>Enabled keys whose automatic rotation date has come, or with an on-demand rotation under way.</summary>
+    /// <summary>Enabled keys (not Multi-Region replicas) whose automatic rotation date has come, or with an on-demand rotation under way.</summary>
     ValueTask<IReadOnlyList<KeyRecord>> ListKeysDueForRotationAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Imported material versions that still hold their secret and whose ValidTo is at or before <paramref name="now"/>.</summary>
@@ -69,7 +95,7 @@ public interface IKmsStorage : IDisposable
 
     // Custom key stores.
 
-    /// <summary>False if the name is taken in the account.</summary>
+    /// <summary>False if the name is taken in the account and Region.</summary>
     ValueTask<bool> CreateCustomKeyStoreAsync(CustomKeyStoreRecord store, CancellationToken cancellationToken = default);
 
     ValueTask<CustomKeyStoreRecord?> GetCustomKeyStoreAsync(string customKeyStoreId, CancellationToken cancellationToken = default);
@@ -98,18 +124,22 @@ public interface IKmsStorage : IDisposable
 
     // Aliases.
 
-    ValueTask<AliasRecord?> GetAliasAsync(string accountId, string aliasName, CancellationToken cancellationToken = default);
+    // Aliases are unique by name within an account and Region.
 
-    /// <summary>False if the alias name is taken in the account.</summary>
+    ValueTask<AliasRecord?> GetAliasAsync(string accountId, string region, string aliasName, CancellationToken cancellationToken = default);
+
+    /// <summary>False if the alias name is taken in the account and Region.</summary>
     ValueTask<bool> CreateAliasAsync(AliasRecord alias, CancellationToken cancellationToken = default);
 
     /// <summary>False if the alias does not exist.</summary>
-    ValueTask<bool> UpdateAliasAsync(string accountId, string aliasName, string targetKeyId, DateTimeOffset now, CancellationToken cancellationToken = default);
+    ValueTask<bool> UpdateAliasAsync(string accountId, string region, string aliasName, string targetKeyId, DateTimeOffset now,
+        CancellationToken cancellationToken = default);
 
-    ValueTask<bool> DeleteAliasAsync(string accountId, string aliasName, CancellationToken cancellationToken = default);
+    ValueTask<bool> DeleteAliasAsync(string accountId, string region, string aliasName, CancellationToken cancellationToken = default);
 
     /// <summary>Aliases ordered by name after <paramref name="afterAliasName"/>, optionally of one key only.</summary>
-    ValueTask<IReadOnlyList<AliasRecord>> ListAliasesAsync(string accountId, string? targetKeyId, string? afterAliasName, int limit, CancellationToken cancellationToken = default);
+    ValueTask<IReadOnlyList<AliasRecord>> ListAliasesAsync(string accountId, string region, string? targetKeyId, string? afterAliasName, int limit,
+        CancellationToken cancellationToken = default);
 
     // Tags.
 
@@ -169,3 +199,6 @@ public interface IKmsStorage : IDisposable
     /// <summary>Gives the lease up if <paramref name="owner"/> holds it.</summary>
     ValueTask ReleaseLeaseAsync(string name, string owner, CancellationToken cancellationToken = default);
 }
+
+/// <summary>One key's write in <see cref="IKmsStorage.UpdateKeysAsync"/>.</summary>
+public sealed record KeyUpdate(KeyRecord Key, IReadOnlyList<MaterialRecord> Materials, IReadOnlyList<string> RemoveMaterialIds);

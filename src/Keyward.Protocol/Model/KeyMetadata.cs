@@ -29,6 +29,23 @@ public sealed class KeyMetadata
     public List<string>? MacAlgorithms { get; set; }
     public string? CurrentKeyMaterialId { get; set; }
     public XksKeyConfiguration? XksKeyConfiguration { get; set; }
+    public MultiRegionConfiguration? MultiRegionConfiguration { get; set; }
+}
+
+/// <summary>A Multi-Region key's primary and replicas (DescribeKey).</summary>
+public sealed class MultiRegionConfiguration
+{
+    /// <summary>PRIMARY or REPLICA.</summary>
+    public string? MultiRegionKeyType { get; set; }
+    public MultiRegionKey? PrimaryKey { get; set; }
+    /// <summary>Every replica key, the described one included when it is a replica.</summary>
+    public List<MultiRegionKey>? ReplicaKeys { get; set; }
+}
+
+public sealed class MultiRegionKey
+{
+    public string? Arn { get; set; }
+    public string? Region { get; set; }
 }
 
 /// <summary>The external key behind a KMS key in an external key store.</summary>

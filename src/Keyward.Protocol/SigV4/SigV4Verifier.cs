@@ -118,7 +118,7 @@ public sealed class SigV4Verifier
             return SigV4Result.Fail(SigV4Failure.SignatureMismatch,
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.");
 
-        return SigV4Result.Ok(auth.AccessKeyId);
+        return SigV4Result.Ok(auth.AccessKeyId, auth.Region);
     }
 
     // The derived key depends only on (secret, date, region, service): cache it per access key and day.

@@ -52,6 +52,14 @@ internal static class Members
         e.Pattern(marker, "marker", "[\\u0020-\\u00FF]*", s => s.All(c => c >= ' ' && c <= '\u00FF'));
     }
 
+    /// <summary>A Region id (RegionType): 1..32 characters of ^([a-z]+-){2,3}\d+$, such as us-east-1.</summary>
+    public static void Region(ValidationErrors e, string? value, string member)
+    {
+        e.Required(value, member);
+        e.Length(value, member, 1, 32);
+        e.Pattern(value, member, "^([a-z]+-){2,3}\\d+$", Regions.IsRegion);
+    }
+
     public static void AliasName(ValidationErrors e, string? value)
     {
         e.Required(value, "aliasName");
@@ -80,5 +88,17 @@ internal static class Members
     {
         e.Length(value, "keyMaterialId", 64, 64);
         e.Pattern(value, "keyMaterialId", "^[a-f0-9]+$", s => s.All(char.IsAsciiHexDigitLower));
+    }
+}
+
+/// <summary>Region ids (the model's RegionType).</summary>
+public static class Regions
+{
+    /// <summary>^([a-z]+-){2,3}\d+$, such as us-east-1 or us-gov-west-1.</summary>
+    public static bool IsRegion(string s)
+    {
+        var parts = s.Split('-');
+        return s.Length <= 32 && parts.Length is 3 or 4 && parts[^1].Length > 0 && parts[^1].All(char.IsAsciiDigit)
+               && parts[..^1].All(p => p.Length > 0 && p.All(char.IsAsciiLetterLower));
     }
 }

@@ -27,7 +27,7 @@ internal sealed class AuditRecorder(AuditLog log, string region)
         "Name", "GrantId", "TagKeys", "Tags", "RotationPeriodInDays", "CustomKeyStoreId", "CustomKeyStoreName", "NewCustomKeyStoreName",
         "CloudHsmClusterId", "CustomKeyStoreType", "WrappingAlgorithm", "WrappingKeySpec", "PolicyName", "Policy", "BypassPolicyLockoutSafetyCheck",
         "MultiRegion", "Limit", "IncludeKeyMaterial", "ImportType", "ExpirationModel", "ValidTo", "KeyMaterialId", "KeyMaterialDescription",
-        "DryRun", "XksKeyId", "XksProxyUriEndpoint", "XksProxyUriPath", "XksProxyConnectivity", "XksProxyVpcEndpointServiceName",
+        "ReplicaRegion", "PrimaryRegion", "ReplicaPolicy", "ReplicaTags", "DryRun", "XksKeyId", "XksProxyUriEndpoint", "XksProxyUriPath", "XksProxyConnectivity", "XksProxyVpcEndpointServiceName",
     };
 
     /// <summary>The operations that use a key's material (GetKeyLastUsage counts them; CloudTrail marks them read-only).</summary>
@@ -78,7 +78,7 @@ internal sealed class AuditRecorder(AuditLog log, string region)
         line.Write("\",\"name\":"u8);
         JsonText(line, name);
         line.Write(",\"region\":"u8);
-        JsonText(line, region);
+        JsonText(line, caller.Region ?? region);
         line.Write(",\"ip\":"u8);
         JsonText(line, caller.SourceIp);
         line.Write(",\"ua\":"u8);

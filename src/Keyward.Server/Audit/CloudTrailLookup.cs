@@ -25,7 +25,8 @@ internal sealed class CloudTrailLookup(KmsService service, IKmsStorage storage)
     private const string ResourceType = "AWS::KMS::Key";
     private static readonly CloudTrailJsonContext Json = CloudTrailJsonContext.Default;
 
-    public async ValueTask<byte[]> LookupEventsAsync(Principal principal, string? sourceIp, ReadOnlyMemory<byte> body, CancellationToken ct)
+    /// <param name="region">The Region the request was signed for: CloudTrail shows each Region's events there.</param>
+    public async ValueTask<byte[]> LookupEventsAsync(Principal principal, string? sourceIp, string region, ReadOnlyMemory<byte> body, CancellationToken ct)
     {
         var request = Dispatch.KmsDispatcher.Parse(body, Json.LookupEventsRequest);
         service.AuthorizeIdentity(principal, "cloudtrail:LookupEvents", sourceIp);
@@ -45,11 +46,12 @@ internal sealed class CloudTrailLookup(KmsService service, IKmsStorage storage)
             default: throw new KmsException(KmsErrorCode.InvalidEventCategoryException, "EventCategory must be insight.");
         }
 
-        var fingerprint = Fingerprint(principal.AccountId, request);
+        var fingerprint = Fingerprint(principal.AccountId + "/" + region, request);
         var before = request.NextToken is null ? (long?)null : ReadToken(request.NextToken, fingerprint);
         var records = await storage.LookupAuditEventsAsync(new AuditLookup
         {
             AccountId = principal.AccountId,
+            Region = region,
             Start = request.StartTime,
             End = request.EndTime,
             BeforeSequence = before,

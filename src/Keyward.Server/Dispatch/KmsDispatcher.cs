@@ -30,6 +30,8 @@ internal sealed class KmsDispatcher(KmsService service)
         KmsOperation.ListKeys => Run(body, caller, Json.ListKeysRequest, Json.ListKeysResponse, (r, c) => service.ListKeysAsync(c, r, ct)),
         KmsOperation.EnableKey => Run(body, caller, Json.KeyIdRequest, (r, c) => service.EnableKeyAsync(c, r.KeyId!, ct)),
         KmsOperation.DisableKey => Run(body, caller, Json.KeyIdRequest, (r, c) => service.DisableKeyAsync(c, r.KeyId!, ct)),
+        KmsOperation.ReplicateKey => Run(body, caller, Json.ReplicateKeyRequest, Json.ReplicateKeyResponse, (r, c) => service.ReplicateKeyAsync(c, r, ct)),
+        KmsOperation.UpdatePrimaryRegion => Run(body, caller, Json.UpdatePrimaryRegionRequest, (r, c) => service.UpdatePrimaryRegionAsync(c, r, ct)),
         KmsOperation.UpdateKeyDescription => Run(body, caller, Json.UpdateKeyDescriptionRequest, (r, c) => service.UpdateKeyDescriptionAsync(c, r, ct)),
         KmsOperation.ScheduleKeyDeletion => Run(body, caller, Json.ScheduleKeyDeletionRequest, Json.ScheduleKeyDeletionResponse, (r, c) => service.ScheduleKeyDeletionAsync(c, r, ct)),
         KmsOperation.CancelKeyDeletion => Run(body, caller, Json.KeyIdRequest, Json.CancelKeyDeletionResponse, (r, c) => service.CancelKeyDeletionAsync(c, r.KeyId!, ct)),

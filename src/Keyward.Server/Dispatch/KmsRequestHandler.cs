@@ -73,7 +73,7 @@ internal sealed class KmsRequestHandler(
                 if (!HttpMethods.IsPost(request.Method) || trailTarget != "LookupEvents")
                     throw new KmsException(KmsErrorCode.UnknownOperationException);
                 trailOperation = "LookupEvents";
-                var events = await cloudTrail.Lookup.LookupEventsAsync(principal, sourceIp, body.Memory, context.RequestAborted);
+                var events = await cloudTrail.Lookup.LookupEventsAsync(principal, sourceIp, sig.Region!, body.Memory, context.RequestAborted);
                 context.Response.StatusCode = 200;
                 context.Response.ContentType = ContentType;
                 context.Response.ContentLength = events.Length;
@@ -90,6 +90,7 @@ internal sealed class KmsRequestHandler(
                 UserAgent = request.Headers.UserAgent.ToString(),
                 AccessKeyId = sig.AccessKeyId,
                 RequestId = requestId,
+                Region = sig.Region,
             };
             dispatcher.Charge(caller); // the operation's request quota (ThrottlingException past it)
             var response = await dispatcher.InvokeAsync(operation, body.Memory, caller, context.RequestAborted);

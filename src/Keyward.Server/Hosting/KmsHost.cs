@@ -107,13 +107,18 @@ public sealed class KmsHost : IAsyncDisposable
             var barrier = new RootKeyBarrier(seal);
             if (check is not null) RequireSameRootKey(barrier, check);
             await storage.MigrateAsync(ct);
+            // Rows from before Regions were known belong to the one Region the server named then: its home Region.
+            await storage.AdoptRegionlessRowsAsync(options.Region, ct);
             // A first start stores the check value; if another process won that race, its value must match too.
             if (check is null) RequireSameRootKey(barrier, await storage.GetOrAddSettingAsync(RootKeyBarrier.CheckSetting, barrier.CreateCheckValue(), ct));
             // The audit log records key usage from the first start on (GetKeyLastUsage's TrackingStartDate).
             await storage.GetOrAddSettingAsync(KmsService.TrackingStartSetting, BitConverter.GetBytes(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), ct);
 
             var keyStore = new SoftwareKeyStore(barrier);
-            var kms = new KmsOptions { Region = options.Region, CustomKeyStoresPerAccount = options.CustomKeyStoresPerAccount };
+            var kms = new KmsOptions
+            {
+                Region = options.Region, Regions = options.AllRegions, CustomKeyStoresPerAccount = options.CustomKeyStoresPerAccount,
+            };
             // HSM state changes go to the log once it exists (the app is built below).
             ILogger? hsmLogger = null;
             var hsmClusters = new HsmClusters(options.Hsm?.Clusters ?? [], message => hsmLogger?.LogWarning("{Message}", message));
@@ -143,7 +148,7 @@ public sealed class KmsHost : IAsyncDisposable
                 throw new ServerConfigurationException($"{options.IdentitiesFile} reuses the bootstrap credential's access key id {bootstrap.AccessKeyId}.");
             var credentials = new CredentialStore([bootstrap, .. identities]);
             SigV4Verifier Verifier(string service) =>
-                new(service, region => region == options.Region, credentials.SecretOf, TimeProvider.System, "x-amz-target");
+                new(service, kms.Serves, credentials.SecretOf, TimeProvider.System, "x-amz-target");
             var verifier = Verifier("kms");
             var trailVerifier = Verifier(Keyward.Protocol.CloudTrail.CloudTrailTarget.SigningName);
 

@@ -17,7 +17,14 @@ public sealed record KmsServerOptions
 
     /// <summary>With a shared database: how often custom key store connections are synced with the store records (change notices also wake it).</summary>
     public TimeSpan StoreSyncInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>The home Region (KmsOptions.Region).</summary>
     public string Region { get; init; } = "us-east-1";
+
+    /// <summary>Further Regions served (--regions); the home Region is always served.</summary>
+    public IReadOnlyList<string> Regions { get; init; } = [];
+
+    /// <summary>Every Region served, the home Region first.</summary>
+    public IReadOnlyList<string> AllRegions => [Region, .. Regions.Where(r => r != Region).Distinct()];
     public string AccountId { get; init; } = "111122223333";
 
     /// <summary>The --identities file: accounts, users, roles, access keys, identity policies (docs/identities.md).</summary>
