@@ -148,11 +148,17 @@ public sealed class WireTests(ServerFixture server) : IDisposable
     }
 
     [Fact]
-    public async Task Operations_of_later_issues_are_unsupported_not_unknown()
+    public async Task The_multi_region_operations_check_their_members_like_the_rest()
     {
-        var reply = await _raw.SendAsync("ReplicateKey", "{}");
-        Assert.Equal(400, reply.Status);
-        Assert.Equal("UnsupportedOperationException", reply.Type);
+        foreach (var operation in new[] { "ReplicateKey", "UpdatePrimaryRegion" })
+        {
+            var reply = await _raw.SendAsync(operation, "{}");
+            Assert.Equal(400, reply.Status);
+            Assert.Equal("ValidationException", reply.Type);
+        }
+        var bad = await _raw.SendAsync("ReplicateKey", "{\"KeyId\":\"mrk-1234abcd12ab34cd56ef1234567890ab\",\"ReplicaRegion\":\"Mars\"}");
+        Assert.Equal("ValidationException", bad.Type);
+        Assert.Contains("replicaRegion", bad.Raw, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -49,6 +49,9 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
     /// <summary>False keeps the data directory when the server stops (restart tests).</summary>
     public bool DeleteDataDir { get; init; } = true;
 
+    /// <summary>Regions served besides <see cref="Region"/> (--regions).</summary>
+    public IReadOnlyList<string> Regions { get; init; } = [];
+
     /// <summary>The web console at /console/ (on by default, as in keyward serve).</summary>
     public bool WebConsole { get; init; } = true;
     internal KmsHost Host { get; private set; } = null!;
@@ -74,15 +77,17 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
             XksAttemptTimeout = XksAttemptTimeout,
             RequestQuotas = RequestQuotas,
             WebConsole = WebConsole,
+            Regions = Regions,
             AccessLog = false, // the in-process servers' console is the test runner's; KeywardProcess keeps the default
         });
     }
 
-    public AmazonKeyManagementServiceClient Client(string? accessKeyId = null, string? secret = null) =>
+    /// <summary>A client signing for <paramref name="region"/> (<see cref="Region"/> when null).</summary>
+    public AmazonKeyManagementServiceClient Client(string? accessKeyId = null, string? secret = null, string? region = null) =>
         new(new BasicAWSCredentials(accessKeyId ?? AccessKeyId, secret ?? SecretAccessKey), new AmazonKeyManagementServiceConfig
         {
             ServiceURL = Url.ToString(),
-            AuthenticationRegion = Region,
+            AuthenticationRegion = region ?? Region,
             MaxErrorRetry = 0,
         });
 
