@@ -59,6 +59,38 @@ public sealed class MultiNodeTests
         Assert.Equal("across nodes", System.Text.Encoding.UTF8.GetString((await a.DecryptAsync(new DecryptRequest { CiphertextBlob = encrypted.CiphertextBlob })).Plaintext.ToArray()));
     }
 
+    /// <summary>
+    /// Nodes of different Regions on one database: node 0 serves us-east-1 and eu-west-1, node 1 only eu-west-1. A replica
+    /// made through node 0 is used through node 1 at once, and rotating the primary reaches node 1 by change notice.
+    /// </summary>
+    [Fact]
+    public async Task A_replica_made_through_one_node_is_used_through_a_node_of_its_region_at_once()
+    {
+        const string west = "eu-west-1";
+        await using var cluster = await NodeCluster.StartAsync(nodeArgs: i => i == 0 ? ["--regions", west] : ["--region", west]);
+        using var east0 = cluster.Client(0);
+        using var west1 = cluster.Client(1, west);
+
+        var key = (await east0.CreateKeyAsync(new CreateKeyRequest { MultiRegion = true })).KeyMetadata.KeyId;
+        var replica = (await east0.ReplicateKeyAsync(new ReplicateKeyRequest { KeyId = key, ReplicaRegion = west })).ReplicaKeyMetadata;
+        var blob = (await west1.EncryptAsync(new EncryptRequest { KeyId = key, Plaintext = Bytes("from the west") })).CiphertextBlob;
+        Assert.Equal(replica.Arn, (await west1.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key })).KeyMetadata.Arn);
+        Assert.Equal("from the west", System.Text.Encoding.UTF8.GetString((await east0.DecryptAsync(new DecryptRequest { CiphertextBlob = blob })).Plaintext.ToArray()));
+        // Node 1 does not serve the primary's Region.
+        using var east1 = cluster.Client(1);
+        var refused = await Assert.ThrowsAsync<AmazonKeyManagementServiceException>(() => east1.ListKeysAsync(new ListKeysRequest()));
+        Assert.Equal("InvalidSignatureException", refused.ErrorCode);
+
+        // Node 1 has the replica cached; the primary's rotation on node 0 reaches it.
+        await east0.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = key });
+        var rotated = await Eventually(async () =>
+            (await east0.ListKeyRotationsAsync(new ListKeyRotationsRequest { KeyId = key })).Rotations?.SingleOrDefault()?.KeyMaterialId, TimeSpan.FromSeconds(30));
+        await Eventually(async () =>
+            (await west1.DescribeKeyAsync(new DescribeKeyRequest { KeyId = key })).KeyMetadata.CurrentKeyMaterialId == rotated, Settle);
+        var fresh = (await west1.EncryptAsync(new EncryptRequest { KeyId = key, Plaintext = Bytes("new material") })).CiphertextBlob;
+        Assert.Equal("new material", System.Text.Encoding.UTF8.GetString((await east0.DecryptAsync(new DecryptRequest { CiphertextBlob = fresh })).Plaintext.ToArray()));
+    }
+
     [Fact]
     public async Task Changes_on_one_node_are_enforced_on_the_other_within_the_bound()
     {
@@ -378,6 +410,18 @@ public sealed class MultiNodeTests
             catch (AmazonKeyManagementServiceException e) when (e.ErrorCode == errorCode) { return; }
             if (watch.Elapsed > Settle) throw new Xunit.Sdk.XunitException($"not refused with {errorCode} after {watch.Elapsed}");
             await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Waits for <paramref name="value"/> to be non-null and returns it.</summary>
+    private static async Task<T> Eventually<T>(Func<Task<T?>> value, TimeSpan within) where T : class
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            if (await value() is { } found) return found;
+            if (DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException($"no value within {within}");
+            await Task.Delay(50);
         }
     }
 

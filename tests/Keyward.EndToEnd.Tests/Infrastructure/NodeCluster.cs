@@ -15,6 +15,7 @@ public sealed class NodeCluster : IAsyncDisposable
     private readonly string[] _dataDirs;
     private readonly int[] _ports;
     private readonly string[] _args;
+    private readonly Func<int, IEnumerable<string>>? _nodeArgs;
     private readonly Dictionary<string, string> _env;
     private readonly KeywardProcess?[] _nodes;
 
@@ -23,11 +24,13 @@ public sealed class NodeCluster : IAsyncDisposable
     public string DatabaseUri => Postgres.Uri(Database);
     public Nginx? Balancer { get; private set; }
 
-    private NodeCluster(PostgresServer postgres, string database, int count, string[] args, IDictionary<string, string>? env)
+    private NodeCluster(PostgresServer postgres, string database, int count, string[] args, IDictionary<string, string>? env,
+        Func<int, IEnumerable<string>>? nodeArgs)
     {
         Postgres = postgres;
         Database = database;
         _args = args;
+        _nodeArgs = nodeArgs;
         _env = new Dictionary<string, string>(env ?? new Dictionary<string, string>()) { ["KEYWARD_DATABASE"] = postgres.Uri(database) };
         _dataDirs = Enumerable.Range(0, count).Select(_ => Directory.CreateTempSubdirectory("keyward-node").FullName).ToArray();
         _ports = Enumerable.Range(0, count).Select(_ => KeywardProcess.FreePort()).ToArray();
@@ -37,13 +40,14 @@ public sealed class NodeCluster : IAsyncDisposable
     /// <param name="lifecycleInterval">Seconds between lifecycle passes on each node.</param>
     /// <param name="env">More environment for every node (SOFTHSM2_CONF…).</param>
     /// <param name="args">More `serve` options for every node (--config…).</param>
+    /// <param name="nodeArgs">More `serve` options for node i (--region…).</param>
     public static async Task<NodeCluster> StartAsync(int nodes = 2, bool balancer = false, double lifecycleInterval = 60,
-        IDictionary<string, string>? env = null, IEnumerable<string>? args = null)
+        IDictionary<string, string>? env = null, IEnumerable<string>? args = null, Func<int, IEnumerable<string>>? nodeArgs = null)
     {
         var postgres = await PostgresServer.Instance;
         var database = await postgres.NewDatabaseAsync("cluster");
         var cluster = new NodeCluster(postgres, database, nodes,
-            ["--lifecycle-interval", lifecycleInterval.ToString(System.Globalization.CultureInfo.InvariantCulture), .. args ?? []], env);
+            ["--lifecycle-interval", lifecycleInterval.ToString(System.Globalization.CultureInfo.InvariantCulture), .. args ?? []], env, nodeArgs);
         try
         {
             // The first node creates the root key; the others get a copy of its file, as docs/multi-node.md says.
@@ -70,7 +74,7 @@ public sealed class NodeCluster : IAsyncDisposable
     public string DataDir(int i) => _dataDirs[i];
 
     public async Task StartNodeAsync(int i) =>
-        _nodes[i] = await KeywardProcess.StartAsync(_dataDirs[i], _ports[i], _env, args: _args);
+        _nodes[i] = await KeywardProcess.StartAsync(_dataDirs[i], _ports[i], _env, args: [.. _args, .. _nodeArgs?.Invoke(i) ?? []]);
 
     /// <summary>SIGKILL: the node stops mid-request, as in a crash or power cut.</summary>
     public async Task KillNodeAsync(int i)
@@ -78,7 +82,7 @@ public sealed class NodeCluster : IAsyncDisposable
         await Node(i).KillAsync();
     }
 
-    public AmazonKeyManagementServiceClient Client(int node) => Node(node).Client();
+    public AmazonKeyManagementServiceClient Client(int node, string? region = null) => Node(node).Client(region);
 
     /// <summary>A client of the load balancer; the SDK does not retry, so every failure is seen.</summary>
     public AmazonKeyManagementServiceClient BalancedClient() =>
