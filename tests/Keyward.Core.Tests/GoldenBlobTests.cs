@@ -20,6 +20,15 @@ public sealed class GoldenBlobTests
     // Blob format v1 of "Keyward golden plaintext v1" under context {purpose: golden, tenant: acme}.
     private const string GoldenBlobV1 = "011234abcd12ab34cd56ef1234567890ab545248bc6c64a125557478c647d89f0d7a325568c2e9ee45925723663b61f76b1fdbdb4b64d4ed1448e88245101b59c361f64d08d0d50e877d2837d07c83e9d66a4d5d100c0bc94dd9ae6c7c145d9219bf93749c8c0cc2a4a64aec133c15e0b7e69187406def5d";
 
+    // A Multi-Region key's blob (format 0x02, the first written by the release with Regions): the same material version
+    // sealed for the key's rows in two Regions, each bound to its own storage id, and one blob both open.
+    private const string MultiRegionKeyId = "mrk-1234abcd12ab34cd56ef1234567890ab";
+    private const string MultiRegionMaterialId = "3c64847409dc486dad170990ad33dc9b8276ebd530ca3052d7b8e26a7180c9c6";
+    private const string MultiRegionMaterialEast = "01d587c7c495fa600873814101bb6031de93be127e49c9d36b9a7efb807c2680f1d094235827c983fbebb7d940838a1905046c928c6f884a1c0e9744c8";
+    private const string MultiRegionMaterialWest = "01c9bf9873997257c8794f9fc5fabe73ab495b540a0c39cb7554e9d00d2e46fa9decd6c2a4b993ab7ede716c73da89a8f3d2559729699c36a652e53ed5";
+    // "Keyward golden plaintext v1 multi-Region" under the same context.
+    private const string GoldenBlobV1MultiRegion = "021234abcd12ab34cd56ef1234567890ab3c64847409dc486dad170990ad33dc9b8276ebd530ca3052d7b8e26a7180c9c6948fd443ca099ae13173919b642ee93295492ebaae6dee81e0a209fa986928d34e1e15583c1e2f480bdfaba4f2cf8b6c2593344b6039331413deb4d16b5b19a98937bae38dec4a40457601999e00c8b50def7fab";
+
     private static readonly Dictionary<string, string> Context = new() { ["tenant"] = "acme", ["purpose"] = "golden" };
 
     [Fact]
@@ -40,6 +49,29 @@ public sealed class GoldenBlobTests
         Assert.Equal(MaterialId, parsed.MaterialId);
         // header 49 + nonce 16 + iv 12 + plaintext 27 + tag 16
         Assert.Equal(49 + 16 + 12 + 27 + 16, blob.Length);
+    }
+
+    [Fact]
+    public async Task Format_v1_multi_region_blob_decrypts_under_every_region_of_its_key()
+    {
+        using var fixture = new Fixture();
+        var blob = Convert.FromHexString(GoldenBlobV1MultiRegion);
+        Assert.Equal(CiphertextBlob.FormatV1MultiRegion, blob[0]);
+        Assert.True(CiphertextBlob.TryParse(blob, out var parsed));
+        Assert.Equal((MultiRegionKeyId, MultiRegionMaterialId), (parsed.KeyId, parsed.MaterialId));
+        foreach (var (region, wrapped) in new[] { ("us-east-1", MultiRegionMaterialEast), ("eu-west-1", MultiRegionMaterialWest) })
+        {
+            var material = new MaterialRecord(KeyIds.StorageId(MultiRegionKeyId, region), MultiRegionMaterialId, Convert.FromHexString(wrapped),
+                DateTimeOffset.UnixEpoch);
+            var plaintext = await fixture.DecryptAsync(blob, Context, material);
+            Assert.Equal("Keyward golden plaintext v1 multi-Region", Encoding.UTF8.GetString(plaintext));
+        }
+        // Each Region's sealed copy opens only as its own row (a fresh store: the first has the material cached).
+        using var fresh = new Fixture();
+        var swapped = new MaterialRecord(KeyIds.StorageId(MultiRegionKeyId, "eu-west-1"), MultiRegionMaterialId,
+            Convert.FromHexString(MultiRegionMaterialEast), DateTimeOffset.UnixEpoch);
+        var e = await Assert.ThrowsAsync<KeyStoreException>(() => fresh.DecryptAsync(blob, Context, swapped).AsTask());
+        Assert.Equal(KeyStoreFailure.Internal, e.Failure);
     }
 
     [Fact]
@@ -78,10 +110,10 @@ public sealed class GoldenBlobTests
             _store = new SoftwareKeyStore(new RootKeyBarrier(_seal));
         }
 
-        public ValueTask<byte[]> DecryptAsync(byte[] blobBytes, Dictionary<string, string> context)
+        public ValueTask<byte[]> DecryptAsync(byte[] blobBytes, Dictionary<string, string> context, MaterialRecord? stored = null)
         {
             Assert.True(CiphertextBlob.TryParse(blobBytes, out var blob));
-            var material = new MaterialRecord(blob.KeyId, blob.MaterialId, Convert.FromHexString(WrappedMaterial), DateTimeOffset.UnixEpoch);
+            var material = stored ?? new MaterialRecord(blob.KeyId, blob.MaterialId, Convert.FromHexString(WrappedMaterial), DateTimeOffset.UnixEpoch);
             return _store.DecryptAsync(material, blob.Payload, CiphertextBlob.Aad(blob.Header.Span, context), default);
         }
 

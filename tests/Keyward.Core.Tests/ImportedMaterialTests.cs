@@ -127,8 +127,13 @@ public sealed class ImportedMaterialTests : IDisposable
     {
         var (_, token) = ImportToken.New(KeyId);
         Assert.False(ImportToken.TryParse(token[..^1], out _, out _));
-        token[0] = 2;
+        token[0] = 3;
         Assert.False(ImportToken.TryParse(token, out _, out _));
+        // A Multi-Region key's token names its mrk- id.
+        var (_, mrk) = ImportToken.New("mrk-1234abcd12ab34cd56ef1234567890ab");
+        Assert.Equal(2, mrk[0]);
+        Assert.True(ImportToken.TryParse(mrk, out var keyId, out _));
+        Assert.Equal("mrk-1234abcd12ab34cd56ef1234567890ab", keyId);
     }
 
     public void Dispose()

@@ -68,7 +68,14 @@ public sealed class SoftwareKeyStoreTests : IDisposable
         Assert.True(CiphertextBlob.TryParse(blob, out var parsed));
         Assert.Equal("1234abcd-12ab-34cd-56ef-1234567890ab", parsed.KeyId);
         Assert.Equal(new byte[] { 1, 2, 3 }, parsed.Payload.ToArray());
+        // The same 16 bytes under format 0x02 name the Multi-Region key of those hex digits.
         blob[0] = 2;
+        Assert.True(CiphertextBlob.TryParse(blob, out var multiRegion));
+        Assert.Equal("mrk-1234abcd12ab34cd56ef1234567890ab", multiRegion.KeyId);
+        var mrkHeader = CiphertextBlob.WriteHeader("mrk-1234abcd12ab34cd56ef1234567890ab", new string('a', 64));
+        Assert.Equal(CiphertextBlob.FormatV1MultiRegion, mrkHeader[0]);
+        Assert.Equal(header[1..], mrkHeader[1..]);
+        blob[0] = 3;
         Assert.False(CiphertextBlob.TryParse(blob, out _));
         Assert.False(CiphertextBlob.TryParse(header, out _));
         Assert.False(CiphertextBlob.TryParse(Array.Empty<byte>(), out _));
