@@ -345,6 +345,7 @@ public sealed class MultiRegionTests : IAsyncLifetime
         var blob = (await _east.EncryptAsync(new EncryptRequest { KeyId = key, Plaintext = new MemoryStream([4, 2]) })).CiphertextBlob;
         Assert.Equal([4, 2], (await _west.DecryptAsync(new DecryptRequest { CiphertextBlob = blob })).Plaintext.ToArray());
         await Assert.ThrowsAsync<UnsupportedOperationException>(() => _east.RotateKeyOnDemandAsync(new RotateKeyOnDemandRequest { KeyId = key }));
+        await Assert.ThrowsAsync<UnsupportedOperationException>(() => ImportAsync(_west, key, RandomNumberGenerator.GetBytes(32), ImportType.NEW_KEY_MATERIAL));
     }
 
     [Fact]
@@ -375,7 +376,7 @@ public sealed class MultiRegionTests : IAsyncLifetime
     private static string AwsCli => Environment.GetEnvironmentVariable("KEYWARD_AWS_CLI") is { Length: > 0 } p ? p : "/usr/bin/aws";
     private static string Python => Environment.GetEnvironmentVariable("KEYWARD_PYTHON") is { Length: > 0 } p ? p : "python3";
 
-    private async Task ImportAsync(AmazonKeyManagementServiceClient client, string key, byte[] material)
+    private async Task ImportAsync(AmazonKeyManagementServiceClient client, string key, byte[] material, ImportType? importType = null)
     {
         var parameters = await client.GetParametersForImportAsync(new GetParametersForImportRequest
         {
@@ -385,7 +386,7 @@ public sealed class MultiRegionTests : IAsyncLifetime
         rsa.ImportSubjectPublicKeyInfo(parameters.PublicKey.ToArray(), out _);
         await client.ImportKeyMaterialAsync(new ImportKeyMaterialRequest
         {
-            KeyId = key, ImportToken = parameters.ImportToken, ExpirationModel = ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE,
+            KeyId = key, ImportToken = parameters.ImportToken, ExpirationModel = ExpirationModelType.KEY_MATERIAL_DOES_NOT_EXPIRE, ImportType = importType,
             EncryptedKeyMaterial = new MemoryStream(rsa.Encrypt(material, RSAEncryptionPadding.OaepSHA256)),
         });
     }

@@ -160,6 +160,9 @@ public sealed partial class KmsService
                 throw Faults.IncorrectKeyMaterial("This key material is already associated with the KMS key. Reimport it with ImportType EXISTING_KEY_MATERIAL.");
             if (materials.Any(m => m.PendingRotation))
                 throw Faults.IncorrectKeyMaterial("The KMS key already has key material in PENDING_ROTATION state. Rotate onto it or delete it first.");
+            // Material pending rotation would be one Region's only: a Multi-Region key does not rotate onto imported material.
+            if (materials.Count > 0 && key.MultiRegion)
+                throw Faults.Unsupported($"{Arn(key)} is a multi-Region key with imported key material; it takes no new key material.");
             material = imported with { PendingRotation = materials.Count > 0, Description = request.KeyMaterialDescription };
         }
 

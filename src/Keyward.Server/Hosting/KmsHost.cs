@@ -220,7 +220,7 @@ public sealed class KmsHost : IAsyncDisposable
             }
             if (options.RunLifecycleJob) job.Start();
             storeSync?.Start();
-            Log.Started(logger, host.Url.ToString(), options.AccountId, options.Region, DescribeStorage(options, storage), seal.Description);
+            Log.Started(logger, host.Url.ToString(), options.AccountId, string.Join(", ", options.AllRegions), DescribeStorage(options, storage), seal.Description);
             if (host.AdminUrl is { } adminUrl) Log.AdminListening(logger, adminUrl.ToString());
             return host;
         }
