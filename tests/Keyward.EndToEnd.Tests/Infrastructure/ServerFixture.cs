@@ -49,7 +49,10 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
     /// <summary>False keeps the data directory when the server stops (restart tests).</summary>
     public bool DeleteDataDir { get; init; } = true;
 
-    /// <summary>Regions served besides <see cref="Region"/> (--regions).</summary>
+    /// <summary>The server's home Region (--region).</summary>
+    public string HomeRegion { get; init; } = Region;
+
+    /// <summary>Regions served besides the home Region (--regions).</summary>
     public IReadOnlyList<string> Regions { get; init; } = [];
 
     /// <summary>The web console at /console/ (on by default, as in keyward serve).</summary>
@@ -77,17 +80,18 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
             XksAttemptTimeout = XksAttemptTimeout,
             RequestQuotas = RequestQuotas,
             WebConsole = WebConsole,
+            Region = HomeRegion,
             Regions = Regions,
             AccessLog = false, // the in-process servers' console is the test runner's; KeywardProcess keeps the default
         });
     }
 
-    /// <summary>A client signing for <paramref name="region"/> (<see cref="Region"/> when null).</summary>
+    /// <summary>A client signing for <paramref name="region"/> (the home Region when null).</summary>
     public AmazonKeyManagementServiceClient Client(string? accessKeyId = null, string? secret = null, string? region = null) =>
         new(new BasicAWSCredentials(accessKeyId ?? AccessKeyId, secret ?? SecretAccessKey), new AmazonKeyManagementServiceConfig
         {
             ServiceURL = Url.ToString(),
-            AuthenticationRegion = region ?? Region,
+            AuthenticationRegion = region ?? HomeRegion,
             MaxErrorRetry = 0,
         });
 
