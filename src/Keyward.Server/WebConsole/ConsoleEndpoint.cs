@@ -38,8 +38,14 @@ internal sealed class ConsoleEndpoint
             stream.CopyTo(copy);
             assets[name[ResourcePrefix.Length..]] = Make(copy.ToArray(), name);
         }
-        var config = Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(
-            new Dictionary<string, string> { ["region"] = region }));
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("region", region);
+            w.WriteEndObject();
+        }
+        var config = buffer.WrittenSpan.ToArray();
         assets["config.json"] = Make(config, "config.json");
         _assets = assets.ToFrozenDictionary(StringComparer.Ordinal);
     }
