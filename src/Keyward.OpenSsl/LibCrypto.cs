@@ -7,7 +7,7 @@ namespace Keyward.OpenSsl;
 /// Loads OpenSSL's libcrypto, the library the BCL's own cryptography uses on Linux, so both
 /// run on the same implementation. Tries the OpenSSL 3 soname first, then the unversioned one.
 /// </summary>
-internal static class LibCrypto
+internal static partial class LibCrypto
 {
     public const string Name = "libcrypto";
 
@@ -17,6 +17,13 @@ internal static class LibCrypto
 
     /// <summary>Runs the static constructor, which installs the resolver; call before any import.</summary>
     public static void EnsureLoaded() { }
+
+    /// <summary>
+    /// Empties this thread's libcrypto error queue after a failed call, so that a later caller on the thread (the BCL
+    /// reads the queue to build its exceptions) does not see an error that is not its own.
+    /// </summary>
+    [LibraryImport(Name, EntryPoint = "ERR_clear_error")]
+    public static partial void ClearErrors();
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {

@@ -28,7 +28,7 @@ public static class AuditChain
             previous.CopyTo(input);
             BinaryPrimitives.WriteInt64BigEndian(input[previous.Length..], sequence);
             bytes.CopyTo(input[(previous.Length + 8)..]);
-            return SHA256.HashData(input);
+            return Keyward.OpenSsl.Sha256.Hash(input);
         }
         finally { ArrayPool<byte>.Shared.Return(rented); }
     }

@@ -72,5 +72,6 @@ public sealed record SigningAlgorithm(string Name, HashAlgorithmName Hash, int D
     public RSASignaturePadding RsaPadding => Scheme == SignatureScheme.RsaPss ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1;
 
     /// <summary>Hashes a RAW message with this algorithm's hash.</summary>
-    public byte[] HashMessage(ReadOnlySpan<byte> message) => CryptographicOperations.HashData(Hash, message);
+    public byte[] HashMessage(ReadOnlySpan<byte> message) =>
+        Hash == HashAlgorithmName.SHA256 ? Keyward.OpenSsl.Sha256.Hash(message) : CryptographicOperations.HashData(Hash, message);
 }

@@ -72,6 +72,8 @@ public sealed class KmsHost : IAsyncDisposable
 
     public static async Task<KmsHost> StartAsync(KmsServerOptions options, CancellationToken ct = default)
     {
+        // The request path's SHA-256, HMAC, HKDF and AES-GCM run on libcrypto directly (Keyward.OpenSsl).
+        if (Keyward.OpenSsl.SelfTest.Run() is { } broken) throw new ServerConfigurationException($"libcrypto: {broken}.");
         CheckListenAddress(options.Listen, "--listen");
         if (options.AdminListen is { } adminListen)
         {
