@@ -37,6 +37,8 @@ public sealed class XksProxyHost : IAsyncDisposable
     public static async Task<XksProxyHost> StartAsync(XksProxyOptions options, string? configPath, bool quiet = false, CancellationToken ct = default)
     {
         options.Validate();
+        // SigV4 verification hashes on libcrypto directly (Keyward.OpenSsl).
+        if (Keyward.OpenSsl.SelfTest.Run() is { } broken) throw new XksConfigurationException($"libcrypto: {broken}.");
         var pinText = Environment.GetEnvironmentVariable(options.PinEnvironmentVariable)
                       ?? throw new XksConfigurationException($"Set the HSM user PIN in the environment variable {options.PinEnvironmentVariable}.");
         var pin = Encoding.UTF8.GetBytes(pinText);
