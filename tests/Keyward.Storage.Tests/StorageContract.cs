@@ -62,6 +62,21 @@ public abstract class StorageContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Keys_with_the_same_policy_read_back_one_shared_policy_string()
+    {
+        var policy = "{\"Version\":\"2012-10-17\",\"Id\":\"shared-" + Guid.NewGuid() + "\"}";
+        var a = NewKey() with { Policy = new string(policy.AsSpan()) };
+        var b = NewKey() with { Policy = new string(policy.AsSpan()) };
+        await Storage.CreateKeyAsync(a, null, []);
+        await Storage.CreateKeyAsync(b, null, []);
+        var readA = await Storage.GetKeyAsync(a.KeyId);
+        var readB = await Storage.GetKeyAsync(b.KeyId);
+        Assert.Equal(policy, readA!.Policy);
+        Assert.Same(readA.Policy, readB!.Policy);
+        Assert.Same(readA.KeySpec, readB.KeySpec);
+    }
+
+    [Fact]
     public async Task Created_key_reads_back_field_for_field()
     {
         var key = NewKey() with { CurrentMaterialId = new string('c', 64), DeletionDate = T0.AddDays(7), PendingWindowInDays = 7, State = KeyState.PendingDeletion };
