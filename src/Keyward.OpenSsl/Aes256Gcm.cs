@@ -21,16 +21,11 @@ public static partial class Aes256Gcm
     {
         Check(key, iv, tag);
         if (ciphertext.Length != plaintext.Length) throw new ArgumentException("The ciphertext is as long as the plaintext.", nameof(ciphertext));
-        var context = CtxNew();
-        if (context == IntPtr.Zero) throw Failure.Of("AES-256-GCM");
+        var context = Begin(key, iv, aad, plaintext, ciphertext, encrypt: true);
         try
         {
             Span<byte> none = stackalloc byte[1];
-            if (EncryptInit(context, Fetched.Aes256Gcm, key, iv, IntPtr.Zero) != 1
-                || (!aad.IsEmpty && EncryptUpdate(context, IntPtr.Zero, out _, aad, aad.Length) != 1)
-                || (!plaintext.IsEmpty && !Update(context, plaintext, ciphertext, encrypt: true))
-                || EncryptFinal(context, none, out var last) != 1 || last != 0
-                || Ctrl(context, GetTag, TagSize, tag) != 1)
+            if (CipherFinal(context, none, out var last) != 1 || last != 0 || Ctrl(context, GetTag, TagSize, tag) != 1)
                 throw Failure.Of("AES-256-GCM");
         }
         finally { CtxFree(context); }
@@ -42,20 +37,16 @@ public static partial class Aes256Gcm
     {
         Check(key, iv, tag);
         if (plaintext.Length != ciphertext.Length) throw new ArgumentException("The plaintext is as long as the ciphertext.", nameof(plaintext));
-        var context = CtxNew();
-        if (context == IntPtr.Zero) throw Failure.Of("AES-256-GCM");
+        var context = Begin(key, iv, aad, ciphertext, plaintext, encrypt: false);
         try
         {
-            Span<byte> none = stackalloc byte[1];
             Span<byte> expected = stackalloc byte[TagSize];
             tag.CopyTo(expected);
-            if (DecryptInit(context, Fetched.Aes256Gcm, key, iv, IntPtr.Zero) != 1
-                || (!aad.IsEmpty && DecryptUpdate(context, IntPtr.Zero, out _, aad, aad.Length) != 1)
-                || (!ciphertext.IsEmpty && !Update(context, ciphertext, plaintext, encrypt: false))
-                || Ctrl(context, SetTag, TagSize, expected) != 1)
-                throw Failure.Of("AES-256-GCM");
-            // The one failure of a well-formed call: the tag does not match (libcrypto queues no error for it).
-            if (DecryptFinal(context, none, out _) == 1) return true;
+            if (Ctrl(context, SetTag, TagSize, expected) != 1) throw Failure.Of("AES-256-GCM");
+            // The one failure of a well-formed call is a tag that does not match; whatever libcrypto queued for it is
+            // emptied, so no later caller on this thread reads it as its own.
+            Span<byte> none = stackalloc byte[1];
+            if (CipherFinal(context, none, out _) == 1) return true;
             LibCrypto.ClearErrors();
             plaintext.Clear();
             return false;
@@ -70,44 +61,45 @@ public static partial class Aes256Gcm
         if (tag.Length != TagSize) throw new ArgumentException("The GCM tag is 16 bytes.", nameof(tag));
     }
 
-    private static bool Update(IntPtr context, ReadOnlySpan<byte> input, Span<byte> output, bool encrypt)
+    /// <summary>
+    /// A new context keyed for one message, with the AAD and the whole input already through it (GCM is a stream mode:
+    /// each update writes exactly as many bytes as it reads). The caller finishes the tag and frees the context.
+    /// </summary>
+    private static IntPtr Begin(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aad, ReadOnlySpan<byte> input,
+        Span<byte> output, bool encrypt)
     {
-        // GCM is a stream mode: each update writes exactly as many bytes as it reads.
-        var ok = encrypt ? EncryptUpdate(context, output, out var written, input, input.Length)
-                         : DecryptUpdate(context, output, out written, input, input.Length);
-        return ok == 1 && written == input.Length;
+        var context = CtxNew();
+        if (context == IntPtr.Zero) throw Failure.Of("AES-256-GCM");
+        var written = 0;
+        if (CipherInit(context, Fetched.Aes256Gcm, key, iv, encrypt ? 1 : 0, IntPtr.Zero) == 1
+            && (aad.IsEmpty || CipherUpdate(context, IntPtr.Zero, out _, aad, aad.Length) == 1)
+            && (input.IsEmpty || (CipherUpdate(context, output, out written, input, input.Length) == 1 && written == input.Length)))
+            return context;
+        CtxFree(context);
+        output.Clear(); // nothing half-written (a decryption's output is unauthenticated plaintext) is left behind
+        throw Failure.Of("AES-256-GCM");
     }
 
     [LibraryImport(LibCrypto.Name, EntryPoint = "EVP_CIPHER_CTX_new")]
     private static partial IntPtr CtxNew();
 
+    /// <summary>Frees the context; the cipher's provider cleanses the key schedule first.</summary>
     [LibraryImport(LibCrypto.Name, EntryPoint = "EVP_CIPHER_CTX_free")]
     private static partial void CtxFree(IntPtr context);
 
-    [LibraryImport(LibCrypto.Name, EntryPoint = "EVP_EncryptInit_ex2")]
-    private static partial int EncryptInit(IntPtr context, IntPtr cipher, ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, IntPtr parameters);
+    [LibraryImport(LibCrypto.Name, EntryPoint = "EVP_CipherInit_ex2")]
+    private static partial int CipherInit(IntPtr context, IntPtr cipher, ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, int encrypt,
+        IntPtr parameters);
 
-    [LibraryImport(LibCrypto.Name, EntryPoint = "EVP_DecryptInit_ex2")]
-    private static partial int DecryptInit(IntPtr context, IntPtr cipher, ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, IntPtr parameters);
-
-    [LibraryImport(LibCrypto.Name, EntryPoint = "EVP_EncryptUpdate")]
-    private static partial int EncryptUpdate(IntPtr context, Span<byte> output, out int written, ReadOnlySpan<byte> input, int length);
+    [LibraryImport(LibCrypto.Name, EntryPoint = "EVP_CipherUpdate")]
+    private static partial int CipherUpdate(IntPtr context, Span<byte> output, out int written, ReadOnlySpan<byte> input, int length);
 
     /// <summary>With a NULL output: the input is additional authenticated data.</summary>
-    [LibraryImport(LibCrypto.Name, EntryPoint = "EVP_EncryptUpdate")]
-    private static partial int EncryptUpdate(IntPtr context, IntPtr output, out int written, ReadOnlySpan<byte> input, int length);
+    [LibraryImport(LibCrypto.Name, EntryPoint = "EVP_CipherUpdate")]
+    private static partial int CipherUpdate(IntPtr context, IntPtr output, out int written, ReadOnlySpan<byte> input, int length);
 
-    [LibraryImport(LibCrypto.Name, EntryPoint = "EVP_DecryptUpdate")]
-    private static partial int DecryptUpdate(IntPtr context, Span<byte> output, out int written, ReadOnlySpan<byte> input, int length);
-
-    [LibraryImport(LibCrypto.Name, EntryPoint = "EVP_DecryptUpdate")]
-    private static partial int DecryptUpdate(IntPtr context, IntPtr output, out int written, ReadOnlySpan<byte> input, int length);
-
-    [LibraryImport(LibCrypto.Name, EntryPoint = "EVP_EncryptFinal_ex")]
-    private static partial int EncryptFinal(IntPtr context, Span<byte> output, out int written);
-
-    [LibraryImport(LibCrypto.Name, EntryPoint = "EVP_DecryptFinal_ex")]
-    private static partial int DecryptFinal(IntPtr context, Span<byte> output, out int written);
+    [LibraryImport(LibCrypto.Name, EntryPoint = "EVP_CipherFinal_ex")]
+    private static partial int CipherFinal(IntPtr context, Span<byte> output, out int written);
 
     [LibraryImport(LibCrypto.Name, EntryPoint = "EVP_CIPHER_CTX_ctrl")]
     private static partial int Ctrl(IntPtr context, int type, int argument, Span<byte> pointer);

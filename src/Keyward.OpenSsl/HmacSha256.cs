@@ -9,10 +9,7 @@ public static class HmacSha256
 {
     public const int Size = 32;
 
-    public static void Compute(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> mac) => Compute(key, data, [], mac);
-
-    /// <summary>The HMAC of <paramref name="first"/> followed by <paramref name="second"/>.</summary>
-    public static void Compute(ReadOnlySpan<byte> key, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, Span<byte> mac)
+    public static void Compute(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> mac)
     {
         if (mac.Length != Size) throw new ArgumentException("HMAC-SHA-256 output is 32 bytes.", nameof(mac));
         var context = EvpMac.CtxDup(Fetched.HmacSha256Template);
@@ -23,8 +20,7 @@ public static class HmacSha256
             // (HMAC pads every key with zeros to the block, so the empty key is well defined).
             Span<byte> empty = stackalloc byte[1];
             if (EvpMac.Init(context, key.IsEmpty ? empty : key, (nuint)key.Length, IntPtr.Zero) != 1
-                || (!first.IsEmpty && EvpMac.Update(context, first, (nuint)first.Length) != 1)
-                || (!second.IsEmpty && EvpMac.Update(context, second, (nuint)second.Length) != 1)
+                || (!data.IsEmpty && EvpMac.Update(context, data, (nuint)data.Length) != 1)
                 || EvpMac.Final(context, mac, out var written, Size) != 1 || written != Size)
                 throw Failure.Of("HMAC-SHA-256");
         }
