@@ -32,6 +32,14 @@ internal ref struct PooledText
         _length += text.Length;
     }
 
+    /// <summary>Appends <paramref name="bytes"/> as lower-case hex.</summary>
+    public void AppendHex(scoped ReadOnlySpan<byte> bytes)
+    {
+        if (_length + 2 * bytes.Length > _buffer.Length) Grow(2 * bytes.Length);
+        Convert.TryToHexStringLower(bytes, _buffer.AsSpan(_length), out var written);
+        _length += written;
+    }
+
     private void Grow(int more)
     {
         var bigger = ArrayPool<char>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + more));

@@ -15,11 +15,33 @@ internal static class SigV4Canonical
     public const string Algorithm = "AWS4-HMAC-SHA256";
     public const string DateFormat = "yyyyMMdd'T'HHmmss'Z'";
 
-    public static string HexSha256(ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Parses an X-Amz-Date exactly as <c>DateTimeOffset.TryParseExact(text, DateFormat, invariant, AssumeUniversal)</c>
+    /// does (sixteen characters, <c>yyyyMMddTHHmmssZ</c>, a real calendar date and time), without the general parser's
+    /// cost on every request.
+    /// </summary>
+    public static bool TryParseAmzDate(ReadOnlySpan<char> text, out DateTimeOffset time)
     {
-        Span<byte> hash = stackalloc byte[32];
-        Sha256.Hash(data, hash);
-        return Convert.ToHexStringLower(hash);
+        time = default;
+        if (text.Length != 16 || text[8] != 'T' || text[15] != 'Z') return false;
+        if (!Digits(text[..8], out var date) || !Digits(text[9..15], out var clock)) return false;
+        int year = date / 10000, month = date / 100 % 100, day = date % 100;
+        int hour = clock / 10000, minute = clock / 100 % 100, second = clock % 100;
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month)
+            || hour > 23 || minute > 59 || second > 59) return false;
+        time = new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.Zero);
+        return true;
+    }
+
+    private static bool Digits(ReadOnlySpan<char> text, out int value)
+    {
+        value = 0;
+        foreach (var c in text)
+        {
+            if (!char.IsAsciiDigit(c)) return false;
+            value = value * 10 + (c - '0');
+        }
+        return true;
     }
 
     /// <summary>
@@ -103,7 +125,19 @@ internal static class SigV4Canonical
 
     /// <summary>Hex SHA-256 of the canonical request (the only form in which SigV4 uses it).</summary>
     public static string CanonicalRequestHash(string method, string canonicalUri, string canonicalQuery,
-        IReadOnlyList<string> signedHeaders, Func<string, string?> header, string payloadHash)
+        IReadOnlyList<string> signedHeaders, Func<string, string?> header, ReadOnlySpan<byte> body)
+    {
+        Span<char> hex = stackalloc char[HexLength];
+        CanonicalRequestHash(method, canonicalUri, canonicalQuery, signedHeaders, header, body, hex);
+        return hex.ToString();
+    }
+
+    /// <summary>
+    /// Writes the hex SHA-256 of the canonical request into <paramref name="hex"/> (64 characters); the payload's hash
+    /// (of <paramref name="body"/>) goes into the canonical request without becoming a string.
+    /// </summary>
+    public static void CanonicalRequestHash(string method, string canonicalUri, string canonicalQuery,
+        IReadOnlyList<string> signedHeaders, Func<string, string?> header, ReadOnlySpan<byte> body, Span<char> hex)
     {
         var text = new PooledText(512);
         try
@@ -128,10 +162,20 @@ internal static class SigV4Canonical
                 text.Append(signedHeaders[i]);
             }
             text.Append('\n');
-            text.Append(payloadHash);
-            return Convert.ToHexStringLower(Utf8Hash(text.Span, key: null, stackalloc byte[32]));
+            Span<byte> payloadHash = stackalloc byte[Sha256.Size];
+            Sha256.Hash(body, payloadHash);
+            text.AppendHex(payloadHash);
+            ToHex(Utf8Hash(text.Span, key: null, stackalloc byte[Sha256.Size]), hex);
         }
         finally { text.Dispose(); }
+    }
+
+    public const int HexLength = 2 * Sha256.Size;
+
+    private static void ToHex(ReadOnlySpan<byte> hash, Span<char> hex)
+    {
+        if (!Convert.TryToHexStringLower(hash, hex, out var written) || written != HexLength)
+            throw new ArgumentException("A SHA-256 in hex is 64 characters.", nameof(hex));
     }
 
     /// <summary>kSigning = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request").</summary>
@@ -152,6 +196,19 @@ internal static class SigV4Canonical
     /// <summary>Hex HMAC-SHA256 of the string to sign: algorithm, date, scope, canonical request hash.</summary>
     public static string Signature(byte[] signingKey, string amzDate, string scope, string canonicalRequestHash)
     {
+        var parts = scope.Split('/');
+        Span<char> hex = stackalloc char[HexLength];
+        Signature(signingKey, amzDate, parts[0], parts[1], parts[2], canonicalRequestHash, hex);
+        return hex.ToString();
+    }
+
+    /// <summary>
+    /// Writes the hex HMAC-SHA256 of the string to sign into <paramref name="hex"/> (64 characters); the scope is
+    /// <c>date/region/service/aws4_request</c>.
+    /// </summary>
+    public static void Signature(byte[] signingKey, string amzDate, ReadOnlySpan<char> date, ReadOnlySpan<char> region,
+        ReadOnlySpan<char> service, ReadOnlySpan<char> canonicalRequestHash, Span<char> hex)
+    {
         var text = new PooledText(256);
         try
         {
@@ -159,10 +216,14 @@ internal static class SigV4Canonical
             text.Append('\n');
             text.Append(amzDate);
             text.Append('\n');
-            text.Append(scope);
-            text.Append('\n');
+            text.Append(date);
+            text.Append('/');
+            text.Append(region);
+            text.Append('/');
+            text.Append(service);
+            text.Append("/aws4_request\n");
             text.Append(canonicalRequestHash);
-            return Convert.ToHexStringLower(Utf8Hash(text.Span, signingKey, stackalloc byte[32]));
+            ToHex(Utf8Hash(text.Span, signingKey, stackalloc byte[Sha256.Size]), hex);
         }
         finally { text.Dispose(); }
     }

@@ -18,7 +18,7 @@ public static class SigV4Signer
         var all = new Dictionary<string, string>(headers, StringComparer.Ordinal) { ["x-amz-date"] = amzDate };
         var signed = all.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
         var canonicalHash = SigV4Canonical.CanonicalRequestHash(method, SigV4Canonical.CanonicalUri(rawPath),
-            SigV4Canonical.CanonicalQuery(rawQuery), signed, n => all.GetValueOrDefault(n), SigV4Canonical.HexSha256(body));
+            SigV4Canonical.CanonicalQuery(rawQuery), signed, n => all.GetValueOrDefault(n), body);
         var scope = $"{date}/{region}/{service}/aws4_request";
         var signature = SigV4Canonical.Signature(SigV4Canonical.SigningKey(secret, date, region, service), amzDate, scope, canonicalHash);
         return (amzDate, $"{SigV4Canonical.Algorithm} Credential={accessKeyId}/{scope}, SignedHeaders={string.Join(';', signed)}, Signature={signature}");

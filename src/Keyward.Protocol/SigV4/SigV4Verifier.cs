@@ -54,8 +54,7 @@ public sealed class SigV4Verifier
         DateTimeOffset requestTime;
         if (amzDate is not null)
         {
-            if (!DateTimeOffset.TryParseExact(amzDate.Trim(), SigV4Canonical.DateFormat, CultureInfo.InvariantCulture,
-                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out requestTime))
+            if (!SigV4Canonical.TryParseAmzDate(amzDate.AsSpan().Trim(), out requestTime))
                 return SigV4Result.Fail(SigV4Failure.IncompleteSignature,
                     "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
         }
@@ -104,15 +103,18 @@ public sealed class SigV4Verifier
         if (secret is null || request.Header("x-amz-security-token") is not null)
             return SigV4Result.Fail(SigV4Failure.UnknownAccessKey, "The security token included in the request is invalid.");
 
-        var canonicalHash = SigV4Canonical.CanonicalRequestHash(
+        Span<char> canonicalHash = stackalloc char[SigV4Canonical.HexLength];
+        SigV4Canonical.CanonicalRequestHash(
             request.Method,
             SigV4Canonical.CanonicalUri(request.RawPath),
             SigV4Canonical.CanonicalQuery(request.RawQuery),
             auth.SignedHeaders,
             request.Header,
-            SigV4Canonical.HexSha256(request.Body.Span));
-        var scope = $"{auth.Date}/{auth.Region}/{auth.Service}/aws4_request";
-        var expected = SigV4Canonical.Signature(SigningKey(auth.AccessKeyId, secret, auth.Date, auth.Region), amzDate, scope, canonicalHash);
+            request.Body.Span,
+            canonicalHash);
+        Span<char> expected = stackalloc char[SigV4Canonical.HexLength];
+        SigV4Canonical.Signature(SigningKey(auth.AccessKeyId, secret, auth.Date, auth.Region), amzDate, auth.Date, auth.Region, auth.Service,
+            canonicalHash, expected);
 
         if (!SignaturesEqual(expected, auth.Signature))
             return SigV4Result.Fail(SigV4Failure.SignatureMismatch,
@@ -135,9 +137,9 @@ public sealed class SigV4Verifier
     }
 
     /// <summary>Constant-time comparison of the expected and the given signature, both lower-case hex as SigV4 defines it.</summary>
-    private static bool SignaturesEqual(string expected, string given) =>
+    private static bool SignaturesEqual(ReadOnlySpan<char> expected, string given) =>
         given.Length == expected.Length &&
-        CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected.AsSpan()), MemoryMarshal.AsBytes(given.AsSpan()));
+        CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected), MemoryMarshal.AsBytes(given.AsSpan()));
 
     private static string Format(DateTimeOffset t) => t.UtcDateTime.ToString(SigV4Canonical.DateFormat, CultureInfo.InvariantCulture);
 }

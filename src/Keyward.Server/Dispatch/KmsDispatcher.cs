@@ -22,8 +22,8 @@ internal sealed class KmsDispatcher(KmsService service)
     /// <summary>Charges the request to its operation's quota; throws ThrottlingException when the quota is spent.</summary>
     public void Charge(Caller caller) => service.ChargeRequest(caller);
 
-    /// <summary>Runs one operation and returns the serialized response body (which the caller zeroes after sending).</summary>
-    public ValueTask<byte[]> InvokeAsync(KmsOperation operation, ReadOnlyMemory<byte> body, Caller caller, CancellationToken ct) => operation switch
+    /// <summary>Runs one operation and returns the serialized response body (which the caller disposes, zeroing it, after sending).</summary>
+    public ValueTask<ResponseBody> InvokeAsync(KmsOperation operation, ReadOnlyMemory<byte> body, Caller caller, CancellationToken ct) => operation switch
     {
         KmsOperation.CreateKey => Run(body, caller, Json.CreateKeyRequest, Json.CreateKeyResponse, (r, c) => service.CreateKeyAsync(c, r, ct)),
         KmsOperation.DescribeKey => Run(body, caller, Json.DescribeKeyRequest, Json.DescribeKeyResponse, (r, c) => service.DescribeKeyAsync(c, r, ct)),
@@ -84,7 +84,7 @@ internal sealed class KmsDispatcher(KmsService service)
         _ => throw new KmsException(KmsErrorCode.UnsupportedOperationException, $"{operation} is not supported by this server."),
     };
 
-    private static async ValueTask<byte[]> Run<TRequest, TResponse>(ReadOnlyMemory<byte> body, Caller caller, JsonTypeInfo<TRequest> requestType,
+    private static async ValueTask<ResponseBody> Run<TRequest, TResponse>(ReadOnlyMemory<byte> body, Caller caller, JsonTypeInfo<TRequest> requestType,
         JsonTypeInfo<TResponse> responseType, Func<TRequest, Caller, ValueTask<TResponse>> call)
         where TRequest : class, IValidatable
     {
@@ -92,18 +92,44 @@ internal sealed class KmsDispatcher(KmsService service)
         TResponse response;
         try { response = await call(request, WithFacts(caller, request)); }
         finally { (request as ISensitive)?.ZeroSecrets(); }
-        try { return JsonSerializer.SerializeToUtf8Bytes(response, responseType); }
+        try { return Serialize(response, responseType); }
         finally { (response as ISensitive)?.ZeroSecrets(); }
     }
 
-    private static async ValueTask<byte[]> Run<TRequest>(ReadOnlyMemory<byte> body, Caller caller, JsonTypeInfo<TRequest> requestType,
+    private static async ValueTask<ResponseBody> Run<TRequest>(ReadOnlyMemory<byte> body, Caller caller, JsonTypeInfo<TRequest> requestType,
         Func<TRequest, Caller, ValueTask> call)
         where TRequest : class, IValidatable
     {
         var request = Parse(body, requestType);
         await call(request, WithFacts(caller, request));
-        // A fresh array: the handler zeroes every response body after sending it.
-        return "{}"u8.ToArray();
+        return ResponseBody.Of("{}"u8);
+    }
+
+    // One JSON writer per thread, reset onto each response: serialization never awaits, so a thread finishes one
+    // response before it starts another. The writer keeps no bytes of its own once flushed.
+    [ThreadStatic] private static Utf8JsonWriter? t_writer;
+
+    /// <summary>The response serialized into a pooled body (zeroed when disposed, and if serialization fails).</summary>
+    private static ResponseBody Serialize<TResponse>(TResponse response, JsonTypeInfo<TResponse> type)
+    {
+        var body = new ResponseBody();
+        try
+        {
+            var writer = t_writer ??= new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = type.Options.Encoder, SkipValidation = true });
+            writer.Reset(body);
+            try
+            {
+                JsonSerializer.Serialize(writer, response, type);
+                writer.Flush();
+            }
+            finally { writer.Reset(); }
+            return body;
+        }
+        catch
+        {
+            body.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The grant tokens and encryption context of the request, for policy conditions and grants.</summary>

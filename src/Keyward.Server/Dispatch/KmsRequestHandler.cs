@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Keyward.Core.Identity;
 using Keyward.Core.KeyStores;
@@ -106,9 +105,9 @@ internal sealed class KmsRequestHandler(
                 context.Response.StatusCode = 200;
                 context.Response.ContentType = ContentType;
                 context.Response.ContentLength = response.Length;
-                await context.Response.Body.WriteAsync(response, context.RequestAborted);
+                await context.Response.Body.WriteAsync(response.Memory, context.RequestAborted);
             }
-            finally { CryptographicOperations.ZeroMemory(response); }
+            finally { response.Dispose(); }
         }
         catch (KmsException e)
         {
