@@ -61,9 +61,58 @@ public sealed class SoftwareKeyStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_payload_written_after_headroom_is_the_payload_the_store_decrypts()
+    {
+        var m = _store.CreateMaterial("1234abcd-12ab-34cd-56ef-1234567890ab", Symmetric, DateTimeOffset.UnixEpoch);
+        var aad = CiphertextBlob.HeaderAndAad(m.KeyId, m.MaterialId, new Dictionary<string, string> { ["purpose"] = "test" });
+        var plaintext = Enumerable.Range(0, 1000).Select(i => (byte)i).ToArray();
+        var blob = await _store.EncryptAsync(m, plaintext, aad, CiphertextBlob.HeaderSize, default);
+        Assert.Equal(CiphertextBlob.HeaderSize + (await _store.EncryptAsync(m, plaintext, aad, default)).Length, blob.Length);
+        Assert.All(blob[..CiphertextBlob.HeaderSize], b => Assert.Equal(0, b)); // the caller's to fill
+        Assert.Equal(plaintext, await _store.DecryptAsync(m, blob.AsMemory(CiphertextBlob.HeaderSize), aad, default));
+        await Assert.ThrowsAsync<KeyStoreException>(async () =>
+            await _store.DecryptAsync(m, blob.AsMemory(CiphertextBlob.HeaderSize), aad.AsMemory(1), default));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _store.EncryptAsync(m, plaintext, aad, -1, default));
+    }
+
+    [Fact]
+    public async Task A_store_without_its_own_headroom_encrypt_copies_its_payload_after_the_headroom()
+    {
+        IKeyStore store = new PayloadOnly(_store);
+        var m = _store.CreateMaterial("1234abcd-12ab-34cd-56ef-1234567890ab", Symmetric, DateTimeOffset.UnixEpoch);
+        var blob = await store.EncryptAsync(m, new byte[] { 9, 8, 7 }, Array.Empty<byte>(), 5, default);
+        Assert.Equal(new byte[5], blob[..5]);
+        Assert.Equal(new byte[] { 9, 8, 7 }, await _store.DecryptAsync(m, blob.AsMemory(5), Array.Empty<byte>(), default));
+    }
+
+    /// <summary>A store that implements only the interface's required members (as the HSM store does).</summary>
+    private sealed class PayloadOnly(SoftwareKeyStore inner) : IKeyStore
+    {
+        public MaterialRecord CreateMaterial(string keyId, KeySpecInfo spec, DateTimeOffset now) => inner.CreateMaterial(keyId, spec, now);
+        public MaterialRecord ImportMaterial(string keyId, KeySpecInfo spec, ReadOnlySpan<byte> material, DateTimeOffset now) =>
+            inner.ImportMaterial(keyId, spec, material, now);
+        public ValueTask<byte[]> EncryptAsync(MaterialRecord material, ReadOnlyMemory<byte> plaintext, ReadOnlyMemory<byte> aad, CancellationToken ct) =>
+            inner.EncryptAsync(material, plaintext, aad, ct);
+        public ValueTask<byte[]> DecryptAsync(MaterialRecord material, ReadOnlyMemory<byte> payload, ReadOnlyMemory<byte> aad, CancellationToken ct) =>
+            inner.DecryptAsync(material, payload, aad, ct);
+        public ValueTask<byte[]> SignAsync(MaterialRecord material, KeySpecInfo spec, SigningAlgorithm algorithm, SigningInput input, CancellationToken ct) =>
+            inner.SignAsync(material, spec, algorithm, input, ct);
+        public ValueTask<byte[]> DecapsulateAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> ciphertext, CancellationToken ct) =>
+            inner.DecapsulateAsync(material, spec, ciphertext, ct);
+        public ValueTask<byte[]> DecryptRsaAsync(MaterialRecord material, KeySpecInfo spec, string algorithm, ReadOnlyMemory<byte> ciphertext,
+            CancellationToken ct) => inner.DecryptRsaAsync(material, spec, algorithm, ciphertext, ct);
+        public ValueTask<byte[]> GenerateMacAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> message, CancellationToken ct) =>
+            inner.GenerateMacAsync(material, spec, message, ct);
+        public ValueTask<byte[]> DeriveSharedSecretAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> peerPublicKey,
+            CancellationToken ct) => inner.DeriveSharedSecretAsync(material, spec, peerPublicKey, ct);
+        public void Forget(string keyId) => inner.Forget(keyId);
+    }
+
+    [Fact]
     public void Blob_header_round_trips_and_rejects_other_formats()
     {
-        var header = CiphertextBlob.WriteHeader("1234abcd-12ab-34cd-56ef-1234567890ab", new string('a', 64));
+        // The AAD of a blob with no encryption context: its header, then the empty context's encoding.
+        var header = CiphertextBlob.HeaderAndAad("1234abcd-12ab-34cd-56ef-1234567890ab", new string('a', 64), null)[..CiphertextBlob.HeaderSize];
         var blob = CiphertextBlob.Compose(header, new byte[] { 1, 2, 3 });
         Assert.True(CiphertextBlob.TryParse(blob, out var parsed));
         Assert.Equal("1234abcd-12ab-34cd-56ef-1234567890ab", parsed.KeyId);
@@ -72,7 +121,7 @@ public sealed class SoftwareKeyStoreTests : IDisposable
         blob[0] = 2;
         Assert.True(CiphertextBlob.TryParse(blob, out var multiRegion));
         Assert.Equal("mrk-1234abcd12ab34cd56ef1234567890ab", multiRegion.KeyId);
-        var mrkHeader = CiphertextBlob.WriteHeader("mrk-1234abcd12ab34cd56ef1234567890ab", new string('a', 64));
+        var mrkHeader = CiphertextBlob.HeaderAndAad("mrk-1234abcd12ab34cd56ef1234567890ab", new string('a', 64), null)[..CiphertextBlob.HeaderSize];
         Assert.Equal(CiphertextBlob.FormatV1MultiRegion, mrkHeader[0]);
         Assert.Equal(header[1..], mrkHeader[1..]);
         blob[0] = 3;

@@ -33,12 +33,17 @@ public readonly struct CiphertextBlob
         Payload = payload;
     }
 
-    public static byte[] WriteHeader(string keyId, string materialId)
+    /// <summary>
+    /// The AAD of a new blob's payload: its header (the first <see cref="HeaderSize"/> bytes, which the blob starts
+    /// with) followed by the canonical encryption context.
+    /// </summary>
+    public static byte[] HeaderAndAad(string keyId, string materialId, IReadOnlyDictionary<string, string>? context)
     {
-        var header = new byte[HeaderSize];
-        header[0] = KeyIds.Write(keyId, header.AsSpan(1, 16)) ? FormatV1MultiRegion : FormatV1;
-        MaterialIds.Write(materialId, header.AsSpan(17, MaterialIds.Size));
-        return header;
+        var aad = new byte[HeaderSize + EncryptionContextEncoding.Size(context)];
+        aad[0] = KeyIds.Write(keyId, aad.AsSpan(1, 16)) ? FormatV1MultiRegion : FormatV1;
+        MaterialIds.Write(materialId, aad.AsSpan(17, MaterialIds.Size));
+        EncryptionContextEncoding.Write(context, aad.AsSpan(HeaderSize));
+        return aad;
     }
 
     public static byte[] Compose(ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload)

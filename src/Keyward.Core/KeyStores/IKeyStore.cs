@@ -26,6 +26,20 @@ public interface IKeyStore
 
     ValueTask<byte[]> EncryptAsync(MaterialRecord material, ReadOnlyMemory<byte> plaintext, ReadOnlyMemory<byte> aad, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// <see cref="EncryptAsync(MaterialRecord, ReadOnlyMemory{byte}, ReadOnlyMemory{byte}, CancellationToken)"/> with the
+    /// payload written after <paramref name="headroom"/> bytes that the caller fills in (the blob's header), so the blob
+    /// is not copied once more. A store that cannot write in place copies here.
+    /// </summary>
+    async ValueTask<byte[]> EncryptAsync(MaterialRecord material, ReadOnlyMemory<byte> plaintext, ReadOnlyMemory<byte> aad, int headroom,
+        CancellationToken cancellationToken)
+    {
+        var payload = await EncryptAsync(material, plaintext, aad, cancellationToken);
+        var output = new byte[headroom + payload.Length];
+        payload.CopyTo(output, headroom);
+        return output;
+    }
+
     /// <summary>Throws <see cref="KeyStoreException"/> with <see cref="KeyStoreFailure.InvalidCiphertext"/> on any authentication failure.</summary>
     ValueTask<byte[]> DecryptAsync(MaterialRecord material, ReadOnlyMemory<byte> payload, ReadOnlyMemory<byte> aad, CancellationToken cancellationToken);
 

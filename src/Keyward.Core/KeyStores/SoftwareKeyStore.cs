@@ -65,25 +65,31 @@ public sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDispo
         finally { CryptographicOperations.ZeroMemory(clear); }
     }
 
-    public ValueTask<byte[]> EncryptAsync(MaterialRecord material, ReadOnlyMemory<byte> plaintext, ReadOnlyMemory<byte> aad, CancellationToken cancellationToken)
+    public ValueTask<byte[]> EncryptAsync(MaterialRecord material, ReadOnlyMemory<byte> plaintext, ReadOnlyMemory<byte> aad, CancellationToken cancellationToken) =>
+        EncryptAsync(material, plaintext, aad, headroom: 0, cancellationToken);
+
+    public ValueTask<byte[]> EncryptAsync(MaterialRecord material, ReadOnlyMemory<byte> plaintext, ReadOnlyMemory<byte> aad, int headroom,
+        CancellationToken cancellationToken)
     {
-        var output = new byte[Overhead + plaintext.Length];
-        var nonce = output.AsSpan(0, NonceSize);
-        var iv = output.AsSpan(NonceSize, IvSize);
-        RandomNumberGenerator.Fill(output.AsSpan(0, NonceSize + IvSize));
+        ArgumentOutOfRangeException.ThrowIfNegative(headroom);
+        var blob = new byte[headroom + Overhead + plaintext.Length];
+        var output = blob.AsSpan(headroom);
+        var nonce = output[..NonceSize];
+        var iv = output.Slice(NonceSize, IvSize);
+        RandomNumberGenerator.Fill(output[..(NonceSize + IvSize)]);
         Span<byte> derived = stackalloc byte[32];
         var lease = Lease(material);
         try
         {
             HkdfSha256.DeriveKey(lease.Key, derived, nonce, DeriveInfo);
-            Aes256Gcm.Encrypt(derived, iv, plaintext.Span, output.AsSpan(NonceSize + IvSize, plaintext.Length), output.AsSpan(output.Length - TagSize), aad.Span);
+            Aes256Gcm.Encrypt(derived, iv, plaintext.Span, output.Slice(NonceSize + IvSize, plaintext.Length), output[^TagSize..], aad.Span);
         }
         finally
         {
             lease.Dispose();
             CryptographicOperations.ZeroMemory(derived);
         }
-        return ValueTask.FromResult(output);
+        return ValueTask.FromResult(blob);
     }
 
     public ValueTask<byte[]> DecryptAsync(MaterialRecord material, ReadOnlyMemory<byte> payload, ReadOnlyMemory<byte> aad, CancellationToken cancellationToken)

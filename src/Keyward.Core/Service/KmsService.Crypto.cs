@@ -162,11 +162,17 @@ public sealed partial class KmsService
         Dictionary<string, string>? context, CancellationToken ct)
     {
         var material = await CurrentMaterialAsync(key, ct);
-        var header = CiphertextBlob.WriteHeader(key.KeyId, material.MaterialId);
-        var aad = CiphertextBlob.Aad(header, context);
+        var aad = CiphertextBlob.HeaderAndAad(key.KeyId, material.MaterialId, context);
+        if (key.XksKeyId is null)
+        {
+            // The store leaves room for the header in front of its payload: the blob is written once, not composed.
+            var blob = await StoreFor(key).EncryptAsync(material, plaintext, aad, CiphertextBlob.HeaderSize, ct);
+            aad.AsSpan(0, CiphertextBlob.HeaderSize).CopyTo(blob);
+            return (blob, material.MaterialId);
+        }
         var payload = await StoreFor(key).EncryptAsync(material, plaintext, aad, ct);
-        if (key.XksKeyId is not null) payload = await SealExternalAsync(caller, key, payload, aad, ct);
-        return (CiphertextBlob.Compose(header, payload), material.MaterialId);
+        payload = await SealExternalAsync(caller, key, payload, aad, ct);
+        return (CiphertextBlob.Compose(aad.AsSpan(0, CiphertextBlob.HeaderSize), payload), material.MaterialId);
     }
 
     /// <summary>
