@@ -20,7 +20,13 @@ public sealed class ServerFixture : IAsyncLifetime, IAsyncDisposable
 
     /// <summary>False: the lifecycle job runs only when a test calls <c>Host.RunLifecycleJobAsync</c>.</summary>
     public bool LifecycleJob { get; init; } = true;
-    public string DataDir { get; init; } = Directory.CreateTempSubdirectory("keyward-e2e").FullName;
+    // Made on first use: a fixture given a data directory leaves no empty temporary one behind.
+    private string? _dataDir;
+    public string DataDir
+    {
+        get => _dataDir ??= Directory.CreateTempSubdirectory("keyward-e2e").FullName;
+        init => _dataDir = value;
+    }
 
     /// <summary>HSM clusters and the PKCS#11 seal, as `--config` gives them.</summary>
     internal Keyward.Pkcs11.HsmConfiguration? Hsm { get; init; }
