@@ -193,15 +193,6 @@ internal static class SigV4Canonical
         return signing;
     }
 
-    /// <summary>Hex HMAC-SHA256 of the string to sign: algorithm, date, scope, canonical request hash.</summary>
-    public static string Signature(byte[] signingKey, string amzDate, string scope, string canonicalRequestHash)
-    {
-        var parts = scope.Split('/');
-        Span<char> hex = stackalloc char[HexLength];
-        Signature(signingKey, amzDate, parts[0], parts[1], parts[2], canonicalRequestHash, hex);
-        return hex.ToString();
-    }
-
     /// <summary>
     /// Writes the hex HMAC-SHA256 of the string to sign into <paramref name="hex"/> (64 characters); the scope is
     /// <c>date/region/service/aws4_request</c>.

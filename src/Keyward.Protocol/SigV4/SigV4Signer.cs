@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 
 namespace Keyward.Protocol.SigV4;
 
@@ -20,7 +21,12 @@ public static class SigV4Signer
         var canonicalHash = SigV4Canonical.CanonicalRequestHash(method, SigV4Canonical.CanonicalUri(rawPath),
             SigV4Canonical.CanonicalQuery(rawQuery), signed, n => all.GetValueOrDefault(n), body);
         var scope = $"{date}/{region}/{service}/aws4_request";
-        var signature = SigV4Canonical.Signature(SigV4Canonical.SigningKey(secret, date, region, service), amzDate, scope, canonicalHash);
-        return (amzDate, $"{SigV4Canonical.Algorithm} Credential={accessKeyId}/{scope}, SignedHeaders={string.Join(';', signed)}, Signature={signature}");
+        var signingKey = SigV4Canonical.SigningKey(secret, date, region, service);
+        Span<char> signature = stackalloc char[SigV4Canonical.HexLength];
+        SigV4Canonical.Signature(signingKey, amzDate, date, region, service, canonicalHash, signature);
+        CryptographicOperations.ZeroMemory(signingKey);
+        var authorization = $"{SigV4Canonical.Algorithm} Credential={accessKeyId}/{scope}, "
+            + $"SignedHeaders={string.Join(';', signed)}, Signature={signature.ToString()}";
+        return (amzDate, authorization);
     }
 }
