@@ -136,6 +136,34 @@ public sealed class AuditJournalTests : IDisposable
         Assert.Equal(["audit.journal"], Directory.GetFiles(_dir, "audit.journal*").Select(Path.GetFileName));
     }
 
+    /// <summary>
+    /// Retiring swaps files under the append lock and leaves closing the old writer (a flush of its whole mapping) to
+    /// the caller, after the lock: appends made before that close go to the new journal, and the close still cuts the
+    /// retired file down to its entries.
+    /// </summary>
+    [Fact]
+    public void Appends_between_retiring_and_closing_the_old_writer_go_to_the_new_journal()
+    {
+        var journal = new AuditJournal(JournalPath);
+        for (var i = 1; i <= 3; i++) journal.Append(AuditJournal.Format(Event(i)));
+        var oldId = journal.Id;
+        var next = journal.PrepareNext();
+        var (retired, writer) = journal.Retire(next);
+        for (var i = 4; i <= 5; i++) journal.Append(AuditJournal.Format(Event(i)));
+        writer.Dispose();
+        writer.Dispose(); // closing twice is harmless
+
+        Assert.False(File.Exists(next));
+        Assert.NotEqual(oldId, journal.Id);
+        var old = new AuditJournal(retired);
+        Assert.Equal(oldId, old.Id);
+        Assert.Equal(new FileInfo(retired).Length, old.Length); // the zeros after the data were cut off
+        Assert.Equal(["event-1", "event-2", "event-3"], old.Read(old.HeaderLength, 100).Events.Select(e => e.EventId));
+        Assert.Equal(["event-4", "event-5"], journal.Read(journal.HeaderLength, 100).Events.Select(e => e.EventId));
+        old.Dispose();
+        journal.Dispose();
+    }
+
     [Fact]
     public async Task A_retired_journal_left_by_a_crash_is_indexed_at_the_next_start_before_the_current_one()
     {
@@ -144,7 +172,8 @@ public sealed class AuditJournalTests : IDisposable
         // A node appended 10 events, retired its journal (unindexed), appended 5 more and died before indexing any.
         var journal = new AuditJournal(JournalPath);
         for (var i = 1; i <= 10; i++) journal.Append(AuditJournal.Format(Event(i)));
-        var retired = journal.Retire();
+        var (retired, writer) = journal.Retire(journal.PrepareNext());
+        writer.Dispose();
         for (var i = 11; i <= 15; i++) journal.Append(AuditJournal.Format(Event(i)));
         journal.Dispose();
         Assert.True(File.Exists(retired));

@@ -180,24 +180,42 @@ public sealed unsafe class AuditJournal : IDisposable
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "madvise", SetLastError = true)]
     private static extern int Madvise(byte* address, nuint length, int advice);
 
-    /// <summary>Unmaps the file and cuts the zeros after the data off (when the file is still where it was).</summary>
-    private void CloseWriter()
+    /// <summary>Unmaps the file and cuts the zeros after the data off.</summary>
+    private void CloseWriter() => Detach().Dispose();
+
+    /// <summary>Takes the writer (mapping and file) out of this journal; appends open a new one. Closing it is the caller's.</summary>
+    private Writer Detach()
     {
         lock (_mapping)
         {
-            if (_view is not null)
-            {
-                _view.SafeMemoryMappedViewHandle.ReleasePointer();
-                _view.Dispose();
-            }
-            _map?.Dispose();
-            if (_file is not null)
-            {
-                try { _file.SetLength(Volatile.Read(ref _end)); } catch (IOException) { }
-                _file.Dispose();
-            }
+            var writer = new Writer(_view, _map, _file, Volatile.Read(ref _end));
             (_view, _map, _file, _capacity, _reserved) = (null, null, null, 0, 0);
             _base = null;
+            return writer;
+        }
+    }
+
+    /// <summary>
+    /// A journal's writer once detached. Closing it flushes the whole mapping (the view's Dispose is an msync of every
+    /// dirty page, tens of milliseconds for a full journal), so a retired journal's writer is closed outside the
+    /// append lock: under it, that flush held every request for its duration.
+    /// </summary>
+    public sealed class Writer(MemoryMappedViewAccessor? view, MemoryMappedFile? map, FileStream? file, long end) : IDisposable
+    {
+        private int _closed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _closed, 1) != 0) return;
+            if (view is not null)
+            {
+                view.SafeMemoryMappedViewHandle.ReleasePointer();
+                view.Dispose();
+            }
+            map?.Dispose();
+            if (file is null) return;
+            try { file.SetLength(end); } catch (IOException) { }
+            file.Dispose();
         }
     }
 
@@ -311,19 +329,39 @@ public sealed unsafe class AuditJournal : IDisposable
     }
 
     /// <summary>
-    /// Starts a new, empty journal with a new id at this path (under the caller's append lock) and returns the path
-    /// the old one now has, <c>&lt;path&gt;.&lt;old id&gt;</c>: the indexer finishes it there and then deletes it.
-    /// A crash between the two steps leaves no journal at the path; the next start creates one.
+    /// Creates the next journal beside this one (<c>&lt;path&gt;.next</c>, its header flushed to disk) for
+    /// <see cref="Retire"/>; outside the append lock, since the flush waits for the disk.
     /// </summary>
-    public string Retire()
+    public string PrepareNext()
     {
-        CloseWriter();
+        var next = _path + ".next";
+        Create(next);
+        return next;
+    }
+
+    /// <summary>
+    /// Under the caller's append lock: moves this journal to <c>&lt;path&gt;.&lt;old id&gt;</c> (returned; the indexer
+    /// finishes it there and then deletes it) and the prepared <paramref name="next"/> to this path, so appends go on
+    /// in the new one. Only renames happen here; the old writer is returned to be closed after the lock is released.
+    /// A crash between the two renames leaves no journal at the path; the next start creates one.
+    /// </summary>
+    public (string Retired, Writer Writer) Retire(string next)
+    {
+        var writer = Detach();
         var retired = RetiredPath(_path, Id);
-        File.Move(_path, retired);
-        Create(_path);
-        (Id, HeaderLength, var end) = Inspect(_path);
-        Volatile.Write(ref _end, end);
-        return retired;
+        try
+        {
+            File.Move(_path, retired);
+            File.Move(next, _path);
+            (Id, HeaderLength, var end) = Inspect(_path);
+            Volatile.Write(ref _end, end);
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+        return (retired, writer);
     }
 
     public static string RetiredPath(string path, string id) => $"{path}.{id}";
