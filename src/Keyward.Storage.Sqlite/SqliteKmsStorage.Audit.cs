@@ -16,7 +16,7 @@ public sealed partial class SqliteKmsStorage
     private sqlite3_stmt? _auditInsertMany;
     private const int RowsPerInsert = 32;
     private const int AuditColumnCount = 8;
-    private SqliteCommand? _usageUpsert;
+    private sqlite3_stmt? _usageUpsert;
     private SqliteCommand? _journalOffset;
     private (long Sequence, byte[] Hash)? _auditHead;
     private readonly (long Seq, AuditEvent Event, byte[] Previous, byte[] Hash)[] _auditChunk = new (long, AuditEvent, byte[], byte[])[RowsPerInsert];
@@ -27,10 +27,9 @@ public sealed partial class SqliteKmsStorage
         try
         {
             var c = AuditConnection();
+            RebuildUses(c);
             var (seq, previous) = _auditHead ??= ReadAuditHead(c);
             using var tx = c.BeginTransaction();
-            var usage = _usageUpsert!;
-            usage.Transaction = tx;
             // Rows go in RowsPerInsert at a time (one prepared multi-row INSERT), the rest one by one. The events are
             // taken one chunk at a time and not kept: a batch is thousands of them (see AuditJournal's JournalEntries).
             var chunk = _auditChunk;
@@ -55,15 +54,10 @@ public sealed partial class SqliteKmsStorage
                 }
             }
             finally { Array.Clear(chunk); }
-            foreach (var (arn, e) in lastUses)
-            {
-                usage.Parameters["@arn"].Value = arn;
-                usage.Parameters["@t"].Value = Ms(e.EventTime);
-                usage.Parameters["@op"].Value = e.EventName;
-                usage.Parameters["@event"].Value = e.EventId;
-                usage.Parameters["@request"].Value = e.RequestId;
-                usage.ExecuteNonQuery();
-            }
+            // The events lie in the indexer's read buffer: their uses are kept as records of their own strings.
+            var uses = lastUses.Select(p => new KeyUsageRecord(p.Key, p.Value.EventTime, p.Value.EventName, p.Value.EventId, p.Value.RequestId)).ToList();
+            var writeUses = UsesDue(uses.Count);
+            if (writeUses) WriteUses(c, tx, uses, seq);
             var offset = _journalOffset!;
             offset.Transaction = tx;
             offset.Parameters["@n"].Value = Keyward.Core.Audit.AuditLog.OffsetSettingPrefix + journalId;
@@ -71,6 +65,7 @@ public sealed partial class SqliteKmsStorage
             offset.ExecuteNonQuery();
             tx.Commit();
             _auditHead = (seq, previous);
+            UsesCommitted(writeUses, uses);
         }
         catch
         {
@@ -86,9 +81,8 @@ public sealed partial class SqliteKmsStorage
         var c = _pool.Rent();
         _auditInsert = InsertStatement(c, 1);
         _auditInsertMany = InsertStatement(c, RowsPerInsert);
-        _usageUpsert = c.CreateCommand();
-        _usageUpsert.CommandText = StorageRows.KeyUsageUpsert;
-        foreach (var p in new[] { "@arn", "@t", "@op", "@event", "@request" }) _usageUpsert.Parameters.Add(new SqliteParameter(p, null));
+        Check(c, raw.sqlite3_prepare_v2(c.Handle, StorageRows.KeyUsageUpsert, out var usage));
+        _usageUpsert = usage;
         _journalOffset = c.CreateCommand();
         _journalOffset.CommandText = StorageRows.SettingUpsert;
         _journalOffset.Parameters.Add(new SqliteParameter("@n", null));
@@ -139,6 +133,7 @@ public sealed partial class SqliteKmsStorage
 
     private void DisposeAudit()
     {
+        WritePendingUses();
         _auditInsert?.Dispose();
         _auditInsertMany?.Dispose();
         _usageUpsert?.Dispose();
@@ -170,11 +165,19 @@ public sealed partial class SqliteKmsStorage
         return list;
     }
 
-    public ValueTask<KeyUsageRecord?> GetKeyLastUsageAsync(string keyArn, CancellationToken cancellationToken = default) => Read(c =>
+    public async ValueTask<KeyUsageRecord?> GetKeyLastUsageAsync(string keyArn, CancellationToken cancellationToken = default)
     {
-        using var cmd = Command(c, null, "SELECT key_arn, event_time, operation, event_id, request_id FROM key_usage WHERE key_arn = $arn");
-        cmd.Parameters.AddWithValue("$arn", keyArn);
-        using var r = cmd.ExecuteReader();
-        return r.Read() ? StorageRows.KeyUsage(r) : null;
-    });
+        if (!_usesRebuilt) await RebuildUsesAsync(cancellationToken);
+        // The pending use first, then the table: a write of the pending uses that commits in between is then seen in
+        // the table (they leave memory only after their commit).
+        var pending = PendingUse(keyArn);
+        var stored = await Read(c =>
+        {
+            using var cmd = Command(c, null, "SELECT key_arn, event_time, operation, event_id, request_id FROM key_usage WHERE key_arn = $arn");
+            cmd.Parameters.AddWithValue("$arn", keyArn);
+            using var r = cmd.ExecuteReader();
+            return r.Read() ? StorageRows.KeyUsage(r) : null;
+        });
+        return pending is not null && (stored is null || pending.Timestamp >= stored.Timestamp) ? pending : stored;
+    }
 }

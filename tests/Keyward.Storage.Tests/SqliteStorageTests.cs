@@ -129,3 +129,90 @@ public sealed class SqliteRegionMigrationTests
         Directory.Delete(dir, recursive: true);
     }
 }
+
+/// <summary>Last uses of keys wait in memory before key_usage is written (SqliteKmsStorage.KeyUsage.cs).</summary>
+public sealed class SqliteKeyUsageTests : IDisposable
+{
+    private const string Key = "arn:aws:kms:us-east-1:111122223333:key/a", App = "arn:aws:iam::111122223333:user/app";
+    private static readonly DateTimeOffset T0 = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+    private readonly string _dir = Directory.CreateTempSubdirectory("keyward-usage").FullName;
+    private string Path => System.IO.Path.Combine(_dir, "k.db");
+
+    private static Keyward.Core.Audit.AuditEvent Event(int i, string name = "Encrypt", bool used = true, string err = "") =>
+        new(T0.AddSeconds(i), name, $"event-{i}", $"request-{i}", App, [Key], used,
+            AuditRecords.Json(T0.AddSeconds(i), name, App, [Key], $"\"rid\":\"request-{i}\",\"eid\":\"event-{i}\"{err}"));
+
+    [Fact]
+    public async Task Uses_not_yet_written_are_read_at_once_and_rebuilt_after_a_crash()
+    {
+        var crashed = new SqliteKmsStorage(Path) { UsageWriteInterval = TimeSpan.FromHours(1) };
+        await crashed.MigrateAsync();
+        // 3 is the last use: 4 failed and 5 is not a cryptographic operation.
+        await crashed.AppendAuditEventsAsync([Event(1), Event(2)], "j", 100);
+        await crashed.AppendAuditEventsAsync([Event(3), Event(4, used: false, err: ",\"err\":\"DisabledException\""), Event(5, "DescribeKey", used: false)], "j", 200);
+        Assert.Equal("event-3", (await crashed.GetKeyLastUsageAsync(Key))!.EventId);
+        Assert.Equal(0L, Scalar("SELECT COUNT(*) FROM key_usage"));
+
+        // Another process opens the database as if the first had died: the use is rebuilt from audit_events.
+        using (var next = new SqliteKmsStorage(Path) { UsageWriteInterval = TimeSpan.FromHours(1) })
+        {
+            var u = await next.GetKeyLastUsageAsync(Key);
+            Assert.Equal(("Encrypt", "event-3", "request-3", T0.AddSeconds(3)), (u!.Operation, u.EventId, u.RequestId, u.Timestamp));
+            await next.AppendAuditEventsAsync([Event(6)], "j", 300);
+        }
+        // Its Dispose wrote the pending uses, through the last event.
+        Assert.Equal("event-6", Scalar("SELECT event_id FROM key_usage WHERE key_arn = 'arn:aws:kms:us-east-1:111122223333:key/a'"));
+        Assert.Equal(6L, BitConverter.ToInt64((byte[])Scalar($"SELECT value FROM settings WHERE name = '{SqliteKmsStorage.UsageThroughSetting}'")!));
+        crashed.Dispose();
+        // The stale process's own Dispose wrote an older use, and key_usage kept the later one.
+        Assert.Equal("event-6", Scalar("SELECT event_id FROM key_usage"));
+    }
+
+    [Fact]
+    public async Task A_batch_writes_the_pending_uses_once_they_are_due()
+    {
+        using var storage = new SqliteKmsStorage(Path) { UsageWriteInterval = TimeSpan.Zero };
+        await storage.MigrateAsync();
+        await storage.AppendAuditEventsAsync([Event(1)], "j", 100);
+        Assert.Equal("event-1", Scalar("SELECT event_id FROM key_usage"));
+        Assert.Equal(1L, BitConverter.ToInt64((byte[])Scalar($"SELECT value FROM settings WHERE name = '{SqliteKmsStorage.UsageThroughSetting}'")!));
+    }
+
+    [Theory]
+    [InlineData("Encrypt", "", true)]
+    [InlineData("Encrypt", ",\"err\":\"NotFoundException\"", false)]
+    [InlineData("DescribeKey", "", false)]
+    [InlineData("NoSuchOperation", "", false)]
+    public void A_stored_record_says_whether_it_used_its_keys(string name, string err, bool used)
+    {
+        var json = AuditRecords.Json(T0, name, App, [Key], $"\"params\":{{\"a\":[1,{{}}]}},\"rid\":\"r\",\"eid\":\"e\"{err}");
+        var found = Keyward.Core.Audit.KeyUses.FromRecord(name, json);
+        Assert.Equal(used, found is not null);
+        if (used) Assert.Equal((Key, "e", "r"), (string.Join(" ", found!.Value.Keys), found.Value.EventId, found.Value.RequestId));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{")]
+    [InlineData("[1]")]
+    [InlineData("{\"keys\":[1]}")]
+    [InlineData("{\"keys\":\"x\"}")]
+    [InlineData("{\"keys\":[\"a\"")]
+    public void A_record_that_does_not_parse_used_no_key(string json) =>
+        Assert.Null(Keyward.Core.Audit.KeyUses.FromRecord("Encrypt", System.Text.Encoding.UTF8.GetBytes(json)));
+
+    private object? Scalar(string sql)
+    {
+        using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path};Pooling=False");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar();
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+}

@@ -30,15 +30,6 @@ internal sealed class AuditRecorder(AuditLog log, string region)
         "ReplicaRegion", "PrimaryRegion", "ReplicaPolicy", "ReplicaTags", "DryRun", "XksKeyId", "XksProxyUriEndpoint", "XksProxyUriPath", "XksProxyConnectivity", "XksProxyVpcEndpointServiceName",
     };
 
-    /// <summary>The operations that use a key's material (GetKeyLastUsage counts them; CloudTrail marks them read-only).</summary>
-    internal static readonly HashSet<KmsOperation> Cryptographic =
-    [
-        KmsOperation.Encrypt, KmsOperation.Decrypt, KmsOperation.ReEncrypt, KmsOperation.GenerateDataKey, KmsOperation.GenerateDataKeyWithoutPlaintext,
-        KmsOperation.GenerateDataKeyPair, KmsOperation.GenerateDataKeyPairWithoutPlaintext, KmsOperation.Sign, KmsOperation.Verify,
-        KmsOperation.GenerateMac, KmsOperation.VerifyMac, KmsOperation.DeriveSharedSecret, KmsOperation.Encapsulate,
-        KmsOperation.Decapsulate,
-    ];
-
     // One line buffer and JSON writer per thread, reused: Record never awaits, so a thread finishes one event before
     // it starts another. The line holds no secret (only allowlisted members are copied), so it is not zeroed.
     [ThreadStatic] private static ArrayBufferWriter<byte>? t_line;
@@ -54,7 +45,7 @@ internal sealed class AuditRecorder(AuditLog log, string region)
         Dispatch.Uuids.New().TryFormat(eventId, out _, "D");
         var operation = caller.Operation;
         var name = KmsOperationNames.Name(operation);
-        var usedKey = errorCode is null && Cryptographic.Contains(operation);
+        var usedKey = errorCode is null && KeyUses.Cryptographic.Contains(operation);
         AuditJournal.WriteHead(line, now, name, eventId, requestId, caller.Arn, caller.Audit.KeyArns, usedKey);
         WriteEvent(line, caller, name, requestId, eventId, now, body.Span, errorCode, errorMessage);
         line.Write("\n"u8);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Keyward.Core.Audit;
 using Keyward.Protocol;
 
 namespace Keyward.Server.Audit;
@@ -99,7 +100,7 @@ internal static class CloudTrailRenderer
     /// <summary>CloudTrail's readOnly: the call changes nothing (cryptography, GenerateRandom, Describe*, List*, Get*).</summary>
     public static bool IsReadOnly(string eventName) =>
         (Enum.TryParse<KmsOperation>(eventName, out var operation)
-         && (AuditRecorder.Cryptographic.Contains(operation) || operation == KmsOperation.GenerateRandom))
+         && (KeyUses.Cryptographic.Contains(operation) || operation == KmsOperation.GenerateRandom))
         || eventName.StartsWith("Describe", StringComparison.Ordinal) || eventName.StartsWith("List", StringComparison.Ordinal)
         || eventName.StartsWith("Get", StringComparison.Ordinal);
 
