@@ -139,6 +139,7 @@ public sealed partial class SqliteKmsStorage
         _usageUpsert?.Dispose();
         _journalOffset?.Dispose();
         _audit?.Dispose();
+        _audit = null; // a second Dispose writes nothing
     }
 
     public ValueTask<IReadOnlyList<AuditRecord>> ReadAuditEventsAsync(long afterSequence, int limit, CancellationToken cancellationToken = default) => Read(c =>
