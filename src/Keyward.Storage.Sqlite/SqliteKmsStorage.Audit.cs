@@ -17,7 +17,7 @@ public sealed partial class SqliteKmsStorage
     private const int RowsPerInsert = 32;
     private const int AuditColumnCount = 8;
     private sqlite3_stmt? _usageUpsert;
-    private SqliteCommand? _journalOffset;
+    private SqliteCommand? _settingUpsert;
     private (long Sequence, byte[] Hash)? _auditHead;
     private readonly (long Seq, AuditEvent Event, byte[] Previous, byte[] Hash)[] _auditChunk = new (long, AuditEvent, byte[], byte[])[RowsPerInsert];
 
@@ -58,11 +58,7 @@ public sealed partial class SqliteKmsStorage
             var uses = lastUses.Select(p => new KeyUsageRecord(p.Key, p.Value.EventTime, p.Value.EventName, p.Value.EventId, p.Value.RequestId)).ToList();
             var writeUses = UsesDue(uses.Count);
             if (writeUses) WriteUses(c, tx, uses, seq);
-            var offset = _journalOffset!;
-            offset.Transaction = tx;
-            offset.Parameters["@n"].Value = Keyward.Core.Audit.AuditLog.OffsetSettingPrefix + journalId;
-            offset.Parameters["@v"].Value = BitConverter.GetBytes(journalOffset);
-            offset.ExecuteNonQuery();
+            SetAuditSetting(tx, Keyward.Core.Audit.AuditLog.OffsetSettingPrefix + journalId, BitConverter.GetBytes(journalOffset));
             tx.Commit();
             _auditHead = (seq, previous);
             UsesCommitted(writeUses, uses);
@@ -83,11 +79,21 @@ public sealed partial class SqliteKmsStorage
         _auditInsertMany = InsertStatement(c, RowsPerInsert);
         Check(c, raw.sqlite3_prepare_v2(c.Handle, StorageRows.KeyUsageUpsert, out var usage));
         _usageUpsert = usage;
-        _journalOffset = c.CreateCommand();
-        _journalOffset.CommandText = StorageRows.SettingUpsert;
-        _journalOffset.Parameters.Add(new SqliteParameter("@n", null));
-        _journalOffset.Parameters.Add(new SqliteParameter("@v", null));
+        _settingUpsert = c.CreateCommand();
+        _settingUpsert.CommandText = StorageRows.SettingUpsert;
+        _settingUpsert.Parameters.Add(new SqliteParameter("@n", null));
+        _settingUpsert.Parameters.Add(new SqliteParameter("@v", null));
         return _audit = c;
+    }
+
+    /// <summary>Writes a setting in the audit connection's open transaction <paramref name="tx"/> (its prepared upsert).</summary>
+    private void SetAuditSetting(SqliteTransaction tx, string name, byte[] value)
+    {
+        var cmd = _settingUpsert!;
+        cmd.Transaction = tx;
+        cmd.Parameters["@n"].Value = name;
+        cmd.Parameters["@v"].Value = value;
+        cmd.ExecuteNonQuery();
     }
 
     private static sqlite3_stmt InsertStatement(SqliteConnection c, int rows)
@@ -137,7 +143,7 @@ public sealed partial class SqliteKmsStorage
         _auditInsert?.Dispose();
         _auditInsertMany?.Dispose();
         _usageUpsert?.Dispose();
-        _journalOffset?.Dispose();
+        _settingUpsert?.Dispose();
         _audit?.Dispose();
         _audit = null; // a second Dispose writes nothing
     }

@@ -50,7 +50,7 @@ public sealed partial class SqliteKmsStorage
             raw.sqlite3_reset(usage);
             if (done != raw.SQLITE_DONE) Check(c, done);
         }
-        WriteSetting(c, tx, UsageThroughSetting, BitConverter.GetBytes(through));
+        SetAuditSetting(tx, UsageThroughSetting, BitConverter.GetBytes(through));
     }
 
     /// <summary>After the batch's commit: the pending uses were written (and are dropped) or the batch's join them.</summary>
@@ -88,7 +88,7 @@ public sealed partial class SqliteKmsStorage
         {
             var (head, _) = ReadAuditHead(c);
             using var tx = c.BeginTransaction();
-            WriteSetting(c, tx, UsageThroughSetting, BitConverter.GetBytes(head));
+            SetAuditSetting(tx, UsageThroughSetting, BitConverter.GetBytes(head));
             tx.Commit();
             _usesRebuilt = true;
             return;
@@ -101,9 +101,10 @@ public sealed partial class SqliteKmsStorage
         {
             while (r.Read())
             {
-                if (KeyUses.FromRecord(r.GetString(1), (byte[])r.GetValue(2)) is not var (keys, eventId, requestId)) continue;
+                var name = r.GetString(1);
+                if (KeyUses.FromRecord(name, (byte[])r.GetValue(2)) is not var (keys, eventId, requestId)) continue;
                 var time = StorageRows.Time(r.GetInt64(0));
-                foreach (var arn in keys) Pend(new KeyUsageRecord(arn, time, r.GetString(1), eventId, requestId));
+                foreach (var arn in keys) Pend(new KeyUsageRecord(arn, time, name, eventId, requestId));
             }
         }
         _usesRebuilt = true;
@@ -131,23 +132,5 @@ public sealed partial class SqliteKmsStorage
         }
         catch (SqliteException) { } // rebuilt at the next start from audit_events
         finally { _pool.WriteLock.Release(); }
-    }
-
-    private static byte[]? ReadSetting(SqliteConnection c, string name)
-    {
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT value FROM settings WHERE name = $n";
-        cmd.Parameters.AddWithValue("$n", name);
-        return cmd.ExecuteScalar() as byte[];
-    }
-
-    private static void WriteSetting(SqliteConnection c, SqliteTransaction tx, string name, byte[] value)
-    {
-        using var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = StorageRows.SettingUpsert;
-        cmd.Parameters.AddWithValue("@n", name);
-        cmd.Parameters.AddWithValue("@v", value);
-        cmd.ExecuteNonQuery();
     }
 }

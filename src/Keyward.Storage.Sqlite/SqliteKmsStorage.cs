@@ -42,10 +42,15 @@ public sealed partial class SqliteKmsStorage : IKmsStorage
         // Read before migrations run (the seal check), so a database without tables yet is allowed.
         using (var exists = Command(c, null, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settings'"))
             if (exists.ExecuteScalar() is null) return null;
+        return ReadSetting(c, name);
+    });
+
+    private static byte[]? ReadSetting(SqliteConnection c, string name)
+    {
         using var cmd = Command(c, null, "SELECT value FROM settings WHERE name = $n");
         cmd.Parameters.AddWithValue("$n", name);
         return cmd.ExecuteScalar() as byte[];
-    });
+    }
 
     public ValueTask<byte[]> GetOrAddSettingAsync(string name, byte[] value, CancellationToken cancellationToken = default) => Write((c, tx) =>
     {
