@@ -22,36 +22,25 @@ public static class KeyUses
     /// <summary>
     /// The keys a stored event used and its ids, read from its compact record (the recorder's: "name", "keys", "rid",
     /// "eid", and "err" when it failed); null when it used none. A record that does not parse used none: it is the
-    /// audit chain's to report, not this.
+    /// audit chain's to report, not this. Only events newer than the key-usage mark are read, and this form is older
+    /// than the mark, so the earlier CloudTrail form (<see cref="AuditColumns"/>) never comes here.
     /// </summary>
-    public static (IReadOnlyList<string> Keys, string EventId, string RequestId)? FromRecord(string eventName, ReadOnlySpan<byte> json)
+    public static (IReadOnlyList<string> Keys, string EventId, string RequestId)? FromRecord(string eventName, ReadOnlyMemory<byte> json)
     {
         if (!KmsTarget.TryParse(KmsTarget.Prefix + eventName, out var operation) || !Cryptographic.Contains(operation)) return null;
         try
         {
-            var reader = new Utf8JsonReader(json);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
-            List<string> keys = [];
-            string eventId = "", requestId = "";
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.GetString();
-                reader.Read();
-                switch (name)
-                {
-                    case "err": return null;
-                    case "eid" when reader.TokenType == JsonTokenType.String: eventId = reader.GetString()!; break;
-                    case "rid" when reader.TokenType == JsonTokenType.String: requestId = reader.GetString()!; break;
-                    case "keys" when reader.TokenType == JsonTokenType.StartArray:
-                        while (reader.Read() && reader.TokenType == JsonTokenType.String) keys.Add(reader.GetString()!);
-                        if (reader.TokenType != JsonTokenType.EndArray) return null;
-                        break;
-                    default: reader.Skip(); break;
-                }
-            }
-            return keys.Count == 0 ? null : (keys, eventId, requestId);
+            using var doc = JsonDocument.Parse(json);
+            var e = doc.RootElement;
+            if (e.ValueKind != JsonValueKind.Object || e.TryGetProperty("err", out _)) return null;
+            if (!e.TryGetProperty("keys", out var list) || list.ValueKind != JsonValueKind.Array) return null;
+            if (list.EnumerateArray().Any(k => k.ValueKind != JsonValueKind.String)) return null;
+            List<string> keys = [.. list.EnumerateArray().Select(k => k.GetString()!)];
+            return keys.Count == 0 ? null : (keys, Text(e, "eid"), Text(e, "rid"));
         }
         catch (JsonException) { return null; }
-        catch (InvalidOperationException) { return null; }
     }
+
+    private static string Text(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
 }
