@@ -132,8 +132,79 @@ public sealed class AuditJournalTests : IDisposable
 
         Assert.True(ids.Count > 5, $"the journal was retired {ids.Count - 1} times");
         AssertChain(await ReadAll(storage), 300);
-        // Fully indexed retired journals are deleted; the current one stays.
-        Assert.Equal(["audit.journal"], Directory.GetFiles(_dir, "audit.journal*").Select(Path.GetFileName));
+        // The last fully indexed retired journal is kept as the spare; the current one stays.
+        Assert.Equal(["audit.journal", "audit.journal.spare"], Directory.GetFiles(_dir, "audit.journal*").Select(Path.GetFileName).Order());
+    }
+
+    /// <summary>
+    /// An indexed retired journal becomes the spare, and the next journal is made from it: zeros over the old entries,
+    /// a new id, and the zeros kept as the first appends' room. None of the old entries is read from it, then or after
+    /// a restart, and its entries are those appended to it.
+    /// </summary>
+    [Fact]
+    public void The_next_journal_is_made_from_the_spare_and_holds_none_of_its_entries()
+    {
+        var spare = AuditJournal.SparePath(JournalPath);
+        var journal = new AuditJournal(JournalPath, capacity: 1 << 20);
+        for (var i = 1; i <= 200; i++) journal.Append(AuditJournal.Format(Event(i)));
+        var first = journal.Id;
+        var (retired, writer) = journal.Retire(journal.PrepareNext());
+        writer.Dispose();
+        var sizeOfFirst = new FileInfo(retired).Length;
+        journal.Spare(new AuditJournal(retired));
+        Assert.False(File.Exists(retired));
+        Assert.Equal(sizeOfFirst, new FileInfo(spare).Length);
+
+        journal.Append(AuditJournal.Format(Event(201)));
+        var second = journal.Id;
+        (_, writer) = journal.Retire(journal.PrepareNext(size: 64 << 10));
+        writer.Dispose();
+        Assert.False(File.Exists(spare));
+        Assert.True(new FileInfo(JournalPath).Length >= sizeOfFirst); // the spare's file, not a new one
+        for (var i = 202; i <= 204; i++) journal.Append(AuditJournal.Format(Event(i)));
+
+        Assert.NotEqual(first, journal.Id);
+        Assert.NotEqual(second, journal.Id);
+        string[] expected = ["event-202", "event-203", "event-204"];
+        Assert.Equal(expected, journal.Read(0, 1000).Events.Select(e => e.EventId));
+        // Another reader while the mapping is open (the indexer), then after a crash (no close), then after a close.
+        Assert.Equal(expected, new AuditJournal(JournalPath).Read(0, 1000).Events.Select(e => e.EventId));
+        journal.Dispose();
+        var reopened = new AuditJournal(JournalPath);
+        Assert.Equal(expected, reopened.Read(0, 1000).Events.Select(e => e.EventId));
+        reopened.Append(AuditJournal.Format(Event(205)));
+        reopened.Dispose();
+        Assert.Equal([.. expected, "event-205"], new AuditJournal(JournalPath).Read(0, 1000).Events.Select(e => e.EventId));
+    }
+
+    /// <summary>
+    /// A spare that still holds its entries and its old header (a crash between keeping it and reusing it, or a file
+    /// put there by hand) is zeroed whole before it becomes the journal.
+    /// </summary>
+    [Fact]
+    public void A_spare_that_still_holds_entries_becomes_an_empty_journal()
+    {
+        var spare = AuditJournal.SparePath(JournalPath);
+        var stale = new AuditJournal(spare);
+        for (var i = 1; i <= 50; i++) stale.Append(AuditJournal.Format(Event(i)));
+        stale.Dispose();
+        var journal = new AuditJournal(JournalPath);
+        journal.Append(AuditJournal.Format(Event(100)));
+        var (_, writer) = journal.Retire(journal.PrepareNext());
+        writer.Dispose();
+        Assert.Empty(journal.Read(0, 1000).Events);
+        journal.Append(AuditJournal.Format(Event(101)));
+        journal.Dispose();
+        Assert.Equal(["event-101"], new AuditJournal(JournalPath).Read(0, 1000).Events.Select(e => e.EventId));
+        // Not merely unread: the old entries' bytes are gone from the file.
+        Assert.Equal(1, Occurrences(File.ReadAllBytes(JournalPath), "\tevent-"u8));
+    }
+
+    private static int Occurrences(ReadOnlySpan<byte> bytes, ReadOnlySpan<byte> value)
+    {
+        var count = 0;
+        for (int at; (at = bytes.IndexOf(value)) >= 0; bytes = bytes[(at + value.Length)..]) count++;
+        return count;
     }
 
     /// <summary>

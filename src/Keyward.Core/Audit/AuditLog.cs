@@ -159,7 +159,7 @@ public sealed class AuditLog : IAsyncDisposable
 
     private async Task IndexAsync(CancellationToken ct)
     {
-        // Retired journals first, to their end (nothing is appended to them any more), then deleted.
+        // Retired journals first, to their end (nothing is appended to them any more), then kept as the spare.
         while (_retired.Count > 0)
         {
             var (retired, indexed) = _retired[0];
@@ -170,7 +170,7 @@ public sealed class AuditLog : IAsyncDisposable
                 if (!batch.Full) break;
             }
             if (indexed < retired.Length) return;
-            retired.Delete();
+            _journal.Spare(retired);
             _retired.RemoveAt(0);
             _retiredPending = _retired.Count;
         }
@@ -185,7 +185,7 @@ public sealed class AuditLog : IAsyncDisposable
         // A large journal is retired to a new one; its unindexed tail is indexed next pass. The new file is made
         // before, and the old writer closed after, the append lock: under it there are only two renames.
         if (_journal.Length <= _rotateBytes) return;
-        var next = _journal.PrepareNext();
+        var next = _journal.PrepareNext(_rotateBytes + (4L << 20));
         string retiredPath;
         long retiredIndexed;
         AuditJournal.Writer oldWriter;
