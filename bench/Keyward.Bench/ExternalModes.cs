@@ -24,6 +24,9 @@ internal static class ExternalModes
         return 0;
     }
 
+    /// <summary>The open loop's connections: as many as wrk's in the closed loop.</summary>
+    private const int Connections = 32;
+
     public static async Task<int> OpenLoopAsync(string[] args)
     {
         if (!Usage(args, "openloop URL OPERATION BODY-FILE RATE SECONDS ACCESS-KEY SECRET")) return 2;
@@ -32,22 +35,13 @@ internal static class ExternalModes
         var rate = int.Parse(args[3], CultureInfo.InvariantCulture);
         var seconds = double.Parse(args[4], CultureInfo.InvariantCulture);
         var load = new LoadGenerator(url, args[5], args[6], "us-east-1");
-        using var handler = new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan, MaxConnectionsPerServer = 256 };
-        using var http = new HttpClient(handler) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(30) };
         // Signed once, as wrk's requests are (the signature stays valid for minutes, and a server verifies every copy):
         // signing each request made the generator, not the server, the limit on these 2 cores.
         using var signed = load.Sign(args[1], body);
-        var headers = signed.Headers.Select(h => (h.Key, string.Join(",", h.Value))).ToArray();
-        HttpRequestMessage Copy()
-        {
-            var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = signed.Content!.Headers.ContentType;
-            foreach (var (name, value) in headers) request.Headers.TryAddWithoutValidation(name, value);
-            return request;
-        }
+        var request = OpenLoop.Serialize(signed, url.Host, url.Port, body);
         // A short warm-up at the same rate: connections open and the server's code is compiled before measuring.
-        await OpenLoop.RunAsync(http, Copy, rate, TimeSpan.FromSeconds(Math.Min(3, seconds / 3)));
-        var r = await OpenLoop.RunAsync(http, Copy, rate, TimeSpan.FromSeconds(seconds));
+        OpenLoop.Run(url.Host, url.Port, request, rate, TimeSpan.FromSeconds(Math.Min(3, seconds / 3)), Connections);
+        var r = OpenLoop.Run(url.Host, url.Port, request, rate, TimeSpan.FromSeconds(seconds), Connections);
         return Print(new() { ["sent"] = r.Sent, ["achieved"] = r.Achieved, ["p50"] = r.P50, ["p99"] = r.P99, ["p999"] = r.P999,
             ["max"] = r.Max, ["errors"] = r.Errors });
     }

@@ -3,16 +3,17 @@ using System.Diagnostics;
 namespace Keyward.Bench;
 
 /// <summary>
-/// Open-loop load: requests are sent at a fixed rate whatever the answers do, and each latency is measured from the
+/// Open-loop load: requests are due at a fixed rate whatever the answers do, and each latency is measured from the
 /// instant the request was due, not from when it was sent, so a stalled server shows in the tail (no coordinated
-/// omission). Non-200 answers and transport failures count as errors.
+/// omission, as in wrk2). Non-200 answers and transport failures count as errors.
 /// </summary>
-internal static class OpenLoop
+internal static partial class OpenLoop
 {
     public sealed record Result(long Sent, double Achieved, double P50, double P99, double P999, double Max, long Errors, long Over250);
 
     /// <remarks>
-    /// One dedicated thread paces the requests: it sleeps (usleep, well under a millisecond here) until the next one
+    /// Through an HttpClient, each request made by <paramref name="request"/> (the XKS benchmark signs each one, in
+    /// process). One dedicated thread paces the requests: it sleeps (usleep, well under a millisecond here) until the next one
     /// is due instead of spinning, so on a 2-core machine the generator does not take a core from the server it measures.
     /// </remarks>
     public static async Task<Result> RunAsync(HttpClient http, Func<HttpRequestMessage> request, int rate, TimeSpan duration)
