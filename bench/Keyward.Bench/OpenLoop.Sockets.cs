@@ -20,10 +20,22 @@ internal static partial class OpenLoop
         using var loop = new SocketLoop(host, port, request, connections, rate, total);
         loop.Run();
         var latencies = loop.Latencies;
+        if (Environment.GetEnvironmentVariable("KEYWARD_OPENLOOP_TRACE") is { Length: > 0 } trace)
+            WriteTrace(trace, loop);
         Array.Sort(latencies);
         return new(total, total / loop.Seconds, Percentile(latencies, 0.50), Percentile(latencies, 0.99),
             Percentile(latencies, 0.999), latencies.Length == 0 ? 0 : latencies[^1], loop.Errors,
             latencies.Count(l => l > 250));
+    }
+
+    /// <summary>
+    /// For placing stalls: each request's due instant (CLOCK_MONOTONIC, ns) and latency (ms), one per line, so they can
+    /// be laid beside a server-side trace (<c>perf sched</c> with <c>-k CLOCK_MONOTONIC</c>) of the same run.
+    /// </summary>
+    private static void WriteTrace(string path, SocketLoop loop)
+    {
+        using var writer = new StreamWriter(path);
+        for (var i = 0; i < loop.Latencies.Length; i++) writer.WriteLine($"{loop.Due(i)} {loop.Latencies[i]:F3}");
     }
 
     /// <summary>The bytes of an HTTP/1.1 request: <paramref name="message"/>'s method, headers and body.</summary>
@@ -92,7 +104,8 @@ internal static partial class OpenLoop
             Seconds = (Native.Now() - _origin) / 1e9;
         }
 
-        private long Due(long index) => _origin + (long)(index * _nanosPerRequest);
+        /// <summary>Request <paramref name="index"/>'s due instant, CLOCK_MONOTONIC in nanoseconds.</summary>
+        public long Due(long index) => _origin + (long)(index * _nanosPerRequest);
 
         private void Issue(long index)
         {
