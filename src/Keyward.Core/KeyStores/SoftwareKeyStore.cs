@@ -76,7 +76,8 @@ public sealed class SoftwareKeyStore(RootKeyBarrier barrier) : IKeyStore, IDispo
         var output = blob.AsSpan(headroom);
         var nonce = output[..NonceSize];
         var iv = output.Slice(NonceSize, IvSize);
-        RandomNumberGenerator.Fill(output[..(NonceSize + IvSize)]);
+        // The nonce and IV are written in the clear in the blob: public once used (PublicRandom), unlike the material.
+        PublicRandom.Fill(output[..(NonceSize + IvSize)]);
         Span<byte> derived = stackalloc byte[32];
         var lease = Lease(material);
         try
