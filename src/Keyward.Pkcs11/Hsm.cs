@@ -28,6 +28,7 @@ public sealed class Hsm : IDisposable
     private nuint _slot;
     private volatile bool _failed;
     private volatile bool _excluded;
+    private volatile bool _disposed;
     /// <summary>The module generation in which this HSM last failed; recovery re-initializes unless someone has since.</summary>
     private int _failedGeneration;
 
@@ -64,13 +65,19 @@ public sealed class Hsm : IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="operation"/> on a pooled, logged-in session.</summary>
+    /// <summary>
+    /// Runs <paramref name="operation"/> on a pooled, logged-in session. A request that reaches an HSM being disposed
+    /// (its custom key store disconnected under it) gets <see cref="KeyStoreFailure.Unavailable"/>, as one that comes
+    /// after does, never the disposal's own exceptions.
+    /// </summary>
     public T Run<T>(Func<Pkcs11Session, T> operation)
     {
+        if (_disposed) throw Disconnected(null);
         if (!_permits.Wait(_wait))
             throw new KeyStoreException(KeyStoreFailure.Timeout, $"No session of HSM '{TokenLabel}' became free within {_wait.TotalMilliseconds} ms.");
         try
         {
+            if (_disposed) throw Disconnected(null);
             _module.EnterCall();
             Pkcs11Session? session = null;
             try
@@ -78,17 +85,24 @@ public sealed class Hsm : IDisposable
                 session = Rent();
                 var result = operation(session);
                 _idle.Push(session);
+                // Dispose may have emptied the pool between the operation and the push: then this session is closed here.
+                if (_disposed) CloseIdle();
                 return result;
             }
-            catch (Pkcs11Exception e)
+            catch (Pkcs11Exception e) when (!_disposed)
             {
                 if (!OnError(session, e)) throw new Pkcs11Exception(e.Function, e.ReturnValue, Pkcs11ErrorKind.Data);
                 throw;
             }
             finally { _module.ExitCall(); }
         }
+        // After Dispose the PIN is zeros and the sessions are closing: what fails then fails because of the disconnect.
+        catch (Exception e) when (_disposed && e is not KeyStoreException) { throw Disconnected(e); }
         finally { _permits.Release(); }
     }
+
+    private KeyStoreException Disconnected(Exception? inner) =>
+        new(KeyStoreFailure.Unavailable, $"HSM '{TokenLabel}' was disconnected.", inner);
 
     /// <summary>A cached object handle by label, valid for the module's current generation; null if <paramref name="find"/> finds none.</summary>
     public nuint? Handle(Pkcs11Session session, string label, Func<Pkcs11Session, nuint?> find)
@@ -207,20 +221,34 @@ public sealed class Hsm : IDisposable
         MarkFailed(reason);
     }
 
+    /// <summary>
+    /// Closes the pooled sessions and zeroes the PIN. A request still running on a session finishes, and its session is
+    /// closed when it comes back (<see cref="Run{T}"/>). The permits are not disposed, since that request still releases
+    /// one; a SemaphoreSlim holds nothing to free unless its wait handle was asked for.
+    /// </summary>
     public void Dispose()
     {
+        _disposed = true;
         try
         {
             _module.EnterCall();
-            try
-            {
-                while (_idle.TryPop(out var session))
-                    if (session.Generation == _module.Generation) session.Close();
-            }
+            try { CloseIdle(); }
             finally { _module.ExitCall(); }
         }
         catch (Pkcs11Exception) { /* the module is down; its sessions went with it */ }
         CryptographicOperations.ZeroMemory(_pin);
-        _permits.Dispose();
+    }
+
+    /// <summary>Closes every pooled session of the module's current generation; the caller is inside a module call.</summary>
+    private void CloseIdle()
+    {
+        while (_idle.TryPop(out var session))
+        {
+            try
+            {
+                if (session.Generation == _module.Generation) session.Close();
+            }
+            catch (Pkcs11Exception) { /* the module is down; its sessions went with it */ }
+        }
     }
 }

@@ -199,6 +199,39 @@ public sealed class HsmClusterTests : IDisposable
         Assert.False(store.Available);
     }
 
+    /// <summary>
+    /// A custom key store disconnected under a request (issue 20's CI run: a Decrypt on the second node got a 500 while
+    /// the first node's disconnect reached it). The request that was inside the HSM finishes; requests after the
+    /// disconnect are Unavailable (KMSInvalidStateException), never the disposal's ObjectDisposedException.
+    /// </summary>
+    [Fact]
+    public async Task A_request_inside_the_hsm_when_the_store_disconnects_finishes_and_later_ones_are_unavailable()
+    {
+        var store = new HsmKeyStore(HsmCluster.Connect(Options, Pin));
+        var material = store.CreateMaterial("61111111-2222-3333-4444-555555555555", Symmetric, DateTimeOffset.UtcNow);
+        var payload = await store.EncryptAsync(material, "before"u8.ToArray(), default, default);
+        using var inside = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var running = Task.Run(() => store.Cluster.Run((_, session) =>
+        {
+            inside.Set();
+            Assert.True(release.Wait(TimeSpan.FromSeconds(60)));
+            return HsmCluster.FindSecretKey(session, HsmCluster.ClusterKeyLabel);
+        }));
+        Assert.True(inside.Wait(TimeSpan.FromSeconds(60)), "the request did not reach an HSM");
+
+        store.Dispose(); // what CustomKeyStoreConnections.Close does on a disconnect
+        var after = await Assert.ThrowsAsync<KeyStoreException>(async () => await store.DecryptAsync(material, payload, default, default));
+        Assert.Equal(KeyStoreFailure.Unavailable, after.Failure);
+        var encrypt = await Assert.ThrowsAsync<KeyStoreException>(async () => await store.EncryptAsync(material, "after"u8.ToArray(), default, default));
+        Assert.Equal(KeyStoreFailure.Unavailable, encrypt.Failure);
+        Assert.Equal(KeyStoreFailure.Unavailable, Assert.Throws<KeyStoreException>(() => store.Cluster.Hsms[0].Run(_ => 0)).Failure);
+
+        release.Set();
+        Assert.NotNull(await running); // the request that was inside finished with its answer
+        store.Dispose(); // a second disposal is harmless
+    }
+
     private static async Task WaitFor(Func<bool> condition)
     {
         for (var i = 0; i < 600 && !condition(); i++) await Task.Delay(25);
