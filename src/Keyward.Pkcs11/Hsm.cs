@@ -135,6 +135,8 @@ public sealed class Hsm : IDisposable
         lock (_loginLock)
         {
             if (_loginGeneration == generation) return;
+            // Never a login with the PIN Dispose zeroes (a failed login counts towards locking the HSM's user out).
+            if (_disposed) throw Disconnected(null);
             _slot = _module.FindSlot(TokenLabel) ?? throw new Pkcs11ConfigurationException($"No token labelled '{TokenLabel}' in module '{_module.Path}'.");
             var session = Pkcs11Session.Open(_module, _slot);
             session.Login(_pin);
@@ -236,7 +238,7 @@ public sealed class Hsm : IDisposable
             finally { _module.ExitCall(); }
         }
         catch (Pkcs11Exception) { /* the module is down; its sessions went with it */ }
-        CryptographicOperations.ZeroMemory(_pin);
+        lock (_loginLock) CryptographicOperations.ZeroMemory(_pin); // after any login in progress, before any later one
     }
 
     /// <summary>Closes every pooled session of the module's current generation; the caller is inside a module call.</summary>
