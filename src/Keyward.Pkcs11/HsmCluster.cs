@@ -92,7 +92,6 @@ public sealed class HsmCluster : IDisposable
     /// </summary>
     public T Run<T>(Func<Hsm, Pkcs11Session, T> operation)
     {
-        if (_disposed) throw new KeyStoreException(KeyStoreFailure.Unavailable, $"Cluster {Options.Id} was disconnected.");
         var start = (int)((uint)Interlocked.Increment(ref _next) % (uint)_hsms.Length);
         Exception? last = null;
         Pkcs11Exception? contradicted = null;
