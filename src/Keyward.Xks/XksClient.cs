@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Keyward.Core.KeyStores;
+using Keyward.Protocol;
 using Keyward.Protocol.SigV4;
 using Keyward.Protocol.Xks;
 
@@ -61,7 +62,7 @@ internal sealed class XksClient(HttpClient http, Uri endpoint, string uriPath, s
             if (cdiv)
             {
                 var expected = XksIntegrity.Cdiv(aad ?? [], r.CiphertextMetadata ?? [], r.InitializationVector, r.Ciphertext, r.AuthenticationTag);
-                if (r.CiphertextDataIntegrityValue is null || !CryptographicOperations.FixedTimeEquals(expected, r.CiphertextDataIntegrityValue)) throw Invalid("Encrypt");
+                if (r.CiphertextDataIntegrityValue is null || !ConstantTime.AreEqual(expected, r.CiphertextDataIntegrityValue)) throw Invalid("Encrypt");
             }
             return r;
         }

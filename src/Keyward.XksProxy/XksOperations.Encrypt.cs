@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Keyward.Protocol;
 using Keyward.Protocol.Xks;
 
 namespace Keyward.XksProxy;
@@ -28,7 +29,7 @@ internal sealed partial class XksOperations
         if (!cdiv) return new XksEncryptResponse(ciphertext, iv, tag);
         var value = Keyward.Protocol.Xks.XksIntegrity.Cdiv(aad, [], iv, ciphertext, tag);
         var check = store.Decrypt(keyId, iv, ciphertext, tag, hsmAad);
-        var same = CryptographicOperations.FixedTimeEquals(check, plaintext);
+        var same = ConstantTime.AreEqual(check, plaintext);
         CryptographicOperations.ZeroMemory(check);
         if (!same) throw new XksException(XksErrorName.InternalException, "The test decryption did not return the plaintext.");
         return new XksEncryptResponse(ciphertext, iv, tag) { CiphertextDataIntegrityValue = value };

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Keyward.Protocol;
 using Keyward.Protocol.Xks;
 
 namespace Keyward.XksProxy;
@@ -40,7 +41,7 @@ internal sealed partial class XksOperations
                 session.GenerateRandom(iv);
                 var block = RandomNumberGenerator.GetBytes(32);
                 var sealedData = session.EncryptGcm(k, iv, "keyward-xks-health"u8, block);
-                return CryptographicOperations.FixedTimeEquals(session.DecryptGcm(k, iv, "keyward-xks-health"u8, sealedData), block);
+                return ConstantTime.AreEqual(session.DecryptGcm(k, iv, "keyward-xks-health"u8, sealedData), block);
             });
             return ok ? "ACTIVE" : "DEGRADED";
         }

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text;
+using Keyward.Protocol;
 
 namespace Keyward.Core.Audit;
 
@@ -40,9 +40,9 @@ public static class AuditChain
             return record.Sequence > expectedSequence
                 ? $"event {expectedSequence} is missing (the next stored event is {record.Sequence}): events were removed"
                 : $"event {record.Sequence} appears out of order after event {expectedSequence - 1}: events were reordered";
-        if (!CryptographicOperations.FixedTimeEquals(record.PreviousHash, previousHash))
+        if (!ConstantTime.AreEqual(record.PreviousHash, previousHash))
             return $"event {record.Sequence} does not follow event {record.Sequence - 1} (its link to the previous hash is broken): events were removed, reordered or replaced";
-        if (!CryptographicOperations.FixedTimeEquals(record.Hash, Hash(previousHash, record.Sequence, record.Json)))
+        if (!ConstantTime.AreEqual(record.Hash, Hash(previousHash, record.Sequence, record.Json)))
             return $"event {record.Sequence} was modified (its content does not match its hash)";
         if (AuditColumns.Mismatch(record) is { } column)
             return $"event {record.Sequence} was modified (its {column} column does not match the event its hash covers)";

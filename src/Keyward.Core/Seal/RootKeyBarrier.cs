@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using System.Text;
+using Keyward.Protocol;
 
 namespace Keyward.Core.Seal;
 
@@ -45,7 +45,7 @@ public sealed class RootKeyBarrier(ISeal seal)
     {
         var buffer = new byte[UnwrappedSize(checkValue)];
         return TryUnwrap(checkValue, CheckPurpose, CheckIdentity, buffer) &&
-               CryptographicOperations.FixedTimeEquals(buffer, CheckPlaintext);
+               ConstantTime.AreEqual(buffer, CheckPlaintext);
     }
 
     private static byte[] Aad(string purpose, string identity) =>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Keyward.Core.Identity;
 using Keyward.Core.Keys;
+using Keyward.Protocol;
 using Keyward.Protocol.Operations;
 
 namespace Keyward.Core.Service;
@@ -19,7 +20,7 @@ public sealed partial class KmsService
         try
         {
             // Constant time in the MAC's contents; a wrong length is not secret.
-            if (!CryptographicOperations.FixedTimeEquals(mac, request.Mac)) throw Faults.InvalidMac();
+            if (!ConstantTime.AreEqual(mac, request.Mac)) throw Faults.InvalidMac();
         }
         finally { CryptographicOperations.ZeroMemory(mac); }
         return new VerifyMacResponse { KeyId = Arn(key), MacValid = true, MacAlgorithm = request.MacAlgorithm };

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 
 namespace Keyward.Protocol.SigV4;
 
@@ -138,8 +136,7 @@ public sealed class SigV4Verifier
 
     /// <summary>Constant-time comparison of the expected and the given signature, both lower-case hex as SigV4 defines it.</summary>
     private static bool SignaturesEqual(ReadOnlySpan<char> expected, string given) =>
-        given.Length == expected.Length &&
-        CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected), MemoryMarshal.AsBytes(given.AsSpan()));
+        ConstantTime.AreEqual(expected, given.AsSpan());
 
     private static string Format(DateTimeOffset t) => t.UtcDateTime.ToString(SigV4Canonical.DateFormat, CultureInfo.InvariantCulture);
 }

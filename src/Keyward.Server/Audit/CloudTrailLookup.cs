@@ -5,6 +5,7 @@ using Keyward.Core.Audit;
 using Keyward.Core.Identity;
 using Keyward.Core.Service;
 using Keyward.Core.Storage;
+using Keyward.Protocol;
 using Keyward.Protocol.CloudTrail;
 using Keyward.Protocol.Errors;
 
@@ -167,7 +168,7 @@ internal sealed class CloudTrailLookup(KmsService service, IKmsStorage storage)
         try { parts = Encoding.ASCII.GetString(Convert.FromBase64String(token)).Split(':'); }
         catch (FormatException) { parts = []; }
         if (parts is ["1", var seq, var print] && long.TryParse(seq, System.Globalization.NumberStyles.None, null, out var sequence)
-            && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(print), Encoding.ASCII.GetBytes(fingerprint)))
+            && ConstantTime.AreEqual(Encoding.ASCII.GetBytes(print), Encoding.ASCII.GetBytes(fingerprint)))
             return sequence;
         throw new KmsException(KmsErrorCode.InvalidNextTokenException,
             "The NextToken is not valid: use it with the parameters of the request that returned it.");
