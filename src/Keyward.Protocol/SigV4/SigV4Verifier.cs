@@ -114,7 +114,8 @@ public sealed class SigV4Verifier
         SigV4Canonical.Signature(SigningKey(auth.AccessKeyId, secret, auth.Date, auth.Region), amzDate, auth.Date, auth.Region, auth.Service,
             canonicalHash, expected);
 
-        if (!SignaturesEqual(expected, auth.Signature))
+        // Both lower-case hex as SigV4 defines it, compared in constant time.
+        if (!ConstantTime.AreEqual(expected, auth.Signature))
             return SigV4Result.Fail(SigV4Failure.SignatureMismatch,
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.");
 
@@ -133,10 +134,6 @@ public sealed class SigV4Verifier
         _keys[cacheKey] = new CachedKey(secret, key);
         return key;
     }
-
-    /// <summary>Constant-time comparison of the expected and the given signature, both lower-case hex as SigV4 defines it.</summary>
-    private static bool SignaturesEqual(ReadOnlySpan<char> expected, string given) =>
-        ConstantTime.AreEqual(expected, given.AsSpan());
 
     private static string Format(DateTimeOffset t) => t.UtcDateTime.ToString(SigV4Canonical.DateFormat, CultureInfo.InvariantCulture);
 }
