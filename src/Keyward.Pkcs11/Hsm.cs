@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Keyward.Core.KeyStores;
 
@@ -23,6 +24,11 @@ public sealed class Hsm : IDisposable
     private readonly ConcurrentStack<Pkcs11Session> _idle = new();
     private readonly ConcurrentDictionary<string, nuint> _handles = new(StringComparer.Ordinal);
     private readonly Lock _loginLock = new();
+    private readonly HsmThreads _threads;
+    /// <summary>The mean time of this HSM's recent calls, in <see cref="Stopwatch"/> ticks.</summary>
+    private long _callTicks;
+    /// <summary>Calls of <see cref="RunAsync{T}"/> running on their callers' threads now.</summary>
+    private int _inline;
     private int _handlesGeneration;
     private int _loginGeneration = -1;
     private nuint _slot;
@@ -47,6 +53,7 @@ public sealed class Hsm : IDisposable
         pin.CopyTo(_pin);
         _permits = new SemaphoreSlim(maxSessions, maxSessions);
         _wait = wait;
+        _threads = new HsmThreads("hsm " + tokenLabel, maxSessions);
     }
 
     /// <summary>Finds the token and logs in; throws <see cref="Pkcs11Exception"/> or <see cref="Pkcs11ConfigurationException"/>.</summary>
@@ -66,15 +73,78 @@ public sealed class Hsm : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="operation"/> on a pooled, logged-in session. A request that reaches an HSM being disposed
-    /// (its custom key store disconnected under it) gets <see cref="KeyStoreFailure.Unavailable"/>, as one that comes
-    /// after does, never the disposal's own exceptions.
+    /// Runs <paramref name="operation"/> on a pooled, logged-in session, on the caller's thread, which waits for a session
+    /// if none is free. A request that reaches an HSM being disposed (its custom key store disconnected under it) gets
+    /// <see cref="KeyStoreFailure.Unavailable"/>, as one that comes after does, never the disposal's own exceptions.
     /// </summary>
     public T Run<T>(Func<Pkcs11Session, T> operation)
     {
         if (_disposed) throw Disconnected(null);
-        if (!_permits.Wait(_wait))
-            throw new KeyStoreException(KeyStoreFailure.Timeout, $"No session of HSM '{TokenLabel}' became free within {_wait.TotalMilliseconds} ms.");
+        if (!_permits.Wait(_wait)) throw NoSession();
+        try { return Timed(operation); }
+        finally { _permits.Release(); }
+    }
+
+    /// <summary>
+    /// <see cref="Run{T}"/> for a caller on the thread pool (the requests' data path). It waits for a session without
+    /// holding a thread. While this HSM answers quickly the operation runs on the caller's thread, as
+    /// <see cref="Run{T}"/> does, since a hop to another thread would cost more than a fast HSM's call; at most
+    /// <see cref="InlineLimit"/> at once, so that an HSM that stalls all at once holds no more of the pool's workers
+    /// than that. Once its calls take longer than <see cref="SlowCall"/> on average, they run on the HSM's own threads
+    /// (<see cref="HsmThreads"/>) until they are quick again.
+    /// </summary>
+    public async ValueTask<T> RunAsync<T>(Func<Pkcs11Session, T> operation)
+    {
+        if (_disposed) throw Disconnected(null);
+        if (!_permits.Wait(0) && !await _permits.WaitAsync(_wait).ConfigureAwait(false)) throw NoSession();
+        try
+        {
+            if (TryEnterInline())
+            {
+                try { return Timed(operation); }
+                finally { Interlocked.Decrement(ref _inline); }
+            }
+            if (!_threads.TryRun(() => Timed(operation), out var call)) throw Disconnected(null);
+            return await call.ConfigureAwait(false);
+        }
+        finally { _permits.Release(); }
+    }
+
+    /// <summary>Calls that may run on pool workers at once while this HSM is quick: half the processors, at least one.</summary>
+    internal static readonly int InlineLimit = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>The mean call time above which calls leave the pool: many times what a hop between threads costs.</summary>
+    internal static readonly TimeSpan SlowCall = TimeSpan.FromMicroseconds(250);
+    private static readonly long SlowCallTicks = (long)(SlowCall.TotalSeconds * Stopwatch.Frequency);
+
+    /// <summary>True while calls run on the HSM's own threads (the mean call time is above <see cref="SlowCall"/>).</summary>
+    public bool Slow => Volatile.Read(ref _callTicks) > SlowCallTicks;
+
+    private bool TryEnterInline()
+    {
+        if (Slow) return false;
+        if (Interlocked.Increment(ref _inline) <= InlineLimit) return true;
+        Interlocked.Decrement(ref _inline);
+        return false;
+    }
+
+    /// <summary><see cref="Call{T}"/>, its time folded into the mean (a moving average over about the last 8 calls).</summary>
+    private T Timed<T>(Func<Pkcs11Session, T> operation)
+    {
+        var start = Stopwatch.GetTimestamp();
+        try { return Call(operation); }
+        finally
+        {
+            var elapsed = Stopwatch.GetTimestamp() - start;
+            // Lost updates between threads only make the mean a little older; a long is read and written whole.
+            var mean = Volatile.Read(ref _callTicks);
+            Volatile.Write(ref _callTicks, mean + (elapsed - mean) / 8);
+        }
+    }
+
+    /// <summary>The operation on a pooled session; the caller holds a permit.</summary>
+    private T Call<T>(Func<Pkcs11Session, T> operation)
+    {
         try
         {
             if (_disposed) throw Disconnected(null);
@@ -98,8 +168,10 @@ public sealed class Hsm : IDisposable
         }
         // After Dispose the PIN is zeros and the sessions are closing: what fails then fails because of the disconnect.
         catch (Exception e) when (_disposed && e is not KeyStoreException) { throw Disconnected(e); }
-        finally { _permits.Release(); }
     }
+
+    private KeyStoreException NoSession() =>
+        new(KeyStoreFailure.Timeout, $"No session of HSM '{TokenLabel}' became free within {_wait.TotalMilliseconds} ms.");
 
     private KeyStoreException Disconnected(Exception? inner) =>
         new(KeyStoreFailure.Unavailable, $"HSM '{TokenLabel}' was disconnected.", inner);
@@ -231,6 +303,7 @@ public sealed class Hsm : IDisposable
     public void Dispose()
     {
         _disposed = true;
+        _threads.Dispose();
         try
         {
             _module.EnterCall();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Keyward.Core.KeyStores;
 using Keyward.Pkcs11.Interop;
 
@@ -92,6 +93,17 @@ public sealed class HsmCluster : IDisposable
     /// </summary>
     public T Run<T>(Func<Hsm, Pkcs11Session, T> operation)
     {
+        var run = RunOnOne(operation, onPool: false);
+        // Without onPool every HSM call is Hsm.Run, on this thread: nothing was awaited, so the result is there.
+        Debug.Assert(run.IsCompleted);
+        return run.GetAwaiter().GetResult();
+    }
+
+    /// <summary><see cref="Run{T}"/> for a caller on the thread pool: each HSM's call is <see cref="Hsm.RunAsync{T}"/>.</summary>
+    public ValueTask<T> RunAsync<T>(Func<Hsm, Pkcs11Session, T> operation) => RunOnOne(operation, onPool: true);
+
+    private async ValueTask<T> RunOnOne<T>(Func<Hsm, Pkcs11Session, T> operation, bool onPool)
+    {
         var start = (int)((uint)Interlocked.Increment(ref _next) % (uint)_hsms.Length);
         Exception? last = null;
         Pkcs11Exception? contradicted = null;
@@ -113,7 +125,12 @@ public sealed class HsmCluster : IDisposable
                     else (outcomes ??= []).Add($"'{hsm.TokenLabel}' out of service");
                     continue;
                 }
-                try { return hsm.Run(session => operation(hsm, session)); }
+                try
+                {
+                    return onPool
+                        ? await hsm.RunAsync(session => operation(hsm, session)).ConfigureAwait(false)
+                        : hsm.Run(session => operation(hsm, session));
+                }
                 catch (Pkcs11Exception e) when (e.Kind is Pkcs11ErrorKind.Device or Pkcs11ErrorKind.Session) { last = e; }
                 catch (Pkcs11Exception e) when (e.Kind == Pkcs11ErrorKind.Data && Pkcs11Errors.Kind(e.ReturnValue) == Pkcs11ErrorKind.Device)
                 {

@@ -45,21 +45,21 @@ public sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
 
     public MaterialRecord ImportMaterial(string keyId, KeySpecInfo spec, ReadOnlySpan<byte> material, DateTimeOffset now) => throw Unsupported();
 
-    public ValueTask<byte[]> EncryptAsync(MaterialRecord material, ReadOnlyMemory<byte> plaintext, ReadOnlyMemory<byte> aad, CancellationToken cancellationToken)
+    public async ValueTask<byte[]> EncryptAsync(MaterialRecord material, ReadOnlyMemory<byte> plaintext, ReadOnlyMemory<byte> aad,
+        CancellationToken cancellationToken)
     {
         var iv = RandomNumberGenerator.GetBytes(IvSize);
-        var sealedData = WithKey(material, (session, key) => session.EncryptGcm(key, iv, aad.Span, plaintext.Span));
+        var sealedData = await WithKeyAsync(material, (session, key) => session.EncryptGcm(key, iv, aad.Span, plaintext.Span));
         var output = new byte[IvSize + sealedData.Length];
         iv.CopyTo(output, 0);
         sealedData.CopyTo(output, IvSize);
-        return ValueTask.FromResult(output);
+        return output;
     }
 
     public ValueTask<byte[]> DecryptAsync(MaterialRecord material, ReadOnlyMemory<byte> payload, ReadOnlyMemory<byte> aad, CancellationToken cancellationToken)
     {
         if (payload.Length < IvSize + TagSize) throw new KeyStoreException(KeyStoreFailure.InvalidCiphertext, "Ciphertext too short.");
-        return ValueTask.FromResult(WithKey(material, (session, key) =>
-            session.DecryptGcm(key, payload.Span[..IvSize], aad.Span, payload.Span[IvSize..])));
+        return WithKeyAsync(material, (session, key) => session.DecryptGcm(key, payload.Span[..IvSize], aad.Span, payload.Span[IvSize..]));
     }
 
     public ValueTask<byte[]> SignAsync(MaterialRecord material, KeySpecInfo spec, SigningAlgorithm algorithm, SigningInput input, CancellationToken cancellationToken) => throw Unsupported();
@@ -93,23 +93,28 @@ public sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
     /// <summary>
     /// Runs <paramref name="use"/> with the material's object handle on one HSM of the cluster,
     /// placing the object there first if that HSM lacks it. A stale handle is looked up again once.
+    /// The requests' data path: the call waits for its session, and runs, off the thread pool when the HSM is slow.
     /// </summary>
-    private T WithKey<T>(MaterialRecord material, Func<Pkcs11Session, nuint, T> use)
+    private async ValueTask<T> WithKeyAsync<T>(MaterialRecord material, Func<Pkcs11Session, nuint, T> use)
     {
         var label = Label(material.KeyId, material.MaterialId);
-        return Call(() => cluster.Run((hsm, session) =>
+        try
         {
-            // Found on the HSM, or placed there from the row's wrapped key (NotFound only if the row has none).
-            nuint Locate(Pkcs11Session s) => HsmCluster.FindSecretKey(s, label) ?? Place(hsm, s, material.KeyId, label, material.Wrapped)
-                ?? throw new KeyStoreException(KeyStoreFailure.NotFound, $"Key material {material.MaterialId} is not in HSM '{hsm.TokenLabel}'.");
-            var handle = hsm.Handle(session, label, s => Locate(s)).GetValueOrDefault();
-            try { return use(session, handle); }
-            catch (Pkcs11Exception e) when (e.Kind == Pkcs11ErrorKind.Object)
+            return await cluster.RunAsync((hsm, session) =>
             {
-                hsm.ForgetHandle(label);
-                return use(session, Locate(session));
-            }
-        }));
+                // Found on the HSM, or placed there from the row's wrapped key (NotFound only if the row has none).
+                nuint Locate(Pkcs11Session s) => HsmCluster.FindSecretKey(s, label) ?? Place(hsm, s, material.KeyId, label, material.Wrapped)
+                    ?? throw new KeyStoreException(KeyStoreFailure.NotFound, $"Key material {material.MaterialId} is not in HSM '{hsm.TokenLabel}'.");
+                var handle = hsm.Handle(session, label, s => Locate(s)).GetValueOrDefault();
+                try { return use(session, handle); }
+                catch (Pkcs11Exception e) when (e.Kind == Pkcs11ErrorKind.Object)
+                {
+                    hsm.ForgetHandle(label);
+                    return use(session, Locate(session));
+                }
+            });
+        }
+        catch (Exception e) when (Typed(e) is { } typed) { throw typed; }
     }
 
     /// <summary>Unwraps the material into <paramref name="hsm"/> as a non-extractable token object.</summary>
@@ -125,9 +130,15 @@ public sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
     private static T Call<T>(Func<T> body)
     {
         try { return body(); }
-        catch (Pkcs11Exception e) { throw e.ToKeyStoreException(); }
-        catch (Pkcs11ConfigurationException e) { throw new KeyStoreException(KeyStoreFailure.Unavailable, e.Message, e); }
+        catch (Exception e) when (Typed(e) is { } typed) { throw typed; }
     }
+
+    private static KeyStoreException? Typed(Exception e) => e switch
+    {
+        Pkcs11Exception p => p.ToKeyStoreException(),
+        Pkcs11ConfigurationException c => new KeyStoreException(KeyStoreFailure.Unavailable, c.Message, c),
+        _ => null,
+    };
 
     public static string Label(string keyId, string materialId) => $"keyward:{keyId}:{materialId}";
 
