@@ -73,9 +73,10 @@ public sealed class Hsm : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="operation"/> on a pooled, logged-in session, on the caller's thread, which waits for a session
-    /// if none is free. A request that reaches an HSM being disposed (its custom key store disconnected under it) gets
-    /// <see cref="KeyStoreFailure.Unavailable"/>, as one that comes after does, never the disposal's own exceptions.
+    /// Runs <paramref name="operation"/> on a pooled, logged-in session, on the caller's thread, which waits for a
+    /// session if none is free. A request that reaches an HSM being disposed (its custom key store disconnected under
+    /// it) gets <see cref="KeyStoreFailure.Unavailable"/>, as one that comes after does, never the disposal's own
+    /// exceptions.
     /// </summary>
     public T Run<T>(Func<Pkcs11Session, T> operation)
     {
@@ -110,14 +111,17 @@ public sealed class Hsm : IDisposable
         finally { _permits.Release(); }
     }
 
-    /// <summary>Calls that may run on pool workers at once while this HSM is quick: half the processors, at least one.</summary>
+    /// <summary>Calls that may run on pool workers at once while this HSM is quick: half the processors, at least 1.
+    /// </summary>
     internal static readonly int InlineLimit = Math.Max(1, Environment.ProcessorCount / 2);
 
-    /// <summary>The mean call time above which calls leave the pool: many times what a hop between threads costs.</summary>
+    /// <summary>The mean call time above which calls leave the pool: many times what a hop between threads costs.
+    /// </summary>
     internal static readonly TimeSpan SlowCall = TimeSpan.FromMicroseconds(250);
     private static readonly long SlowCallTicks = (long)(SlowCall.TotalSeconds * Stopwatch.Frequency);
 
-    /// <summary>True while calls run on the HSM's own threads (the mean call time is above <see cref="SlowCall"/>).</summary>
+    /// <summary>True while calls run on the HSM's own threads (their mean time is above <see cref="SlowCall"/>).
+    /// </summary>
     public bool Slow => Volatile.Read(ref _callTicks) > SlowCallTicks;
 
     private bool TryEnterInline()
@@ -128,7 +132,8 @@ public sealed class Hsm : IDisposable
         return false;
     }
 
-    /// <summary><see cref="Call{T}"/>, its time folded into the mean (a moving average over about the last 8 calls).</summary>
+    /// <summary><see cref="Call{T}"/>, its time folded into the mean (a moving average of about the last 8 calls).
+    /// </summary>
     private T Timed<T>(Func<Pkcs11Session, T> operation)
     {
         var start = Stopwatch.GetTimestamp();
@@ -171,7 +176,8 @@ public sealed class Hsm : IDisposable
     }
 
     private KeyStoreException NoSession() =>
-        new(KeyStoreFailure.Timeout, $"No session of HSM '{TokenLabel}' became free within {_wait.TotalMilliseconds} ms.");
+        new(KeyStoreFailure.Timeout,
+            $"No session of HSM '{TokenLabel}' became free within {_wait.TotalMilliseconds} ms.");
 
     private KeyStoreException Disconnected(Exception? inner) =>
         new(KeyStoreFailure.Unavailable, $"HSM '{TokenLabel}' was disconnected.", inner);

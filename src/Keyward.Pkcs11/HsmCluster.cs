@@ -99,7 +99,8 @@ public sealed class HsmCluster : IDisposable
         return run.GetAwaiter().GetResult();
     }
 
-    /// <summary><see cref="Run{T}"/> for a caller on the thread pool: each HSM's call is <see cref="Hsm.RunAsync{T}"/>.</summary>
+    /// <summary><see cref="Run{T}"/> for a caller on the thread pool: each HSM's call is
+    /// <see cref="Hsm.RunAsync{T}"/>.</summary>
     public ValueTask<T> RunAsync<T>(Func<Hsm, Pkcs11Session, T> operation) => RunOnOne(operation, onPool: true);
 
     private async ValueTask<T> RunOnOne<T>(Func<Hsm, Pkcs11Session, T> operation, bool onPool)

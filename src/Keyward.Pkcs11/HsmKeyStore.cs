@@ -45,11 +45,12 @@ public sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
 
     public MaterialRecord ImportMaterial(string keyId, KeySpecInfo spec, ReadOnlySpan<byte> material, DateTimeOffset now) => throw Unsupported();
 
-    public async ValueTask<byte[]> EncryptAsync(MaterialRecord material, ReadOnlyMemory<byte> plaintext, ReadOnlyMemory<byte> aad,
-        CancellationToken cancellationToken)
+    public async ValueTask<byte[]> EncryptAsync(MaterialRecord material, ReadOnlyMemory<byte> plaintext,
+        ReadOnlyMemory<byte> aad, CancellationToken cancellationToken)
     {
         var iv = RandomNumberGenerator.GetBytes(IvSize);
-        var sealedData = await WithKeyAsync(material, (session, key) => session.EncryptGcm(key, iv, aad.Span, plaintext.Span));
+        var sealedData = await WithKeyAsync(material,
+            (session, key) => session.EncryptGcm(key, iv, aad.Span, plaintext.Span));
         var output = new byte[IvSize + sealedData.Length];
         iv.CopyTo(output, 0);
         sealedData.CopyTo(output, IvSize);
@@ -59,7 +60,8 @@ public sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
     public ValueTask<byte[]> DecryptAsync(MaterialRecord material, ReadOnlyMemory<byte> payload, ReadOnlyMemory<byte> aad, CancellationToken cancellationToken)
     {
         if (payload.Length < IvSize + TagSize) throw new KeyStoreException(KeyStoreFailure.InvalidCiphertext, "Ciphertext too short.");
-        return WithKeyAsync(material, (session, key) => session.DecryptGcm(key, payload.Span[..IvSize], aad.Span, payload.Span[IvSize..]));
+        return WithKeyAsync(material,
+            (session, key) => session.DecryptGcm(key, payload.Span[..IvSize], aad.Span, payload.Span[IvSize..]));
     }
 
     public ValueTask<byte[]> SignAsync(MaterialRecord material, KeySpecInfo spec, SigningAlgorithm algorithm, SigningInput input, CancellationToken cancellationToken) => throw Unsupported();
@@ -103,8 +105,10 @@ public sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
             return await cluster.RunAsync((hsm, session) =>
             {
                 // Found on the HSM, or placed there from the row's wrapped key (NotFound only if the row has none).
-                nuint Locate(Pkcs11Session s) => HsmCluster.FindSecretKey(s, label) ?? Place(hsm, s, material.KeyId, label, material.Wrapped)
-                    ?? throw new KeyStoreException(KeyStoreFailure.NotFound, $"Key material {material.MaterialId} is not in HSM '{hsm.TokenLabel}'.");
+                nuint Locate(Pkcs11Session s) => HsmCluster.FindSecretKey(s, label)
+                    ?? Place(hsm, s, material.KeyId, label, material.Wrapped)
+                    ?? throw new KeyStoreException(KeyStoreFailure.NotFound,
+                        $"Key material {material.MaterialId} is not in HSM '{hsm.TokenLabel}'.");
                 var handle = hsm.Handle(session, label, s => Locate(s)).GetValueOrDefault();
                 try { return use(session, handle); }
                 catch (Pkcs11Exception e) when (e.Kind == Pkcs11ErrorKind.Object)

@@ -14,7 +14,8 @@ internal sealed class HsmThreads(string name, int count) : IDisposable
     private readonly Lock _startLock = new();
     private bool _started;
 
-    /// <summary>Runs <paramref name="call"/> on one of these threads; false if they were disposed (nothing ran).</summary>
+    /// <summary>Runs <paramref name="call"/> on one of these threads; false if they were disposed (nothing ran).
+    /// </summary>
     public bool TryRun<T>(Func<T> call, out Task<T> result)
     {
         Start();
@@ -51,7 +52,8 @@ internal sealed class HsmThreads(string name, int count) : IDisposable
     }
 
     /// <summary>A queued call; its awaiter continues on the thread pool, never on the HSM's thread.</summary>
-    private sealed class Call<T>(Func<T> call) : TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously), ICall
+    private sealed class Call<T>(Func<T> call)
+        : TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously), ICall
     {
         public void Run()
         {
