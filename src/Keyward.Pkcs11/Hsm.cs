@@ -89,10 +89,10 @@ public sealed class Hsm : IDisposable
     /// <summary>
     /// <see cref="Run{T}"/> for a caller on the thread pool (the requests' data path). It waits for a session without
     /// holding a thread. While this HSM answers quickly the operation runs on the caller's thread, as
-    /// <see cref="Run{T}"/> does, since a hop to another thread would cost more than a fast HSM's call; at most
-    /// <see cref="InlineLimit"/> at once, so that an HSM that stalls all at once holds no more of the pool's workers
-    /// than that. Once its calls take longer than <see cref="SlowCall"/> on average, they run on the HSM's own threads
-    /// (<see cref="HsmThreads"/>) until they are quick again.
+    /// <see cref="Run{T}"/> does, since a hop to another thread would cost more than a fast HSM's call; on pool workers
+    /// at most <see cref="InlineLimit"/> at once, so that an HSM that stalls all at once holds no more of the pool's
+    /// workers than that. Once its calls take longer than <see cref="SlowCall"/> on average, they run on the HSM's own
+    /// threads (<see cref="HsmThreads"/>) until they are quick again.
     /// </summary>
     public async ValueTask<T> RunAsync<T>(Func<Pkcs11Session, T> operation)
     {
@@ -100,6 +100,8 @@ public sealed class Hsm : IDisposable
         if (!_permits.Wait(0) && !await _permits.WaitAsync(_wait).ConfigureAwait(false)) throw NoSession();
         try
         {
+            // A thread of the caller's own (not the pool's) has no one else's requests to hold up: it waits inline.
+            if (!Slow && !Thread.CurrentThread.IsThreadPoolThread) return Timed(operation);
             if (TryEnterInline())
             {
                 try { return Timed(operation); }

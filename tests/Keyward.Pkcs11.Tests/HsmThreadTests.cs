@@ -89,6 +89,36 @@ public sealed class HsmThreadTests : IDisposable
     }
 
     [Fact]
+    public async Task A_caller_on_a_thread_of_its_own_runs_inline_while_the_pools_share_is_taken()
+    {
+        await UntilQuick();
+        using var release = new ManualResetEventSlim();
+        using var inside = new CountdownEvent(Hsm.InlineLimit);
+        // Pool callers take every inline place and hold it; none finishes, so the mean stays quick.
+        var holders = Enumerable.Range(0, Hsm.InlineLimit).Select(_ => Task.Run(async () => await _hsm.RunAsync(s =>
+        {
+            inside.Signal();
+            release.Wait();
+            return Thread.CurrentThread;
+        }))).ToArray();
+        Assert.True(inside.Wait(TimeSpan.FromSeconds(60)));
+        int caller = 0, ran = -1;
+        var own = new Thread(() =>
+        {
+            caller = Environment.CurrentManagedThreadId;
+            ran = _hsm.RunAsync(Random).AsTask().GetAwaiter().GetResult();
+        });
+        own.Start();
+        own.Join();
+        var fromPool = await Task.Run(async () => await _hsm.RunAsync(_ => Thread.CurrentThread));
+        release.Set();
+        var held = await Task.WhenAll(holders);
+        Assert.All(held, t => Assert.True(t.IsThreadPoolThread));
+        Assert.Equal(caller, ran);
+        Assert.Equal("hsm " + _remote.Token, fromPool.Name); // the pool's share was taken: it went to the HSM's threads
+    }
+
+    [Fact]
     public async Task A_caller_waits_for_a_session_without_a_thread_and_at_most_the_configured_time()
     {
         using var hsm = new Hsm(Pkcs11Module.Load(SoftHsm.Module), SoftHsm.NewToken(), Pin, maxSessions: 1,
