@@ -70,11 +70,13 @@ public sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
     public ValueTask<byte[]> GenerateMacAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> message, CancellationToken cancellationToken) => throw Unsupported();
     public ValueTask<byte[]> DeriveSharedSecretAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> peerPublicKey, CancellationToken cancellationToken) => throw Unsupported();
 
-    public void GenerateRandom(Span<byte> destination)
+    /// <summary>A request's call, so it waits for the HSM as Encrypt does (<see cref="HsmCluster.RunAsync{T}"/>).</summary>
+    public async ValueTask<byte[]> GenerateRandomAsync(int count, CancellationToken cancellationToken)
     {
-        var buffer = new byte[destination.Length];
-        Call(() => cluster.Run((_, session) => { session.GenerateRandom(buffer); return 0; }));
-        buffer.CopyTo(destination);
+        var buffer = new byte[count];
+        try { await cluster.RunAsync((_, session) => { session.GenerateRandom(buffer); return 0; }); }
+        catch (Exception e) when (Typed(e) is { } typed) { throw typed; }
+        return buffer;
     }
 
     /// <summary>The key was deleted: destroys its objects on every HSM that answers (the rest keep orphans; see docs/operations.md).</summary>

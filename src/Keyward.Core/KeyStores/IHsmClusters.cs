@@ -31,7 +31,8 @@ public interface IHsmKeyStore : IKeyStore, IDisposable
     /// <summary>False while no HSM of the cluster answers (requests get KMSInvalidStateException).</summary>
     bool Available { get; }
 
-    void GenerateRandom(Span<byte> destination);
+    /// <summary><paramref name="count"/> bytes from the HSM's random number generator.</summary>
+    ValueTask<byte[]> GenerateRandomAsync(int count, CancellationToken cancellationToken);
 }
 
 /// <summary>Connecting a custom key store failed; <see cref="ErrorCode"/> is AWS's ConnectionErrorCode.</summary>

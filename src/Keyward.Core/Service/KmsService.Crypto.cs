@@ -105,12 +105,7 @@ public sealed partial class KmsService
         if (request.NumberOfBytes is not { } n) throw KmsException.Validation("NumberOfBytes is required.");
         if (request.CustomKeyStoreId is not { } storeId) return new GenerateRandomResponse { Plaintext = RandomNumberGenerator.GetBytes(n) };
         // From the HSM's own random number generator.
-        var random = await InConnectedStoreAsync(caller, storeId, store =>
-        {
-            var bytes = new byte[n];
-            store.GenerateRandom(bytes);
-            return bytes;
-        }, ct);
+        var random = await InConnectedStoreAsync(caller, storeId, store => store.GenerateRandomAsync(n, ct), ct);
         return new GenerateRandomResponse { Plaintext = random };
     }
 

@@ -246,7 +246,8 @@ public sealed partial class KmsService
     /// Runs <paramref name="use"/> on the connected store a CreateKey or GenerateRandom names. A store
     /// that is not CONNECTED, or whose HSMs do not respond, is CustomKeyStoreInvalidStateException.
     /// </summary>
-    private async ValueTask<T> InConnectedStoreAsync<T>(Caller caller, string storeId, Func<IHsmKeyStore, T> use, CancellationToken ct)
+    private async ValueTask<T> InConnectedStoreAsync<T>(Caller caller, string storeId, Func<IHsmKeyStore, ValueTask<T>> use,
+        CancellationToken ct)
     {
         var record = await GetStoreAsync(caller, storeId, ct);
         if (record.StoreType == CustomKeyStores.External)
@@ -255,7 +256,7 @@ public sealed partial class KmsService
             throw Faults.StoreState($"Custom key store {storeId} is {record.ConnectionState}; it must be CONNECTED.");
         var notResponding = Faults.StoreState($"No HSM of custom key store {storeId} responds.");
         if (!store.Available) throw notResponding;
-        try { return use(store); }
+        try { return await use(store); }
         catch (KeyStoreException e) when (e.Failure is KeyStoreFailure.Unavailable or KeyStoreFailure.Timeout) { throw notResponding; }
     }
 

@@ -60,7 +60,8 @@ public sealed partial class KmsService
         if (origin == Origins.ExternalKeyStore) await CheckExternalKeyAsync(caller, request.CustomKeyStoreId!, request.XksKeyId!, keyArn, ct);
         var material = origin switch
         {
-            Origins.AwsCloudHsm => await InConnectedStoreAsync(caller, request.CustomKeyStoreId!, store => store.CreateMaterial(keyId, spec, now), ct),
+            Origins.AwsCloudHsm => await InConnectedStoreAsync(caller, request.CustomKeyStoreId!,
+                store => ValueTask.FromResult(store.CreateMaterial(keyId, spec, now)), ct),
             Origins.External => null,
             _ => await _keyPairs.RunAsync(spec, () => keyStore.CreateMaterial(storageId, spec, now), ct),
         };
