@@ -158,6 +158,16 @@ public sealed class HsmCluster : IDisposable
     /// <summary>Runs <paramref name="operation"/> on every healthy HSM; returns how many succeeded.</summary>
     public int RunOnEach(Action<Hsm, Pkcs11Session> operation)
     {
+        var run = RunOnEach(operation, onPool: false);
+        Debug.Assert(run.IsCompleted); // as in Run: nothing was awaited
+        return run.GetAwaiter().GetResult();
+    }
+
+    /// <summary><see cref="RunOnEach(Action{Hsm, Pkcs11Session})"/> for a caller on the thread pool.</summary>
+    public ValueTask<int> RunOnEachAsync(Action<Hsm, Pkcs11Session> operation) => RunOnEach(operation, onPool: true);
+
+    private async ValueTask<int> RunOnEach(Action<Hsm, Pkcs11Session> operation, bool onPool)
+    {
         var done = 0;
         for (var i = 0; i < _hsms.Length; i++)
         {
@@ -165,7 +175,8 @@ public sealed class HsmCluster : IDisposable
             if (!hsm.Healthy) continue;
             try
             {
-                hsm.Run(session => { operation(hsm, session); return 0; });
+                Func<Pkcs11Session, int> call = session => { operation(hsm, session); return 0; };
+                _ = onPool ? await hsm.RunAsync(call).ConfigureAwait(false) : hsm.Run(call);
                 done++;
             }
             catch (Exception e) when (Pkcs11Errors.IsHsmFailure(e)) { Report(i); }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Keyward.Core.Crypto;
@@ -27,19 +28,39 @@ public sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
 
     public MaterialRecord CreateMaterial(string keyId, KeySpecInfo spec, DateTimeOffset now)
     {
+        var made = CreateMaterial(keyId, spec, now, onPool: false);
+        Debug.Assert(made.IsCompleted); // every HSM call was on this thread: nothing was awaited
+        return made.GetAwaiter().GetResult();
+    }
+
+    /// <summary>CreateKey's call: it waits for the HSMs as Encrypt does (<see cref="HsmCluster.RunAsync{T}"/>).
+    /// </summary>
+    public ValueTask<MaterialRecord> CreateMaterialAsync(string keyId, KeySpecInfo spec, DateTimeOffset now) =>
+        CreateMaterial(keyId, spec, now, onPool: true);
+
+    private async ValueTask<MaterialRecord> CreateMaterial(string keyId, KeySpecInfo spec, DateTimeOffset now,
+        bool onPool)
+    {
         if (spec.Family != KeyFamily.Symmetric) throw Unsupported();
         var materialId = MaterialIds.New();
         var label = Label(keyId, materialId);
-        var wrapped = Call(() => cluster.Run((hsm, session) =>
+        Func<Hsm, Pkcs11Session, byte[]> generate = (hsm, session) =>
         {
             // Generated in the HSM as a session object, wrapped under the cluster key, then
             // destroyed: only its non-extractable copies below remain.
-            var transient = session.GenerateKey(CKM.AES_KEY_GEN, Template.AesKey(AesKeyUse.None, token: false, extractable: true, generate: true));
+            var transient = session.GenerateKey(CKM.AES_KEY_GEN,
+                Template.AesKey(AesKeyUse.None, token: false, extractable: true, generate: true));
             try { return session.WrapAes(HsmCluster.ClusterKey(hsm, session), transient); }
             finally { session.DestroyObject(transient); }
-        }));
-        var placed = cluster.RunOnEach((hsm, session) => Place(hsm, session, keyId, label, wrapped));
-        if (placed == 0) throw new KeyStoreException(KeyStoreFailure.Unavailable, $"No HSM of cluster {cluster.Options.Id} took the new key.");
+        };
+        byte[] wrapped;
+        try { wrapped = onPool ? await cluster.RunAsync(generate) : cluster.Run(generate); }
+        catch (Exception e) when (Typed(e) is { } typed) { throw typed; }
+        Action<Hsm, Pkcs11Session> place = (hsm, session) => Place(hsm, session, keyId, label, wrapped);
+        var placed = onPool ? await cluster.RunOnEachAsync(place) : cluster.RunOnEach(place);
+        if (placed == 0)
+            throw new KeyStoreException(KeyStoreFailure.Unavailable,
+                $"No HSM of cluster {cluster.Options.Id} took the new key.");
         return new MaterialRecord(keyId, materialId, wrapped, now);
     }
 
@@ -70,7 +91,8 @@ public sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
     public ValueTask<byte[]> GenerateMacAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> message, CancellationToken cancellationToken) => throw Unsupported();
     public ValueTask<byte[]> DeriveSharedSecretAsync(MaterialRecord material, KeySpecInfo spec, ReadOnlyMemory<byte> peerPublicKey, CancellationToken cancellationToken) => throw Unsupported();
 
-    /// <summary>A request's call, so it waits for the HSM as Encrypt does (<see cref="HsmCluster.RunAsync{T}"/>).</summary>
+    /// <summary>A request's call, so it waits for the HSM as Encrypt does (<see cref="HsmCluster.RunAsync{T}"/>).
+    /// </summary>
     public async ValueTask<byte[]> GenerateRandomAsync(int count, CancellationToken cancellationToken)
     {
         var buffer = new byte[count];

@@ -30,11 +30,16 @@ public sealed class HsmClusterTests : IDisposable
         _b.Dispose();
     }
 
-    [Fact]
-    public void Connecting_puts_one_non_extractable_cluster_key_on_every_hsm_and_keys_land_on_both()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // CreateKey's way, through HsmCluster.RunAsync and RunOnEachAsync
+    public async Task Connecting_puts_one_non_extractable_cluster_key_on_every_hsm_and_keys_land_on_both(bool onPool)
     {
         using var store = new HsmKeyStore(HsmCluster.Connect(Options, Pin));
-        var material = store.CreateMaterial("11111111-2222-3333-4444-555555555555", Symmetric, DateTimeOffset.UtcNow);
+        const string keyId = "11111111-2222-3333-4444-555555555555";
+        var material = onPool
+            ? await store.CreateMaterialAsync(keyId, Symmetric, DateTimeOffset.UtcNow)
+            : store.CreateMaterial(keyId, Symmetric, DateTimeOffset.UtcNow);
         Assert.Equal(40, material.Wrapped!.Length); // RFC 3394 wrap of 32 bytes
 
         foreach (var hsm in store.Cluster.Hsms)

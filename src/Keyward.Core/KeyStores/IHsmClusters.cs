@@ -1,3 +1,6 @@
+using Keyward.Core.Crypto;
+using Keyward.Core.Keys;
+
 namespace Keyward.Core.KeyStores;
 
 /// <summary>
@@ -30,6 +33,9 @@ public interface IHsmKeyStore : IKeyStore, IDisposable
 {
     /// <summary>False while no HSM of the cluster answers (requests get KMSInvalidStateException).</summary>
     bool Available { get; }
+
+    /// <summary><see cref="IKeyStore.CreateMaterial"/> for a request: it waits for the HSMs without a thread.</summary>
+    ValueTask<MaterialRecord> CreateMaterialAsync(string keyId, KeySpecInfo spec, DateTimeOffset now);
 
     /// <summary><paramref name="count"/> bytes from the HSM's random number generator.</summary>
     ValueTask<byte[]> GenerateRandomAsync(int count, CancellationToken cancellationToken);

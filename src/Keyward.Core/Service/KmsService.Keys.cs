@@ -61,7 +61,7 @@ public sealed partial class KmsService
         var material = origin switch
         {
             Origins.AwsCloudHsm => await InConnectedStoreAsync(caller, request.CustomKeyStoreId!,
-                store => ValueTask.FromResult(store.CreateMaterial(keyId, spec, now)), ct),
+                store => store.CreateMaterialAsync(keyId, spec, now), ct),
             Origins.External => null,
             _ => await _keyPairs.RunAsync(spec, () => keyStore.CreateMaterial(storageId, spec, now), ct),
         };
