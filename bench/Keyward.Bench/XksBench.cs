@@ -88,7 +88,8 @@ internal static class XksBench
                     finally { module.ExitCall(); }
                 };
             });
-            var inProcess = HsmBench.Loop(c, warmup, duration, () => () => store.Encrypt("bench-external-key", plaintext, hsmAad));
+            var inProcess = HsmBench.Loop(c, warmup, duration,
+                () => () => store.EncryptAsync("bench-external-key", plaintext, hsmAad).AsTask().GetAwaiter().GetResult());
             var xks = await ClosedLoop(http, url, body, c, warmup, duration);
             var health = await ClosedLoop(http, new Uri(proxy.Address, "/bench/kms/xks/v1/health"),
                 """{"requestMetadata":{"kmsRequestId":"bench","kmsOperation":"KmsHealthCheck"}}"""u8.ToArray(), c, warmup, duration);

@@ -31,7 +31,7 @@ public sealed class ExternalKeyStore(HsmCluster cluster, TimeProvider time)
     public HsmCluster Cluster => cluster;
 
     /// <summary>GetKeyMetadata reads the HSM every time (KMS calls it when a key is created and to check one).</summary>
-    public XksKeyMetadataResponse Metadata(string keyId) => Run(keyId, (session, key) =>
+    public ValueTask<XksKeyMetadataResponse> MetadataAsync(string keyId) => RunAsync(keyId, (session, key) =>
     {
         var a = Attributes(session, keyId, key, fresh: true);
         var usage = new List<string>(2);
@@ -42,7 +42,8 @@ public sealed class ExternalKeyStore(HsmCluster cluster, TimeProvider time)
 
     /// <summary>Encrypts in the HSM; returns IV, ciphertext (the plaintext's length) and tag.</summary>
     /// <remarks>The caller owns (and zeroes) <paramref name="plaintext"/>; it is passed to the HSM as it is.</remarks>
-    public (byte[] Iv, byte[] Ciphertext, byte[] Tag) Encrypt(string keyId, byte[] plaintext, byte[] hsmAad) => Run(keyId, (session, key) =>
+    public ValueTask<(byte[] Iv, byte[] Ciphertext, byte[] Tag)> EncryptAsync(string keyId, byte[] plaintext,
+        byte[] hsmAad) => RunAsync(keyId, (session, key) =>
     {
         Usable(session, keyId, key, encrypt: true);
         var iv = new byte[IvSize];
@@ -54,16 +55,16 @@ public sealed class ExternalKeyStore(HsmCluster cluster, TimeProvider time)
     });
 
     /// <summary>Decrypts in the HSM; a ciphertext, IV, AAD or tag that does not authenticate is InvalidCiphertextException.</summary>
-    public byte[] Decrypt(string keyId, byte[] iv, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, byte[] hsmAad)
+    public async ValueTask<byte[]> DecryptAsync(string keyId, byte[] iv, byte[] ciphertext, byte[] tag, byte[] hsmAad)
     {
         var sealedData = new byte[ciphertext.Length + tag.Length];
-        ciphertext.CopyTo(sealedData);
-        tag.CopyTo(sealedData.AsSpan(ciphertext.Length));
+        ciphertext.CopyTo(sealedData, 0);
+        tag.CopyTo(sealedData, ciphertext.Length);
         // The session pool decides whether a failed C_Decrypt was about the input (SoftHSM says CKR_GENERAL_ERROR for
         // a tag mismatch; a probe tells it from a device failure) and passes a data error on from outside this call.
         try
         {
-            return Run(keyId, (session, key) =>
+            return await RunAsync(keyId, (session, key) =>
             {
                 Usable(session, keyId, key, encrypt: false);
                 try { return session.DecryptGcm(key, iv, hsmAad, sealedData); }
@@ -117,11 +118,16 @@ public sealed class ExternalKeyStore(HsmCluster cluster, TimeProvider time)
     private static string? Date(byte[]? value) =>
         value is { Length: 8 } && value.All(b => b is >= (byte)'0' and <= (byte)'9') ? Encoding.ASCII.GetString(value) : null;
 
-    private T Run<T>(string keyId, Func<Pkcs11Session, nuint, T> operation)
+    /// <summary>
+    /// The operation on one HSM of the cluster with the key's handle, through <see cref="HsmCluster.RunAsync{T}"/>:
+    /// a request waits for its HSM without holding one of the pool's workers, and runs on the HSM's own threads
+    /// while the HSM is slow.
+    /// </summary>
+    private async ValueTask<T> RunAsync<T>(string keyId, Func<Pkcs11Session, nuint, T> operation)
     {
         try
         {
-            return cluster.Run((hsm, session) =>
+            return await cluster.RunAsync((hsm, session) =>
             {
                 var label = "xks:" + keyId;
                 for (var attempt = 0; ; attempt++)

@@ -5,7 +5,7 @@ namespace Keyward.XksProxy;
 internal sealed partial class XksOperations
 {
     /// <summary>Decrypt: any failure to authenticate is InvalidCiphertextException, without detail.</summary>
-    public XksDecryptResponse Decrypt(string keyId, XksDecryptRequest request)
+    public async ValueTask<XksDecryptResponse> DecryptAsync(string keyId, XksDecryptRequest request)
     {
         RequireGcm(request.EncryptionAlgorithm);
         if (request.Ciphertext is not { } ciphertext || request.InitializationVector is not { } iv || request.AuthenticationTag is not { } tag)
@@ -15,6 +15,7 @@ internal sealed partial class XksOperations
         var metadata = request.CiphertextMetadata ?? [];
         if (metadata.Length > XksCrypto.MaxMetadata || iv.Length is not (12 or 16) || tag.Length != ExternalKeyStore.TagSize)
             throw new XksException(XksErrorName.InvalidCiphertextException, "The ciphertext, IV, AAD or authentication tag is invalid.");
-        return new XksDecryptResponse(store.Decrypt(keyId, iv, ciphertext, tag, XksCrypto.HsmAad(request.AdditionalAuthenticatedData ?? [], metadata)));
+        var hsmAad = XksCrypto.HsmAad(request.AdditionalAuthenticatedData ?? [], metadata);
+        return new XksDecryptResponse(await store.DecryptAsync(keyId, iv, ciphertext, tag, hsmAad));
     }
 }

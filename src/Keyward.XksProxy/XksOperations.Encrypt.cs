@@ -11,7 +11,7 @@ internal sealed partial class XksOperations
     /// ciphertextDataIntegrityValueAlgorithm SHA_256 the response carries the CDIV, computed after encryption and
     /// followed by a test decryption (the specification's recommended order), so a corrupted result is never returned.
     /// </summary>
-    public XksEncryptResponse Encrypt(string keyId, XksEncryptRequest request)
+    public async ValueTask<XksEncryptResponse> EncryptAsync(string keyId, XksEncryptRequest request)
     {
         RequireGcm(request.EncryptionAlgorithm);
         if (request.Plaintext is not { } plaintext) throw new XksException(XksErrorName.ValidationException, "plaintext is required.");
@@ -25,10 +25,10 @@ internal sealed partial class XksOperations
         };
         var aad = request.AdditionalAuthenticatedData ?? [];
         var hsmAad = XksCrypto.HsmAad(aad, []);
-        var (iv, ciphertext, tag) = store.Encrypt(keyId, plaintext, hsmAad);
+        var (iv, ciphertext, tag) = await store.EncryptAsync(keyId, plaintext, hsmAad);
         if (!cdiv) return new XksEncryptResponse(ciphertext, iv, tag);
         var value = Keyward.Protocol.Xks.XksIntegrity.Cdiv(aad, [], iv, ciphertext, tag);
-        var check = store.Decrypt(keyId, iv, ciphertext, tag, hsmAad);
+        var check = await store.DecryptAsync(keyId, iv, ciphertext, tag, hsmAad);
         var same = ConstantTime.AreEqual(check, plaintext);
         CryptographicOperations.ZeroMemory(check);
         if (!same) throw new XksException(XksErrorName.InternalException, "The test decryption did not return the plaintext.");

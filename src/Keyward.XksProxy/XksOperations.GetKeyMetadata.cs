@@ -5,5 +5,5 @@ namespace Keyward.XksProxy;
 internal sealed partial class XksOperations
 {
     /// <summary>GetKeyMetadata: AES_256, the usages the HSM key has, and ENABLED or DISABLED from its validity period.</summary>
-    public XksKeyMetadataResponse Metadata(string keyId) => store.Metadata(keyId);
+    public ValueTask<XksKeyMetadataResponse> MetadataAsync(string keyId) => store.MetadataAsync(keyId);
 }

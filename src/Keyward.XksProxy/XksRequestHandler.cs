@@ -57,13 +57,19 @@ internal sealed class XksRequestHandler(XksTenants tenants, XksOperations operat
             if (!tenant.Limiter.TryTake()) throw new XksException(XksErrorName.ThrottlingException, "The request rate of this URI path prefix is exceeded.");
             if (route.KeyId is { } keyId && !tenant.MayUse(keyId)) throw new XksException(XksErrorName.KeyNotFoundException, "The external key was not found.");
             var json = XksJsonContext.Default;
+            var id = route.KeyId!;
+            Action<string?> seen = requestId => kmsRequestId = requestId;
             byte[] response = route.Operation switch
             {
                 // Health is exempt from secondary authorization and needs only kmsRequestId and kmsOperation.
-                "health" => Run(body, json.XksHealthRequest, json.XksHealthResponse, null, ref kmsRequestId, _ => operations.Health()),
-                "metadata" => Run(body, json.XksKeyMetadataRequest, json.XksKeyMetadataResponse, tenant, ref kmsRequestId, _ => operations.Metadata(route.KeyId!)),
-                "encrypt" => Run(body, json.XksEncryptRequest, json.XksEncryptResponse, tenant, ref kmsRequestId, r => operations.Encrypt(route.KeyId!, r)),
-                _ => Run(body, json.XksDecryptRequest, json.XksDecryptResponse, tenant, ref kmsRequestId, r => operations.Decrypt(route.KeyId!, r)),
+                "health" => await RunAsync(body, json.XksHealthRequest, json.XksHealthResponse, null, seen,
+                    _ => ValueTask.FromResult(operations.Health())),
+                "metadata" => await RunAsync(body, json.XksKeyMetadataRequest, json.XksKeyMetadataResponse, tenant, seen,
+                    _ => operations.MetadataAsync(id)),
+                "encrypt" => await RunAsync(body, json.XksEncryptRequest, json.XksEncryptResponse, tenant, seen,
+                    r => operations.EncryptAsync(id, r)),
+                _ => await RunAsync(body, json.XksDecryptRequest, json.XksDecryptResponse, tenant, seen,
+                    r => operations.DecryptAsync(id, r)),
             };
             context.Response.StatusCode = 200;
             context.Response.ContentType = "application/json";
@@ -110,23 +116,25 @@ internal sealed class XksRequestHandler(XksTenants tenants, XksOperations operat
     }
 
     /// <summary>
-    /// Parses the request, records its kmsRequestId for the log, checks the required metadata and the tenant's
-    /// secondary authorization (AccessDeniedException names the rule; null for health, which is exempt), runs the
-    /// operation and serializes its answer. Plaintext in the request or the response is zeroed, as in the KMS dispatcher.
+    /// Parses the request, hands its kmsRequestId to <paramref name="seen"/> for the log, checks the required metadata
+    /// and the tenant's secondary authorization (AccessDeniedException names the rule; null for health, which is
+    /// exempt), runs the operation and serializes its answer. Plaintext in the request or the response is zeroed, as
+    /// in the KMS dispatcher.
     /// </summary>
-    private static byte[] Run<TRequest, TResponse>(RequestBody body, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType,
-        XksTenants.Tenant? authorizeFor, ref string? kmsRequestId, Func<TRequest, TResponse> call)
+    private static async ValueTask<byte[]> RunAsync<TRequest, TResponse>(RequestBody body,
+        JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType, XksTenants.Tenant? authorizeFor,
+        Action<string?> seen, Func<TRequest, ValueTask<TResponse>> call)
         where TRequest : IXksRequest
     {
         var request = Parse(body.Memory.Span, requestType);
         TResponse response;
         try
         {
-            kmsRequestId = request.RequestMetadata?.KmsRequestId;
+            seen(request.RequestMetadata?.KmsRequestId);
             if (authorizeFor is not null) XksAuthorization.Check(authorizeFor.Authorization, Required(request.RequestMetadata));
             else if (request.RequestMetadata is not { KmsOperation: not null, KmsRequestId: not null })
                 throw new XksException(XksErrorName.ValidationException, "requestMetadata needs kmsOperation and kmsRequestId.");
-            response = call(request);
+            response = await call(request);
         }
         finally { (request as ISensitive)?.ZeroSecrets(); }
         try { return JsonSerializer.SerializeToUtf8Bytes(response, responseType); }
