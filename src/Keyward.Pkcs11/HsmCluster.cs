@@ -91,10 +91,14 @@ public sealed class HsmCluster : IDisposable
     /// request came to it is tried again at the end if it is back; if every HSM is down the result
     /// is <see cref="KeyStoreFailure.Unavailable"/>.
     /// </summary>
-    public T Run<T>(Func<Hsm, Pkcs11Session, T> operation)
+    public T Run<T>(Func<Hsm, Pkcs11Session, T> operation) => Completed(RunOnOne(operation, onPool: false));
+
+    /// <summary>
+    /// The result of a call made with <c>onPool: false</c>: every HSM call in it was <see cref="Hsm.Run{T}"/>, on this
+    /// thread, so nothing was awaited and the result is there.
+    /// </summary>
+    internal static T Completed<T>(ValueTask<T> run)
     {
-        var run = RunOnOne(operation, onPool: false);
-        // Without onPool every HSM call is Hsm.Run, on this thread: nothing was awaited, so the result is there.
         Debug.Assert(run.IsCompleted);
         return run.GetAwaiter().GetResult();
     }
@@ -156,12 +160,7 @@ public sealed class HsmCluster : IDisposable
     }
 
     /// <summary>Runs <paramref name="operation"/> on every healthy HSM; returns how many succeeded.</summary>
-    public int RunOnEach(Action<Hsm, Pkcs11Session> operation)
-    {
-        var run = RunOnEach(operation, onPool: false);
-        Debug.Assert(run.IsCompleted); // as in Run: nothing was awaited
-        return run.GetAwaiter().GetResult();
-    }
+    public int RunOnEach(Action<Hsm, Pkcs11Session> operation) => Completed(RunOnEach(operation, onPool: false));
 
     /// <summary><see cref="RunOnEach(Action{Hsm, Pkcs11Session})"/> for a caller on the thread pool.</summary>
     public ValueTask<int> RunOnEachAsync(Action<Hsm, Pkcs11Session> operation) => RunOnEach(operation, onPool: true);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Keyward.Core.Crypto;
@@ -26,12 +25,8 @@ public sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
     public HsmCluster Cluster => cluster;
     public bool Available => cluster.AnyHealthy;
 
-    public MaterialRecord CreateMaterial(string keyId, KeySpecInfo spec, DateTimeOffset now)
-    {
-        var made = CreateMaterial(keyId, spec, now, onPool: false);
-        Debug.Assert(made.IsCompleted); // every HSM call was on this thread: nothing was awaited
-        return made.GetAwaiter().GetResult();
-    }
+    public MaterialRecord CreateMaterial(string keyId, KeySpecInfo spec, DateTimeOffset now) =>
+        HsmCluster.Completed(CreateMaterial(keyId, spec, now, onPool: false));
 
     /// <summary>CreateKey's call: it waits for the HSMs as Encrypt does (<see cref="HsmCluster.RunAsync{T}"/>).
     /// </summary>
@@ -53,9 +48,7 @@ public sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
             try { return session.WrapAes(HsmCluster.ClusterKey(hsm, session), transient); }
             finally { session.DestroyObject(transient); }
         };
-        byte[] wrapped;
-        try { wrapped = onPool ? await cluster.RunAsync(generate) : cluster.Run(generate); }
-        catch (Exception e) when (Typed(e) is { } typed) { throw typed; }
+        var wrapped = await OnCluster(generate, onPool);
         Action<Hsm, Pkcs11Session> place = (hsm, session) => Place(hsm, session, keyId, label, wrapped);
         var placed = onPool ? await cluster.RunOnEachAsync(place) : cluster.RunOnEach(place);
         if (placed == 0)
@@ -96,8 +89,7 @@ public sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
     public async ValueTask<byte[]> GenerateRandomAsync(int count, CancellationToken cancellationToken)
     {
         var buffer = new byte[count];
-        try { await cluster.RunAsync((_, session) => { session.GenerateRandom(buffer); return 0; }); }
-        catch (Exception e) when (Typed(e) is { } typed) { throw typed; }
+        await OnCluster((_, session) => { session.GenerateRandom(buffer); return 0; }, onPool: true);
         return buffer;
     }
 
@@ -121,28 +113,24 @@ public sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
     /// placing the object there first if that HSM lacks it. A stale handle is looked up again once.
     /// The requests' data path: the call waits for its session, and runs, off the thread pool when the HSM is slow.
     /// </summary>
-    private async ValueTask<T> WithKeyAsync<T>(MaterialRecord material, Func<Pkcs11Session, nuint, T> use)
+    private ValueTask<T> WithKeyAsync<T>(MaterialRecord material, Func<Pkcs11Session, nuint, T> use)
     {
         var label = Label(material.KeyId, material.MaterialId);
-        try
+        return OnCluster((hsm, session) =>
         {
-            return await cluster.RunAsync((hsm, session) =>
+            // Found on the HSM, or placed there from the row's wrapped key (NotFound only if the row has none).
+            nuint Locate(Pkcs11Session s) => HsmCluster.FindSecretKey(s, label)
+                ?? Place(hsm, s, material.KeyId, label, material.Wrapped)
+                ?? throw new KeyStoreException(KeyStoreFailure.NotFound,
+                    $"Key material {material.MaterialId} is not in HSM '{hsm.TokenLabel}'.");
+            var handle = hsm.Handle(session, label, s => Locate(s)).GetValueOrDefault();
+            try { return use(session, handle); }
+            catch (Pkcs11Exception e) when (e.Kind == Pkcs11ErrorKind.Object)
             {
-                // Found on the HSM, or placed there from the row's wrapped key (NotFound only if the row has none).
-                nuint Locate(Pkcs11Session s) => HsmCluster.FindSecretKey(s, label)
-                    ?? Place(hsm, s, material.KeyId, label, material.Wrapped)
-                    ?? throw new KeyStoreException(KeyStoreFailure.NotFound,
-                        $"Key material {material.MaterialId} is not in HSM '{hsm.TokenLabel}'.");
-                var handle = hsm.Handle(session, label, s => Locate(s)).GetValueOrDefault();
-                try { return use(session, handle); }
-                catch (Pkcs11Exception e) when (e.Kind == Pkcs11ErrorKind.Object)
-                {
-                    hsm.ForgetHandle(label);
-                    return use(session, Locate(session));
-                }
-            });
-        }
-        catch (Exception e) when (Typed(e) is { } typed) { throw typed; }
+                hsm.ForgetHandle(label);
+                return use(session, Locate(session));
+            }
+        }, onPool: true);
     }
 
     /// <summary>Unwraps the material into <paramref name="hsm"/> as a non-extractable token object.</summary>
@@ -154,10 +142,14 @@ public sealed class HsmKeyStore(HsmCluster cluster) : IHsmKeyStore
                 .Text(CKA.LABEL, label).Bytes(CKA.ID, Encoding.ASCII.GetBytes(keyId)));
     }
 
-    /// <summary>PKCS#11 failures leave the key store as typed <see cref="KeyStoreException"/>s.</summary>
-    private static T Call<T>(Func<T> body)
+    /// <summary>
+    /// <paramref name="operation"/> on one HSM of the cluster: through <see cref="HsmCluster.RunAsync{T}"/> for a
+    /// request (<paramref name="onPool"/>), else <see cref="HsmCluster.Run{T}"/> on this thread. PKCS#11 failures
+    /// leave the key store as typed <see cref="KeyStoreException"/>s.
+    /// </summary>
+    private async ValueTask<T> OnCluster<T>(Func<Hsm, Pkcs11Session, T> operation, bool onPool)
     {
-        try { return body(); }
+        try { return onPool ? await cluster.RunAsync(operation) : cluster.Run(operation); }
         catch (Exception e) when (Typed(e) is { } typed) { throw typed; }
     }
 

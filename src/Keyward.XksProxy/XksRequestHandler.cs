@@ -57,7 +57,6 @@ internal sealed class XksRequestHandler(XksTenants tenants, XksOperations operat
             if (!tenant.Limiter.TryTake()) throw new XksException(XksErrorName.ThrottlingException, "The request rate of this URI path prefix is exceeded.");
             if (route.KeyId is { } keyId && !tenant.MayUse(keyId)) throw new XksException(XksErrorName.KeyNotFoundException, "The external key was not found.");
             var json = XksJsonContext.Default;
-            var id = route.KeyId!;
             Action<string?> seen = requestId => kmsRequestId = requestId;
             byte[] response = route.Operation switch
             {
@@ -65,11 +64,11 @@ internal sealed class XksRequestHandler(XksTenants tenants, XksOperations operat
                 "health" => await RunAsync(body, json.XksHealthRequest, json.XksHealthResponse, null, seen,
                     _ => ValueTask.FromResult(operations.Health())),
                 "metadata" => await RunAsync(body, json.XksKeyMetadataRequest, json.XksKeyMetadataResponse, tenant, seen,
-                    _ => operations.MetadataAsync(id)),
+                    _ => operations.MetadataAsync(route.KeyId!)),
                 "encrypt" => await RunAsync(body, json.XksEncryptRequest, json.XksEncryptResponse, tenant, seen,
-                    r => operations.EncryptAsync(id, r)),
+                    r => operations.EncryptAsync(route.KeyId!, r)),
                 _ => await RunAsync(body, json.XksDecryptRequest, json.XksDecryptResponse, tenant, seen,
-                    r => operations.DecryptAsync(id, r)),
+                    r => operations.DecryptAsync(route.KeyId!, r)),
             };
             context.Response.StatusCode = 200;
             context.Response.ContentType = "application/json";
