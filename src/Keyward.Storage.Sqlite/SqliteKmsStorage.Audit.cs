@@ -51,6 +51,11 @@ public sealed partial class SqliteKmsStorage
                     if (n == RowsPerInsert) InsertRows(c, _auditInsertMany!, chunk);
                     else for (var k = 0; k < n; k++) InsertRows(c, _auditInsert!, chunk.AsSpan(k, 1));
                     done += n;
+                    // A batch is tens of milliseconds of CPU on the indexer's thread. Between chunks it lets a request
+                    // that is waiting for a core run first (sched_yield: a system call per 32 rows): without this the
+                    // scheduler let the batch run on, and at half of the saturating rate most requests slower than
+                    // the p99 were the ones that arrived during a batch (docs/benchmarks.md).
+                    Thread.Yield();
                 }
             }
             finally { Array.Clear(chunk); }
@@ -99,7 +104,11 @@ public sealed partial class SqliteKmsStorage
     private static sqlite3_stmt InsertStatement(SqliteConnection c, int rows)
     {
         var values = string.Join(", ", Enumerable.Repeat("(" + string.Join(", ", Enumerable.Repeat("?", AuditColumnCount)) + ")", rows));
-        Check(c, raw.sqlite3_prepare_v2(c.Handle, $"INSERT INTO audit_events ({StorageRows.AuditColumns}) VALUES {values}", out var statement));
+        // OR FAIL: a failing row ends the statement without undoing its earlier rows, and the caller then rolls the
+        // whole transaction back. So SQLite keeps no statement journal, which for a multi-row INSERT in a transaction
+        // it otherwise does (the pages each statement changes, copied first), spilled past 64 KiB to a temporary file:
+        // about 0.35 extra system calls per event and a fresh page of the page cache per 4 KiB.
+        Check(c, raw.sqlite3_prepare_v2(c.Handle, $"INSERT OR FAIL INTO audit_events ({StorageRows.AuditColumns}) VALUES {values}", out var statement));
         return statement;
     }
 
