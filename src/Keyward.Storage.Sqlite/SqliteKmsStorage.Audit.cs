@@ -108,7 +108,8 @@ public sealed partial class SqliteKmsStorage
         // whole transaction back. So SQLite keeps no statement journal, which for a multi-row INSERT in a transaction
         // it otherwise does (the pages each statement changes, copied first), spilled past 64 KiB to a temporary file:
         // about 0.35 extra system calls per event and a fresh page of the page cache per 4 KiB.
-        Check(c, raw.sqlite3_prepare_v2(c.Handle, $"INSERT OR FAIL INTO audit_events ({StorageRows.AuditColumns}) VALUES {values}", out var statement));
+        var sql = $"INSERT OR FAIL INTO audit_events ({StorageRows.AuditColumns}) VALUES {values}";
+        Check(c, raw.sqlite3_prepare_v2(c.Handle, sql, out var statement));
         return statement;
     }
 

@@ -595,15 +595,18 @@ public abstract class StorageContract : IAsyncLifetime
     public async Task An_audit_batch_with_a_row_the_database_refuses_is_written_not_at_all()
     {
         const string Key = "arn:aws:kms:us-east-1:111122223333:key/a", App = "arn:aws:iam::111122223333:user/app";
-        Keyward.Core.Audit.AuditEvent Event(int i, string? principal = App) => new(T0.AddSeconds(i), "Encrypt", $"event-{i}",
-            $"request-{i}", principal!, [Key], true, AuditRecords.Json(T0.AddSeconds(i), "Encrypt", App, [Key], $"\"n\":{i}"));
+        Keyward.Core.Audit.AuditEvent Event(int i, string? principal = App) => new(T0.AddSeconds(i), "Encrypt",
+            $"event-{i}", $"request-{i}", principal!, [Key], true,
+            AuditRecords.Json(T0.AddSeconds(i), "Encrypt", App, [Key], $"\"n\":{i}"));
         await Storage.AppendAuditEventsAsync(Enumerable.Range(1, 5).Select(i => Event(i)).ToList(), "journal-1", 100);
-        // 70 events, the 40th without its principal (a NOT NULL column): inside the second multi-row insert, after
-        // rows of the same statement and of the statement before it.
+        // 70 events, the 40th without its principal (a NOT NULL column): the batch fails in its second multi-row
+        // insert (rows 33-64 on SQLite), after the rows of the first are in its transaction.
         var refused = Enumerable.Range(6, 70).Select(i => Event(i, i == 45 ? null : App)).ToList();
-        await Assert.ThrowsAnyAsync<Exception>(async () => await Storage.AppendAuditEventsAsync(refused, "journal-1", 200));
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+            await Storage.AppendAuditEventsAsync(refused, "journal-1", 200));
         Assert.Equal([1L, 2, 3, 4, 5], (await Storage.ReadAuditEventsAsync(0, 100)).Select(r => r.Sequence));
-        Assert.Equal(100, BitConverter.ToInt64((await Storage.GetSettingAsync(Keyward.Core.Audit.AuditLog.OffsetSettingPrefix + "journal-1"))!));
+        var offset = await Storage.GetSettingAsync(Keyward.Core.Audit.AuditLog.OffsetSettingPrefix + "journal-1");
+        Assert.Equal(100, BitConverter.ToInt64(offset!));
         Assert.Equal("event-5", (await Storage.GetKeyLastUsageAsync(Key))!.EventId);
         // The chain goes on from the last row written.
         await Storage.AppendAuditEventsAsync(Enumerable.Range(6, 40).Select(i => Event(i)).ToList(), "journal-1", 300);
