@@ -16,4 +16,16 @@ internal static class AuditRecords
         return Encoding.UTF8.GetBytes(
             $"{{\"v\":2,\"time\":\"{stamp}\",\"name\":\"{name}\",\"arn\":{JsonSerializer.Serialize(principal)},\"keys\":[{keyList}],{extra}}}");
     }
+
+    /// <summary>Asserts that <paramref name="records"/> are the chain from its first event on: sequences 1, 2, …,
+    /// each linked to the one before and matching its hash and columns (<c>AuditChain.Check</c>).</summary>
+    public static void AssertChained(IReadOnlyList<Keyward.Core.Audit.AuditRecord> records)
+    {
+        var previous = Keyward.Core.Audit.AuditChain.Genesis;
+        for (var i = 0; i < records.Count; i++)
+        {
+            Assert.Null(Keyward.Core.Audit.AuditChain.Check(records[i], i + 1, previous));
+            previous = records[i].Hash;
+        }
+    }
 }

@@ -569,12 +569,7 @@ public abstract class StorageContract : IAsyncLifetime
         await Storage.AppendAuditEventsAsync(Enumerable.Range(71, 5).Select(i => Event(i, KeyA, used: false)).ToList(), "journal-1", 2345);
         var records = (await Storage.ReadAuditEventsAsync(0, 50)).Concat(await Storage.ReadAuditEventsAsync(50, 50)).ToList();
         Assert.Equal(Enumerable.Range(1, 75).Select(i => (long)i), records.Select(r => r.Sequence));
-        var previous = Keyward.Core.Audit.AuditChain.Genesis;
-        foreach (var r in records)
-        {
-            Assert.Null(Keyward.Core.Audit.AuditChain.Check(r, r.Sequence, previous));
-            previous = r.Hash;
-        }
+        AuditRecords.AssertChained(records);
         Assert.EndsWith($$""","n":7,"text":"xxxxxxx"}""", records[6].Json);
         Assert.Equal(KeyB, records[6].KeyArn);
         // The last successful use: event 68 for A (70 was not a use, 71–75 are DescribeKey), 69 for B.
@@ -612,12 +607,7 @@ public abstract class StorageContract : IAsyncLifetime
         await Storage.AppendAuditEventsAsync(Enumerable.Range(6, 40).Select(i => Event(i)).ToList(), "journal-1", 300);
         var records = await Storage.ReadAuditEventsAsync(0, 100);
         Assert.Equal(Enumerable.Range(1, 45).Select(i => (long)i), records.Select(r => r.Sequence));
-        var previous = Keyward.Core.Audit.AuditChain.Genesis;
-        foreach (var r in records)
-        {
-            Assert.Null(Keyward.Core.Audit.AuditChain.Check(r, r.Sequence, previous));
-            previous = r.Hash;
-        }
+        AuditRecords.AssertChained(records);
     }
 
     [Fact]
